@@ -1,0 +1,141 @@
+import { resolve } from 'node:path';
+import { parseSeverityLabel, type SeverityLabel, severityRank } from '../../core/advisory.js';
+import type { Finding } from '../../core/finding.js';
+import { AdvisoryStore } from '../../intel/store.js';
+import { scanProjects } from '../../pipeline.js';
+import { advisoryDbPath } from '../../util/home.js';
+import { parseCommandArgs, usage } from '../args.js';
+import type { Io } from '../io.js';
+import { toolVersion } from '../version.js';
+
+const help = `Usage: patchpilot scan [DIR] [options]
+
+Read the lockfile in DIR (default: the current folder), match every installed package against the
+advisory store, and report one finding per vulnerability and installed package version.
+
+Options:
+  -r, --recursive        scan every lockfile below DIR (never inside node_modules), each as a project
+      --json             print the report as JSON (schemaVersion 1)
+      --format FORMAT    table (default), json, sarif (SARIF 2.1.0) or markdown
+      --fail-on SEVERITY exit 1 when a finding at or above SEVERITY exists:
+                         low, moderate (or medium), high, critical
+      --max-paths N      dependency paths shown per finding, shortest first (default 10)
+      --deterministic    leave out timestamps so two runs compare byte for byte
+      --db FILE          advisory store (default: $PATCHPILOT_DB, else <data home>/advisories.db)
+      --debug            show stack traces on errors
+  -h, --help             show this help
+
+Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 usage or input error,
+3 external failure, 70 internal error.
+
+Examples:
+  patchpilot scan
+  patchpilot scan ./services --recursive --fail-on high
+  patchpilot scan --format sarif > patchpilot.sarif
+`;
+
+export type ScanFormat = 'table' | 'json' | 'sarif' | 'markdown';
+
+/** The `--json` document: `schemaVersion` 1 is a contract; fields may be added, never removed. */
+export interface ScanReport {
+  readonly schemaVersion: 1;
+  readonly tool: { readonly name: 'patchpilot'; readonly version: string };
+  readonly generatedAt?: string;
+  readonly store: { readonly path: string; readonly advisories: number };
+  readonly projects: readonly {
+    readonly path: string;
+    readonly lockfile: string;
+    readonly format: string;
+    readonly packages: number;
+    readonly workspaces: readonly string[];
+    readonly findings: number;
+  }[];
+  readonly findings: readonly (Finding & { readonly project: string })[];
+  readonly summary: Readonly<Record<SeverityLabel, number>> & { readonly total: number };
+}
+
+export const scanCommand = async (args: readonly string[], io: Io): Promise<number> => {
+  const { values, positionals } = parseCommandArgs('scan', args, {
+    recursive: { type: 'boolean', short: 'r' },
+    json: { type: 'boolean' },
+    format: { type: 'string' },
+    'fail-on': { type: 'string' },
+    'max-paths': { type: 'string' },
+    deterministic: { type: 'boolean' },
+    db: { type: 'string' },
+    debug: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.stdout.write(help);
+    return 0;
+  }
+  if (positionals.length > 1) throw usage('scan', `expected one folder, got ${positionals.length}`);
+  const format = (values.json ? 'json' : (values.format ?? 'table')) as ScanFormat;
+  if (!['table', 'json', 'sarif', 'markdown'].includes(format)) {
+    throw usage('scan', `unknown --format "${values.format}" (table, json, sarif, markdown)`);
+  }
+  if (values.json && values.format && values.format !== 'json') {
+    throw usage('scan', '--json and --format disagree; give one of them');
+  }
+  let failOn: SeverityLabel | undefined;
+  if (values['fail-on'] !== undefined) {
+    failOn = parseSeverityLabel(values['fail-on']);
+    if (!failOn || failOn === 'unknown') {
+      throw usage('scan', `unknown --fail-on "${values['fail-on']}" (low, moderate, high, critical)`);
+    }
+  }
+  let maxPaths = 10;
+  if (values['max-paths'] !== undefined) {
+    maxPaths = Number(values['max-paths']);
+    if (!Number.isInteger(maxPaths) || maxPaths < 0) throw usage('scan', '--max-paths takes a whole number');
+  }
+
+  const store = AdvisoryStore.open(advisoryDbPath(values.db, io.env, io.cwd), { readonly: true });
+  let report: ScanReport;
+  try {
+    const result = await scanProjects(store, {
+      target: resolve(io.cwd, positionals[0] ?? '.'),
+      recursive: values.recursive === true,
+      cwd: io.cwd,
+      maxPaths,
+      onProgress: (message) => io.stderr.write(`${message}\n`),
+    });
+    report = toReport(result, values.deterministic ? undefined : io.now());
+  } finally {
+    store.close();
+  }
+
+  io.stdout.write(await render(format, report));
+  if (failOn === undefined) return 0;
+  const threshold = severityRank[failOn];
+  return report.findings.some((f) => severityRank[f.severity] >= threshold) ? 1 : 0;
+};
+
+const toReport = (result: Awaited<ReturnType<typeof scanProjects>>, now: Date | undefined): ScanReport => {
+  const findings = result.projects.flatMap((p) => p.findings.map((f) => ({ project: p.path, ...f })));
+  const summary = { critical: 0, high: 0, moderate: 0, low: 0, unknown: 0, total: findings.length };
+  for (const f of findings) summary[f.severity]++;
+  return {
+    schemaVersion: 1,
+    tool: { name: 'patchpilot', version: toolVersion() },
+    ...(now ? { generatedAt: now.toISOString() } : {}),
+    store: result.store,
+    projects: result.projects.map(({ findings: list, ...rest }) => ({ ...rest, findings: list.length })),
+    findings,
+    summary,
+  };
+};
+
+const render = async (format: ScanFormat, report: ScanReport): Promise<string> => {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(report, null, 2)}\n`;
+    case 'sarif':
+      return (await import('../render/sarif.js')).renderSarif(report);
+    case 'markdown':
+      return (await import('../render/markdown.js')).renderMarkdown(report);
+    default:
+      return (await import('../render/table.js')).renderTable(report);
+  }
+};

@@ -1,0 +1,107 @@
+import { isPatchPilotError } from '../core/errors.js';
+import type { Command, Io } from './io.js';
+import { toolVersion } from './version.js';
+
+/**
+ * The CLI entry point: parses the verb, runs its command and maps every outcome to an exit code.
+ * Exit codes: 0 ok, 1 findings or gate failed, 2 usage or input error, 3 external failure
+ * (registry, git, package manager, file system), 70 internal error. Only this file sets them.
+ */
+export const EXIT = { ok: 0, findings: 1, usage: 2, external: 3, internal: 70 } as const;
+
+const help = `Usage: patchpilot <command> [options]
+
+PatchPilot finds the vulnerable dependencies of npm projects and (in coming releases) plans,
+applies and proves the smallest safe fix.
+
+Commands:
+  scan [DIR]          report known vulnerabilities in the lockfile(s) of DIR
+  db import PATH...   import OSV advisories into the local store
+  db status           show what the advisory store holds
+  help [COMMAND]      show help for a command
+
+Global options:
+  -h, --help      show help
+  -v, --version   print the version
+      --debug     show stack traces on errors
+
+Environment:
+  PATCHPILOT_DB     advisory store file (overridden by --db)
+  PATCHPILOT_HOME   folder for all PatchPilot state (default: XDG data and cache folders)
+
+Run \`patchpilot <command> --help\` for a command's options.
+`;
+
+const commands: Record<string, () => Promise<Command>> = {
+  scan: async () => (await import('./commands/scan.js')).scanCommand,
+  db: async () => (await import('./commands/db.js')).dbCommand,
+};
+
+export const main = async (argv: readonly string[], io: Io): Promise<number> => {
+  const debug = argv.includes('--debug');
+  const args = argv.filter((a) => a !== '--debug');
+  const [verb, ...rest] = args;
+  try {
+    if (verb === undefined) {
+      io.stderr.write(help);
+      return EXIT.usage;
+    }
+    if (verb === '--help' || verb === '-h') {
+      io.stdout.write(help);
+      return EXIT.ok;
+    }
+    if (verb === '--version' || verb === '-v') {
+      io.stdout.write(`${toolVersion()}\n`);
+      return EXIT.ok;
+    }
+    if (verb === 'help') {
+      const topic = rest[0];
+      if (topic === undefined) {
+        io.stdout.write(help);
+        return EXIT.ok;
+      }
+      const load = commands[topic];
+      if (!load) {
+        io.stderr.write(`patchpilot: unknown command "${topic}"\n`);
+        return EXIT.usage;
+      }
+      return await (await load())([...rest.slice(1), '--help'], io);
+    }
+    const load = commands[verb];
+    if (!load) {
+      io.stderr.write(`patchpilot: unknown command "${verb}"\n\n${help}`);
+      return EXIT.usage;
+    }
+    return await (await load())(rest, io);
+  } catch (error) {
+    return reportError(error, io, debug);
+  }
+};
+
+const reportError = (error: unknown, io: Io, debug: boolean): number => {
+  if (isPatchPilotError(error)) {
+    io.stderr.write(`patchpilot: ${error.message} [${error.code}]\n`);
+    if (error.hint) io.stderr.write(`  hint: ${error.hint}\n`);
+    if (debug)
+      io.stderr.write(
+        `${error.stack ?? ''}\n${error.cause instanceof Error ? `cause: ${error.cause.stack}\n` : ''}`,
+      );
+    switch (error.category) {
+      case 'usage':
+      case 'input':
+        return EXIT.usage;
+      case 'external':
+        return EXIT.external;
+      default:
+        return EXIT.internal;
+    }
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`patchpilot: internal error: ${message} [INTERNAL]\n`);
+  io.stderr.write(
+    debug && error instanceof Error
+      ? `${error.stack}\n`
+      : '  hint: rerun with --debug and report the stack trace\n',
+  );
+  return EXIT.internal;
+};

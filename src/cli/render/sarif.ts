@@ -1,0 +1,94 @@
+import type { Finding } from '../../core/finding.js';
+import type { ScanReport } from '../commands/scan.js';
+import { fixedText, pathText } from './text.js';
+
+/**
+ * SARIF 2.1.0: one rule per vulnerability id, one result per finding, located at the lockfile.
+ * `security-severity` carries the CVSS score so code-scanning UIs rank results.
+ */
+const level = (f: Finding): 'error' | 'warning' | 'note' =>
+  f.kind === 'malicious' || f.severity === 'critical' || f.severity === 'high'
+    ? 'error'
+    : f.severity === 'moderate'
+      ? 'warning'
+      : 'note';
+
+const securitySeverity = (f: Finding): string => {
+  if (f.cvssScore !== undefined) return f.cvssScore.toFixed(1);
+  return { critical: '9.5', high: '8.0', moderate: '5.5', low: '2.0', unknown: '0.0' }[f.severity];
+};
+
+const helpUri = (id: string): string => `https://osv.dev/vulnerability/${encodeURIComponent(id)}`;
+
+export const renderSarif = (report: ScanReport): string => {
+  const rules = new Map<string, object>();
+  const ruleIndex = new Map<string, number>();
+  for (const f of report.findings) {
+    if (ruleIndex.has(f.id)) continue;
+    ruleIndex.set(f.id, rules.size);
+    rules.set(f.id, {
+      id: f.id,
+      name: f.kind === 'malicious' ? 'MaliciousPackage' : 'VulnerableDependency',
+      shortDescription: { text: f.summary ?? `${f.id} in ${f.package.name}` },
+      helpUri: helpUri(f.id),
+      help: { text: `See ${helpUri(f.id)}. Aliases: ${f.aliases.join(', ') || 'none'}.` },
+      properties: {
+        tags: ['security', 'dependency', f.kind],
+        'security-severity': securitySeverity(f),
+        aliases: f.aliases,
+      },
+    });
+  }
+  const results = report.findings.map((f) => {
+    const project = report.projects.find((p) => p.path === f.project);
+    return {
+      ruleId: f.id,
+      ruleIndex: ruleIndex.get(f.id),
+      level: level(f),
+      message: {
+        text:
+          `${f.package.name}@${f.package.version} is affected by ${f.id}` +
+          `${f.summary ? ` (${f.summary})` : ''}. Fixed in: ${fixedText(f)}. ` +
+          `Scope: ${f.scope}, ${f.direct ? 'direct' : 'transitive'}. ` +
+          `Path: ${f.paths[0] ? pathText(f.paths[0]) : '-'}.`,
+      },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: project?.lockfile ?? f.project, uriBaseId: '%SRCROOT%' },
+          },
+          logicalLocations: [{ name: `${f.package.name}@${f.package.version}`, kind: 'package' }],
+        },
+      ],
+      partialFingerprints: { 'patchpilot/v1': `${f.id}|${f.package.name}@${f.package.version}|${f.project}` },
+      properties: {
+        severity: f.severity,
+        cvssScore: f.cvssScore,
+        purl: f.package.purl,
+        fixedIn: f.fixedIn,
+        scope: f.scope,
+        direct: f.direct,
+        paths: f.paths,
+        pathCount: f.pathCount,
+      },
+    };
+  });
+  const log = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'PatchPilot',
+            version: report.tool.version,
+            informationUri: 'https://www.npmjs.com/package/patchpilot',
+            rules: [...rules.values()],
+          },
+        },
+        results,
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+};

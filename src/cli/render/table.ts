@@ -1,0 +1,44 @@
+import type { ScanReport } from '../commands/scan.js';
+import { countText, fixedText, morePaths, pathText, scoreText } from './text.js';
+
+const pad = (text: string, width: number): string => text + ' '.repeat(Math.max(0, width - text.length));
+
+/** The default human-readable report: one block per project, one row per finding. */
+export const renderTable = (report: ScanReport): string => {
+  const out: string[] = [];
+  for (const project of report.projects) {
+    out.push(
+      `${project.lockfile} (${project.format}): ${countText(project.packages, 'package')}, ` +
+        `${countText(project.findings, 'finding')}`,
+    );
+    const rows = report.findings
+      .filter((f) => f.project === project.path)
+      .map((f) => [
+        f.kind === 'malicious' ? 'MALICIOUS' : f.severity,
+        scoreText(f),
+        f.id,
+        `${f.package.name}@${f.package.version}`,
+        fixedText(f),
+        `${f.scope}${f.direct ? '' : ' (transitive)'}`,
+        `${f.paths[0] ? pathText(f.paths[0]) : '-'}${morePaths(f)}`,
+      ]);
+    if (rows.length === 0) {
+      out.push('  no known vulnerabilities', '');
+      continue;
+    }
+    const header = ['SEVERITY', 'SCORE', 'ID', 'PACKAGE', 'FIXED IN', 'SCOPE', 'PATH'];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+    for (const row of [header, ...rows]) {
+      out.push(
+        `  ${row.map((cell, i) => (i === row.length - 1 ? cell : pad(cell, widths[i] as number))).join('  ')}`,
+      );
+    }
+    out.push('');
+  }
+  const s = report.summary;
+  out.push(
+    `${countText(s.total, 'finding')}: ${s.critical} critical, ${s.high} high, ${s.moderate} moderate, ` +
+      `${s.low} low, ${s.unknown} unknown (store: ${report.store.advisories} advisories)`,
+  );
+  return `${out.join('\n')}\n`;
+};

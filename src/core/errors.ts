@@ -1,0 +1,58 @@
+/**
+ * The one error class. Every expected failure carries a stable `code` (listed in docs/errors.md),
+ * a `hint` telling the user what to do, and optionally the underlying `cause`.
+ */
+export type ErrorCode =
+  | 'USAGE'
+  | 'CONFIG_INVALID'
+  | 'LOCKFILE_NOT_FOUND'
+  | 'LOCKFILE_INVALID_JSON'
+  | 'LOCKFILE_UNSUPPORTED_VERSION'
+  | 'LOCKFILE_INVALID'
+  | 'LOCKFILE_KEY_ESCAPES'
+  | 'MANIFEST_INVALID'
+  | 'DB_UNREADABLE'
+  | 'DB_EMPTY'
+  | 'ADVISORY_INPUT_INVALID'
+  | 'ADVISORY_INPUT_NOT_FOUND'
+  | 'IO_FAILED'
+  | 'INTERNAL';
+
+/** The category decides the exit code; see cli/main.ts and docs/errors.md. */
+export type ErrorCategory = 'usage' | 'input' | 'external' | 'internal';
+
+const categories: Record<ErrorCode, ErrorCategory> = {
+  USAGE: 'usage',
+  CONFIG_INVALID: 'input',
+  LOCKFILE_NOT_FOUND: 'input',
+  LOCKFILE_INVALID_JSON: 'input',
+  LOCKFILE_UNSUPPORTED_VERSION: 'input',
+  LOCKFILE_INVALID: 'input',
+  LOCKFILE_KEY_ESCAPES: 'input',
+  MANIFEST_INVALID: 'input',
+  DB_UNREADABLE: 'input',
+  DB_EMPTY: 'input',
+  ADVISORY_INPUT_INVALID: 'input',
+  ADVISORY_INPUT_NOT_FOUND: 'input',
+  IO_FAILED: 'external',
+  INTERNAL: 'internal',
+};
+
+export class PatchPilotError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PatchPilotError';
+    this.code = code;
+    this.hint = options.hint;
+  }
+
+  get category(): ErrorCategory {
+    return categories[this.code];
+  }
+}
+
+export const isPatchPilotError = (value: unknown): value is PatchPilotError =>
+  value instanceof PatchPilotError;

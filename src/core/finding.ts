@@ -1,0 +1,32 @@
+import type { AdvisoryKind, SeverityLabel } from './advisory.js';
+import type { Scope } from './inventory.js';
+
+/** An advisory (or several aliases of one vulnerability) that affects one installed package version. */
+export interface Finding {
+  /** The preferred id of the vulnerability (GHSA, then MAL, then others). */
+  readonly id: string;
+  /** Every other id the vulnerability is known by, including the ids of grouped records. */
+  readonly aliases: readonly string[];
+  /** The OSV records grouped into this finding. */
+  readonly advisories: readonly string[];
+  readonly kind: AdvisoryKind;
+  readonly severity: SeverityLabel;
+  /** Highest CVSS base score computed from the records' vectors. */
+  readonly cvssScore: number | undefined;
+  readonly cvssVector: string | undefined;
+  readonly summary: string | undefined;
+  readonly package: { readonly name: string; readonly version: string; readonly purl: string | undefined };
+  /** Fixed versions of the ranges that contain the installed version, lowest first. */
+  readonly fixedIn: readonly string[];
+  /** Dependency paths from an importer to the package, shortest first, each `name@version` step. */
+  readonly paths: readonly (readonly string[])[];
+  /** How many paths exist; `pathsComplete` false when counting stopped at the enumeration cap. */
+  readonly pathCount: number;
+  readonly pathsComplete: boolean;
+  readonly scope: Scope;
+  readonly direct: boolean;
+  /** Importers (root or workspaces) whose dependencies lead to the package. */
+  readonly workspaces: readonly string[];
+  /** Inventory ids of the installed copies the finding covers. */
+  readonly locations: readonly string[];
+}

@@ -1,0 +1,63 @@
+/** The resolved dependency graph of one project, whatever lockfile format it came from. */
+
+/** How a package is needed: npm's lockfile flags, one value per installed package. */
+export type Scope = 'prod' | 'dev' | 'optional' | 'devOptional' | 'peer';
+
+/** Where an installed package comes from. Only `registry` packages are matched against advisories. */
+export type SourceKind = 'registry' | 'root' | 'workspace' | 'file' | 'link' | 'git' | 'tarball';
+
+export type EdgeType = 'prod' | 'dev' | 'optional' | 'peer';
+
+export interface InventoryPackage {
+  /** Unique within the inventory: the install location (npm) or a format-specific key. */
+  readonly id: string;
+  /** The real package name (for an alias, the aliased package, not the folder name). */
+  readonly name: string;
+  readonly version: string;
+  readonly purl: string | undefined;
+  readonly integrity: string | undefined;
+  readonly resolved: string | undefined;
+  readonly source: SourceKind;
+  readonly scope: Scope;
+  /** Shipped inside another package's tarball (`bundleDependencies`). */
+  readonly bundled: boolean;
+  /** The name the package is installed under when it differs from `name` (`npm:` alias). */
+  readonly alias: string | undefined;
+  readonly license: string | undefined;
+}
+
+export interface InventoryEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly type: EdgeType;
+  /** The range or spec as declared by the dependent. */
+  readonly spec: string;
+}
+
+/** A root of the graph: the project itself or one of its workspaces. */
+export interface Importer {
+  readonly id: string;
+  readonly name: string;
+  /** Folder relative to the project root, '' for the root. */
+  readonly path: string;
+}
+
+export interface Inventory {
+  /** Absolute folder of the project (the lockfile's folder). */
+  readonly root: string;
+  /** Absolute path of the lockfile the inventory was read from. */
+  readonly lockfile: string;
+  readonly format: string;
+  readonly importers: readonly Importer[];
+  readonly packages: ReadonlyMap<string, InventoryPackage>;
+  readonly edges: readonly InventoryEdge[];
+}
+
+/** Registry packages, deduplicated by name@version: what the lockfile actually downloads. */
+export const registryPackageKeys = (inventory: Inventory): Set<string> => {
+  const keys = new Set<string>();
+  for (const pkg of inventory.packages.values()) {
+    if (pkg.source === 'registry') keys.add(`${pkg.name}@${pkg.version}`);
+  }
+  return keys;
+};

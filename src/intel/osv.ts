@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import {
+  type Advisory,
+  type AffectedPackage,
+  type AffectedRange,
+  type CvssScore,
+  parseSeverityLabel,
+  type RangeEvent,
+} from '../core/advisory.js';
+import { scoreVector } from './cvss.js';
+
+/**
+ * The OSV schema (https://ossf.github.io/osv-schema/), as permissive as matching allows: unknown
+ * fields pass, non-npm `affected` entries and non-semver ranges (GIT) are kept out of the result.
+ */
+const eventSchema = z.union([
+  z.object({ introduced: z.string().min(1) }),
+  z.object({ fixed: z.string().min(1) }),
+  z.object({ last_affected: z.string().min(1) }),
+  z.object({ limit: z.string().min(1) }),
+]);
+
+const rangeSchema = z.object({
+  type: z.string(),
+  events: z.array(eventSchema).min(1),
+});
+
+const affectedSchema = z.object({
+  package: z
+    .object({
+      ecosystem: z.string(),
+      name: z.string().min(1),
+      purl: z.string().optional(),
+    })
+    .optional(),
+  ranges: z.array(rangeSchema).optional(),
+  versions: z.array(z.string()).optional(),
+});
+
+const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not an RFC 3339 date');
+
+export const osvRecordSchema = z.object({
+  id: z.string().min(1),
+  modified: isoDate,
+  published: isoDate.optional(),
+  withdrawn: isoDate.optional(),
+  aliases: z.array(z.string()).nullish(),
+  summary: z.string().optional(),
+  severity: z.array(z.object({ type: z.string(), score: z.string() })).nullish(),
+  affected: z.array(affectedSchema).nullish(),
+  database_specific: z.record(z.string(), z.unknown()).nullish(),
+});
+
+export type OsvRecord = z.infer<typeof osvRecordSchema>;
+
+export type ParseResult =
+  | { ok: true; advisory: Advisory }
+  | { ok: false; id: string | undefined; reason: string };
+
+const describeIssues = (error: z.ZodError): string =>
+  error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(record)'}: ${issue.message}`)
+    .join('; ');
+
+/** Validates one raw OSV record and normalises it; failures are data, never throws. */
+export const parseOsvRecord = (raw: unknown): ParseResult => {
+  const result = osvRecordSchema.safeParse(raw);
+  if (!result.success) {
+    const id =
+      typeof raw === 'object' && raw !== null && 'id' in raw
+        ? String((raw as { id: unknown }).id)
+        : undefined;
+    return { ok: false, id, reason: describeIssues(result.error) };
+  }
+  return { ok: true, advisory: normaliseRecord(result.data) };
+};
+
+const normaliseRecord = (record: OsvRecord): Advisory => {
+  const affected: AffectedPackage[] = [];
+  for (const entry of record.affected ?? []) {
+    if (entry.package?.ecosystem !== 'npm') continue;
+    const ranges: AffectedRange[] = [];
+    for (const range of entry.ranges ?? []) {
+      if (range.type !== 'SEMVER' && range.type !== 'ECOSYSTEM') continue;
+      ranges.push({ type: range.type, events: range.events as RangeEvent[] });
+    }
+    affected.push({ name: entry.package.name, ranges, versions: entry.versions ?? [] });
+  }
+  const cvss: CvssScore[] = (record.severity ?? [])
+    .filter((s) => s.type.startsWith('CVSS_'))
+    .map((s) => ({ type: s.type, vector: s.score, score: scoreVector(s.score) }));
+  const label = record.database_specific?.severity;
+  return {
+    id: record.id,
+    aliases: [...new Set(record.aliases ?? [])].filter((a) => a !== record.id),
+    modified: record.modified,
+    published: record.published,
+    withdrawn: record.withdrawn,
+    summary: record.summary,
+    kind: isMalicious(record) ? 'malicious' : 'vulnerability',
+    severityLabel: typeof label === 'string' ? parseSeverityLabel(label) : undefined,
+    cvss,
+    affected,
+  };
+};
+
+/** OSV's malicious-packages feed uses `MAL-` ids; the same records carry origins in database_specific. */
+const isMalicious = (record: OsvRecord): boolean =>
+  record.id.startsWith('MAL-') || record.database_specific?.['malicious-packages-origins'] !== undefined;

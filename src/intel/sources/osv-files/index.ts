@@ -1,0 +1,78 @@
+import { basename } from 'node:path';
+import { PatchPilotError } from '../../../core/errors.js';
+import { message, readLines, readText, statOrUndefined, walkFiles } from '../../../util/fs.js';
+import { readZipEntries } from '../../../util/zip.js';
+
+/**
+ * Local OSV inputs: a single record (`.json`), a document with a `vulns` array (the OSV API's answer,
+ * OSV-Scanner's fixtures) or a plain array, a folder tree of record files (GitHub's
+ * advisory-database layout), `.jsonl` / `.jsonl.gz` (one record per line), and a `.zip` of records
+ * (OSV's per-ecosystem export). Yields raw records with where they came from, or a problem.
+ */
+export type RawItem =
+  | { readonly kind: 'record'; readonly raw: unknown; readonly text: string; readonly where: string }
+  | { readonly kind: 'problem'; readonly where: string; readonly reason: string };
+
+export async function* readOsvInput(path: string): AsyncGenerator<RawItem> {
+  const stat = await statOrUndefined(path);
+  if (!stat) {
+    throw new PatchPilotError('ADVISORY_INPUT_NOT_FOUND', `${path}: no such file or directory`, {
+      hint: 'nothing was imported',
+    });
+  }
+  if (stat.isDirectory()) {
+    const files = await walkFiles(path, {
+      include: (name) => name.endsWith('.json'),
+      skipDirs: new Set(['.git', 'node_modules']),
+    });
+    for (const file of files) yield* fromJsonText(await readText(`${path}/${file}`), `${path}/${file}`);
+    return;
+  }
+  const name = basename(path).toLowerCase();
+  if (name.endsWith('.jsonl') || name.endsWith('.jsonl.gz') || name.endsWith('.ndjson')) {
+    for await (const [n, line] of readLines(path, name.endsWith('.gz'))) {
+      if (line.trim() === '') continue;
+      yield parseLine(line, `${path}:${n}`);
+    }
+    return;
+  }
+  if (name.endsWith('.zip')) {
+    for await (const entry of readZipEntries(path)) {
+      if (!entry.name.endsWith('.json')) continue;
+      yield* fromJsonText(entry.content.toString('utf8'), `${path}!${entry.name}`);
+    }
+    return;
+  }
+  yield* fromJsonText(await readText(path), path);
+}
+
+const parseLine = (line: string, where: string): RawItem => {
+  try {
+    return { kind: 'record', raw: JSON.parse(line), text: line, where };
+  } catch (cause) {
+    return { kind: 'problem', where, reason: `not JSON: ${message(cause)}` };
+  }
+};
+
+function* fromJsonText(text: string, where: string): Generator<RawItem> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (cause) {
+    yield { kind: 'problem', where, reason: `not JSON: ${message(cause)}` };
+    return;
+  }
+  const list = Array.isArray(doc)
+    ? doc
+    : typeof doc === 'object' && doc !== null && Array.isArray((doc as { vulns?: unknown }).vulns)
+      ? (doc as { vulns: unknown[] }).vulns
+      : undefined;
+  if (!list) {
+    yield { kind: 'record', raw: doc, text, where };
+    return;
+  }
+  for (let i = 0; i < list.length; i++) {
+    const raw = list[i];
+    yield { kind: 'record', raw, text: JSON.stringify(raw), where: `${where}#${i}` };
+  }
+}

@@ -1,0 +1,241 @@
+import Database from 'better-sqlite3';
+import type { Advisory } from '../core/advisory.js';
+import { PatchPilotError } from '../core/errors.js';
+import { message } from '../util/fs.js';
+
+/**
+ * The advisory store: one SQLite file holding normalised OSV records, the raw record beside each,
+ * and an index from package name to the records that name it. Long-lived state, hence a class.
+ */
+const SCHEMA_VERSION = 1;
+
+const schema = `
+CREATE TABLE IF NOT EXISTS advisories (
+  id TEXT PRIMARY KEY,
+  modified TEXT NOT NULL,
+  modified_ms INTEGER NOT NULL,
+  withdrawn TEXT,
+  kind TEXT NOT NULL,
+  source TEXT NOT NULL,
+  imported_at TEXT NOT NULL,
+  normalised TEXT NOT NULL,
+  raw TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS affected (
+  advisory_id TEXT NOT NULL REFERENCES advisories(id) ON DELETE CASCADE,
+  package TEXT NOT NULL,
+  PRIMARY KEY (package, advisory_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS affected_advisory ON affected(advisory_id);
+CREATE TABLE IF NOT EXISTS sources (
+  name TEXT PRIMARY KEY,
+  last_imported_at TEXT NOT NULL,
+  records INTEGER NOT NULL
+);
+`;
+
+export interface StoreStatus {
+  readonly path: string;
+  readonly advisories: number;
+  readonly withdrawn: number;
+  readonly malicious: number;
+  readonly packages: number;
+  readonly newestModified: string | undefined;
+  readonly sources: readonly { name: string; lastImportedAt: string; records: number }[];
+}
+
+export type UpsertOutcome = 'added' | 'updated' | 'unchanged';
+
+export class AdvisoryStore {
+  readonly path: string;
+  private readonly db: Database.Database;
+
+  private constructor(path: string, db: Database.Database) {
+    this.path = path;
+    this.db = db;
+  }
+
+  /**
+   * Opens the store. Read-only opens never create the file: a missing store is `DB_EMPTY`, a file
+   * that is not a PatchPilot store is `DB_UNREADABLE`.
+   */
+  static open(path: string, options: { readonly: boolean }): AdvisoryStore {
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly: options.readonly, fileMustExist: options.readonly });
+    } catch (cause) {
+      const missing = /unable to open|does not exist/i.test(message(cause));
+      if (options.readonly && missing) throw emptyStore(path);
+      throw unreadable(path, cause);
+    }
+    try {
+      if (!options.readonly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('foreign_keys = ON');
+        const version = db.pragma('user_version', { simple: true }) as number;
+        if (version > SCHEMA_VERSION) {
+          throw new PatchPilotError(
+            'DB_UNREADABLE',
+            `${path}: store schema ${version} is newer than this PatchPilot`,
+            {
+              hint: 'upgrade PatchPilot or point --db at another file',
+            },
+          );
+        }
+        db.exec(schema);
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      } else {
+        const tables = db
+          .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'advisories'")
+          .all();
+        if (tables.length === 0) throw emptyStore(path);
+      }
+    } catch (cause) {
+      db.close();
+      if (cause instanceof PatchPilotError) throw cause;
+      throw unreadable(path, cause);
+    }
+    return new AdvisoryStore(path, db);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Runs `work` in one transaction: either every record lands or none does. */
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await work();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  private statements?: {
+    find: Database.Statement<[string], { modified_ms: number }>;
+    upsert: Database.Statement;
+    clearAffected: Database.Statement<[string]>;
+    addAffected: Database.Statement<[string, string]>;
+  };
+
+  /** Adds or replaces one record; a stored record is replaced only by one with a newer `modified`. */
+  upsert(advisory: Advisory, raw: string, source: string, importedAt: string): UpsertOutcome {
+    this.statements ??= {
+      find: this.db.prepare('SELECT modified_ms FROM advisories WHERE id = ?'),
+      upsert: this.db.prepare(
+        `INSERT INTO advisories (id, modified, modified_ms, withdrawn, kind, source, imported_at, normalised, raw)
+         VALUES (@id, @modified, @modified_ms, @withdrawn, @kind, @source, @imported_at, @normalised, @raw)
+         ON CONFLICT(id) DO UPDATE SET modified = excluded.modified, modified_ms = excluded.modified_ms,
+           withdrawn = excluded.withdrawn, kind = excluded.kind, source = excluded.source,
+           imported_at = excluded.imported_at, normalised = excluded.normalised, raw = excluded.raw`,
+      ),
+      clearAffected: this.db.prepare('DELETE FROM affected WHERE advisory_id = ?'),
+      addAffected: this.db.prepare('INSERT OR IGNORE INTO affected (advisory_id, package) VALUES (?, ?)'),
+    };
+    const s = this.statements;
+    const modifiedMs = Date.parse(advisory.modified);
+    const existing = s.find.get(advisory.id);
+    if (existing && existing.modified_ms >= modifiedMs) return 'unchanged';
+    s.upsert.run({
+      id: advisory.id,
+      modified: advisory.modified,
+      modified_ms: modifiedMs,
+      withdrawn: advisory.withdrawn ?? null,
+      kind: advisory.kind,
+      source,
+      imported_at: importedAt,
+      normalised: JSON.stringify(advisory),
+      raw,
+    });
+    s.clearAffected.run(advisory.id);
+    for (const name of new Set(advisory.affected.map((a) => a.name))) s.addAffected.run(advisory.id, name);
+    return existing ? 'updated' : 'added';
+  }
+
+  recordSource(name: string, importedAt: string, records: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO sources (name, last_imported_at, records) VALUES (?, ?, ?)
+         ON CONFLICT(name) DO UPDATE SET last_imported_at = excluded.last_imported_at, records = excluded.records`,
+      )
+      .run(name, importedAt, records);
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM advisories').get() as { n: number }).n;
+  }
+
+  /** Every non-withdrawn advisory naming one of `names`, keyed by package name. */
+  advisoriesFor(names: Iterable<string>): Map<string, Advisory[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT f.package AS package, a.normalised AS normalised
+         FROM affected f JOIN advisories a ON a.id = f.advisory_id
+         WHERE f.package IN (SELECT value FROM json_each(?)) AND a.withdrawn IS NULL`,
+      )
+      .all(JSON.stringify([...names])) as { package: string; normalised: string }[];
+    const byPackage = new Map<string, Advisory[]>();
+    const parsed = new Map<string, Advisory>();
+    for (const row of rows) {
+      let advisory = parsed.get(row.normalised);
+      if (!advisory) {
+        advisory = JSON.parse(row.normalised) as Advisory;
+        parsed.set(row.normalised, advisory);
+      }
+      const list = byPackage.get(row.package);
+      if (list) list.push(advisory);
+      else byPackage.set(row.package, [advisory]);
+    }
+    return byPackage;
+  }
+
+  status(): StoreStatus {
+    const counts = this.db
+      .prepare(
+        `SELECT count(*) AS total,
+                coalesce(sum(withdrawn IS NOT NULL), 0) AS withdrawn,
+                coalesce(sum(kind = 'malicious'), 0) AS malicious,
+                max(modified_ms) AS newest
+         FROM advisories`,
+      )
+      .get() as { total: number; withdrawn: number; malicious: number; newest: number | null };
+    const packages = (
+      this.db.prepare('SELECT count(DISTINCT package) AS n FROM affected').get() as { n: number }
+    ).n;
+    const newest =
+      counts.newest === null
+        ? undefined
+        : (this.db
+            .prepare('SELECT modified FROM advisories WHERE modified_ms = ? LIMIT 1')
+            .get(counts.newest) as {
+            modified: string;
+          });
+    const sources = this.db
+      .prepare('SELECT name, last_imported_at AS lastImportedAt, records FROM sources ORDER BY name')
+      .all() as { name: string; lastImportedAt: string; records: number }[];
+    return {
+      path: this.path,
+      advisories: counts.total,
+      withdrawn: counts.withdrawn,
+      malicious: counts.malicious,
+      packages,
+      newestModified: newest?.modified,
+      sources,
+    };
+  }
+}
+
+const emptyStore = (path: string): PatchPilotError =>
+  new PatchPilotError('DB_EMPTY', `advisory store ${path} is empty`, {
+    hint: 'fill it with `patchpilot db import FILE...` (OSV JSON, .jsonl, .jsonl.gz, .zip or a folder of OSV files)',
+  });
+
+const unreadable = (path: string, cause: unknown): PatchPilotError =>
+  new PatchPilotError('DB_UNREADABLE', `${path}: cannot read the advisory store: ${message(cause)}`, {
+    hint: 'point --db or PATCHPILOT_DB at a PatchPilot store, or remove the file and import again',
+    cause,
+  });

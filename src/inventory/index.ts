@@ -1,0 +1,107 @@
+import { basename, dirname, join, resolve } from 'node:path';
+import { PatchPilotError } from '../core/errors.js';
+import type { Inventory } from '../core/inventory.js';
+import { readText, readTextIfExists, statOrUndefined, walkFiles } from '../util/fs.js';
+import { lockfileNames as npmLockfileNames, parseNpmLockfile } from './npm/index.js';
+
+/**
+ * Lockfile formats, in the order a folder is checked. Each parser gets the file's content and
+ * path (and the manifest beside it) and never reads the disk itself.
+ */
+interface LockfileFormat {
+  readonly id: string;
+  /** File names in order of precedence: the first one present in a folder is the one read. */
+  readonly names: readonly string[];
+  readonly parse: (
+    content: string,
+    path: string,
+    manifest: { content: string; path: string } | undefined,
+  ) => Inventory;
+}
+
+const formats: readonly LockfileFormat[] = [
+  {
+    id: 'npm',
+    names: npmLockfileNames,
+    parse: (content, path, manifest) => parseNpmLockfile(content, path, { manifest }),
+  },
+];
+
+const knownNames = new Set(formats.flatMap((f) => f.names));
+
+/** The lockfile a folder's package manager reads, or undefined. */
+const lockfileIn = async (dir: string): Promise<string | undefined> => {
+  for (const format of formats) {
+    for (const name of format.names) {
+      const stat = await statOrUndefined(join(dir, name));
+      if (stat?.isFile()) return join(dir, name);
+    }
+  }
+  return undefined;
+};
+
+/**
+ * The lockfiles to scan for DIR (or a lockfile path): the one in DIR, or with `recursive` every
+ * one below it, never inside node_modules.
+ */
+export const findLockfiles = async (target: string, recursive: boolean): Promise<string[]> => {
+  const stat = await statOrUndefined(target);
+  if (!stat) {
+    throw new PatchPilotError('LOCKFILE_NOT_FOUND', `${target}: no such file or directory`, {
+      hint: 'pass a project folder or a lockfile',
+    });
+  }
+  if (stat.isFile()) {
+    if (!knownNames.has(basename(target))) {
+      throw new PatchPilotError('LOCKFILE_NOT_FOUND', `${target}: not a lockfile PatchPilot reads`, {
+        hint: `supported lockfiles: ${[...knownNames].join(', ')}`,
+      });
+    }
+    return [resolve(target)];
+  }
+  if (!recursive) {
+    const found = await lockfileIn(target);
+    if (!found) {
+      throw new PatchPilotError('LOCKFILE_NOT_FOUND', `${target}: no lockfile found`, {
+        hint: `expected one of ${[...knownNames].join(', ')}; use --recursive to search subfolders`,
+      });
+    }
+    return [resolve(found)];
+  }
+  const files = await walkFiles(target, {
+    include: (name) => knownNames.has(name),
+    skipDirs: new Set(['node_modules', '.git']),
+  });
+  const dirs = [...new Set(files.map((f) => dirname(join(target, f))))];
+  const found: string[] = [];
+  for (const dir of dirs) {
+    const lockfile = await lockfileIn(dir);
+    if (lockfile) found.push(resolve(lockfile));
+  }
+  if (found.length === 0) {
+    throw new PatchPilotError(
+      'LOCKFILE_NOT_FOUND',
+      `${target}: no lockfile found in this folder or below it`,
+      {
+        hint: `expected one of ${[...knownNames].join(', ')}`,
+      },
+    );
+  }
+  return found.sort();
+};
+
+/** Reads one lockfile and the package.json beside it into an Inventory. */
+export const readInventory = async (lockfile: string): Promise<Inventory> => {
+  const name = basename(lockfile);
+  const format = formats.find((f) => f.names.includes(name));
+  if (!format) {
+    throw new PatchPilotError('LOCKFILE_NOT_FOUND', `${lockfile}: not a lockfile PatchPilot reads`);
+  }
+  const manifestPath = join(dirname(lockfile), 'package.json');
+  const [content, manifest] = await Promise.all([readText(lockfile), readTextIfExists(manifestPath)]);
+  return format.parse(
+    content,
+    lockfile,
+    manifest === undefined ? undefined : { content, path: manifestPath },
+  );
+};

@@ -1,0 +1,381 @@
+import { posix } from 'node:path';
+import type { z } from 'zod';
+import { PatchPilotError } from '../../core/errors.js';
+import type {
+  EdgeType,
+  Importer,
+  Inventory,
+  InventoryEdge,
+  InventoryPackage,
+  Scope,
+  SourceKind,
+} from '../../core/inventory.js';
+import { npmPurl } from '../../core/purl.js';
+import { isStrictVersion } from '../../core/version.js';
+import { parseJsonDocument } from '../json.js';
+import {
+  type LegacyEntry,
+  type Lockfile,
+  lockfileSchema,
+  type Manifest,
+  manifestSchema,
+  type PackageEntry,
+} from './schema.js';
+
+/**
+ * npm's package-lock.json and npm-shrinkwrap.json, lockfileVersion 1, 2 and 3. Version 2 carries
+ * both layouts; the `packages` map (the one npm 7+ reads) is used whenever it is present.
+ * Version 1 has no record of the root's direct dependencies, so the root package.json supplies them.
+ */
+export const lockfileNames = ['npm-shrinkwrap.json', 'package-lock.json'] as const;
+
+export interface NpmContext {
+  /** The package.json beside the lockfile, if there is one. */
+  readonly manifest?: { readonly content: string; readonly path: string } | undefined;
+}
+
+export const parseNpmLockfile = (content: string, path: string, context: NpmContext = {}): Inventory => {
+  const doc = parseJsonDocument(content, path, 'LOCKFILE_INVALID_JSON');
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw invalid(path, 'the document is not a JSON object');
+  }
+  const version = (doc as { lockfileVersion?: unknown }).lockfileVersion;
+  if (version !== 1 && version !== 2 && version !== 3) {
+    throw new PatchPilotError(
+      'LOCKFILE_UNSUPPORTED_VERSION',
+      `${path}: lockfileVersion ${JSON.stringify(version ?? null)} is not supported (known: 1, 2, 3)`,
+      { hint: 'regenerate the lockfile with npm 6 or later, or report the new version' },
+    );
+  }
+  const lock = validate(lockfileSchema, doc, path);
+  const manifest = context.manifest
+    ? readManifest(context.manifest.content, context.manifest.path)
+    : undefined;
+  const root = posix.dirname(path.split('\\').join('/'));
+  if (lock.packages && version !== 1) return fromPackages(lock, manifest, path, root);
+  return fromLegacy(lock, manifest, path, root);
+};
+
+export const readManifest = (content: string, path: string): Manifest => {
+  const doc = parseJsonDocument(content, path, 'MANIFEST_INVALID');
+  const result = manifestSchema.safeParse(doc);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new PatchPilotError(
+      'MANIFEST_INVALID',
+      `${path}: ${issue?.path.join('.') || '(document)'}: ${issue?.message ?? 'invalid'}`,
+    );
+  }
+  return result.data;
+};
+
+const validate = <T extends z.ZodType>(schema: T, doc: unknown, path: string): z.infer<T> => {
+  const result = schema.safeParse(doc);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue?.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : JSON.stringify(String(p))))
+    .join(' → ');
+  throw invalid(path, `${where || '(document)'}: ${issue?.message ?? 'invalid'}`);
+};
+
+const invalid = (path: string, detail: string): PatchPilotError =>
+  new PatchPilotError('LOCKFILE_INVALID', `${path}: ${detail}`, {
+    hint: 'the lockfile does not have the shape npm writes; regenerate it with npm',
+  });
+
+/** A lockfile key is a folder below the project; one that leaves it is never trusted. */
+const checkKey = (key: string, path: string): void => {
+  const normalised = posix.normalize(key);
+  if (
+    key.startsWith('/') ||
+    key.startsWith('\\') ||
+    /^[A-Za-z]:/.test(key) ||
+    normalised === '..' ||
+    normalised.startsWith('../') ||
+    key.split(/[\\/]/).includes('..')
+  ) {
+    throw new PatchPilotError(
+      'LOCKFILE_KEY_ESCAPES',
+      `${path}: key ${JSON.stringify(key)} points outside the project`,
+      {
+        hint: 'a lockfile entry may only name folders inside the project; refusing to read this lockfile',
+      },
+    );
+  }
+};
+
+const scopeOf = (flags: {
+  dev?: boolean | undefined;
+  optional?: boolean | undefined;
+  devOptional?: boolean | undefined;
+  peer?: boolean | undefined;
+}): Scope => {
+  if (flags.devOptional || (flags.dev && flags.optional)) return 'devOptional';
+  if (flags.dev) return 'dev';
+  if (flags.optional) return 'optional';
+  if (flags.peer) return 'peer';
+  return 'prod';
+};
+
+/** Classifies a `resolved` (v2/v3) or `version` (v1) spec by where the package comes from. */
+const sourceOf = (resolved: string | undefined, name: string, version: string): SourceKind => {
+  if (resolved === undefined || resolved === '') return 'registry';
+  if (/^(git\+|git:|github:|gitlab:|bitbucket:|gist:|git@|ssh:)/.test(resolved)) return 'git';
+  if (resolved.startsWith('file:')) return 'file';
+  if (resolved.startsWith('link:')) return 'link';
+  if (/^https?:/.test(resolved)) {
+    // Registries (the public one, mirrors, Artifactory, Verdaccio) serve <name>/-/<basename>-<version>.tgz.
+    const base = name.startsWith('@') ? name.slice(name.indexOf('/') + 1) : name;
+    const url = resolved.split(/[?#]/)[0] ?? resolved;
+    return url.endsWith(`/-/${base}-${version}.tgz`) ? 'registry' : 'tarball';
+  }
+  return 'file';
+};
+
+const licenseOf = (value: unknown): string | undefined => {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string') {
+    return (value as { type: string }).type;
+  }
+  return undefined;
+};
+
+const globToRegExp = (glob: string): RegExp => {
+  const normalised = posix.normalize(glob.replace(/^\.\//, '')).replace(/\/$/, '');
+  let source = '';
+  for (let i = 0; i < normalised.length; i++) {
+    const c = normalised[i] as string;
+    if (c === '*' && normalised[i + 1] === '*') {
+      source += '.*';
+      i++;
+    } else if (c === '*') source += '[^/]*';
+    else if (c === '?') source += '[^/]';
+    else source += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`);
+};
+
+const workspacePatterns = (value: PackageEntry['workspaces'] | Manifest['workspaces']): string[] => {
+  if (!value) return [];
+  return Array.isArray(value) ? value : (value.packages ?? []);
+};
+
+/** Finds the folder Node's resolution would load `name` from, starting at `from` (v2/v3 keys). */
+const resolveFrom = (from: string, name: string, has: (key: string) => boolean): string | undefined => {
+  let base = from;
+  while (true) {
+    const candidate = base === '' ? `node_modules/${name}` : `${base}/node_modules/${name}`;
+    if (has(candidate)) return candidate;
+    if (base === '') return undefined;
+    const at = base.lastIndexOf('/node_modules/');
+    base = at === -1 ? '' : base.slice(0, at);
+  }
+};
+
+const nameFromKey = (key: string): string => {
+  const at = key.lastIndexOf('node_modules/');
+  return at === -1 ? posix.basename(key) : key.slice(at + 'node_modules/'.length);
+};
+
+const dependencyLists = (
+  entry: Pick<
+    PackageEntry,
+    'dependencies' | 'optionalDependencies' | 'peerDependencies' | 'devDependencies' | 'peerDependenciesMeta'
+  >,
+  importer: boolean,
+): [string, string, EdgeType, boolean][] => {
+  const out: [string, string, EdgeType, boolean][] = [];
+  const optional = entry.optionalDependencies ?? {};
+  for (const [name, spec] of Object.entries(entry.dependencies ?? {})) {
+    if (!(name in optional)) out.push([name, spec, 'prod', false]);
+  }
+  for (const [name, spec] of Object.entries(optional)) out.push([name, spec, 'optional', true]);
+  for (const [name, spec] of Object.entries(entry.peerDependencies ?? {})) {
+    out.push([name, spec, 'peer', entry.peerDependenciesMeta?.[name]?.optional === true]);
+  }
+  if (importer) {
+    for (const [name, spec] of Object.entries(entry.devDependencies ?? {}))
+      out.push([name, spec, 'dev', false]);
+  }
+  return out;
+};
+
+const fromPackages = (
+  lock: Lockfile,
+  manifest: Manifest | undefined,
+  path: string,
+  root: string,
+): Inventory => {
+  const entries = lock.packages ?? {};
+  for (const key of Object.keys(entries)) checkKey(key, path);
+  const rootEntry = entries[''] ?? {};
+  const patterns = workspacePatterns(rootEntry.workspaces ?? manifest?.workspaces).map(globToRegExp);
+  const isWorkspaceFolder = (key: string): boolean =>
+    key !== '' && !key.split('/').includes('node_modules') && patterns.some((re) => re.test(key));
+
+  const packages = new Map<string, InventoryPackage>();
+  const importers: Importer[] = [];
+  const rootName = rootEntry.name ?? manifest?.name ?? lock.name ?? posix.basename(root);
+  packages.set('', {
+    id: '',
+    name: rootName,
+    version: rootEntry.version ?? manifest?.version ?? lock.version ?? '0.0.0',
+    purl: undefined,
+    integrity: undefined,
+    resolved: undefined,
+    source: 'root',
+    scope: 'prod',
+    bundled: false,
+    alias: undefined,
+    license: licenseOf(rootEntry.license),
+  });
+  importers.push({ id: '', name: rootName, path: '' });
+
+  for (const [key, entry] of Object.entries(entries)) {
+    if (key === '' || entry.link) continue;
+    const underModules = key.split('/').includes('node_modules');
+    const folderName = nameFromKey(key);
+    const name = entry.name ?? folderName;
+    const version = entry.version ?? '0.0.0';
+    let source: SourceKind;
+    if (!underModules) source = isWorkspaceFolder(key) ? 'workspace' : 'file';
+    else source = sourceOf(entry.resolved, name, version);
+    if (source === 'registry' && !isStrictVersion(version)) source = 'file';
+    packages.set(key, {
+      id: key,
+      name,
+      version,
+      purl: source === 'registry' ? npmPurl(name, version) : undefined,
+      integrity: entry.integrity,
+      resolved: entry.resolved,
+      source,
+      scope: scopeOf(entry),
+      bundled: entry.inBundle === true,
+      alias: underModules && entry.name && entry.name !== folderName ? folderName : undefined,
+      license: licenseOf(entry.license),
+    });
+    if (source === 'workspace') importers.push({ id: key, name, path: key });
+  }
+
+  const has = (key: string): boolean => key in entries && key !== '';
+  const target = (key: string): string | undefined => {
+    const entry = entries[key];
+    if (!entry?.link) return key;
+    const resolved = entry.resolved;
+    if (resolved === undefined) return undefined;
+    checkKey(resolved, path);
+    return packages.has(resolved) ? resolved : undefined;
+  };
+
+  const edges: InventoryEdge[] = [];
+  const addEdges = (from: string, entry: PackageEntry, importer: boolean): void => {
+    for (const [name, spec, type] of dependencyLists(entry, importer)) {
+      const found = resolveFrom(from, name, has);
+      const to = found === undefined ? undefined : target(found);
+      // Unmet dependencies (optional platform packages, peers left to the consumer, or what npm
+      // calls "missing") install nothing, so they add no edge.
+      if (to !== undefined) edges.push({ from, to, type, spec });
+    }
+  };
+  for (const [key, entry] of Object.entries(entries)) {
+    if (entry.link) continue;
+    const pkg = packages.get(key);
+    if (!pkg) continue;
+    addEdges(key, entry, pkg.source === 'root' || pkg.source === 'workspace');
+  }
+  return { root, lockfile: path, format: `npm-v${lock.lockfileVersion}`, importers, packages, edges };
+};
+
+/** lockfileVersion 1: a nested `dependencies` tree; keys are rebuilt as v2-style install folders. */
+const fromLegacy = (
+  lock: Lockfile,
+  manifest: Manifest | undefined,
+  path: string,
+  root: string,
+): Inventory => {
+  const packages = new Map<string, InventoryPackage>();
+  const requires = new Map<string, Record<string, string>>();
+  const rootName = manifest?.name ?? lock.name ?? posix.basename(root);
+  packages.set('', {
+    id: '',
+    name: rootName,
+    version: manifest?.version ?? lock.version ?? '0.0.0',
+    purl: undefined,
+    integrity: undefined,
+    resolved: undefined,
+    source: 'root',
+    scope: 'prod',
+    bundled: false,
+    alias: undefined,
+    license: undefined,
+  });
+
+  const visit = (tree: Record<string, LegacyEntry>, parent: string): void => {
+    for (const [folderName, entry] of Object.entries(tree)) {
+      const key = parent === '' ? `node_modules/${folderName}` : `${parent}/node_modules/${folderName}`;
+      checkKey(key, path);
+      let name = folderName;
+      let version = entry.version;
+      let alias: string | undefined;
+      const aliasMatch = /^npm:((?:@[^/]+\/)?[^@]+)@(.+)$/.exec(version);
+      if (aliasMatch) {
+        name = aliasMatch[1] as string;
+        version = aliasMatch[2] as string;
+        alias = folderName;
+      }
+      let source: SourceKind = isStrictVersion(version) ? sourceOf(entry.resolved, name, version) : 'file';
+      if (!isStrictVersion(version)) {
+        const kind = sourceOf(version, name, version);
+        source = kind === 'registry' ? 'tarball' : kind;
+      }
+      packages.set(key, {
+        id: key,
+        name,
+        version,
+        purl: source === 'registry' ? npmPurl(name, version) : undefined,
+        integrity: entry.integrity,
+        resolved: entry.resolved ?? (source === 'registry' ? undefined : version),
+        source,
+        scope: scopeOf(entry),
+        bundled: entry.bundled === true,
+        alias,
+        license: undefined,
+      });
+      if (entry.requires) requires.set(key, entry.requires);
+      if (entry.dependencies) visit(entry.dependencies, key);
+    }
+  };
+  visit(lock.dependencies ?? {}, '');
+
+  const has = (key: string): boolean => packages.has(key) && key !== '';
+  const edges: InventoryEdge[] = [];
+  const rootDeps = manifest ? dependencyLists(manifest, true) : [];
+  for (const [name, spec, type] of rootDeps) {
+    const to = resolveFrom('', name, has);
+    if (to !== undefined) edges.push({ from: '', to, type, spec });
+  }
+  if (!manifest) {
+    // Without package.json, every top-level entry counts as a direct dependency of the root.
+    for (const key of packages.keys()) {
+      if (key !== '' && !key.slice('node_modules/'.length).includes('/node_modules/')) {
+        const pkg = packages.get(key) as InventoryPackage;
+        edges.push({ from: '', to: key, type: pkg.scope === 'dev' ? 'dev' : 'prod', spec: pkg.version });
+      }
+    }
+  }
+  for (const [from, deps] of requires) {
+    for (const [name, spec] of Object.entries(deps)) {
+      const to = resolveFrom(from, name, has);
+      if (to !== undefined) edges.push({ from, to, type: 'prod', spec });
+    }
+  }
+  return {
+    root,
+    lockfile: path,
+    format: 'npm-v1',
+    importers: [{ id: '', name: rootName, path: '' }],
+    packages,
+    edges,
+  };
+};
