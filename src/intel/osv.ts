@@ -13,11 +13,22 @@ import { scoreVector } from './cvss.js';
  * The OSV schema (https://ossf.github.io/osv-schema/), as permissive as matching allows: unknown
  * fields pass, non-npm `affected` entries and non-semver ranges (GIT) are kept out of the result.
  */
+const legacyEventTypes = {
+  INTRODUCED: 'introduced',
+  FIXED: 'fixed',
+  LAST_AFFECTED: 'last_affected',
+  LIMIT: 'limit',
+};
+
 const eventSchema = z.union([
   z.object({ introduced: z.string().min(1) }),
   z.object({ fixed: z.string().min(1) }),
   z.object({ last_affected: z.string().min(1) }),
   z.object({ limit: z.string().min(1) }),
+  // Records written before OSV schema 1.0 spell events as { type: "FIXED", value: "1.2.3" }.
+  z
+    .object({ type: z.enum(['INTRODUCED', 'FIXED', 'LAST_AFFECTED', 'LIMIT']), value: z.string().min(1) })
+    .transform((e) => ({ [legacyEventTypes[e.type]]: e.value }) as RangeEvent),
 ]);
 
 const rangeSchema = z.object({

@@ -102,6 +102,6 @@ export const readInventory = async (lockfile: string): Promise<Inventory> => {
   return format.parse(
     content,
     lockfile,
-    manifest === undefined ? undefined : { content, path: manifestPath },
+    manifest === undefined ? undefined : { content: manifest, path: manifestPath },
   );
 };

@@ -232,11 +232,17 @@ const fromPackages = (
   });
   importers.push({ id: '', name: rootName, path: '' });
 
+  // npm leaves `name` out of a workspace's entry; the link that points at it carries the name.
+  const linkNames = new Map<string, string>();
+  for (const [key, entry] of Object.entries(entries)) {
+    if (entry.link && entry.resolved !== undefined) linkNames.set(entry.resolved, nameFromKey(key));
+  }
+
   for (const [key, entry] of Object.entries(entries)) {
     if (key === '' || entry.link) continue;
     const underModules = key.split('/').includes('node_modules');
     const folderName = nameFromKey(key);
-    const name = entry.name ?? folderName;
+    const name = entry.name ?? (underModules ? folderName : (linkNames.get(key) ?? folderName));
     const version = entry.version ?? '0.0.0';
     let source: SourceKind;
     if (!underModules) source = isWorkspaceFolder(key) ? 'workspace' : 'file';

@@ -38,11 +38,17 @@ export interface LegacyEntry {
   dependencies?: Record<string, LegacyEntry> | undefined;
 }
 
+/** npm 5 and 6 sometimes wrote `"resolved": false` or `"integrity": false`; both mean "not recorded". */
+const stringOrFalse = z
+  .union([z.string(), z.boolean()])
+  .optional()
+  .transform((v) => (typeof v === 'string' ? v : undefined));
+
 const legacyEntrySchema: z.ZodType<LegacyEntry> = z.lazy(() =>
   z.looseObject({
     version: z.string(),
-    resolved: z.string().optional(),
-    integrity: z.string().optional(),
+    resolved: stringOrFalse,
+    integrity: stringOrFalse,
     dev: z.boolean().optional(),
     optional: z.boolean().optional(),
     bundled: z.boolean().optional(),
