@@ -1,0 +1,179 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { zipSync } from 'fflate';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isPatchPilotError } from '../core/errors.js';
+import { importAdvisories } from './import.js';
+import { AdvisoryStore } from './store.js';
+
+const record = (id: string, modified: string, name = 'left-pad', extra: object = {}) => ({
+  id,
+  modified,
+  affected: [
+    {
+      package: { ecosystem: 'npm', name },
+      ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.0.0' }] }],
+    },
+  ],
+  ...extra,
+});
+
+let dir: string;
+let store: AdvisoryStore;
+const now = () => new Date('2026-01-01T00:00:00Z');
+const write = (name: string, content: string | Uint8Array): string => {
+  const path = join(dir, name);
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, content);
+  return path;
+};
+const run = (...inputs: string[]) => importAdvisories(store, inputs, { cwd: dir, now });
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'patchpilot-import-'));
+  store = AdvisoryStore.open(join(dir, 'store.db'), { readonly: false });
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('importAdvisories', () => {
+  it('reads a single record, a {vulns} document, a folder tree, .jsonl, .jsonl.gz and .zip', async () => {
+    const single = write('one.json', JSON.stringify(record('GHSA-0001', '2024-01-01T00:00:00Z')));
+    const vulns = write('api.json', JSON.stringify({ vulns: [record('GHSA-0002', '2024-01-01T00:00:00Z')] }));
+    write(
+      'tree/advisories/github-reviewed/2024/01/GHSA-0003/GHSA-0003.json',
+      JSON.stringify(record('GHSA-0003', '2024-01-01T00:00:00Z')),
+    );
+    write(
+      'tree/advisories/unreviewed/GHSA-0004.json',
+      JSON.stringify(record('GHSA-0004', '2024-01-01T00:00:00Z')),
+    );
+    write('tree/README.md', 'not a record');
+    const jsonl = write('feed.jsonl', `${JSON.stringify(record('GHSA-0005', '2024-01-01T00:00:00Z'))}\n\n`);
+    const gz = write(
+      'feed.jsonl.gz',
+      gzipSync(`${JSON.stringify(record('GHSA-0006', '2024-01-01T00:00:00Z'))}\n`),
+    );
+    const zip = write(
+      'all.zip',
+      zipSync({
+        'MAL-2024-1.json': new TextEncoder().encode(
+          JSON.stringify(record('MAL-2024-1', '2024-01-01T00:00:00Z', 'evil')),
+        ),
+        'GHSA-0007.json': new TextEncoder().encode(
+          JSON.stringify(record('GHSA-0007', '2024-01-01T00:00:00Z')),
+        ),
+      }),
+    );
+    const result = await run(single, vulns, join(dir, 'tree'), jsonl, gz, zip);
+    expect(result).toMatchObject({ read: 8, added: 8, updated: 0, unchanged: 0, skipped: [] });
+    const status = store.status();
+    expect(status).toMatchObject({
+      advisories: 8,
+      malicious: 1,
+      withdrawn: 0,
+      packages: 2,
+      newestModified: '2024-01-01T00:00:00Z',
+    });
+    expect(status.sources.map((s) => [s.name.slice(dir.length + 1), s.records])).toEqual([
+      ['all.zip', 2],
+      ['api.json', 1],
+      ['feed.jsonl', 1],
+      ['feed.jsonl.gz', 1],
+      ['one.json', 1],
+      ['tree', 2],
+    ]);
+    expect([...store.advisoriesFor(['left-pad', 'evil', 'nothing']).keys()].sort()).toEqual([
+      'evil',
+      'left-pad',
+    ]);
+  });
+
+  it('is idempotent and replaces a record only by a newer modified', async () => {
+    const v1 = write('v1.json', JSON.stringify(record('GHSA-0001', '2024-01-01T00:00:00Z', 'a')));
+    const v2 = write('v2.json', JSON.stringify(record('GHSA-0001', '2024-06-01T00:00:00.5Z', 'b')));
+    const old = write('old.json', JSON.stringify(record('GHSA-0001', '2023-01-01T00:00:00Z', 'c')));
+    expect(await run(v1)).toMatchObject({ added: 1 });
+    expect(await run(v1)).toMatchObject({ added: 0, unchanged: 1 });
+    expect(await run(v2)).toMatchObject({ updated: 1 });
+    expect(await run(old)).toMatchObject({ unchanged: 1 });
+    expect([...store.advisoriesFor(['a', 'b', 'c']).keys()]).toEqual(['b']);
+  });
+
+  it('reports malformed records with line or id and skips them', async () => {
+    const feed = write(
+      'feed.jsonl',
+      [
+        JSON.stringify(record('GHSA-0001', '2024-01-01T00:00:00Z')),
+        '{"id": "GHSA-0002", "modified": ',
+        JSON.stringify({ id: 'GHSA-0003', affected: [] }),
+        JSON.stringify(record('GHSA-0004', '2024-01-01T00:00:00Z')),
+      ].join('\n'),
+    );
+    const result = await run(feed);
+    expect(result.added).toBe(2);
+    expect(result.skipped.map((s) => [s.where.slice(dir.length + 1), s.id])).toEqual([
+      ['feed.jsonl:2', undefined],
+      ['feed.jsonl:3', 'GHSA-0003'],
+    ]);
+    expect(result.skipped[1]?.reason).toContain('modified');
+  });
+
+  it('keeps withdrawn records out of matching but counts them', async () => {
+    const file = write(
+      'w.json',
+      JSON.stringify(record('GHSA-0001', '2024-01-01T00:00:00Z', 'a', { withdrawn: '2024-02-01T00:00:00Z' })),
+    );
+    await run(file);
+    expect(store.status().withdrawn).toBe(1);
+    expect(store.advisoriesFor(['a']).size).toBe(0);
+  });
+
+  it('never half-applies: a missing input or a truncated archive rolls everything back', async () => {
+    const good = write('good.json', JSON.stringify(record('GHSA-0001', '2024-01-01T00:00:00Z')));
+    const error = await run(good, join(dir, 'missing.json')).catch((e: unknown) => e);
+    expect(isPatchPilotError(error) && error.code).toBe('ADVISORY_INPUT_NOT_FOUND');
+    expect(store.count()).toBe(0);
+
+    const zip = zipSync({
+      'a.json': new TextEncoder().encode(JSON.stringify(record('GHSA-0002', '2024-01-01T00:00:00Z'))),
+    });
+    const truncated = write('cut.zip', zip.slice(0, zip.length - 30));
+    const zipError = await run(good, truncated).catch((e: unknown) => e);
+    expect(isPatchPilotError(zipError) && zipError.code).toBe('ADVISORY_INPUT_INVALID');
+    expect(zipError instanceof Error && zipError.message).toContain('cut.zip');
+    expect(store.count()).toBe(0);
+
+    const gz = gzipSync(`${JSON.stringify(record('GHSA-0003', '2024-01-01T00:00:00Z'))}\n`.repeat(50));
+    const cutGz = write('cut.jsonl.gz', gz.slice(0, gz.length - 10));
+    const gzError = await run(good, cutGz).catch((e: unknown) => e);
+    expect(isPatchPilotError(gzError) && gzError.code).toBe('ADVISORY_INPUT_INVALID');
+    expect(store.count()).toBe(0);
+  });
+});
+
+describe('AdvisoryStore.open', () => {
+  it('reports a missing store as empty and a foreign file as unreadable', () => {
+    const missing = (() => {
+      try {
+        AdvisoryStore.open(join(dir, 'nope.db'), { readonly: true });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isPatchPilotError(missing) && missing.code).toBe('DB_EMPTY');
+    const junk = write('junk.db', 'this is not sqlite at all, not even close'.repeat(50));
+    const unreadable = (() => {
+      try {
+        AdvisoryStore.open(junk, { readonly: true });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isPatchPilotError(unreadable) && unreadable.code).toBe('DB_UNREADABLE');
+  });
+});

@@ -1,0 +1,322 @@
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import ajvDraft04 from 'ajv-draft-04';
+import ajvFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot, runCli, tempDir } from '../helpers/cli.js';
+
+const example = join(projectRoot, 'examples/vulnerable-app');
+const exampleOsv = join(example, 'advisories.osv.json');
+const home = tempDir();
+const db = join(home.path, 'store.db');
+
+beforeAll(() => {
+  const result = runCli(['db', 'import', exampleOsv, '--db', db]);
+  expect(result.code).toBe(0);
+});
+afterAll(() => home.remove());
+
+interface Report {
+  schemaVersion: number;
+  projects: { path: string; lockfile: string; packages: number; findings: number }[];
+  findings: {
+    id: string;
+    aliases: string[];
+    kind: string;
+    severity: string;
+    cvssScore?: number;
+    package: { name: string; version: string };
+    fixedIn: string[];
+    paths: string[][];
+    scope: string;
+    direct: boolean;
+    project: string;
+  }[];
+}
+
+const scanJson = (args: string[], cwd = projectRoot): Report => {
+  const result = runCli(['scan', ...args, '--json', '--db', db], { cwd });
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as Report;
+};
+
+describe('scan on the bundled example', () => {
+  it('reports every real advisory of the example, with the --json contract', () => {
+    const report = scanJson([example]);
+    expect(report.schemaVersion).toBe(1);
+    expect(report.projects).toEqual([
+      expect.objectContaining({
+        path: 'examples/vulnerable-app',
+        lockfile: 'examples/vulnerable-app/package-lock.json',
+        packages: 6,
+        findings: 12,
+      }),
+    ]);
+    const rows = report.findings.map(
+      (f) =>
+        `${f.id} ${f.package.name}@${f.package.version} ${f.scope} ${f.direct ? 'direct' : 'transitive'}`,
+    );
+    expect(rows.sort()).toEqual(
+      [
+        'GHSA-29mw-wpgm-hmr9 lodash@4.17.15 prod direct',
+        'GHSA-35jh-r3h4-6jhm lodash@4.17.15 prod direct',
+        'GHSA-f23m-r3pf-42rh lodash@4.17.15 prod direct',
+        'GHSA-p6mc-m468-83gw lodash@4.17.15 prod direct',
+        'GHSA-r5fr-rjxr-66jc lodash@4.17.15 prod direct',
+        'GHSA-xxjr-mmjv-4gpg lodash@4.17.15 prod direct',
+        'GHSA-xvch-5gv4-984h minimist@1.2.5 prod direct',
+        'GHSA-vh95-rmgr-6w4m minimist@0.0.8 prod transitive',
+        'GHSA-xvch-5gv4-984h minimist@0.0.8 prod transitive',
+        'GHSA-r683-j2x4-v87g node-fetch@2.6.0 prod direct',
+        'GHSA-w7rc-rwvf-8q5r node-fetch@2.6.0 prod direct',
+        'GHSA-9c47-m6qq-7p4h json5@1.0.1 dev direct',
+      ].sort(),
+    );
+    const transitive = report.findings.find((f) => f.id === 'GHSA-vh95-rmgr-6w4m');
+    expect(transitive).toMatchObject({
+      aliases: ['CVE-2020-7598'],
+      kind: 'vulnerability',
+      severity: 'moderate',
+      fixedIn: ['0.2.1'],
+      paths: [['vulnerable-app', 'mkdirp@0.5.1', 'minimist@0.0.8']],
+    });
+    expect(transitive?.cvssScore).toBeCloseTo(5.6);
+  });
+
+  it('prints a readable table by default, results on stdout only', () => {
+    const result = runCli(['scan', example, '--db', db]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(
+      /critical\s+9\.8\s+GHSA-xvch-5gv4-984h\s+minimist@0\.0\.8\s+0\.2\.4\s+prod \(transitive\)\s+vulnerable-app > mkdirp@0\.5\.1 > minimist@0\.0\.8/,
+    );
+    expect(result.stdout).toContain('12 findings: 2 critical, 5 high, 4 moderate, 1 low, 0 unknown');
+  });
+
+  it('--fail-on sets exit 1 only when a finding at or above the level exists', () => {
+    expect(runCli(['scan', example, '--db', db, '--fail-on', 'critical']).code).toBe(1);
+    expect(runCli(['scan', example, '--db', db, '--fail-on', 'medium']).code).toBe(1);
+    const lowOnly = tempDir();
+    try {
+      const osv = JSON.parse(readFileSync(exampleOsv, 'utf8')) as { vulns: { id: string }[] };
+      const store = join(lowOnly.path, 'low.db');
+      writeFileSync(
+        join(lowOnly.path, 'low.json'),
+        JSON.stringify({ vulns: osv.vulns.filter((v) => v.id === 'GHSA-w7rc-rwvf-8q5r') }),
+      );
+      expect(runCli(['db', 'import', join(lowOnly.path, 'low.json'), '--db', store]).code).toBe(0);
+      expect(runCli(['scan', example, '--db', store, '--fail-on', 'moderate']).code).toBe(0);
+      expect(runCli(['scan', example, '--db', store, '--fail-on', 'low']).code).toBe(1);
+    } finally {
+      lowOnly.remove();
+    }
+    const bad = runCli(['scan', example, '--db', db, '--fail-on', 'severe']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown --fail-on "severe"');
+  });
+
+  it('writes SARIF 2.1.0 that validates against the SARIF schema', () => {
+    const result = runCli(['scan', example, '--db', db, '--format', 'sarif']);
+    expect(result.code).toBe(0);
+    const sarif = JSON.parse(result.stdout);
+    const schema = createRequire(import.meta.url)('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
+    // The schema's `language` pattern has a stray bracket that the /u flag rejects.
+    const ajv = new ajvDraft04.default({ allErrors: true, unicodeRegExp: false });
+    ajvFormats.default(ajv);
+    const validate = ajv.compile(schema);
+    expect(validate(sarif), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    expect(sarif.runs[0].results).toHaveLength(12);
+    expect(sarif.runs[0].tool.driver.rules).toHaveLength(11);
+    expect(
+      validate({
+        ...sarif,
+        runs: [{ ...sarif.runs[0], results: [{ ruleId: 'x', level: 'fatal', message: { text: 'm' } }] }],
+      }),
+    ).toBe(false);
+  });
+
+  it('writes a Markdown report', () => {
+    const result = runCli(['scan', example, '--db', db, '--format', 'markdown']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('| Severity | Score | ID | Package | Fixed in | Scope | Path |');
+    expect(result.stdout).toContain(
+      '| moderate | 5.6 | GHSA-vh95-rmgr-6w4m (CVE-2020-7598) | `minimist@0.0.8` | 0.2.1 | prod, transitive | vulnerable-app > mkdirp@0.5.1 > minimist@0.0.8 |',
+    );
+  });
+
+  it('--recursive reports every lockfile as its own project, never inside node_modules', () => {
+    const tree = tempDir();
+    try {
+      cpSync(example, join(tree.path, 'services/api'), { recursive: true });
+      cpSync(example, join(tree.path, 'services/web'), { recursive: true });
+      cpSync(example, join(tree.path, 'services/web/node_modules/dep'), { recursive: true });
+      const result = runCli(['scan', '--recursive', '--json', '--db', db], { cwd: tree.path });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain('scanning 2 lockfiles');
+      const report = JSON.parse(result.stdout) as Report;
+      expect(report.projects.map((p) => p.lockfile)).toEqual([
+        'services/api/package-lock.json',
+        'services/web/package-lock.json',
+      ]);
+      expect(report.findings.filter((f) => f.project === 'services/web')).toHaveLength(12);
+      const single = runCli(['scan', '--json', '--db', db], { cwd: tree.path });
+      expect(single.code).toBe(2);
+      expect(single.stderr).toContain('no lockfile found');
+    } finally {
+      tree.remove();
+    }
+  });
+
+  it('finds the store through PATCHPILOT_DB and under PATCHPILOT_HOME', () => {
+    expect(runCli(['scan', example, '--json'], { env: { PATCHPILOT_DB: db } }).code).toBe(0);
+    const state = tempDir();
+    try {
+      expect(runCli(['db', 'import', exampleOsv], { env: { PATCHPILOT_HOME: state.path } }).code).toBe(0);
+      expect(existsSync(join(state.path, 'data/advisories.db'))).toBe(true);
+      const status = runCli(['db', 'status', '--json'], { env: { PATCHPILOT_HOME: state.path } });
+      expect(JSON.parse(status.stdout)).toMatchObject({ advisories: 11, malicious: 0, withdrawn: 0 });
+      expect(
+        runCli(['scan', example], { env: { XDG_DATA_HOME: join(state.path, 'data', '..', 'xdg') } }).code,
+      ).toBe(2);
+    } finally {
+      state.remove();
+    }
+  });
+
+  it('deterministic mode prints byte-identical JSON twice', () => {
+    const a = runCli(['scan', example, '--json', '--deterministic', '--db', db]);
+    const b = runCli(['scan', example, '--json', '--deterministic', '--db', db]);
+    expect(a.stdout).toBe(b.stdout);
+    expect(a.stdout).not.toContain('generatedAt');
+  });
+});
+
+describe('bad input: one clear line, exit 2, no stack trace', () => {
+  const cases = tempDir();
+  afterAll(() => cases.remove());
+  const project = (
+    name: string,
+    lockfile: string | undefined,
+    manifest = '{"name":"x","version":"1.0.0"}',
+  ) => {
+    const dir = join(cases.path, name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), manifest);
+    if (lockfile !== undefined) writeFileSync(join(dir, 'package-lock.json'), lockfile);
+    return dir;
+  };
+
+  it.each([
+    [
+      'truncated lockfile',
+      '{"name":"x","lockfileVersion":3,"packages":{"":{',
+      /package-lock\.json: invalid JSON at line 1, column \d+: the document ends early/,
+      'LOCKFILE_INVALID_JSON',
+    ],
+    [
+      'non-JSON lockfile',
+      'lockfileVersion: 3\n',
+      /package-lock\.json: invalid JSON.*Unexpected token/,
+      'LOCKFILE_INVALID_JSON',
+    ],
+    [
+      'unknown lockfileVersion',
+      '{"lockfileVersion":7,"packages":{}}',
+      /package-lock\.json: lockfileVersion 7 is not supported \(known: 1, 2, 3\)/,
+      'LOCKFILE_UNSUPPORTED_VERSION',
+    ],
+    [
+      'escaping lockfile key',
+      '{"lockfileVersion":3,"packages":{"":{},"../../etc/node_modules/x":{"version":"1.0.0"}}}',
+      /key "\.\.\/\.\.\/etc\/node_modules\/x" points outside the project/,
+      'LOCKFILE_KEY_ESCAPES',
+    ],
+    [
+      'absolute lockfile key',
+      '{"lockfileVersion":3,"packages":{"":{},"/tmp/node_modules/x":{"version":"1.0.0"}}}',
+      /key "\/tmp\/node_modules\/x" points outside the project/,
+      'LOCKFILE_KEY_ESCAPES',
+    ],
+    [
+      'wrongly shaped entry',
+      '{"lockfileVersion":3,"packages":{"":{},"node_modules/x":{"version":7}}}',
+      /"packages" → "node_modules\/x" → "version": .*expected string/,
+      'LOCKFILE_INVALID',
+    ],
+    ['directory with no lockfile', undefined, /no lockfile found/, 'LOCKFILE_NOT_FOUND'],
+  ])('%s', (name, lockfile, message, code) => {
+    const dir = project(name.replace(/\W+/g, '-'), lockfile);
+    const result = runCli(['scan', dir, '--db', db]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    const [first] = result.stderr.split('\n');
+    expect(first).toMatch(message);
+    expect(first).toContain(`[${code}]`);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('--debug shows the stack trace', () => {
+    const dir = project('debug', '{"lockfileVersion":3,"packages":{"":{');
+    const result = runCli(['scan', dir, '--db', db, '--debug']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('an unreadable store', () => {
+    const junk = join(cases.path, 'junk.db');
+    writeFileSync(junk, 'not a database '.repeat(100));
+    const result = runCli(['scan', example, '--db', junk]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/junk\.db: cannot read the advisory store: .* \[DB_UNREADABLE\]/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('an empty store says how to fill it', () => {
+    const result = runCli(['scan', example, '--db', join(cases.path, 'none.db')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /advisory store .*none\.db is empty \[DB_EMPTY\]\n {2}hint: fill it with `patchpilot db import FILE\.\.\.`/,
+    );
+    expect(existsSync(join(cases.path, 'none.db'))).toBe(false);
+  });
+
+  it('an import of a missing file changes nothing', () => {
+    const store = join(cases.path, 'partial.db');
+    const result = runCli(['db', 'import', exampleOsv, join(cases.path, 'missing.jsonl'), '--db', store]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/missing\.jsonl: no such file or directory \[ADVISORY_INPUT_NOT_FOUND\]/);
+    const status = runCli(['db', 'status', '--json', '--db', store]);
+    expect(JSON.parse(status.stdout).advisories).toBe(0);
+  });
+});
+
+describe('the command line', () => {
+  it.each([
+    [['--help']],
+    [['scan', '--help']],
+    [['db', '--help']],
+    [['db', 'import', '--help']],
+    [['db', 'status', '--help']],
+    [['help', 'scan']],
+  ])('%j prints help and exits 0', (args) => {
+    const result = runCli(args);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: patchpilot/);
+  });
+
+  it('rejects unknown commands and options with exit 2', () => {
+    const unknown = runCli(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    const option = runCli(['scan', '--frobnicate']);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain("scan: Unknown option '--frobnicate'");
+  });
+
+  it('prints its version', () => {
+    const result = runCli(['--version']);
+    const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+    expect(result.stdout.trim()).toBe(pkg.version);
+  });
+});
