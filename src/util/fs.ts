@@ -1,7 +1,5 @@
-import { createReadStream, type Dirent, promises as fsp } from 'node:fs';
+import { type Dirent, promises as fsp } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { createInterface } from 'node:readline';
-import { createGunzip } from 'node:zlib';
 import { PatchPilotError } from '../core/errors.js';
 
 /** The file-system edge: every read and write of PatchPilot goes through here. */
@@ -50,30 +48,6 @@ export const writeFileAtomic = async (path: string, content: string | Uint8Array
     throw ioError(path, cause);
   }
 };
-
-/** Lines of a text file, gunzipped when `gzip` is set, with their 1-based numbers. */
-export async function* readLines(path: string, gzip: boolean): AsyncGenerator<[number, string]> {
-  const file = createReadStream(path);
-  const input = gzip ? file.pipe(createGunzip()) : file;
-  file.on('error', (error) => input.emit('error', error));
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  let n = 0;
-  try {
-    for await (const line of lines) {
-      n++;
-      yield [n, line];
-    }
-  } catch (cause) {
-    throw new PatchPilotError(
-      'ADVISORY_INPUT_INVALID',
-      `${path}: cannot read past line ${n}: ${message(cause)}`,
-      {
-        hint: 'the file is truncated or not what its extension says; nothing was imported',
-        cause,
-      },
-    );
-  }
-}
 
 export interface WalkOptions {
   /** Folder names never entered. */

@@ -1,5 +1,4 @@
 import { posix } from 'node:path';
-import type { z } from 'zod';
 import { PatchPilotError } from '../../core/errors.js';
 import type {
   EdgeType,
@@ -14,12 +13,13 @@ import { npmPurl } from '../../core/purl.js';
 import { isStrictVersion } from '../../core/version.js';
 import { parseJsonDocument } from '../json.js';
 import {
+  checkLockfile,
+  checkManifest,
   type LegacyEntry,
   type Lockfile,
-  lockfileSchema,
   type Manifest,
-  manifestSchema,
   type PackageEntry,
+  ShapeError,
 } from './schema.js';
 
 /**
@@ -47,7 +47,7 @@ export const parseNpmLockfile = (content: string, path: string, context: NpmCont
       { hint: 'regenerate the lockfile with npm 6 or later, or report the new version' },
     );
   }
-  const lock = validate(lockfileSchema, doc, path);
+  const lock = validate(() => checkLockfile(doc as Record<string, unknown>), path, 'LOCKFILE_INVALID');
   const manifest = context.manifest
     ? readManifest(context.manifest.content, context.manifest.path)
     : undefined;
@@ -58,25 +58,22 @@ export const parseNpmLockfile = (content: string, path: string, context: NpmCont
 
 export const readManifest = (content: string, path: string): Manifest => {
   const doc = parseJsonDocument(content, path, 'MANIFEST_INVALID');
-  const result = manifestSchema.safeParse(doc);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new PatchPilotError(
-      'MANIFEST_INVALID',
-      `${path}: ${issue?.path.join('.') || '(document)'}: ${issue?.message ?? 'invalid'}`,
-    );
-  }
-  return result.data;
+  return validate(() => checkManifest(doc), path, 'MANIFEST_INVALID');
 };
 
-const validate = <T extends z.ZodType>(schema: T, doc: unknown, path: string): z.infer<T> => {
-  const result = schema.safeParse(doc);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const where = issue?.path
-    .map((p) => (typeof p === 'number' ? `[${p}]` : JSON.stringify(String(p))))
-    .join(' → ');
-  throw invalid(path, `${where || '(document)'}: ${issue?.message ?? 'invalid'}`);
+const validate = <T>(check: () => T, path: string, code: 'LOCKFILE_INVALID' | 'MANIFEST_INVALID'): T => {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof ShapeError)) throw error;
+    const where = error.at.map((p) => JSON.stringify(p)).join(' → ') || '(document)';
+    if (code === 'MANIFEST_INVALID') {
+      throw new PatchPilotError(code, `${path}: ${where}: ${error.message}`, {
+        hint: 'fix this package.json',
+      });
+    }
+    throw invalid(path, `${where}: ${error.message}`);
+  }
 };
 
 const invalid = (path: string, detail: string): PatchPilotError =>
@@ -86,6 +83,9 @@ const invalid = (path: string, detail: string): PatchPilotError =>
 
 /** A lockfile key is a folder below the project; one that leaves it is never trusted. */
 const checkKey = (key: string, path: string): void => {
+  const first = key.charCodeAt(0);
+  // Fast path for the common key: relative, no dot-dot, no backslash, no drive letter.
+  if (first !== 47 && !key.includes('..') && !key.includes('\\') && key.charCodeAt(1) !== 58) return;
   const normalised = posix.normalize(key);
   if (
     key.startsWith('/') ||
@@ -173,30 +173,28 @@ const resolveFrom = (from: string, name: string, has: (key: string) => boolean):
   }
 };
 
+const isUnderModules = (key: string): boolean =>
+  key.startsWith('node_modules/') || key.includes('/node_modules/');
+
 const nameFromKey = (key: string): string => {
   const at = key.lastIndexOf('node_modules/');
   return at === -1 ? posix.basename(key) : key.slice(at + 'node_modules/'.length);
 };
 
+/** Declared dependencies as [name, spec, type]; an optional dependency listed twice counts as optional. */
 const dependencyLists = (
-  entry: Pick<
-    PackageEntry,
-    'dependencies' | 'optionalDependencies' | 'peerDependencies' | 'devDependencies' | 'peerDependenciesMeta'
-  >,
+  entry: Pick<PackageEntry, 'dependencies' | 'optionalDependencies' | 'peerDependencies' | 'devDependencies'>,
   importer: boolean,
-): [string, string, EdgeType, boolean][] => {
-  const out: [string, string, EdgeType, boolean][] = [];
+): [string, string, EdgeType][] => {
+  const out: [string, string, EdgeType][] = [];
   const optional = entry.optionalDependencies ?? {};
-  for (const [name, spec] of Object.entries(entry.dependencies ?? {})) {
-    if (!(name in optional)) out.push([name, spec, 'prod', false]);
+  for (const name in entry.dependencies) {
+    if (!(name in optional)) out.push([name, entry.dependencies[name] as string, 'prod']);
   }
-  for (const [name, spec] of Object.entries(optional)) out.push([name, spec, 'optional', true]);
-  for (const [name, spec] of Object.entries(entry.peerDependencies ?? {})) {
-    out.push([name, spec, 'peer', entry.peerDependenciesMeta?.[name]?.optional === true]);
-  }
+  for (const name in optional) out.push([name, optional[name] as string, 'optional']);
+  for (const name in entry.peerDependencies) out.push([name, entry.peerDependencies[name] as string, 'peer']);
   if (importer) {
-    for (const [name, spec] of Object.entries(entry.devDependencies ?? {}))
-      out.push([name, spec, 'dev', false]);
+    for (const name in entry.devDependencies) out.push([name, entry.devDependencies[name] as string, 'dev']);
   }
   return out;
 };
@@ -207,12 +205,12 @@ const fromPackages = (
   path: string,
   root: string,
 ): Inventory => {
-  const entries = lock.packages ?? {};
-  for (const key of Object.keys(entries)) checkKey(key, path);
-  const rootEntry = entries[''] ?? {};
+  const entries = new Map(Object.entries(lock.packages ?? {}));
+  for (const key of entries.keys()) checkKey(key, path);
+  const rootEntry = entries.get('') ?? {};
   const patterns = workspacePatterns(rootEntry.workspaces ?? manifest?.workspaces).map(globToRegExp);
   const isWorkspaceFolder = (key: string): boolean =>
-    key !== '' && !key.split('/').includes('node_modules') && patterns.some((re) => re.test(key));
+    key !== '' && !isUnderModules(key) && patterns.some((re) => re.test(key));
 
   const packages = new Map<string, InventoryPackage>();
   const importers: Importer[] = [];
@@ -234,13 +232,13 @@ const fromPackages = (
 
   // npm leaves `name` out of a workspace's entry; the link that points at it carries the name.
   const linkNames = new Map<string, string>();
-  for (const [key, entry] of Object.entries(entries)) {
+  for (const [key, entry] of entries) {
     if (entry.link && entry.resolved !== undefined) linkNames.set(entry.resolved, nameFromKey(key));
   }
 
-  for (const [key, entry] of Object.entries(entries)) {
+  for (const [key, entry] of entries) {
     if (key === '' || entry.link) continue;
-    const underModules = key.split('/').includes('node_modules');
+    const underModules = isUnderModules(key);
     const folderName = nameFromKey(key);
     const name = entry.name ?? (underModules ? folderName : (linkNames.get(key) ?? folderName));
     const version = entry.version ?? '0.0.0';
@@ -264,9 +262,9 @@ const fromPackages = (
     if (source === 'workspace') importers.push({ id: key, name, path: key });
   }
 
-  const has = (key: string): boolean => key in entries && key !== '';
+  const has = (key: string): boolean => key !== '' && entries.has(key);
   const target = (key: string): string | undefined => {
-    const entry = entries[key];
+    const entry = entries.get(key);
     if (!entry?.link) return key;
     const resolved = entry.resolved;
     if (resolved === undefined) return undefined;
@@ -284,7 +282,7 @@ const fromPackages = (
       if (to !== undefined) edges.push({ from, to, type, spec });
     }
   };
-  for (const [key, entry] of Object.entries(entries)) {
+  for (const [key, entry] of entries) {
     if (entry.link) continue;
     const pkg = packages.get(key);
     if (!pkg) continue;

@@ -1,31 +1,30 @@
-import { z } from 'zod';
+/**
+ * The shape of package-lock.json / npm-shrinkwrap.json and package.json after JSON.parse: unknown
+ * fields pass, known fields must have the type npm writes. Checked by hand rather than with zod
+ * because `scan` runs on every commit and zod's start-up cost alone is larger than reading a
+ * 2,000-package lockfile (docs/decisions/0001-lockfile-validation.md).
+ */
+export type DepMap = Record<string, string>;
 
-/** package-lock.json / npm-shrinkwrap.json after JSON.parse: unknown fields pass, known ones are typed. */
-const depMap = z.record(z.string(), z.string());
-
-export const packageEntrySchema = z.looseObject({
-  name: z.string().optional(),
-  version: z.string().optional(),
-  resolved: z.string().optional(),
-  integrity: z.string().optional(),
-  license: z.unknown().optional(),
-  link: z.boolean().optional(),
-  dev: z.boolean().optional(),
-  optional: z.boolean().optional(),
-  devOptional: z.boolean().optional(),
-  peer: z.boolean().optional(),
-  inBundle: z.boolean().optional(),
-  dependencies: depMap.optional(),
-  devDependencies: depMap.optional(),
-  optionalDependencies: depMap.optional(),
-  peerDependencies: depMap.optional(),
-  peerDependenciesMeta: z.record(z.string(), z.looseObject({ optional: z.boolean().optional() })).optional(),
-  workspaces: z
-    .union([z.array(z.string()), z.looseObject({ packages: z.array(z.string()).optional() })])
-    .optional(),
-});
-
-export type PackageEntry = z.infer<typeof packageEntrySchema>;
+export interface PackageEntry {
+  name?: string;
+  version?: string;
+  resolved?: string;
+  integrity?: string;
+  license?: unknown;
+  link?: boolean;
+  dev?: boolean;
+  optional?: boolean;
+  devOptional?: boolean;
+  peer?: boolean;
+  inBundle?: boolean;
+  dependencies?: DepMap;
+  devDependencies?: DepMap;
+  optionalDependencies?: DepMap;
+  peerDependencies?: DepMap;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  workspaces?: string[] | { packages?: string[] };
+}
 
 export interface LegacyEntry {
   version: string;
@@ -34,52 +33,146 @@ export interface LegacyEntry {
   dev?: boolean | undefined;
   optional?: boolean | undefined;
   bundled?: boolean | undefined;
-  requires?: Record<string, string> | undefined;
+  requires?: DepMap | undefined;
   dependencies?: Record<string, LegacyEntry> | undefined;
 }
 
+export interface Lockfile {
+  name?: string;
+  version?: string;
+  lockfileVersion: number;
+  packages?: Record<string, PackageEntry>;
+  dependencies?: Record<string, LegacyEntry>;
+}
+
+export interface Manifest {
+  name?: string;
+  version?: string;
+  dependencies?: DepMap;
+  devDependencies?: DepMap;
+  optionalDependencies?: DepMap;
+  peerDependencies?: DepMap;
+  workspaces?: string[] | { packages?: string[] };
+}
+
+/** Where a value sits in the document and what is wrong with it. */
+export class ShapeError extends Error {
+  readonly at: readonly string[];
+  constructor(at: readonly string[], message: string) {
+    super(message);
+    this.at = at;
+  }
+}
+
+const kind = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const fail = (at: readonly string[], expected: string, value: unknown): never => {
+  throw new ShapeError(at, `expected ${expected}, received ${kind(value)}`);
+};
+
+const optionalOf = (
+  obj: Record<string, unknown>,
+  key: string,
+  type: 'string' | 'boolean',
+  at: string[],
+): void => {
+  const value = obj[key];
+  if (value !== undefined && typeof value !== type) fail([...at, key], type, value);
+};
+
+const depMap = (obj: Record<string, unknown>, key: string, at: string[]): void => {
+  const value = obj[key];
+  if (value === undefined) return;
+  if (!isObject(value)) fail([...at, key], 'object', value);
+  for (const name in value as Record<string, unknown>) {
+    const spec = (value as Record<string, unknown>)[name];
+    if (typeof spec !== 'string') fail([...at, key, name], 'string', spec);
+  }
+};
+
+const workspaces = (obj: Record<string, unknown>, at: string[]): void => {
+  const value = obj.workspaces;
+  if (value === undefined) return;
+  const list = isObject(value) ? value.packages : value;
+  if (list === undefined && isObject(value)) return;
+  if (!Array.isArray(list)) return fail([...at, 'workspaces'], 'array', value);
+  list.forEach((item, i) => {
+    if (typeof item !== 'string') fail([...at, 'workspaces', String(i)], 'string', item);
+  });
+};
+
+const stringFields = ['name', 'version', 'resolved', 'integrity'] as const;
+const booleanFields = ['link', 'dev', 'optional', 'devOptional', 'peer', 'inBundle'] as const;
+const depFields = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'] as const;
+
+const checkPackageEntry = (entry: unknown, at: string[]): void => {
+  if (!isObject(entry)) return fail(at, 'object', entry);
+  for (const field of stringFields) optionalOf(entry, field, 'string', at);
+  for (const field of booleanFields) optionalOf(entry, field, 'boolean', at);
+  for (const field of depFields) depMap(entry, field, at);
+  const meta = entry.peerDependenciesMeta;
+  if (meta !== undefined) {
+    if (!isObject(meta)) fail([...at, 'peerDependenciesMeta'], 'object', meta);
+    for (const name in meta as Record<string, unknown>) {
+      const item = (meta as Record<string, unknown>)[name];
+      if (!isObject(item)) fail([...at, 'peerDependenciesMeta', name], 'object', item);
+      optionalOf(item as Record<string, unknown>, 'optional', 'boolean', [
+        ...at,
+        'peerDependenciesMeta',
+        name,
+      ]);
+    }
+  }
+  workspaces(entry, at);
+};
+
 /** npm 5 and 6 sometimes wrote `"resolved": false` or `"integrity": false`; both mean "not recorded". */
-const stringOrFalse = z
-  .union([z.string(), z.boolean()])
-  .optional()
-  .transform((v) => (typeof v === 'string' ? v : undefined));
+const dropFalse = (entry: Record<string, unknown>, key: string, at: string[]): void => {
+  const value = entry[key];
+  if (value === false || value === true) entry[key] = undefined;
+  else if (value !== undefined && typeof value !== 'string') fail([...at, key], 'string', value);
+};
 
-const legacyEntrySchema: z.ZodType<LegacyEntry> = z.lazy(() =>
-  z.looseObject({
-    version: z.string(),
-    resolved: stringOrFalse,
-    integrity: stringOrFalse,
-    dev: z.boolean().optional(),
-    optional: z.boolean().optional(),
-    bundled: z.boolean().optional(),
-    requires: z
-      .union([depMap, z.boolean()])
-      .optional()
-      .transform((r) => (typeof r === 'object' ? r : undefined)),
-    dependencies: z.record(z.string(), legacyEntrySchema).optional(),
-  }),
-);
+const checkLegacyTree = (tree: unknown, at: string[]): void => {
+  if (!isObject(tree)) return fail(at, 'object', tree);
+  for (const name in tree) {
+    const entry = tree[name];
+    const here = [...at, name];
+    if (!isObject(entry)) fail(here, 'object', entry);
+    const e = entry as Record<string, unknown>;
+    if (typeof e.version !== 'string') fail([...here, 'version'], 'string', e.version);
+    dropFalse(e, 'resolved', here);
+    dropFalse(e, 'integrity', here);
+    for (const field of ['dev', 'optional', 'bundled'] as const) optionalOf(e, field, 'boolean', here);
+    // lockfileVersion 1 written by npm 5 used `requires: true` at the top; only maps name ranges.
+    if (typeof e.requires === 'boolean') e.requires = undefined;
+    else depMap(e, 'requires', here);
+    if (e.dependencies !== undefined) checkLegacyTree(e.dependencies, [...here, 'dependencies']);
+  }
+};
 
-export const lockfileSchema = z.looseObject({
-  name: z.string().optional(),
-  version: z.string().optional(),
-  lockfileVersion: z.number().int(),
-  packages: z.record(z.string(), packageEntrySchema).optional(),
-  dependencies: z.record(z.string(), legacyEntrySchema).optional(),
-});
+/** Checks a parsed lockfile in place (normalising npm 6's `false` values) and returns it typed. */
+export const checkLockfile = (doc: Record<string, unknown>): Lockfile => {
+  optionalOf(doc, 'name', 'string', []);
+  optionalOf(doc, 'version', 'string', []);
+  if (doc.packages !== undefined) {
+    if (!isObject(doc.packages)) fail(['packages'], 'object', doc.packages);
+    const packages = doc.packages as Record<string, unknown>;
+    for (const key in packages) checkPackageEntry(packages[key], ['packages', key]);
+  }
+  if (doc.dependencies !== undefined) checkLegacyTree(doc.dependencies, ['dependencies']);
+  return doc as unknown as Lockfile;
+};
 
-export type Lockfile = z.infer<typeof lockfileSchema>;
-
-export const manifestSchema = z.looseObject({
-  name: z.string().optional(),
-  version: z.string().optional(),
-  dependencies: depMap.optional(),
-  devDependencies: depMap.optional(),
-  optionalDependencies: depMap.optional(),
-  peerDependencies: depMap.optional(),
-  workspaces: z
-    .union([z.array(z.string()), z.looseObject({ packages: z.array(z.string()).optional() })])
-    .optional(),
-});
-
-export type Manifest = z.infer<typeof manifestSchema>;
+export const checkManifest = (doc: unknown): Manifest => {
+  if (!isObject(doc)) return fail([], 'object', doc);
+  optionalOf(doc, 'name', 'string', []);
+  optionalOf(doc, 'version', 'string', []);
+  for (const field of depFields) depMap(doc, field, []);
+  workspaces(doc, []);
+  return doc as Manifest;
+};

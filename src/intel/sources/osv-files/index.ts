@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { PatchPilotError } from '../../../core/errors.js';
-import { message, readLines, readText, statOrUndefined, walkFiles } from '../../../util/fs.js';
+import { message, readText, statOrUndefined, walkFiles } from '../../../util/fs.js';
+import { readLines } from '../../../util/lines.js';
 import { readZipEntries } from '../../../util/zip.js';
 
 /**
