@@ -2,7 +2,8 @@ import { PatchPilotError } from '../core/errors.js';
 
 /**
  * JSON.parse with an error that names the file, the line and the column. V8's messages carry a
- * character position for most syntax errors; a truncated document is reported at its end.
+ * position for some syntax errors and not for others (and differ between Node versions), so on
+ * failure the document is rescanned to find where it stops being JSON.
  */
 export const parseJsonDocument = (
   content: string,
@@ -12,16 +13,13 @@ export const parseJsonDocument = (
   try {
     return JSON.parse(content);
   } catch (cause) {
+    const offset = jsonErrorOffset(content);
+    const truncated = offset >= content.trimEnd().length;
     const text = cause instanceof Error ? cause.message : String(cause);
-    const match = /position (\d+)/.exec(text);
-    const atEnd = match !== null && Number(match[1]) >= content.trimEnd().length;
-    const truncated = atEnd || /end of (JSON|data)/i.test(text);
-    const position = match ? Number(match[1]) : truncated ? content.length : undefined;
-    const where = position === undefined ? '' : ` at ${lineColumn(content, position)}`;
     const reason = truncated
       ? 'the document ends early (truncated?)'
-      : (text.split('\n')[0] ?? text).replace(/ in JSON at position \d+.*$/, '');
-    throw new PatchPilotError(code, `${path}: invalid JSON${where}: ${reason}`, {
+      : `unexpected ${describe(content, offset)} (${(text.split('\n')[0] ?? text).replace(/ in JSON at position \d+.*$/, '')})`;
+    throw new PatchPilotError(code, `${path}: invalid JSON at ${lineColumn(content, offset)}: ${reason}`, {
       hint:
         code === 'LOCKFILE_INVALID_JSON'
           ? 'the lockfile is corrupt or was cut short; regenerate it with your package manager'
@@ -29,6 +27,11 @@ export const parseJsonDocument = (
       cause,
     });
   }
+};
+
+const describe = (content: string, offset: number): string => {
+  const char = content[offset];
+  return char === undefined ? 'end of file' : `character ${JSON.stringify(char)}`;
 };
 
 export const lineColumn = (content: string, position: number): string => {
@@ -42,4 +45,112 @@ export const lineColumn = (content: string, position: number): string => {
     }
   }
   return `line ${line}, column ${end - lineStart + 1}`;
+};
+
+/**
+ * The offset of the first character at which `text` stops being valid JSON (RFC 8259), or
+ * `text.length` when it ends too early. Only called after JSON.parse has failed.
+ */
+export const jsonErrorOffset = (text: string): number => {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++;
+  };
+  const literal = (word: string): boolean => {
+    for (let k = 0; k < word.length; k++) {
+      if (text[i] !== word[k]) return false;
+      i++;
+    }
+    return true;
+  };
+  const string = (): boolean => {
+    i++; // opening quote
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === 34) {
+        i++;
+        return true;
+      }
+      if (c < 0x20) return false;
+      if (c === 92) {
+        i++;
+        const e = text[i];
+        if (e === 'u') {
+          for (let k = 0; k < 4; k++) {
+            i++;
+            if (!/[0-9a-fA-F]/.test(text[i] ?? '')) return false;
+          }
+        } else if (e === undefined || !'"\\/bfnrt'.includes(e)) return false;
+      }
+      i++;
+    }
+    return false;
+  };
+  const number = (): boolean => {
+    const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    if (!match || match[0] === '' || match[0] === '-') return false;
+    i += match[0].length;
+    return true;
+  };
+  const value = (): boolean => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return true;
+      }
+      while (true) {
+        ws();
+        if (text[i] !== '"' || !string()) return false;
+        ws();
+        if (text[i] !== ':') return false;
+        i++;
+        if (!value()) return false;
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === '}') {
+          i++;
+          return true;
+        }
+        return false;
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return true;
+      }
+      while (true) {
+        if (!value()) return false;
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === ']') {
+          i++;
+          return true;
+        }
+        return false;
+      }
+    }
+    if (c === '"') return string();
+    if (c === 't') return literal('true');
+    if (c === 'f') return literal('false');
+    if (c === 'n') return literal('null');
+    return number();
+  };
+  if (value()) {
+    ws();
+    if (i >= text.length) return text.length;
+  }
+  return Math.min(i, text.length);
 };

@@ -217,7 +217,7 @@ describe('bad input: one clear line, exit 2, no stack trace', () => {
     [
       'non-JSON lockfile',
       'lockfileVersion: 3\n',
-      /package-lock\.json: invalid JSON.*Unexpected token/,
+      /package-lock\.json: invalid JSON at line 1, column 1: unexpected character "l"/,
       'LOCKFILE_INVALID_JSON',
     ],
     [
