@@ -1,9 +1,8 @@
 import { relative, sep } from 'node:path';
 import { defaultAssessOptions, matchAdvisories } from './assess/index.js';
-import { PatchPilotError } from './core/errors.js';
 import type { Finding } from './core/finding.js';
 import { type Inventory, registryPackageKeys } from './core/inventory.js';
-import type { AdvisoryStore } from './intel/store.js';
+import { type AdvisoryStore, emptyStore } from './intel/store.js';
 import { findLockfiles, readInventory } from './inventory/index.js';
 
 /** The one file that knows the stage order: inventory → intel → assess (plan and policy to come). */
@@ -39,11 +38,7 @@ const display = (cwd: string, path: string): string => {
 
 export const scanProjects = async (store: AdvisoryStore, options: ScanOptions): Promise<ScanResult> => {
   const advisories = store.count();
-  if (advisories === 0) {
-    throw new PatchPilotError('DB_EMPTY', `advisory store ${store.path} is empty`, {
-      hint: 'fill it with `patchpilot db import FILE...` (OSV JSON, .jsonl, .jsonl.gz, .zip or a folder of OSV files)',
-    });
-  }
+  if (advisories === 0) throw emptyStore(store.path);
   const lockfiles = await findLockfiles(options.target, options.recursive);
   if (lockfiles.length > 1) options.onProgress?.(`scanning ${lockfiles.length} lockfiles`);
   const projects: ScannedProject[] = [];

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Advisory } from '../core/advisory.js';
 import { PatchPilotError } from '../core/errors.js';
-import { message } from '../util/fs.js';
+import { message, statSyncOrUndefined } from '../util/fs.js';
 
 /**
  * The advisory store: one SQLite file holding normalised OSV records, the raw record beside each,
@@ -60,17 +60,17 @@ export class AdvisoryStore {
    * that is not a PatchPilot store is `DB_UNREADABLE`.
    */
   static open(path: string, options: { readonly: boolean }): AdvisoryStore {
+    const stat = statSyncOrUndefined(path);
+    if (!stat && options.readonly) throw emptyStore(path, 'does not exist yet');
+    if (stat && !stat.isFile()) throw unreadable(path, new Error('not a file'));
     let db: Database.Database;
     try {
       db = new Database(path, { readonly: options.readonly, fileMustExist: options.readonly });
     } catch (cause) {
-      const missing = /unable to open|does not exist/i.test(message(cause));
-      if (options.readonly && missing) throw emptyStore(path);
       throw unreadable(path, cause);
     }
     try {
       if (!options.readonly) {
-        db.pragma('journal_mode = WAL');
         db.pragma('foreign_keys = ON');
         const version = db.pragma('user_version', { simple: true }) as number;
         if (version > SCHEMA_VERSION) {
@@ -229,8 +229,8 @@ export class AdvisoryStore {
   }
 }
 
-const emptyStore = (path: string): PatchPilotError =>
-  new PatchPilotError('DB_EMPTY', `advisory store ${path} is empty`, {
+export const emptyStore = (path: string, state = 'is empty'): PatchPilotError =>
+  new PatchPilotError('DB_EMPTY', `advisory store ${path} ${state}`, {
     hint: 'fill it with `patchpilot db import FILE...` (OSV JSON, .jsonl, .jsonl.gz, .zip or a folder of OSV files)',
   });
 

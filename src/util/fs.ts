@@ -1,4 +1,4 @@
-import { type Dirent, promises as fsp } from 'node:fs';
+import { type Dirent, promises as fsp, type Stats, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { PatchPilotError } from '../core/errors.js';
 
@@ -24,6 +24,15 @@ export const readTextIfExists = async (path: string): Promise<string | undefined
 export const statOrUndefined = async (path: string) => {
   try {
     return await fsp.stat(path);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError(path, cause);
+  }
+};
+
+export const statSyncOrUndefined = (path: string): Stats | undefined => {
+  try {
+    return statSync(path);
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw ioError(path, cause);

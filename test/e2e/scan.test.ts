@@ -264,6 +264,9 @@ describe('bad input: one clear line, exit 2, no stack trace', () => {
   });
 
   it('an unreadable store', () => {
+    const folder = runCli(['scan', example, '--db', cases.path]);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain('cannot read the advisory store: not a file [DB_UNREADABLE]');
     const junk = join(cases.path, 'junk.db');
     writeFileSync(junk, 'not a database '.repeat(100));
     const result = runCli(['scan', example, '--db', junk]);
@@ -276,9 +279,14 @@ describe('bad input: one clear line, exit 2, no stack trace', () => {
     const result = runCli(['scan', example, '--db', join(cases.path, 'none.db')]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
-      /advisory store .*none\.db is empty \[DB_EMPTY\]\n {2}hint: fill it with `patchpilot db import FILE\.\.\.`/,
+      /advisory store .*none\.db does not exist yet \[DB_EMPTY\]\n {2}hint: fill it with `patchpilot db import FILE\.\.\.`/,
     );
     expect(existsSync(join(cases.path, 'none.db'))).toBe(false);
+    const empty = join(cases.path, 'empty.db');
+    expect(runCli(['db', 'import', join(cases.path, 'nothing.json'), '--db', empty]).code).toBe(2);
+    const again = runCli(['scan', example, '--db', empty]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/advisory store .*empty\.db is empty \[DB_EMPTY\]/);
   });
 
   it('an import of a missing file changes nothing', () => {
