@@ -24,8 +24,10 @@ export const indexPaths = (inventory: Inventory): PathIndex => {
   const incoming = new Map<string, InventoryEdge[]>();
   for (const edge of inventory.edges) {
     const list = incoming.get(edge.to);
-    if (list) list.push(edge);
-    else incoming.set(edge.to, [edge]);
+    // Two edges between the same pair of packages are one route.
+    if (list) {
+      if (!list.some((e) => e.from === edge.from)) list.push(edge);
+    } else incoming.set(edge.to, [edge]);
   }
   return { incoming, importerIds: new Set(inventory.importers.map((i) => i.id)) };
 };
@@ -61,11 +63,11 @@ export const dependencyPaths = (
     const next: Partial[] = [];
     for (const partial of frontier) {
       if (index.importerIds.has(partial.id)) {
-        found.push(toList(partial));
-        importers.add(partial.id);
-        if (found.length >= options.limit) {
+        if (found.length === options.limit) {
           return { paths: found, count: found.length, complete: false, importers: [...importers] };
         }
+        found.push(toList(partial));
+        importers.add(partial.id);
         // A path ends at the first importer: the workspace that needs the package, not the root
         // that happens to depend on that workspace.
         continue;

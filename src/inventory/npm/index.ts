@@ -43,7 +43,9 @@ export const parseNpmLockfile = (content: string, path: string, context: NpmCont
   if (version !== 1 && version !== 2 && version !== 3) {
     throw new PatchPilotError(
       'LOCKFILE_UNSUPPORTED_VERSION',
-      `${path}: lockfileVersion ${JSON.stringify(version ?? null)} is not supported (known: 1, 2, 3)`,
+      version === undefined
+        ? `${path}: lockfileVersion is missing (known: 1, 2, 3)`
+        : `${path}: lockfileVersion ${JSON.stringify(version)} is not supported (known: 1, 2, 3)`,
       { hint: 'regenerate the lockfile with npm 6 or later, or report the new version' },
     );
   }
@@ -111,7 +113,9 @@ const scopeOf = (flags: {
   devOptional?: boolean | undefined;
   peer?: boolean | undefined;
 }): Scope => {
-  if (flags.devOptional || (flags.dev && flags.optional)) return 'devOptional';
+  // `dev` with `optional` is an optional dependency of a dev dependency: omitted with dev ones.
+  // `devOptional` is needed by the dev tree and by the optional tree, so --omit=dev keeps it.
+  if (flags.devOptional) return 'devOptional';
   if (flags.dev) return 'dev';
   if (flags.optional) return 'optional';
   if (flags.peer) return 'peer';
@@ -181,22 +185,23 @@ const nameFromKey = (key: string): string => {
   return at === -1 ? posix.basename(key) : key.slice(at + 'node_modules/'.length);
 };
 
-/** Declared dependencies as [name, spec, type]; an optional dependency listed twice counts as optional. */
+/**
+ * Declared dependencies as [name, spec, type], one per name as npm keeps them: peer, then prod,
+ * then optional, then (for top-level folders) dev, each later declaration replacing an earlier one.
+ */
 const dependencyLists = (
   entry: Pick<PackageEntry, 'dependencies' | 'optionalDependencies' | 'peerDependencies' | 'devDependencies'>,
-  importer: boolean,
+  topLevel: boolean,
 ): [string, string, EdgeType][] => {
-  const out: [string, string, EdgeType][] = [];
-  const optional = entry.optionalDependencies ?? {};
-  for (const name in entry.dependencies) {
-    if (!(name in optional)) out.push([name, entry.dependencies[name] as string, 'prod']);
-  }
-  for (const name in optional) out.push([name, optional[name] as string, 'optional']);
-  for (const name in entry.peerDependencies) out.push([name, entry.peerDependencies[name] as string, 'peer']);
-  if (importer) {
-    for (const name in entry.devDependencies) out.push([name, entry.devDependencies[name] as string, 'dev']);
-  }
-  return out;
+  const byName = new Map<string, [string, string, EdgeType]>();
+  const add = (deps: Record<string, string> | undefined, type: EdgeType) => {
+    for (const name in deps) byName.set(name, [name, deps[name] as string, type]);
+  };
+  add(entry.peerDependencies, 'peer');
+  add(entry.dependencies, 'prod');
+  add(entry.optionalDependencies, 'optional');
+  if (topLevel) add(entry.devDependencies, 'dev');
+  return [...byName.values()];
 };
 
 const fromPackages = (
@@ -286,7 +291,9 @@ const fromPackages = (
     if (entry.link) continue;
     const pkg = packages.get(key);
     if (!pkg) continue;
-    addEdges(key, entry, pkg.source === 'root' || pkg.source === 'workspace');
+    // Every folder outside node_modules (root, workspaces, linked `file:` folders) is installed
+    // with its devDependencies.
+    addEdges(key, entry, key === '' || !isUnderModules(key));
   }
   return { root, lockfile: path, format: `npm-v${lock.lockfileVersion}`, importers, packages, edges };
 };
@@ -364,7 +371,8 @@ const fromLegacy = (
     for (const key of packages.keys()) {
       if (key !== '' && !key.slice('node_modules/'.length).includes('/node_modules/')) {
         const pkg = packages.get(key) as InventoryPackage;
-        edges.push({ from: '', to: key, type: pkg.scope === 'dev' ? 'dev' : 'prod', spec: pkg.version });
+        const type = pkg.scope === 'dev' ? 'dev' : pkg.scope === 'optional' ? 'optional' : 'prod';
+        edges.push({ from: '', to: key, type, spec: pkg.version });
       }
     }
   }

@@ -70,8 +70,11 @@ const kind = (value: unknown): string =>
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+const shapeError = (at: readonly string[], expected: string, value: unknown): ShapeError =>
+  new ShapeError(at, `expected ${expected}, received ${kind(value)}`);
+
 const fail = (at: readonly string[], expected: string, value: unknown): never => {
-  throw new ShapeError(at, `expected ${expected}, received ${kind(value)}`);
+  throw shapeError(at, expected, value);
 };
 
 const optionalOf = (
@@ -99,7 +102,7 @@ const workspaces = (obj: Record<string, unknown>, at: string[]): void => {
   if (value === undefined) return;
   const list = isObject(value) ? value.packages : value;
   if (list === undefined && isObject(value)) return;
-  if (!Array.isArray(list)) return fail([...at, 'workspaces'], 'array', value);
+  if (!Array.isArray(list)) throw shapeError([...at, 'workspaces'], 'array', value);
   list.forEach((item, i) => {
     if (typeof item !== 'string') fail([...at, 'workspaces', String(i)], 'string', item);
   });
@@ -110,7 +113,7 @@ const booleanFields = ['link', 'dev', 'optional', 'devOptional', 'peer', 'inBund
 const depFields = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'] as const;
 
 const checkPackageEntry = (entry: unknown, at: string[]): void => {
-  if (!isObject(entry)) return fail(at, 'object', entry);
+  if (!isObject(entry)) throw shapeError(at, 'object', entry);
   for (const field of stringFields) optionalOf(entry, field, 'string', at);
   for (const field of booleanFields) optionalOf(entry, field, 'boolean', at);
   for (const field of depFields) depMap(entry, field, at);
@@ -138,7 +141,7 @@ const dropFalse = (entry: Record<string, unknown>, key: string, at: string[]): v
 };
 
 const checkLegacyTree = (tree: unknown, at: string[]): void => {
-  if (!isObject(tree)) return fail(at, 'object', tree);
+  if (!isObject(tree)) throw shapeError(at, 'object', tree);
   for (const name in tree) {
     const entry = tree[name];
     const here = [...at, name];

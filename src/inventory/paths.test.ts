@@ -1,0 +1,342 @@
+import { describe, expect, it } from 'vitest';
+import type { EdgeType, Inventory } from '../core/inventory.js';
+import { type DependencyPaths, dependencyPaths, indexPaths } from './paths.js';
+
+/** A graph of ids; '' is the root. Paths only read edges and importers, so packages stay empty. */
+const graph = (
+  edges: ([string, string] | [string, string, EdgeType])[],
+  importers: string[] = [''],
+): Inventory => ({
+  root: '/p',
+  lockfile: '/p/package-lock.json',
+  format: 'npm-v3',
+  importers: importers.map((id) => ({ id, name: id || 'root', path: id })),
+  packages: new Map(),
+  edges: edges.map(([from, to, type]) => ({ from, to, type: type ?? 'prod', spec: '*' })),
+});
+
+const paths = (
+  inventory: Inventory,
+  target: string,
+  options: { limit: number; maxFrontier?: number } = { limit: 100 },
+) => dependencyPaths(indexPaths(inventory), target, options);
+
+/** The result with paths as plain arrays, after checking they come out shortest first. */
+const plain = (result: DependencyPaths) => {
+  const lengths = result.paths.map((p) => p.length);
+  expect(lengths).toEqual([...lengths].sort((a, b) => a - b));
+  return {
+    paths: result.paths.map((p) => [...p]),
+    count: result.count,
+    complete: result.complete,
+    importers: [...result.importers].sort(),
+  };
+};
+
+/** Same, with equal-length paths in a fixed order so the comparison does not depend on edge order. */
+const sorted = (result: DependencyPaths) => {
+  const out = plain(result);
+  out.paths.sort((a, b) => a.length - b.length || a.join('>').localeCompare(b.join('>')));
+  return out;
+};
+
+describe('indexPaths', () => {
+  it('indexes incoming edges by target and the importer ids', () => {
+    const index = indexPaths(
+      graph(
+        [
+          ['', 'a'],
+          ['', 'b'],
+          ['a', 'b'],
+          ['ws', 'b'],
+        ],
+        ['', 'ws'],
+      ),
+    );
+    expect([...index.importerIds].sort()).toEqual(['', 'ws']);
+    expect(index.incoming.get('b')?.map((e) => e.from)).toEqual(['', 'a', 'ws']);
+    expect(index.incoming.get('a')?.map((e) => e.from)).toEqual(['']);
+    expect(index.incoming.has('')).toBe(false);
+  });
+});
+
+describe('dependencyPaths', () => {
+  it('finds the one path of a chain, importer first and the package last', () => {
+    expect(
+      plain(
+        paths(
+          graph([
+            ['', 'a'],
+            ['a', 'b'],
+            ['b', 'c'],
+          ]),
+          'c',
+        ),
+      ),
+    ).toEqual({
+      paths: [['', 'a', 'b', 'c']],
+      count: 1,
+      complete: true,
+      importers: [''],
+    });
+  });
+
+  it('finds both sides of a diamond, and a longer route after them', () => {
+    // '' → a → d, '' → b → d, '' → c → e → d
+    const inventory = graph([
+      ['', 'a'],
+      ['', 'b'],
+      ['', 'c'],
+      ['a', 'd'],
+      ['b', 'd'],
+      ['c', 'e'],
+      ['e', 'd'],
+    ]);
+    expect(sorted(paths(inventory, 'd'))).toEqual({
+      paths: [
+        ['', 'a', 'd'],
+        ['', 'b', 'd'],
+        ['', 'c', 'e', 'd'],
+      ],
+      count: 3,
+      complete: true,
+      importers: [''],
+    });
+  });
+
+  it('puts a direct dependency before a transitive route to the same package', () => {
+    const inventory = graph([
+      ['a', 'x'],
+      ['', 'a'],
+      ['', 'x'],
+    ]);
+    expect(plain(paths(inventory, 'x')).paths).toEqual([
+      ['', 'x'],
+      ['', 'a', 'x'],
+    ]);
+  });
+
+  it('counts every path when routes multiply (2 × 2 = 4)', () => {
+    // '' → {a1, a2} → m → {b1, b2} → t
+    const inventory = graph([
+      ['', 'a1'],
+      ['', 'a2'],
+      ['a1', 'm'],
+      ['a2', 'm'],
+      ['m', 'b1'],
+      ['m', 'b2'],
+      ['b1', 't'],
+      ['b2', 't'],
+    ]);
+    expect(sorted(paths(inventory, 't'))).toEqual({
+      paths: [
+        ['', 'a1', 'm', 'b1', 't'],
+        ['', 'a1', 'm', 'b2', 't'],
+        ['', 'a2', 'm', 'b1', 't'],
+        ['', 'a2', 'm', 'b2', 't'],
+      ],
+      count: 4,
+      complete: true,
+      importers: [''],
+    });
+  });
+
+  it('terminates on a cycle (a → b → a) and reports each path once', () => {
+    const inventory = graph([
+      ['', 'a'],
+      ['a', 'b'],
+      ['b', 'a'],
+    ]);
+    expect(plain(paths(inventory, 'b'))).toEqual({
+      paths: [['', 'a', 'b']],
+      count: 1,
+      complete: true,
+      importers: [''],
+    });
+    expect(plain(paths(inventory, 'a'))).toEqual({
+      paths: [['', 'a']],
+      count: 1,
+      complete: true,
+      importers: [''],
+    });
+  });
+
+  it('terminates on a longer cycle and on a self-dependency', () => {
+    const inventory = graph([
+      ['', 'a'],
+      ['a', 'b'],
+      ['b', 'c'],
+      ['c', 'a'],
+      ['c', 'c'],
+      ['c', 't'],
+    ]);
+    expect(plain(paths(inventory, 't'))).toEqual({
+      paths: [['', 'a', 'b', 'c', 't']],
+      count: 1,
+      complete: true,
+      importers: [''],
+    });
+  });
+
+  it('finds nothing for a cycle no importer reaches', () => {
+    const inventory = graph([
+      ['', 'a'],
+      ['x', 'y'],
+      ['y', 'x'],
+    ]);
+    expect(plain(paths(inventory, 'x'))).toEqual({ paths: [], count: 0, complete: true, importers: [] });
+  });
+
+  it('finds nothing for an unknown package', () => {
+    expect(plain(paths(graph([['', 'a']]), 'nope'))).toEqual({
+      paths: [],
+      count: 0,
+      complete: true,
+      importers: [],
+    });
+  });
+
+  it('stops at `limit` paths, shortest first, and says the list is incomplete', () => {
+    // Five parents of t; two of them reach it through an extra hop.
+    const inventory = graph([
+      ['', 'p1'],
+      ['', 'p2'],
+      ['', 'p3'],
+      ['', 'q'],
+      ['q', 'p4'],
+      ['q', 'p5'],
+      ['p1', 't'],
+      ['p2', 't'],
+      ['p3', 't'],
+      ['p4', 't'],
+      ['p5', 't'],
+    ]);
+    const capped = plain(paths(inventory, 't', { limit: 2 }));
+    expect(capped).toMatchObject({ count: 2, complete: false, importers: [''] });
+    expect(capped.paths.map((p) => p.length)).toEqual([3, 3]);
+    const all = sorted(paths(inventory, 't', { limit: 100 }));
+    expect(all).toEqual({
+      paths: [
+        ['', 'p1', 't'],
+        ['', 'p2', 't'],
+        ['', 'p3', 't'],
+        ['', 'q', 'p4', 't'],
+        ['', 'q', 'p5', 't'],
+      ],
+      count: 5,
+      complete: true,
+      importers: [''],
+    });
+    expect(plain(paths(inventory, 't', { limit: 4 }))).toMatchObject({ count: 4, complete: false });
+  });
+
+  it('says the list is incomplete when the search frontier is capped', () => {
+    const inventory = graph([
+      ['', 'a'],
+      ['', 'b'],
+      ['', 'c'],
+      ['a', 't'],
+      ['b', 't'],
+      ['c', 't'],
+    ]);
+    const result = plain(paths(inventory, 't', { limit: 100, maxFrontier: 2 }));
+    expect(result.complete).toBe(false);
+    expect(result.count).toBe(2);
+    expect(result.paths).toHaveLength(2);
+  });
+
+  it('stops a path at the first importer: the workspace that needs the package, not the root above it', () => {
+    // The root depends on workspace ws; ws and the root's own dependency y both need x.
+    const inventory = graph(
+      [
+        ['', 'ws'],
+        ['ws', 'x'],
+        ['', 'y'],
+        ['y', 'x'],
+      ],
+      ['', 'ws'],
+    );
+    expect(sorted(paths(inventory, 'x'))).toEqual({
+      paths: [
+        ['ws', 'x'],
+        ['', 'y', 'x'],
+      ],
+      count: 2,
+      complete: true,
+      importers: ['', 'ws'],
+    });
+  });
+
+  it('stops at a workspace reached through another workspace', () => {
+    // ws-api depends on ws-shared, which depends on qs: the path starts at ws-shared only.
+    const inventory = graph(
+      [
+        ['ws-api', 'ws-shared'],
+        ['ws-shared', 'qs'],
+        ['ws-api', 'lodash'],
+      ],
+      ['', 'ws-api', 'ws-shared'],
+    );
+    expect(plain(paths(inventory, 'qs'))).toEqual({
+      paths: [['ws-shared', 'qs']],
+      count: 1,
+      complete: true,
+      importers: ['ws-shared'],
+    });
+    expect(plain(paths(inventory, 'lodash'))).toEqual({
+      paths: [['ws-api', 'lodash']],
+      count: 1,
+      complete: true,
+      importers: ['ws-api'],
+    });
+  });
+
+  it('lists each importer once however many paths start there', () => {
+    const inventory = graph(
+      [
+        ['', 'a'],
+        ['', 'b'],
+        ['a', 't'],
+        ['b', 't'],
+        ['ws', 't'],
+      ],
+      ['', 'ws'],
+    );
+    const result = plain(paths(inventory, 't'));
+    expect(result.count).toBe(3);
+    expect(result.importers).toEqual(['', 'ws']);
+  });
+
+  it('gives a path of its own for an importer as the target', () => {
+    expect(plain(paths(graph([['', 'ws']], ['', 'ws']), 'ws'))).toEqual({
+      paths: [['ws']],
+      count: 1,
+      complete: true,
+      importers: ['ws'],
+    });
+  });
+
+  it('reports a route once when the dependent declares the package twice (peer + dev, prod + peer)', () => {
+    // A library's root lists react in peerDependencies and devDependencies; ajv-formats lists ajv in
+    // dependencies and peerDependencies. Two edges between the same two ids are one route.
+    const inventory = graph([
+      ['', 'react', 'peer'],
+      ['', 'react', 'dev'],
+      ['', 'ajv-formats', 'prod'],
+      ['ajv-formats', 'ajv', 'prod'],
+      ['ajv-formats', 'ajv', 'peer'],
+    ]);
+    expect(plain(paths(inventory, 'react'))).toEqual({
+      paths: [['', 'react']],
+      count: 1,
+      complete: true,
+      importers: [''],
+    });
+    expect(plain(paths(inventory, 'ajv'))).toEqual({
+      paths: [['', 'ajv-formats', 'ajv']],
+      count: 1,
+      complete: true,
+      importers: [''],
+    });
+  });
+});
