@@ -36,16 +36,16 @@ const display = (cwd: string, path: string): string => {
   return rel === '' ? '.' : rel.split(sep).join('/');
 };
 
-export const scanProjects = async (store: AdvisoryStore, options: ScanOptions): Promise<ScanResult> => {
+export const scanProjects = (store: AdvisoryStore, options: ScanOptions): ScanResult => {
   const advisories = store.count();
   if (advisories === 0) throw emptyStore(store.path);
-  const lockfiles = await findLockfiles(options.target, options.recursive);
+  const lockfiles = findLockfiles(options.target, options.recursive);
   if (lockfiles.length > 1) options.onProgress?.(`scanning ${lockfiles.length} lockfiles`);
   const projects: ScannedProject[] = [];
   for (const [i, lockfile] of lockfiles.entries()) {
     if (lockfiles.length > 1)
       options.onProgress?.(`[${i + 1}/${lockfiles.length}] ${display(options.cwd, lockfile)}`);
-    const inventory = await readInventory(lockfile);
+    const inventory = readInventory(lockfile);
     projects.push(assessInventory(store, inventory, options));
   }
   return { projects, store: { path: store.path, advisories } };

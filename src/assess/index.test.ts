@@ -138,7 +138,7 @@ describe('matchAdvisories', () => {
   it('caps the paths it lists but counts them all', () => {
     const [finding] = matchAdvisories(inv, byName(advisory('GHSA-1111', 'lodash', '4.17.21')), {
       maxPaths: 1,
-      pathLimit: 1000,
+      countCap: 1000,
     }).filter((f) => f.package.version === '4.17.15');
     expect(finding?.paths).toHaveLength(1);
     expect(finding?.pathCount).toBe(3);

@@ -13,11 +13,11 @@ import { dependencyPaths, indexPaths } from '../inventory/paths.js';
 export interface AssessOptions {
   /** Paths kept per finding (the shortest); the full count is still reported. */
   readonly maxPaths: number;
-  /** Paths enumerated per finding before counting stops. */
-  readonly pathLimit: number;
+  /** Paths enumerated to count them when a package's dependents form a cycle. */
+  readonly countCap: number;
 }
 
-export const defaultAssessOptions: AssessOptions = { maxPaths: 10, pathLimit: 1000 };
+export const defaultAssessOptions: AssessOptions = { maxPaths: 10, countCap: 100 };
 
 interface Hit {
   readonly advisory: Advisory;
@@ -103,7 +103,9 @@ export const matchAdvisories = (
     }
     if (hits.length === 0 || !index) continue;
 
-    const pathSets = installed.map((pkg) => dependencyPaths(index, pkg.id, { limit: options.pathLimit }));
+    const pathSets = installed.map((pkg) =>
+      dependencyPaths(index, pkg.id, { limit: options.maxPaths, countCap: options.countCap }),
+    );
     const allPaths = pathSets.flatMap((p) => p.paths).sort((a, b) => a.length - b.length);
     const importerIds = new Set(pathSets.flatMap((p) => p.importers));
     const incomingFromImporter = (pkg: InventoryPackage) =>

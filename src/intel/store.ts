@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Advisory } from '../core/advisory.js';
 import { PatchPilotError } from '../core/errors.js';
-import { message, statSyncOrUndefined } from '../util/fs.js';
+import { message, statOrUndefined } from '../util/fs.js';
 
 /**
  * The advisory store: one SQLite file holding normalised OSV records, the raw record beside each,
@@ -60,7 +60,7 @@ export class AdvisoryStore {
    * that is not a PatchPilot store is `DB_UNREADABLE`.
    */
   static open(path: string, options: { readonly: boolean }): AdvisoryStore {
-    const stat = statSyncOrUndefined(path);
+    const stat = statOrUndefined(path);
     if (!stat && options.readonly) throw emptyStore(path, 'does not exist yet');
     if (stat && !stat.isFile()) throw unreadable(path, new Error('not a file'));
     let db: Database.Database;

@@ -30,10 +30,10 @@ const formats: readonly LockfileFormat[] = [
 const knownNames = new Set(formats.flatMap((f) => f.names));
 
 /** The lockfile a folder's package manager reads, or undefined. */
-const lockfileIn = async (dir: string): Promise<string | undefined> => {
+const lockfileIn = (dir: string): string | undefined => {
   for (const format of formats) {
     for (const name of format.names) {
-      const stat = await statOrUndefined(join(dir, name));
+      const stat = statOrUndefined(join(dir, name));
       if (stat?.isFile()) return join(dir, name);
     }
   }
@@ -44,8 +44,8 @@ const lockfileIn = async (dir: string): Promise<string | undefined> => {
  * The lockfiles to scan for DIR (or a lockfile path): the one in DIR, or with `recursive` every
  * one below it, never inside node_modules.
  */
-export const findLockfiles = async (target: string, recursive: boolean): Promise<string[]> => {
-  const stat = await statOrUndefined(target);
+export const findLockfiles = (target: string, recursive: boolean): string[] => {
+  const stat = statOrUndefined(target);
   if (!stat) {
     throw new PatchPilotError('LOCKFILE_NOT_FOUND', `${target}: no such file or directory`, {
       hint: 'pass a project folder or a lockfile',
@@ -60,7 +60,7 @@ export const findLockfiles = async (target: string, recursive: boolean): Promise
     return [resolve(target)];
   }
   if (!recursive) {
-    const found = await lockfileIn(target);
+    const found = lockfileIn(target);
     if (!found) {
       throw new PatchPilotError('LOCKFILE_NOT_FOUND', `${target}: no lockfile found`, {
         hint: `expected one of ${[...knownNames].join(', ')}; use --recursive to search subfolders`,
@@ -68,14 +68,14 @@ export const findLockfiles = async (target: string, recursive: boolean): Promise
     }
     return [resolve(found)];
   }
-  const files = await walkFiles(target, {
+  const files = walkFiles(target, {
     include: (name) => knownNames.has(name),
     skipDirs: new Set(['node_modules', '.git']),
   });
   const dirs = [...new Set(files.map((f) => dirname(join(target, f))))];
   const found: string[] = [];
   for (const dir of dirs) {
-    const lockfile = await lockfileIn(dir);
+    const lockfile = lockfileIn(dir);
     if (lockfile) found.push(resolve(lockfile));
   }
   if (found.length === 0) {
@@ -91,14 +91,15 @@ export const findLockfiles = async (target: string, recursive: boolean): Promise
 };
 
 /** Reads one lockfile and the package.json beside it into an Inventory. */
-export const readInventory = async (lockfile: string): Promise<Inventory> => {
+export const readInventory = (lockfile: string): Inventory => {
   const name = basename(lockfile);
   const format = formats.find((f) => f.names.includes(name));
   if (!format) {
     throw new PatchPilotError('LOCKFILE_NOT_FOUND', `${lockfile}: not a lockfile PatchPilot reads`);
   }
   const manifestPath = join(dirname(lockfile), 'package.json');
-  const [content, manifest] = await Promise.all([readText(lockfile), readTextIfExists(manifestPath)]);
+  const content = readText(lockfile);
+  const manifest = readTextIfExists(manifestPath);
   return format.parse(
     content,
     lockfile,

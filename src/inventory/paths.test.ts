@@ -18,7 +18,7 @@ const graph = (
 const paths = (
   inventory: Inventory,
   target: string,
-  options: { limit: number; maxFrontier?: number } = { limit: 100 },
+  options: { limit: number; countCap?: number; maxFrontier?: number } = { limit: 100 },
 ) => dependencyPaths(indexPaths(inventory), target, options);
 
 /** The result with paths as plain arrays, after checking they come out shortest first. */
@@ -196,7 +196,7 @@ describe('dependencyPaths', () => {
     });
   });
 
-  it('stops at `limit` paths, shortest first, and says the list is incomplete', () => {
+  it('lists the shortest `limit` paths and still counts them all', () => {
     // Five parents of t; two of them reach it through an extra hop.
     const inventory = graph([
       ['', 'p1'],
@@ -212,7 +212,7 @@ describe('dependencyPaths', () => {
       ['p5', 't'],
     ]);
     const capped = plain(paths(inventory, 't', { limit: 2 }));
-    expect(capped).toMatchObject({ count: 2, complete: false, importers: [''] });
+    expect(capped).toMatchObject({ count: 5, complete: true, importers: [''] });
     expect(capped.paths.map((p) => p.length)).toEqual([3, 3]);
     const all = sorted(paths(inventory, 't', { limit: 100 }));
     expect(all).toEqual({
@@ -227,10 +227,46 @@ describe('dependencyPaths', () => {
       complete: true,
       importers: [''],
     });
-    expect(plain(paths(inventory, 't', { limit: 4 }))).toMatchObject({ count: 4, complete: false });
+    expect(plain(paths(inventory, 't', { limit: 4 }))).toMatchObject({ count: 5, complete: true });
+    expect(plain(paths(inventory, 't', { limit: 0 }))).toMatchObject({ paths: [], count: 5, complete: true });
   });
 
-  it('says the list is incomplete when the search frontier is capped', () => {
+  it('counts without listing: 2^20 paths through a chain of diamonds', () => {
+    const edges: [string, string][] = [['', 'n0']];
+    for (let i = 0; i < 20; i++) {
+      edges.push([`n${i}`, `l${i}`], [`n${i}`, `r${i}`], [`l${i}`, `n${i + 1}`], [`r${i}`, `n${i + 1}`]);
+    }
+    const result = plain(paths(graph(edges), 'n20', { limit: 3 }));
+    expect(result).toMatchObject({ count: 2 ** 20, complete: true, importers: [''] });
+    expect(result.paths).toHaveLength(3);
+  });
+
+  it('counts by enumeration up to a cap when the dependents form a cycle', () => {
+    // a and b depend on each other; t is reached through b and through c.
+    const inventory = graph([
+      ['', 'a'],
+      ['a', 'b'],
+      ['b', 'a'],
+      ['b', 't'],
+      ['', 'c'],
+      ['c', 't'],
+    ]);
+    expect(plain(paths(inventory, 't', { limit: 10 }))).toEqual({
+      paths: [
+        ['', 'c', 't'],
+        ['', 'a', 'b', 't'],
+      ],
+      count: 2,
+      complete: true,
+      importers: [''],
+    });
+    expect(plain(paths(inventory, 't', { limit: 1, countCap: 1 }))).toMatchObject({
+      count: 1,
+      complete: false,
+    });
+  });
+
+  it('says the count is a lower bound when the search frontier is capped', () => {
     const inventory = graph([
       ['', 'a'],
       ['', 'b'],
@@ -238,11 +274,12 @@ describe('dependencyPaths', () => {
       ['a', 't'],
       ['b', 't'],
       ['c', 't'],
+      ['t', 'a'],
     ]);
     const result = plain(paths(inventory, 't', { limit: 100, maxFrontier: 2 }));
     expect(result.complete).toBe(false);
-    expect(result.count).toBe(2);
-    expect(result.paths).toHaveLength(2);
+    expect(result.count).toBeLessThan(3);
+    expect(plain(paths(inventory, 't', { limit: 100 }))).toMatchObject({ count: 3, complete: true });
   });
 
   it('stops a path at the first importer: the workspace that needs the package, not the root above it', () => {

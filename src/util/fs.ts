@@ -1,36 +1,31 @@
-import { type Dirent, promises as fsp, type Stats, statSync } from 'node:fs';
+import { type Dirent, mkdirSync, readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { PatchPilotError } from '../core/errors.js';
 
-/** The file-system edge: every read and write of PatchPilot goes through here. */
+/**
+ * The file-system edge: every read and write of PatchPilot goes through here. Reads are
+ * synchronous: a CLI run waits for each of them anyway, and the thread-pool round trips of the
+ * promise API cost more than the reads themselves on a scan.
+ */
 
-export const readText = async (path: string): Promise<string> => {
+export const readText = (path: string): string => {
   try {
-    return await fsp.readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (cause) {
     throw ioError(path, cause);
   }
 };
 
-export const readTextIfExists = async (path: string): Promise<string | undefined> => {
+export const readTextIfExists = (path: string): string | undefined => {
   try {
-    return await fsp.readFile(path, 'utf8');
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw ioError(path, cause);
-  }
-};
-
-export const statOrUndefined = async (path: string) => {
-  try {
-    return await fsp.stat(path);
+    return readFileSync(path, 'utf8');
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw ioError(path, cause);
   }
 };
 
-export const statSyncOrUndefined = (path: string): Stats | undefined => {
+export const statOrUndefined = (path: string): Stats | undefined => {
   try {
     return statSync(path);
   } catch (cause) {
@@ -39,22 +34,11 @@ export const statSyncOrUndefined = (path: string): Stats | undefined => {
   }
 };
 
-export const ensureDir = async (path: string): Promise<void> => {
-  await fsp.mkdir(path, { recursive: true });
-};
-
-export const ensureParentDir = (path: string): Promise<void> => ensureDir(dirname(path));
-
-/** Writes through a temporary file in the same folder and renames it into place. */
-export const writeFileAtomic = async (path: string, content: string | Uint8Array): Promise<void> => {
-  await ensureParentDir(path);
-  const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
+export const ensureParentDir = (path: string): void => {
   try {
-    await fsp.writeFile(temp, content);
-    await fsp.rename(temp, path);
+    mkdirSync(dirname(path), { recursive: true });
   } catch (cause) {
-    await fsp.rm(temp, { force: true });
-    throw ioError(path, cause);
+    throw ioError(dirname(path), cause);
   }
 };
 
@@ -65,12 +49,12 @@ export interface WalkOptions {
 }
 
 /** Files below `root` (sorted, relative paths with `/`), never following symbolic links. */
-export const walkFiles = async (root: string, options: WalkOptions): Promise<string[]> => {
+export const walkFiles = (root: string, options: WalkOptions): string[] => {
   const found: string[] = [];
-  const visit = async (dir: string): Promise<void> => {
+  const visit = (dir: string): void => {
     let entries: Dirent[];
     try {
-      entries = await fsp.readdir(dir, { withFileTypes: true });
+      entries = readdirSync(dir, { withFileTypes: true });
     } catch (cause) {
       throw ioError(dir, cause);
     }
@@ -78,13 +62,13 @@ export const walkFiles = async (root: string, options: WalkOptions): Promise<str
     for (const entry of entries) {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (!options.skipDirs?.has(entry.name)) await visit(full);
+        if (!options.skipDirs?.has(entry.name)) visit(full);
       } else if (entry.isFile() && options.include(entry.name)) {
         found.push(relative(root, full).split(sep).join('/'));
       }
     }
   };
-  await visit(root);
+  visit(root);
   return found;
 };
 
@@ -92,8 +76,6 @@ export const message = (error: unknown): string => (error instanceof Error ? err
 
 export const ioError = (path: string, cause: unknown): PatchPilotError => {
   const code = (cause as NodeJS.ErrnoException)?.code;
-  if (code === 'ENOENT') {
-    return new PatchPilotError('ADVISORY_INPUT_NOT_FOUND', `${path}: no such file or directory`, { cause });
-  }
-  return new PatchPilotError('IO_FAILED', `${path}: ${message(cause)}`, { cause });
+  const what = code === 'ENOENT' ? 'no such file or directory' : message(cause);
+  return new PatchPilotError('IO_FAILED', `${path}: ${what}`, { cause });
 };

@@ -69,7 +69,7 @@ const dbImport = async (args: readonly string[], io: Io): Promise<number> => {
   }
   if (positionals.length === 0) throw usage('db import', 'give at least one file or folder to import');
   const path = advisoryDbPath(values.db, io.env, io.cwd);
-  await ensureParentDir(path);
+  ensureParentDir(path);
   const store = AdvisoryStore.open(path, { readonly: false });
   try {
     const result = await importAdvisories(store, positionals, {

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parseSeverityLabel, type SeverityLabel, severityRank } from '../../core/advisory.js';
 import type { Finding } from '../../core/finding.js';
 import { AdvisoryStore } from '../../intel/store.js';
-import { scanProjects } from '../../pipeline.js';
+import { type ScanResult, scanProjects } from '../../pipeline.js';
 import { advisoryDbPath } from '../../util/home.js';
 import { parseCommandArgs, usage } from '../args.js';
 import type { Io } from '../io.js';
@@ -94,7 +94,7 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<numb
   const store = AdvisoryStore.open(advisoryDbPath(values.db, io.env, io.cwd), { readonly: true });
   let report: ScanReport;
   try {
-    const result = await scanProjects(store, {
+    const result = scanProjects(store, {
       target: resolve(io.cwd, positionals[0] ?? '.'),
       recursive: values.recursive === true,
       cwd: io.cwd,
@@ -112,7 +112,7 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<numb
   return report.findings.some((f) => severityRank[f.severity] >= threshold) ? 1 : 0;
 };
 
-const toReport = (result: Awaited<ReturnType<typeof scanProjects>>, now: Date | undefined): ScanReport => {
+const toReport = (result: ScanResult, now: Date | undefined): ScanReport => {
   const findings = result.projects.flatMap((p) => p.findings.map((f) => ({ project: p.path, ...f })));
   const summary = { critical: 0, high: 0, moderate: 0, low: 0, unknown: 0, total: findings.length };
   for (const f of findings) summary[f.severity]++;

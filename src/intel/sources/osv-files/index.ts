@@ -15,18 +15,18 @@ export type RawItem =
   | { readonly kind: 'problem'; readonly where: string; readonly reason: string };
 
 export async function* readOsvInput(path: string): AsyncGenerator<RawItem> {
-  const stat = await statOrUndefined(path);
+  const stat = statOrUndefined(path);
   if (!stat) {
     throw new PatchPilotError('ADVISORY_INPUT_NOT_FOUND', `${path}: no such file or directory`, {
       hint: 'nothing was imported',
     });
   }
   if (stat.isDirectory()) {
-    const files = await walkFiles(path, {
+    const files = walkFiles(path, {
       include: (name) => name.endsWith('.json'),
       skipDirs: new Set(['.git', 'node_modules']),
     });
-    for (const file of files) yield* fromJsonText(await readText(`${path}/${file}`), `${path}/${file}`);
+    for (const file of files) yield* fromJsonText(readText(`${path}/${file}`), `${path}/${file}`);
     return;
   }
   const name = basename(path).toLowerCase();
@@ -44,7 +44,7 @@ export async function* readOsvInput(path: string): AsyncGenerator<RawItem> {
     }
     return;
   }
-  yield* fromJsonText(await readText(path), path);
+  yield* fromJsonText(readText(path), path);
 }
 
 const parseLine = (line: string, where: string): RawItem => {
