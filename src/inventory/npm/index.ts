@@ -185,23 +185,39 @@ const nameFromKey = (key: string): string => {
   return at === -1 ? posix.basename(key) : key.slice(at + 'node_modules/'.length);
 };
 
+const own = Object.hasOwn;
+
 /**
- * Declared dependencies as [name, spec, type], one per name as npm keeps them: peer, then prod,
- * then optional, then (for top-level folders) dev, each later declaration replacing an earlier one.
+ * Visits the declared dependencies once per name, with the type npm gives it when a name is
+ * declared more than once: dev (top-level folders only) over optional over prod over peer.
  */
-const dependencyLists = (
+const eachDependency = (
   entry: Pick<PackageEntry, 'dependencies' | 'optionalDependencies' | 'peerDependencies' | 'devDependencies'>,
   topLevel: boolean,
-): [string, string, EdgeType][] => {
-  const byName = new Map<string, [string, string, EdgeType]>();
-  const add = (deps: Record<string, string> | undefined, type: EdgeType) => {
-    for (const name in deps) byName.set(name, [name, deps[name] as string, type]);
-  };
-  add(entry.peerDependencies, 'peer');
-  add(entry.dependencies, 'prod');
-  add(entry.optionalDependencies, 'optional');
-  if (topLevel) add(entry.devDependencies, 'dev');
-  return [...byName.values()];
+  visit: (name: string, spec: string, type: EdgeType) => void,
+): void => {
+  const dev = topLevel ? entry.devDependencies : undefined;
+  const optional = entry.optionalDependencies;
+  const prod = entry.dependencies;
+  const peer = entry.peerDependencies;
+  if (dev) for (const name in dev) visit(name, dev[name] as string, 'dev');
+  if (optional) {
+    for (const name in optional)
+      if (!(dev && own(dev, name))) visit(name, optional[name] as string, 'optional');
+  }
+  if (prod) {
+    for (const name in prod) {
+      if (!(dev && own(dev, name)) && !(optional && own(optional, name)))
+        visit(name, prod[name] as string, 'prod');
+    }
+  }
+  if (peer) {
+    for (const name in peer) {
+      if (!(dev && own(dev, name)) && !(optional && own(optional, name)) && !(prod && own(prod, name))) {
+        visit(name, peer[name] as string, 'peer');
+      }
+    }
+  }
 };
 
 const fromPackages = (
@@ -210,9 +226,15 @@ const fromPackages = (
   path: string,
   root: string,
 ): Inventory => {
-  const entries = new Map(Object.entries(lock.packages ?? {}));
-  for (const key of entries.keys()) checkKey(key, path);
-  const rootEntry = entries.get('') ?? {};
+  const entries = lock.packages ?? {};
+  // npm leaves `name` out of a workspace's entry; the link that points at it carries the name.
+  const linkNames = new Map<string, string>();
+  for (const key in entries) {
+    checkKey(key, path);
+    const entry = entries[key] as PackageEntry;
+    if (entry.link && entry.resolved !== undefined) linkNames.set(entry.resolved, nameFromKey(key));
+  }
+  const rootEntry = entries[''] ?? {};
   const patterns = workspacePatterns(rootEntry.workspaces ?? manifest?.workspaces).map(globToRegExp);
   const isWorkspaceFolder = (key: string): boolean =>
     key !== '' && !isUnderModules(key) && patterns.some((re) => re.test(key));
@@ -235,13 +257,8 @@ const fromPackages = (
   });
   importers.push({ id: '', name: rootName, path: '' });
 
-  // npm leaves `name` out of a workspace's entry; the link that points at it carries the name.
-  const linkNames = new Map<string, string>();
-  for (const [key, entry] of entries) {
-    if (entry.link && entry.resolved !== undefined) linkNames.set(entry.resolved, nameFromKey(key));
-  }
-
-  for (const [key, entry] of entries) {
+  for (const key in entries) {
+    const entry = entries[key] as PackageEntry;
     if (key === '' || entry.link) continue;
     const underModules = isUnderModules(key);
     const folderName = nameFromKey(key);
@@ -267,9 +284,9 @@ const fromPackages = (
     if (source === 'workspace') importers.push({ id: key, name, path: key });
   }
 
-  const has = (key: string): boolean => key !== '' && entries.has(key);
+  const has = (key: string): boolean => key !== '' && own(entries, key);
   const target = (key: string): string | undefined => {
-    const entry = entries.get(key);
+    const entry = entries[key];
     if (!entry?.link) return key;
     const resolved = entry.resolved;
     if (resolved === undefined) return undefined;
@@ -278,22 +295,16 @@ const fromPackages = (
   };
 
   const edges: InventoryEdge[] = [];
-  const addEdges = (from: string, entry: PackageEntry, importer: boolean): void => {
-    for (const [name, spec, type] of dependencyLists(entry, importer)) {
+  for (const from of packages.keys()) {
+    // Every folder outside node_modules (root, workspaces, linked `file:` folders) is installed
+    // with its devDependencies.
+    eachDependency(entries[from] ?? {}, from === '' || !isUnderModules(from), (name, spec, type) => {
       const found = resolveFrom(from, name, has);
       const to = found === undefined ? undefined : target(found);
       // Unmet dependencies (optional platform packages, peers left to the consumer, or what npm
       // calls "missing") install nothing, so they add no edge.
       if (to !== undefined) edges.push({ from, to, type, spec });
-    }
-  };
-  for (const [key, entry] of entries) {
-    if (entry.link) continue;
-    const pkg = packages.get(key);
-    if (!pkg) continue;
-    // Every folder outside node_modules (root, workspaces, linked `file:` folders) is installed
-    // with its devDependencies.
-    addEdges(key, entry, key === '' || !isUnderModules(key));
+    });
   }
   return { root, lockfile: path, format: `npm-v${lock.lockfileVersion}`, importers, packages, edges };
 };
@@ -361,10 +372,11 @@ const fromLegacy = (
 
   const has = (key: string): boolean => packages.has(key) && key !== '';
   const edges: InventoryEdge[] = [];
-  const rootDeps = manifest ? dependencyLists(manifest, true) : [];
-  for (const [name, spec, type] of rootDeps) {
-    const to = resolveFrom('', name, has);
-    if (to !== undefined) edges.push({ from: '', to, type, spec });
+  if (manifest) {
+    eachDependency(manifest, true, (name, spec, type) => {
+      const to = resolveFrom('', name, has);
+      if (to !== undefined) edges.push({ from: '', to, type, spec });
+    });
   }
   if (!manifest) {
     // Without package.json, every top-level entry counts as a direct dependency of the root.
