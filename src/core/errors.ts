@@ -4,7 +4,6 @@
  */
 export type ErrorCode =
   | 'USAGE'
-  | 'CONFIG_INVALID'
   | 'LOCKFILE_NOT_FOUND'
   | 'LOCKFILE_INVALID_JSON'
   | 'LOCKFILE_UNSUPPORTED_VERSION'
@@ -23,7 +22,6 @@ export type ErrorCategory = 'usage' | 'input' | 'external' | 'internal';
 
 const categories: Record<ErrorCode, ErrorCategory> = {
   USAGE: 'usage',
-  CONFIG_INVALID: 'input',
   LOCKFILE_NOT_FOUND: 'input',
   LOCKFILE_INVALID_JSON: 'input',
   LOCKFILE_UNSUPPORTED_VERSION: 'input',

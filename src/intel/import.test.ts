@@ -93,6 +93,11 @@ describe('importAdvisories', () => {
     ]);
   });
 
+  it('reads the empty answer of the OSV API as no records', async () => {
+    const empty = write('none.json', '{}');
+    expect(await run(empty)).toMatchObject({ read: 0, added: 0, skipped: [] });
+  });
+
   it('is idempotent and replaces a record only by a newer modified', async () => {
     const v1 = write('v1.json', JSON.stringify(record('GHSA-0001', '2024-01-01T00:00:00Z', 'a')));
     const v2 = write('v2.json', JSON.stringify(record('GHSA-0001', '2024-06-01T00:00:00.5Z', 'b')));

@@ -63,7 +63,6 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<numb
     'max-paths': { type: 'string' },
     deterministic: { type: 'boolean' },
     db: { type: 'string' },
-    debug: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {

@@ -82,7 +82,6 @@ export const renderSarif = (report: ScanReport): string => {
           driver: {
             name: 'PatchPilot',
             version: report.tool.version,
-            informationUri: 'https://www.npmjs.com/package/patchpilot',
             rules: [...rules.values()],
           },
         },

@@ -69,7 +69,9 @@ function* fromJsonText(text: string, where: string): Generator<RawItem> {
       ? (doc as { vulns: unknown[] }).vulns
       : undefined;
   if (!list) {
-    yield { kind: 'record', raw: doc, text, where };
+    // The OSV API answers a query without results with an empty object.
+    const empty = typeof doc === 'object' && doc !== null && Object.keys(doc).length === 0;
+    if (!empty) yield { kind: 'record', raw: doc, text, where };
     return;
   }
   for (let i = 0; i < list.length; i++) {
