@@ -1,4 +1,4 @@
-import { type Advisory, effectiveSeverity, severityRank } from '../core/advisory.js';
+import { type Advisory, effectiveSeverity, primaryCvss, severityRank } from '../core/advisory.js';
 import type { Finding } from '../core/finding.js';
 import type { Inventory, InventoryPackage, Scope } from '../core/inventory.js';
 import { compareVersions } from '../core/version.js';
@@ -128,11 +128,7 @@ export const matchAdvisories = (
       const severity = group
         .map((h) => effectiveSeverity(h.advisory))
         .sort((a, b) => severityRank[b] - severityRank[a])[0] as Finding['severity'];
-      const scored = group
-        .flatMap((h) => h.advisory.cvss)
-        .filter((c) => c.score !== undefined)
-        .sort((a, b) => (b.score as number) - (a.score as number));
-      const top = scored[0];
+      const top = primaryCvss(group.flatMap((h) => h.advisory.cvss));
       findings.push({
         id,
         aliases: [...ids].filter((x) => x !== id).sort(),

@@ -52,24 +52,31 @@ export interface Advisory {
   readonly affected: readonly AffectedPackage[];
 }
 
-/** The label a finding shows: GitHub's when present, else the CVSS rating of the best score. */
+/** The label a finding shows: GitHub's when present, else the CVSS rating of the primary score. */
 export const effectiveSeverity = (
   advisory: Pick<Advisory, 'severityLabel' | 'cvss' | 'kind'>,
 ): SeverityLabel => {
   if (advisory.kind === 'malicious') return 'critical';
   if (advisory.severityLabel && advisory.severityLabel !== 'unknown') return advisory.severityLabel;
-  const score = bestScore(advisory.cvss);
-  return score === undefined ? 'unknown' : ratingOf(score);
+  const primary = primaryCvss(advisory.cvss);
+  return primary?.score === undefined ? 'unknown' : ratingOf(primary.score);
 };
 
-export const bestScore = (cvss: readonly CvssScore[]): number | undefined => {
-  // Prefer the newest CVSS version the record carries; scores of different versions are not comparable.
-  const ordered = [...cvss].filter((c) => c.score !== undefined).sort((a, b) => b.type.localeCompare(a.type));
-  return ordered[0]?.score;
+/**
+ * The score a finding shows: from the newest CVSS version present (scores of different versions
+ * are not comparable), the highest of that version.
+ */
+export const primaryCvss = (cvss: readonly CvssScore[]): CvssScore | undefined => {
+  let best: CvssScore | undefined;
+  for (const c of cvss) {
+    if (c.score === undefined) continue;
+    if (!best || c.type > best.type || (c.type === best.type && c.score > (best.score as number))) best = c;
+  }
+  return best;
 };
 
 /** CVSS v3/v4 qualitative rating; `none` (0.0) maps to low for ranking purposes. */
-export const ratingOf = (score: number): SeverityLabel =>
+const ratingOf = (score: number): SeverityLabel =>
   score >= 9 ? 'critical' : score >= 7 ? 'high' : score >= 4 ? 'moderate' : 'low';
 
 export const parseSeverityLabel = (text: string): SeverityLabel | undefined => {

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
 import { zipSync } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPatchPilotError } from '../core/errors.js';
@@ -93,6 +94,19 @@ describe('importAdvisories', () => {
     ]);
   });
 
+  it('refuses a named JSON file that does not parse, but skips one inside a tree', async () => {
+    const good = write('good.json', JSON.stringify(record('GHSA-0001', '2024-01-01T00:00:00Z')));
+    const cut = write('cut.json', '{"vulns": [{"id": "GHSA-0002"');
+    const error = await run(good, cut).catch((e: unknown) => e);
+    expect(isPatchPilotError(error) && error.code).toBe('ADVISORY_INPUT_INVALID');
+    expect(store.count()).toBe(0);
+    write('tree/a/GHSA-0003.JSON', JSON.stringify(record('GHSA-0003', '2024-01-01T00:00:00Z')));
+    write('tree/b/broken.json', '{');
+    const result = await run(join(dir, 'tree'));
+    expect(result.added).toBe(1);
+    expect(result.skipped.map((s) => s.where.slice(dir.length + 1))).toEqual(['tree/b/broken.json']);
+  });
+
   it('reads the empty answer of the OSV API as no records', async () => {
     const empty = write('none.json', '{}');
     expect(await run(empty)).toMatchObject({ read: 0, added: 0, skipped: [] });
@@ -162,6 +176,27 @@ describe('importAdvisories', () => {
 });
 
 describe('AdvisoryStore.open', () => {
+  it('refuses a store written by a newer PatchPilot, for reading and for writing', () => {
+    store.close();
+    const path = join(dir, 'store.db');
+    const raw = new Database(path);
+    raw.pragma('user_version = 2');
+    raw.close();
+    for (const readonly of [true, false]) {
+      const error = (() => {
+        try {
+          AdvisoryStore.open(path, { readonly });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(isPatchPilotError(error) && error.message).toBe(
+        `${path}: store schema 2 is newer than this PatchPilot`,
+      );
+    }
+    store = AdvisoryStore.open(join(dir, 'other.db'), { readonly: false });
+  });
+
   it('reports a missing store as empty and a foreign file as unreadable', () => {
     const missing = (() => {
       try {

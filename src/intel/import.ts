@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import { PatchPilotError } from '../core/errors.js';
+import { statOrUndefined } from '../util/fs.js';
 import { parseOsvRecord } from './osv.js';
 import { readOsvInput } from './sources/osv-files/index.js';
 import type { AdvisoryStore } from './store.js';
@@ -23,6 +25,21 @@ export interface ImportOptions {
   readonly now: () => Date;
   readonly onProgress?: (read: number) => void;
 }
+
+/** Fails before anything is opened or created when an input does not exist. */
+export const checkImportInputs = (inputs: readonly string[], cwd: string): void => {
+  for (const input of inputs) {
+    if (!statOrUndefined(resolve(cwd, input))) {
+      throw new PatchPilotError(
+        'ADVISORY_INPUT_NOT_FOUND',
+        `${resolve(cwd, input)}: no such file or directory`,
+        {
+          hint: 'nothing was imported',
+        },
+      );
+    }
+  }
+};
 
 /**
  * Imports every input in one transaction: a missing file, a truncated archive or any other

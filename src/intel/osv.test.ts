@@ -92,6 +92,18 @@ describe('parseOsvRecord', () => {
       },
       'affected.0.ranges.0.events.0',
     ],
+    [
+      {
+        ...base,
+        affected: [
+          {
+            package: { ecosystem: 'npm', name: 'x' },
+            ranges: [{ type: 'SEMVER', events: [{ introduced: '0', fixed: '4.0.0' }] }],
+          },
+        ],
+      },
+      'affected.0.ranges.0.events.0',
+    ],
   ])('reports a malformed record with the failing field (%#)', (raw, field) => {
     const result = parseOsvRecord(raw);
     expect(result.ok).toBe(false);

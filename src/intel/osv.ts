@@ -20,14 +20,19 @@ const legacyEventTypes = {
   LIMIT: 'limit',
 };
 
+// Strict: an event holds exactly one of these; one that holds two is malformed, and reading just
+// its first key would silently widen the range.
 const eventSchema = z.union([
-  z.object({ introduced: z.string().min(1) }),
-  z.object({ fixed: z.string().min(1) }),
-  z.object({ last_affected: z.string().min(1) }),
-  z.object({ limit: z.string().min(1) }),
+  z.strictObject({ introduced: z.string().min(1) }),
+  z.strictObject({ fixed: z.string().min(1) }),
+  z.strictObject({ last_affected: z.string().min(1) }),
+  z.strictObject({ limit: z.string().min(1) }),
   // Records written before OSV schema 1.0 spell events as { type: "FIXED", value: "1.2.3" }.
   z
-    .object({ type: z.enum(['INTRODUCED', 'FIXED', 'LAST_AFFECTED', 'LIMIT']), value: z.string().min(1) })
+    .strictObject({
+      type: z.enum(['INTRODUCED', 'FIXED', 'LAST_AFFECTED', 'LIMIT']),
+      value: z.string().min(1),
+    })
     .transform((e) => ({ [legacyEventTypes[e.type]]: e.value }) as RangeEvent),
 ]);
 
@@ -50,7 +55,7 @@ const affectedSchema = z.object({
 
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not an RFC 3339 date');
 
-export const osvRecordSchema = z.object({
+const osvRecordSchema = z.object({
   id: z.string().min(1),
   modified: isoDate,
   published: isoDate.optional(),

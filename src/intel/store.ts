@@ -8,6 +8,8 @@ import { message, statOrUndefined } from '../util/fs.js';
  * and an index from package name to the records that name it. Long-lived state, hence a class.
  */
 const SCHEMA_VERSION = 1;
+/** SQLite's application_id marks the file as PatchPilot's ("PPAS"). */
+const APPLICATION_ID = 0x50504153;
 
 const schema = `
 CREATE TABLE IF NOT EXISTS advisories (
@@ -56,8 +58,9 @@ export class AdvisoryStore {
   }
 
   /**
-   * Opens the store. Read-only opens never create the file: a missing store is `DB_EMPTY`, a file
-   * that is not a PatchPilot store is `DB_UNREADABLE`.
+   * Opens the store. Read-only opens never create the file: a missing store is `DB_EMPTY`. A file
+   * that is not a PatchPilot store (another SQLite database, a newer schema, not SQLite at all) is
+   * `DB_UNREADABLE`, and a write open never adds PatchPilot's tables to someone else's database.
    */
   static open(path: string, options: { readonly: boolean }): AdvisoryStore {
     const stat = statOrUndefined(path);
@@ -70,30 +73,35 @@ export class AdvisoryStore {
       throw unreadable(path, cause);
     }
     try {
-      if (!options.readonly) {
-        db.pragma('foreign_keys = ON');
-        const version = db.pragma('user_version', { simple: true }) as number;
-        if (version > SCHEMA_VERSION) {
-          throw new PatchPilotError(
-            'DB_UNREADABLE',
-            `${path}: store schema ${version} is newer than this PatchPilot`,
-            {
-              hint: 'upgrade PatchPilot or point --db at another file',
-            },
-          );
-        }
-        db.exec(schema);
-        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      const application = db.pragma('application_id', { simple: true }) as number;
+      const version = db.pragma('user_version', { simple: true }) as number;
+      const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as {
+        n: number;
+      };
+      if (application !== APPLICATION_ID && tables.n > 0) {
+        throw unreadable(path, new Error('this SQLite database is not a PatchPilot advisory store'));
+      }
+      if (version > SCHEMA_VERSION) {
+        throw new PatchPilotError(
+          'DB_UNREADABLE',
+          `${path}: store schema ${version} is newer than this PatchPilot`,
+          {
+            hint: 'upgrade PatchPilot or point --db at another file',
+          },
+        );
+      }
+      if (options.readonly) {
+        if (tables.n === 0) throw emptyStore(path);
       } else {
-        const tables = db
-          .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'advisories'")
-          .all();
-        if (tables.length === 0) throw emptyStore(path);
+        db.pragma('foreign_keys = ON');
+        db.exec(schema);
+        db.pragma(`application_id = ${APPLICATION_ID}`);
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
       }
     } catch (cause) {
       db.close();
       if (cause instanceof PatchPilotError) throw cause;
-      throw unreadable(path, cause);
+      throw sqliteError(path, cause);
     }
     return new AdvisoryStore(path, db);
   }
@@ -104,14 +112,16 @@ export class AdvisoryStore {
 
   /** Runs `work` in one transaction: either every record lands or none does. */
   async transaction<T>(work: () => Promise<T>): Promise<T> {
-    this.db.exec('BEGIN IMMEDIATE');
     try {
+      this.db.exec('BEGIN IMMEDIATE');
       const result = await work();
       this.db.exec('COMMIT');
       return result;
     } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
+      // SQLite may already have rolled back (a full disk, an I/O error); never hide the cause.
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      if (error instanceof PatchPilotError) throw error;
+      throw sqliteError(this.path, error);
     }
   }
 
@@ -233,6 +243,18 @@ export const emptyStore = (path: string, state = 'is empty'): PatchPilotError =>
   new PatchPilotError('DB_EMPTY', `advisory store ${path} ${state}`, {
     hint: 'fill it with `patchpilot db import FILE...` (OSV JSON, .jsonl, .jsonl.gz, .zip or a folder of OSV files)',
   });
+
+/** Failures of the file under SQLite (full disk, read-only folder, lock held) are external; the rest mean the file is not usable. */
+const sqliteError = (path: string, cause: unknown): PatchPilotError => {
+  const code = (cause as { code?: unknown })?.code;
+  if (typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY|BUSY|LOCKED|CANTOPEN|PERM)/.test(code)) {
+    return new PatchPilotError('IO_FAILED', `${path}: ${message(cause)}`, {
+      hint: 'check free space and permissions of the store folder, or that no other import is running',
+      cause,
+    });
+  }
+  return unreadable(path, cause);
+};
 
 const unreadable = (path: string, cause: unknown): PatchPilotError =>
   new PatchPilotError('DB_UNREADABLE', `${path}: cannot read the advisory store: ${message(cause)}`, {

@@ -10,16 +10,18 @@ export const parseJsonDocument = (
   path: string,
   code: 'LOCKFILE_INVALID_JSON' | 'MANIFEST_INVALID',
 ): unknown => {
+  // A byte-order mark is not JSON, but editors write one and npm accepts it.
+  const text = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
   try {
-    return JSON.parse(content);
+    return JSON.parse(text);
   } catch (cause) {
-    const offset = jsonErrorOffset(content);
-    const truncated = offset >= content.trimEnd().length;
-    const text = cause instanceof Error ? cause.message : String(cause);
+    const offset = safeErrorOffset(text);
+    const truncated = offset >= text.trimEnd().length;
+    const detail = cause instanceof Error ? cause.message : String(cause);
     const reason = truncated
       ? 'the document ends early (truncated?)'
-      : `unexpected ${describe(content, offset)} (${(text.split('\n')[0] ?? text).replace(/ in JSON at position \d+.*$/, '')})`;
-    throw new PatchPilotError(code, `${path}: invalid JSON at ${lineColumn(content, offset)}: ${reason}`, {
+      : `unexpected ${describe(text, offset)} (${(detail.split('\n')[0] ?? detail).replace(/ in JSON at position \d+.*$/, '')})`;
+    throw new PatchPilotError(code, `${path}: invalid JSON at ${lineColumn(text, offset)}: ${reason}`, {
       hint:
         code === 'LOCKFILE_INVALID_JSON'
           ? 'the lockfile is corrupt or was cut short; regenerate it with your package manager'
@@ -29,12 +31,27 @@ export const parseJsonDocument = (
   }
 };
 
+/** The rescan recurses per nesting level; a pathologically deep document falls back to V8's position. */
+const safeErrorOffset = (text: string): number => {
+  try {
+    return jsonErrorOffset(text);
+  } catch {
+    try {
+      JSON.parse(text);
+    } catch (error) {
+      const match = /position (\d+)/.exec(error instanceof Error ? error.message : '');
+      if (match) return Number(match[1]);
+    }
+    return text.length;
+  }
+};
+
 const describe = (content: string, offset: number): string => {
   const char = content[offset];
   return char === undefined ? 'end of file' : `character ${JSON.stringify(char)}`;
 };
 
-export const lineColumn = (content: string, position: number): string => {
+const lineColumn = (content: string, position: number): string => {
   let line = 1;
   let lineStart = 0;
   const end = Math.min(position, content.length);

@@ -34,16 +34,33 @@ const pad = (v: string): string | null => {
   return semver.valid(`${m[1]}.${m[2] ?? 0}.${m[3] ?? 0}${m[4] ?? ''}`);
 };
 
-const eventsOf = (events: readonly Record<string, string>[]): [string, string][] =>
-  events.map((e) => {
-    if (typeof e.type === 'string' && typeof e.value === 'string') return [e.type.toLowerCase(), e.value];
-    const [k, v] = Object.entries(e)[0] as [string, string];
-    return [k, v];
-  });
+const eventKinds = new Set(['introduced', 'fixed', 'last_affected', 'limit']);
+
+/** Events as [kind, version]; undefined when one is malformed (the record is then skipped). */
+const eventsOf = (events: readonly Record<string, string>[]): [string, string][] | undefined => {
+  const out: [string, string][] = [];
+  for (const e of events) {
+    const keys = Object.keys(e);
+    if (keys.length === 2 && typeof e.type === 'string' && typeof e.value === 'string') {
+      out.push([e.type.toLowerCase(), e.value]);
+    } else if (
+      keys.length === 1 &&
+      eventKinds.has(keys[0] as string) &&
+      typeof e[keys[0] as string] === 'string'
+    ) {
+      out.push([keys[0] as string, e[keys[0] as string] as string]);
+    } else return undefined;
+  }
+  return out;
+};
+
+/** Whether every range of every npm entry has well-formed events (a malformed record matches nothing). */
+export const recordIsWellFormed = (record: RefRecord): boolean =>
+  (record.affected ?? []).every((a) => (a.ranges ?? []).every((r) => eventsOf(r.events) !== undefined));
 
 const rangeAffects = (events: readonly Record<string, string>[], version: string): boolean => {
   // Intervals: each introduced opens one, closed by the next fixed (exclusive) or last_affected (inclusive).
-  const list = eventsOf(events)
+  const list = (eventsOf(events) ?? [])
     .map(([kind, v]) => ({ kind, v: kind === 'introduced' && v === '0' ? '0.0.0-0' : pad(v) }))
     .filter((e): e is { kind: string; v: string } => e.v !== null);
   const limits = list.filter((e) => e.kind === 'limit').map((e) => e.v);
@@ -71,7 +88,7 @@ const rangeAffects = (events: readonly Record<string, string>[], version: string
 };
 
 export const recordAffects = (record: RefRecord, name: string, version: string): boolean => {
-  if (record.withdrawn) return false;
+  if (record.withdrawn || !recordIsWellFormed(record)) return false;
   for (const affected of record.affected ?? []) {
     if (affected.package?.ecosystem !== 'npm' || affected.package.name !== name) continue;
     if ((affected.versions ?? []).some((v) => pad(v) !== null && semver.eq(pad(v) as string, version)))

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -116,16 +117,24 @@ describe('scan on the bundled example', () => {
     expect(bad.stderr).toContain('unknown --fail-on "severe"');
   });
 
-  it('writes SARIF 2.1.0 that validates against the SARIF schema', () => {
-    const result = runCli(['scan', example, '--db', db, '--format', 'sarif']);
-    expect(result.code).toBe(0);
-    const sarif = JSON.parse(result.stdout);
+  const sarifValidator = () => {
     const schema = createRequire(import.meta.url)('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
     // The schema's `language` pattern has a stray bracket that the /u flag rejects.
     const ajv = new ajvDraft04.default({ allErrors: true, unicodeRegExp: false });
     ajvFormats.default(ajv);
-    const validate = ajv.compile(schema);
+    return ajv.compile(schema);
+  };
+
+  it('writes SARIF 2.1.0 that validates against the SARIF schema', () => {
+    const result = runCli(['scan', example, '--db', db, '--format', 'sarif']);
+    expect(result.code).toBe(0);
+    const sarif = JSON.parse(result.stdout);
+    const validate = sarifValidator();
     expect(validate(sarif), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    expect(sarif.runs[0].results[0].locations[0].physicalLocation.artifactLocation).toEqual({
+      uri: 'examples/vulnerable-app/package-lock.json',
+      uriBaseId: '%SRCROOT%',
+    });
     expect(sarif.runs[0].results).toHaveLength(12);
     expect(sarif.runs[0].tool.driver.rules).toHaveLength(11);
     expect(
@@ -134,6 +143,48 @@ describe('scan on the bundled example', () => {
         runs: [{ ...sarif.runs[0], results: [{ ruleId: 'x', level: 'fatal', message: { text: 'm' } }] }],
       }),
     ).toBe(false);
+  });
+
+  it('writes valid SARIF locations for paths with spaces and for projects outside the working folder', () => {
+    const tree = tempDir();
+    try {
+      cpSync(example, join(tree.path, 'sp ace/app'), { recursive: true });
+      mkdirSync(join(tree.path, 'elsewhere'));
+      const validate = sarifValidator();
+      const inside = JSON.parse(
+        runCli(['scan', 'sp ace/app', '--db', db, '--format', 'sarif'], { cwd: tree.path }).stdout,
+      );
+      expect(validate(inside), JSON.stringify(validate.errors)).toBe(true);
+      expect(inside.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).toBe(
+        'sp%20ace/app/package-lock.json',
+      );
+      const outside = JSON.parse(
+        runCli(['scan', '../sp ace/app', '--db', db, '--format', 'sarif'], {
+          cwd: join(tree.path, 'elsewhere'),
+        }).stdout,
+      );
+      expect(validate(outside), JSON.stringify(validate.errors)).toBe(true);
+      const location = outside.runs[0].results[0].locations[0].physicalLocation.artifactLocation;
+      expect(location.uriBaseId).toBeUndefined();
+      expect(location.uri).toMatch(/^file:\/\/\/.*\/sp%20ace\/app\/package-lock\.json$/);
+    } finally {
+      tree.remove();
+    }
+  });
+
+  it('reads npm-shrinkwrap.json in preference to package-lock.json, as npm does', () => {
+    const tree = tempDir();
+    try {
+      cpSync(example, tree.path, { recursive: true });
+      const lock = JSON.parse(readFileSync(join(tree.path, 'package-lock.json'), 'utf8'));
+      delete lock.packages['node_modules/lodash'];
+      writeFileSync(join(tree.path, 'npm-shrinkwrap.json'), JSON.stringify(lock));
+      const report = scanJson([tree.path]);
+      expect(report.projects[0]?.lockfile.endsWith('npm-shrinkwrap.json')).toBe(true);
+      expect(report.findings.some((f) => f.package.name === 'lodash')).toBe(false);
+    } finally {
+      tree.remove();
+    }
   });
 
   it('writes a Markdown report', () => {
@@ -283,19 +334,48 @@ describe('bad input: one clear line, exit 2, no stack trace', () => {
     );
     expect(existsSync(join(cases.path, 'none.db'))).toBe(false);
     const empty = join(cases.path, 'empty.db');
-    expect(runCli(['db', 'import', join(cases.path, 'nothing.json'), '--db', empty]).code).toBe(2);
+    writeFileSync(join(cases.path, 'nothing.json'), '{"vulns": []}');
+    expect(runCli(['db', 'import', join(cases.path, 'nothing.json'), '--db', empty]).code).toBe(0);
     const again = runCli(['scan', example, '--db', empty]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/advisory store .*empty\.db is empty \[DB_EMPTY\]/);
   });
 
-  it('an import of a missing file changes nothing', () => {
+  it('an import of a missing file changes nothing, not even creating the store', () => {
     const store = join(cases.path, 'partial.db');
     const result = runCli(['db', 'import', exampleOsv, join(cases.path, 'missing.jsonl'), '--db', store]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/missing\.jsonl: no such file or directory \[ADVISORY_INPUT_NOT_FOUND\]/);
-    const status = runCli(['db', 'status', '--json', '--db', store]);
-    expect(JSON.parse(status.stdout).advisories).toBe(0);
+    expect(existsSync(store)).toBe(false);
+    expect(runCli(['db', 'import', exampleOsv, '--db', store]).code).toBe(0);
+    const cut = join(cases.path, 'cut.json');
+    writeFileSync(cut, '{"vulns": [');
+    const failed = runCli(['db', 'import', cut, '--db', store]);
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toContain('cut.json: not JSON');
+    expect(JSON.parse(runCli(['db', 'status', '--json', '--db', store]).stdout).advisories).toBe(11);
+  });
+
+  it('a foreign SQLite database is never read or written as a store', () => {
+    const foreign = join(cases.path, 'foreign.sqlite');
+    const made = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const D = require('better-sqlite3'); const db = new D(${JSON.stringify(foreign)}); db.exec('CREATE TABLE advisories (x)'); db.close();`,
+      ],
+      { cwd: projectRoot },
+    );
+    expect(made.status).toBe(0);
+    for (const args of [
+      ['scan', example],
+      ['db', 'status'],
+      ['db', 'import', exampleOsv],
+    ]) {
+      const result = runCli([...args, '--db', foreign]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('not a PatchPilot advisory store [DB_UNREADABLE]');
+    }
   });
 });
 

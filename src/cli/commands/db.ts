@@ -1,4 +1,4 @@
-import { importAdvisories } from '../../intel/import.js';
+import { checkImportInputs, importAdvisories } from '../../intel/import.js';
 import { AdvisoryStore } from '../../intel/store.js';
 import { ensureParentDir } from '../../util/fs.js';
 import { advisoryDbPath } from '../../util/home.js';
@@ -68,6 +68,7 @@ const dbImport = async (args: readonly string[], io: Io): Promise<number> => {
     return 0;
   }
   if (positionals.length === 0) throw usage('db import', 'give at least one file or folder to import');
+  checkImportInputs(positionals, io.cwd);
   const path = advisoryDbPath(values.db, io.env, io.cwd);
   ensureParentDir(path);
   const store = AdvisoryStore.open(path, { readonly: false });

@@ -105,7 +105,7 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<numb
     store.close();
   }
 
-  io.stdout.write(await render(format, report));
+  io.stdout.write(await render(format, report, io.cwd));
   if (failOn === undefined) return 0;
   const threshold = severityRank[failOn];
   return report.findings.some((f) => severityRank[f.severity] >= threshold) ? 1 : 0;
@@ -126,12 +126,12 @@ const toReport = (result: ScanResult, now: Date | undefined): ScanReport => {
   };
 };
 
-const render = async (format: ScanFormat, report: ScanReport): Promise<string> => {
+const render = async (format: ScanFormat, report: ScanReport, cwd: string): Promise<string> => {
   switch (format) {
     case 'json':
       return `${JSON.stringify(report, null, 2)}\n`;
     case 'sarif':
-      return (await import('../render/sarif.js')).renderSarif(report);
+      return (await import('../render/sarif.js')).renderSarif(report, cwd);
     case 'markdown':
       return (await import('../render/markdown.js')).renderMarkdown(report);
     default:

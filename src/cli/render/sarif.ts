@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Finding } from '../../core/finding.js';
 import type { ScanReport } from '../commands/scan.js';
 import { fixedText, pathText } from './text.js';
@@ -18,9 +20,19 @@ const securitySeverity = (f: Finding): string => {
   return { critical: '9.5', high: '8.0', moderate: '5.5', low: '2.0', unknown: '0.0' }[f.severity];
 };
 
+/**
+ * A lockfile's location: relative to the source root (the working folder) when it lies below it,
+ * percent-encoded as a URI reference; an absolute file: URI otherwise.
+ */
+const artifactLocation = (lockfile: string, cwd: string): { uri: string; uriBaseId?: string } => {
+  if (lockfile === '..' || lockfile.startsWith('../'))
+    return { uri: pathToFileURL(resolve(cwd, lockfile)).href };
+  return { uri: lockfile.split('/').map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
+};
+
 const helpUri = (id: string): string => `https://osv.dev/vulnerability/${encodeURIComponent(id)}`;
 
-export const renderSarif = (report: ScanReport): string => {
+export const renderSarif = (report: ScanReport, cwd: string): string => {
   const rules = new Map<string, object>();
   const ruleIndex = new Map<string, number>();
   for (const f of report.findings) {
@@ -55,7 +67,7 @@ export const renderSarif = (report: ScanReport): string => {
       locations: [
         {
           physicalLocation: {
-            artifactLocation: { uri: project?.lockfile ?? f.project, uriBaseId: '%SRCROOT%' },
+            artifactLocation: artifactLocation(project?.lockfile ?? f.project, cwd),
           },
           logicalLocations: [{ name: `${f.package.name}@${f.package.version}`, kind: 'package' }],
         },

@@ -1273,11 +1273,55 @@ describe('parseNpmLockfile: bad input', () => {
     expect(codes).toEqual([
       'LOCKFILE_INVALID_JSON',
       'LOCKFILE_UNSUPPORTED_VERSION',
-      'ok',
+      'LOCKFILE_INVALID',
       'LOCKFILE_INVALID',
       'LOCKFILE_INVALID',
     ]);
     expect(code(() => parseNpmLockfile('{', LOCK))).toBe('LOCKFILE_INVALID_JSON');
+  });
+
+  it('refuses lockfileVersion 3 without `packages`, and labels a v2 read from its legacy tree as v2', () => {
+    expect(failure(() => parseNpmLockfile('{"lockfileVersion": 3}', LOCK)).message).toBe(
+      `${LOCK}: "packages": lockfileVersion 3 requires it`,
+    );
+    const v2 = parseNpmLockfile('{"lockfileVersion": 2, "dependencies": {"a": {"version": "1.0.0"}}}', LOCK);
+    expect(v2.format).toBe('npm-v2');
+    expect(registryPackageKeys(v2)).toEqual(new Set(['a@1.0.0']));
+  });
+
+  it('refuses an installed entry without a version instead of inventing one', () => {
+    const error = failure(() => parseNpmLockfile(v3({ '': {}, 'node_modules/minimist': {} }), LOCK));
+    expect(error.code).toBe('LOCKFILE_INVALID');
+    expect(error.message).toBe(`${LOCK}: "packages" → "node_modules/minimist" → "version": missing`);
+    // A workspace folder may have no version, as its package.json may have none.
+    const ok = parseNpmLockfile(
+      v3({
+        '': { workspaces: ['ws'] },
+        ws: { name: 'ws' },
+        'node_modules/ws': { link: true, resolved: 'ws' },
+      }),
+      LOCK,
+    );
+    expect(ok.importers.map((i) => i.id)).toEqual(['', 'ws']);
+  });
+
+  it('refuses a link that points outside the project even when nothing depends on it', () => {
+    const error = failure(() =>
+      parseNpmLockfile(v3({ '': {}, 'node_modules/evil': { link: true, resolved: '../../etc' } }), LOCK),
+    );
+    expect(error.code).toBe('LOCKFILE_KEY_ESCAPES');
+    expect(error.message).toContain('key "../../etc" points outside the project');
+  });
+
+  it('accepts a byte-order mark, and names the place of an error in a deeply nested document', () => {
+    const inventory = parseNpmLockfile(
+      `\ufeff${v3({ '': {}, 'node_modules/a': { version: '1.0.0' } })}`,
+      LOCK,
+    );
+    expect(registryPackageKeys(inventory)).toEqual(new Set(['a@1.0.0']));
+    const deep = failure(() => parseNpmLockfile('['.repeat(200_000), LOCK));
+    expect(deep.code).toBe('LOCKFILE_INVALID_JSON');
+    expect(deep.message).toMatch(/invalid JSON at line 1, column \d+/);
   });
 });
 

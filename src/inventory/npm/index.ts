@@ -55,7 +55,9 @@ export const parseNpmLockfile = (content: string, path: string, context: NpmCont
     : undefined;
   const root = posix.dirname(path.split('\\').join('/'));
   if (lock.packages && version !== 1) return fromPackages(lock, manifest, path, root);
-  return fromLegacy(lock, manifest, path, root);
+  // lockfileVersion 3 has only `packages`; 2 carries the legacy tree too, which npm 6 reads.
+  if (version === 3) throw invalid(path, '"packages": lockfileVersion 3 requires it');
+  return fromLegacy(lock, manifest, path, root, version);
 };
 
 export const readManifest = (content: string, path: string): Manifest => {
@@ -232,7 +234,10 @@ const fromPackages = (
   for (const key in entries) {
     checkKey(key, path);
     const entry = entries[key] as PackageEntry;
-    if (entry.link && entry.resolved !== undefined) linkNames.set(entry.resolved, nameFromKey(key));
+    if (entry.link && entry.resolved !== undefined) {
+      checkKey(entry.resolved, path);
+      linkNames.set(entry.resolved, nameFromKey(key));
+    }
   }
   const rootEntry = entries[''] ?? {};
   const patterns = workspacePatterns(rootEntry.workspaces ?? manifest?.workspaces).map(globToRegExp);
@@ -289,9 +294,7 @@ const fromPackages = (
     const entry = entries[key];
     if (!entry?.link) return key;
     const resolved = entry.resolved;
-    if (resolved === undefined) return undefined;
-    checkKey(resolved, path);
-    return packages.has(resolved) ? resolved : undefined;
+    return resolved !== undefined && packages.has(resolved) ? resolved : undefined;
   };
 
   const edges: InventoryEdge[] = [];
@@ -315,6 +318,7 @@ const fromLegacy = (
   manifest: Manifest | undefined,
   path: string,
   root: string,
+  version: 1 | 2,
 ): Inventory => {
   const packages = new Map<string, InventoryPackage>();
   const requires = new Map<string, Record<string, string>>();
@@ -397,7 +401,7 @@ const fromLegacy = (
   return {
     root,
     lockfile: path,
-    format: 'npm-v1',
+    format: `npm-v${version}`,
     importers: [{ id: '', name: rootName, path: '' }],
     packages,
     edges,

@@ -165,7 +165,15 @@ export const checkLockfile = (doc: Record<string, unknown>): Lockfile => {
   if (doc.packages !== undefined) {
     if (!isObject(doc.packages)) fail(['packages'], 'object', doc.packages);
     const packages = doc.packages as Record<string, unknown>;
-    for (const key in packages) checkPackageEntry(packages[key], ['packages', key]);
+    for (const key in packages) {
+      const entry = packages[key];
+      checkPackageEntry(entry, ['packages', key]);
+      // Every installed copy records its version; only links and project folders may omit it.
+      const installed = key.startsWith('node_modules/') || key.includes('/node_modules/');
+      const e = entry as PackageEntry;
+      if (installed && !e.link && e.version === undefined)
+        throw new ShapeError(['packages', key, 'version'], 'missing');
+    }
   }
   if (doc.dependencies !== undefined) checkLegacyTree(doc.dependencies, ['dependencies']);
   return doc as unknown as Lockfile;

@@ -23,10 +23,11 @@ export async function* readOsvInput(path: string): AsyncGenerator<RawItem> {
   }
   if (stat.isDirectory()) {
     const files = walkFiles(path, {
-      include: (name) => name.endsWith('.json'),
+      include: (name) => name.toLowerCase().endsWith('.json'),
       skipDirs: new Set(['.git', 'node_modules']),
     });
-    for (const file of files) yield* fromJsonText(readText(`${path}/${file}`), `${path}/${file}`);
+    // Inside a tree one unreadable file is one malformed record: reported and skipped.
+    for (const file of files) yield* fromJsonText(readText(`${path}/${file}`), `${path}/${file}`, false);
     return;
   }
   const name = basename(path).toLowerCase();
@@ -39,12 +40,13 @@ export async function* readOsvInput(path: string): AsyncGenerator<RawItem> {
   }
   if (name.endsWith('.zip')) {
     for await (const entry of readZipEntries(path)) {
-      if (!entry.name.endsWith('.json')) continue;
-      yield* fromJsonText(entry.content.toString('utf8'), `${path}!${entry.name}`);
+      if (!entry.name.toLowerCase().endsWith('.json')) continue;
+      yield* fromJsonText(entry.content.toString('utf8'), `${path}!${entry.name}`, false);
     }
     return;
   }
-  yield* fromJsonText(readText(path), path);
+  // A file named on the command line that is not JSON is a failed download, not a bad record.
+  yield* fromJsonText(readText(path), path, true);
 }
 
 const parseLine = (line: string, where: string): RawItem => {
@@ -55,11 +57,17 @@ const parseLine = (line: string, where: string): RawItem => {
   }
 };
 
-function* fromJsonText(text: string, where: string): Generator<RawItem> {
+function* fromJsonText(text: string, where: string, whole: boolean): Generator<RawItem> {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (cause) {
+    if (whole) {
+      throw new PatchPilotError('ADVISORY_INPUT_INVALID', `${where}: not JSON: ${message(cause)}`, {
+        hint: 'the file is truncated or not an OSV document; nothing was imported',
+        cause,
+      });
+    }
     yield { kind: 'problem', where, reason: `not JSON: ${message(cause)}` };
     return;
   }
