@@ -153,7 +153,7 @@ export const matchAdvisories = (
   return findings.sort(compareFindings);
 };
 
-export const compareFindings = (a: Finding, b: Finding): number =>
+const compareFindings = (a: Finding, b: Finding): number =>
   severityRank[b.severity] - severityRank[a.severity] ||
   (b.cvssScore ?? -1) - (a.cvssScore ?? -1) ||
   (a.kind === b.kind ? 0 : a.kind === 'malicious' ? -1 : 1) ||

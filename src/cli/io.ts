@@ -9,4 +9,10 @@ export interface Io {
   readonly now: () => Date;
 }
 
-export type Command = (args: readonly string[], io: Io) => Promise<number>;
+/**
+ * What a command reports back; `cli/main.ts` alone turns it into an exit code. `failed` means the
+ * command ran and found what its options say should fail a build (`--fail-on`).
+ */
+export type Outcome = 'ok' | 'failed' | 'usage';
+
+export type Command = (args: readonly string[], io: Io) => Promise<Outcome>;

@@ -7,7 +7,7 @@ import { toolVersion } from './version.js';
  * Exit codes: 0 ok, 1 findings or gate failed, 2 usage or input error, 3 external failure
  * (registry, git, package manager, file system), 70 internal error. Only this file sets them.
  */
-export const EXIT = { ok: 0, findings: 1, usage: 2, external: 3, internal: 70 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, external: 3, internal: 70 } as const;
 
 const help = `Usage: patchpilot <command> [options]
 
@@ -65,14 +65,14 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
         io.stderr.write(`patchpilot: unknown command "${topic}"\n`);
         return EXIT.usage;
       }
-      return await (await load())([...rest.slice(1), '--help'], io);
+      return EXIT[await (await load())([...rest.slice(1), '--help'], io)];
     }
     const load = commands[verb];
     if (!load) {
       io.stderr.write(`patchpilot: unknown command "${verb}"\n\n${help}`);
       return EXIT.usage;
     }
-    return await (await load())(rest, io);
+    return EXIT[await (await load())(rest, io)];
   } catch (error) {
     return reportError(error, io, debug);
   }

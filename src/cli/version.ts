@@ -1,11 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { readText } from '../util/fs.js';
 
 let cached: string | undefined;
 
 /** PatchPilot's own version, from the package.json it ships with. */
 export const toolVersion = (): string => {
   cached ??= (
-    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+    JSON.parse(readText(fileURLToPath(new URL('../../package.json', import.meta.url)))) as { version: string }
   ).version;
   return cached;
 };

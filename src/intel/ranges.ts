@@ -30,7 +30,7 @@ const eventVersion = (kind: Kind, text: string): ParsedVersion | undefined => {
 };
 
 /** Whether `version` falls in one range. Events whose version cannot be parsed are ignored. */
-export const inRange = (range: AffectedRange, version: ParsedVersion): boolean => {
+const inRange = (range: AffectedRange, version: ParsedVersion): boolean => {
   const events: { kind: Kind; version: ParsedVersion; zero: boolean }[] = [];
   const limits: ParsedVersion[] = [];
   for (const raw of range.events) {

@@ -227,6 +227,6 @@ export const dependencyPaths = (index: PathIndex, target: string, options: PathO
   const exact = countPaths(index, target, new Set());
   if (exact !== 'cyclic') return { paths: listed.paths, count: exact, complete: true, importers };
   if (!listed.more) return { paths: listed.paths, count: listed.paths.length, complete: true, importers };
-  const counted = enumerate(index, target, Math.max(options.countCap ?? 1000, options.limit), maxFrontier);
+  const counted = enumerate(index, target, Math.max(options.countCap ?? 100, options.limit), maxFrontier);
   return { paths: listed.paths, count: counted.paths.length, complete: !counted.more, importers };
 };

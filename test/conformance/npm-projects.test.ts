@@ -35,11 +35,19 @@ interface LsNode {
   dependencies?: Record<string, LsNode>;
 }
 
-const isRegistryResolved = (resolved: string | undefined, name: string, version: string): boolean => {
+/**
+ * Registry packages by a different rule than PatchPilot's (which looks for the registry's
+ * `/-/<name>-<version>.tgz` layout): no `resolved` at all, or a tarball served by the public
+ * registry's hosts, which is what every registry URL in these lockfiles uses.
+ */
+const registryHosts = new Set(['registry.npmjs.org', 'registry.yarnpkg.com']);
+const isRegistryResolved = (resolved: string | undefined): boolean => {
   if (resolved === undefined) return true;
-  if (!/^https?:/.test(resolved)) return false;
-  const base = name.includes('/') ? name.split('/')[1] : name;
-  return resolved.split(/[?#]/)[0]?.endsWith(`/-/${base}-${version}.tgz`) ?? false;
+  try {
+    return registryHosts.has(new URL(resolved).host);
+  } catch {
+    return false;
+  }
 };
 
 /** npm's reading of a lockfile, reduced to the registry packages it installs (real names, not aliases). */
@@ -85,7 +93,7 @@ const npmLsPackages = (lockfile: string): Set<string> => {
         const workspaceOrFile =
           (node.resolved?.startsWith('file:') ?? false) ||
           (node.resolved === undefined && workspaces.has(`${name}@${version}`));
-        if (!workspaceOrFile && semver.valid(version) && isRegistryResolved(node.resolved, name, version)) {
+        if (!workspaceOrFile && semver.valid(version) && isRegistryResolved(node.resolved)) {
           found.add(`${name}@${version}`);
         }
       }

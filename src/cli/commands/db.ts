@@ -3,7 +3,7 @@ import { AdvisoryStore } from '../../intel/store.js';
 import { ensureParentDir } from '../../util/fs.js';
 import { advisoryDbPath } from '../../util/home.js';
 import { parseCommandArgs, usage } from '../args.js';
-import type { Io } from '../io.js';
+import type { Io, Outcome } from '../io.js';
 
 const help = `Usage: patchpilot db <command> [options]
 
@@ -46,18 +46,22 @@ Options:
   -h, --help  show this help
 `;
 
-export const dbCommand = async (args: readonly string[], io: Io): Promise<number> => {
+export const dbCommand = async (args: readonly string[], io: Io): Promise<Outcome> => {
   const [sub, ...rest] = args;
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+  if (sub === undefined) {
+    io.stderr.write(help);
+    return 'usage';
+  }
+  if (sub === '--help' || sub === '-h' || sub === 'help') {
     io.stdout.write(help);
-    return sub === undefined ? 2 : 0;
+    return 'ok';
   }
   if (sub === 'import') return dbImport(rest, io);
   if (sub === 'status') return dbStatus(rest, io);
   throw usage('db', `unknown command "${sub}"`);
 };
 
-const dbImport = async (args: readonly string[], io: Io): Promise<number> => {
+const dbImport = async (args: readonly string[], io: Io): Promise<Outcome> => {
   const { values, positionals } = parseCommandArgs('db import', args, {
     db: { type: 'string' },
     json: { type: 'boolean' },
@@ -65,7 +69,7 @@ const dbImport = async (args: readonly string[], io: Io): Promise<number> => {
   });
   if (values.help) {
     io.stdout.write(importHelp);
-    return 0;
+    return 'ok';
   }
   if (positionals.length === 0) throw usage('db import', 'give at least one file or folder to import');
   checkImportInputs(positionals, io.cwd);
@@ -85,17 +89,17 @@ const dbImport = async (args: readonly string[], io: Io): Promise<number> => {
       io.stdout.write(`${JSON.stringify({ schemaVersion: 1, store: path, ...result }, null, 2)}\n`);
     } else {
       io.stdout.write(
-        `imported ${result.read} records into ${path}: ${result.added} added, ${result.updated} updated, ` +
+        `read ${result.read} records into ${path}: ${result.added} added, ${result.updated} updated, ` +
           `${result.unchanged} unchanged, ${result.skipped.length} skipped\n`,
       );
     }
-    return 0;
+    return 'ok';
   } finally {
     store.close();
   }
 };
 
-const dbStatus = async (args: readonly string[], io: Io): Promise<number> => {
+const dbStatus = async (args: readonly string[], io: Io): Promise<Outcome> => {
   const { values, positionals } = parseCommandArgs('db status', args, {
     db: { type: 'string' },
     json: { type: 'boolean' },
@@ -103,7 +107,7 @@ const dbStatus = async (args: readonly string[], io: Io): Promise<number> => {
   });
   if (values.help) {
     io.stdout.write(statusHelp);
-    return 0;
+    return 'ok';
   }
   if (positionals.length > 0) throw usage('db status', `unexpected argument "${positionals[0]}"`);
   const store = AdvisoryStore.open(advisoryDbPath(values.db, io.env, io.cwd), { readonly: true });
@@ -111,7 +115,7 @@ const dbStatus = async (args: readonly string[], io: Io): Promise<number> => {
     const status = store.status();
     if (values.json) {
       io.stdout.write(`${JSON.stringify({ schemaVersion: 1, ...status }, null, 2)}\n`);
-      return 0;
+      return 'ok';
     }
     const lines = [
       `store:           ${status.path}`,
@@ -124,7 +128,7 @@ const dbStatus = async (args: readonly string[], io: Io): Promise<number> => {
         : status.sources.map((s) => `  ${s.name}  ${s.records} records, imported ${s.lastImportedAt}`)),
     ];
     io.stdout.write(`${lines.join('\n')}\n`);
-    return 0;
+    return 'ok';
   } finally {
     store.close();
   }

@@ -5,7 +5,7 @@ import { AdvisoryStore } from '../../intel/store.js';
 import { type ScanResult, scanProjects } from '../../pipeline.js';
 import { advisoryDbPath } from '../../util/home.js';
 import { parseCommandArgs, usage } from '../args.js';
-import type { Io } from '../io.js';
+import type { Io, Outcome } from '../io.js';
 import { toolVersion } from '../version.js';
 
 const help = `Usage: patchpilot scan [DIR] [options]
@@ -34,7 +34,7 @@ Examples:
   patchpilot scan --format sarif > patchpilot.sarif
 `;
 
-export type ScanFormat = 'table' | 'json' | 'sarif' | 'markdown';
+type ScanFormat = 'table' | 'json' | 'sarif' | 'markdown';
 
 /** The `--json` document: `schemaVersion` 1 is a contract; fields may be added, never removed. */
 export interface ScanReport {
@@ -54,7 +54,7 @@ export interface ScanReport {
   readonly summary: Readonly<Record<SeverityLabel, number>> & { readonly total: number };
 }
 
-export const scanCommand = async (args: readonly string[], io: Io): Promise<number> => {
+export const scanCommand = async (args: readonly string[], io: Io): Promise<Outcome> => {
   const { values, positionals } = parseCommandArgs('scan', args, {
     recursive: { type: 'boolean', short: 'r' },
     json: { type: 'boolean' },
@@ -67,7 +67,7 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<numb
   });
   if (values.help) {
     io.stdout.write(help);
-    return 0;
+    return 'ok';
   }
   if (positionals.length > 1) throw usage('scan', `expected one folder, got ${positionals.length}`);
   const format = (values.json ? 'json' : (values.format ?? 'table')) as ScanFormat;
@@ -106,9 +106,9 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<numb
   }
 
   io.stdout.write(await render(format, report, io.cwd));
-  if (failOn === undefined) return 0;
+  if (failOn === undefined) return 'ok';
   const threshold = severityRank[failOn];
-  return report.findings.some((f) => severityRank[f.severity] >= threshold) ? 1 : 0;
+  return report.findings.some((f) => severityRank[f.severity] >= threshold) ? 'failed' : 'ok';
 };
 
 const toReport = (result: ScanResult, now: Date | undefined): ScanReport => {

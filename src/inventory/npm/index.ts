@@ -60,7 +60,7 @@ export const parseNpmLockfile = (content: string, path: string, context: NpmCont
   return fromLegacy(lock, manifest, path, root, version);
 };
 
-export const readManifest = (content: string, path: string): Manifest => {
+const readManifest = (content: string, path: string): Manifest => {
   const doc = parseJsonDocument(content, path, 'MANIFEST_INVALID');
   return validate(() => checkManifest(doc), path, 'MANIFEST_INVALID');
 };
