@@ -48,6 +48,36 @@ export interface StoreStatus {
 
 export type UpsertOutcome = 'added' | 'updated' | 'unchanged';
 
+/**
+ * better-sqlite3 12 on Node 24 aborts the process when the garbage collector finalises one of its
+ * Database or Statement objects at a moment without a current Node environment (Node 24 changed
+ * `node::ObjectWrap`; better-sqlite3 13 fixes it but no longer runs on Node 20). PatchPilot
+ * therefore never lets those objects become garbage: each is kept for the life of the process.
+ * A run creates a few dozen at most, and statements are cached per SQL text.
+ */
+const keepAlive: unknown[] = [];
+
+const cachedStatements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+const prepare = (db: Database.Database, sql: string): Database.Statement => {
+  let cache = cachedStatements.get(db);
+  if (!cache) {
+    cache = new Map();
+    cachedStatements.set(db, cache);
+  }
+  let statement = cache.get(sql);
+  if (!statement) {
+    statement = db.prepare(sql);
+    cache.set(sql, statement);
+    keepAlive.push(statement);
+  }
+  return statement;
+};
+
+/** Reads a numeric pragma without better-sqlite3's `pragma()`, which prepares a new statement each call. */
+const pragmaNumber = (db: Database.Database, name: 'application_id' | 'user_version'): number =>
+  prepare(db, `PRAGMA ${name}`).pluck().get() as number;
+
 export class AdvisoryStore {
   readonly path: string;
   private readonly db: Database.Database;
@@ -69,13 +99,14 @@ export class AdvisoryStore {
     let db: Database.Database;
     try {
       db = new Database(path, { readonly: options.readonly, fileMustExist: options.readonly });
+      keepAlive.push(db);
     } catch (cause) {
       throw unreadable(path, cause);
     }
     try {
-      const application = db.pragma('application_id', { simple: true }) as number;
-      const version = db.pragma('user_version', { simple: true }) as number;
-      const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as {
+      const application = pragmaNumber(db, 'application_id');
+      const version = pragmaNumber(db, 'user_version');
+      const tables = prepare(db, "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as {
         n: number;
       };
       if (application !== APPLICATION_ID && tables.n > 0) {
@@ -93,10 +124,9 @@ export class AdvisoryStore {
       if (options.readonly) {
         if (tables.n === 0) throw emptyStore(path);
       } else {
-        db.pragma('foreign_keys = ON');
+        db.exec('PRAGMA foreign_keys = ON');
         db.exec(schema);
-        db.pragma(`application_id = ${APPLICATION_ID}`);
-        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+        db.exec(`PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${SCHEMA_VERSION}`);
       }
     } catch (cause) {
       db.close();
@@ -125,32 +155,21 @@ export class AdvisoryStore {
     }
   }
 
-  private statements?: {
-    find: Database.Statement<[string], { modified_ms: number }>;
-    upsert: Database.Statement;
-    clearAffected: Database.Statement<[string]>;
-    addAffected: Database.Statement<[string, string]>;
-  };
-
   /** Adds or replaces one record; a stored record is replaced only by one with a newer `modified`. */
   upsert(advisory: Advisory, raw: string, source: string, importedAt: string): UpsertOutcome {
-    this.statements ??= {
-      find: this.db.prepare('SELECT modified_ms FROM advisories WHERE id = ?'),
-      upsert: this.db.prepare(
-        `INSERT INTO advisories (id, modified, modified_ms, withdrawn, kind, source, imported_at, normalised, raw)
-         VALUES (@id, @modified, @modified_ms, @withdrawn, @kind, @source, @imported_at, @normalised, @raw)
-         ON CONFLICT(id) DO UPDATE SET modified = excluded.modified, modified_ms = excluded.modified_ms,
-           withdrawn = excluded.withdrawn, kind = excluded.kind, source = excluded.source,
-           imported_at = excluded.imported_at, normalised = excluded.normalised, raw = excluded.raw`,
-      ),
-      clearAffected: this.db.prepare('DELETE FROM affected WHERE advisory_id = ?'),
-      addAffected: this.db.prepare('INSERT OR IGNORE INTO affected (advisory_id, package) VALUES (?, ?)'),
-    };
-    const s = this.statements;
     const modifiedMs = Date.parse(advisory.modified);
-    const existing = s.find.get(advisory.id);
+    const existing = prepare(this.db, 'SELECT modified_ms FROM advisories WHERE id = ?').get(advisory.id) as
+      | { modified_ms: number }
+      | undefined;
     if (existing && existing.modified_ms >= modifiedMs) return 'unchanged';
-    s.upsert.run({
+    prepare(
+      this.db,
+      `INSERT INTO advisories (id, modified, modified_ms, withdrawn, kind, source, imported_at, normalised, raw)
+       VALUES (@id, @modified, @modified_ms, @withdrawn, @kind, @source, @imported_at, @normalised, @raw)
+       ON CONFLICT(id) DO UPDATE SET modified = excluded.modified, modified_ms = excluded.modified_ms,
+         withdrawn = excluded.withdrawn, kind = excluded.kind, source = excluded.source,
+         imported_at = excluded.imported_at, normalised = excluded.normalised, raw = excluded.raw`,
+    ).run({
       id: advisory.id,
       modified: advisory.modified,
       modified_ms: modifiedMs,
@@ -161,33 +180,32 @@ export class AdvisoryStore {
       normalised: JSON.stringify(advisory),
       raw,
     });
-    s.clearAffected.run(advisory.id);
-    for (const name of new Set(advisory.affected.map((a) => a.name))) s.addAffected.run(advisory.id, name);
+    prepare(this.db, 'DELETE FROM affected WHERE advisory_id = ?').run(advisory.id);
+    const add = prepare(this.db, 'INSERT OR IGNORE INTO affected (advisory_id, package) VALUES (?, ?)');
+    for (const name of new Set(advisory.affected.map((a) => a.name))) add.run(advisory.id, name);
     return existing ? 'updated' : 'added';
   }
 
   recordSource(name: string, importedAt: string, records: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO sources (name, last_imported_at, records) VALUES (?, ?, ?)
+    prepare(
+      this.db,
+      `INSERT INTO sources (name, last_imported_at, records) VALUES (?, ?, ?)
          ON CONFLICT(name) DO UPDATE SET last_imported_at = excluded.last_imported_at, records = excluded.records`,
-      )
-      .run(name, importedAt, records);
+    ).run(name, importedAt, records);
   }
 
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM advisories').get() as { n: number }).n;
+    return (prepare(this.db, 'SELECT count(*) AS n FROM advisories').get() as { n: number }).n;
   }
 
   /** Every non-withdrawn advisory naming one of `names`, keyed by package name. */
   advisoriesFor(names: Iterable<string>): Map<string, Advisory[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT f.package AS package, a.normalised AS normalised
+    const rows = prepare(
+      this.db,
+      `SELECT f.package AS package, a.normalised AS normalised
          FROM affected f JOIN advisories a ON a.id = f.advisory_id
          WHERE f.package IN (SELECT value FROM json_each(?)) AND a.withdrawn IS NULL`,
-      )
-      .all(JSON.stringify([...names])) as { package: string; normalised: string }[];
+    ).all(JSON.stringify([...names])) as { package: string; normalised: string }[];
     const byPackage = new Map<string, Advisory[]>();
     const parsed = new Map<string, Advisory>();
     for (const row of rows) {
@@ -204,29 +222,29 @@ export class AdvisoryStore {
   }
 
   status(): StoreStatus {
-    const counts = this.db
-      .prepare(
-        `SELECT count(*) AS total,
+    const counts = prepare(
+      this.db,
+      `SELECT count(*) AS total,
                 coalesce(sum(withdrawn IS NOT NULL), 0) AS withdrawn,
                 coalesce(sum(kind = 'malicious'), 0) AS malicious,
                 max(modified_ms) AS newest
          FROM advisories`,
-      )
-      .get() as { total: number; withdrawn: number; malicious: number; newest: number | null };
+    ).get() as { total: number; withdrawn: number; malicious: number; newest: number | null };
     const packages = (
-      this.db.prepare('SELECT count(DISTINCT package) AS n FROM affected').get() as { n: number }
+      prepare(this.db, 'SELECT count(DISTINCT package) AS n FROM affected').get() as { n: number }
     ).n;
     const newest =
       counts.newest === null
         ? undefined
-        : (this.db
-            .prepare('SELECT modified FROM advisories WHERE modified_ms = ? LIMIT 1')
-            .get(counts.newest) as {
+        : (prepare(this.db, 'SELECT modified FROM advisories WHERE modified_ms = ? LIMIT 1').get(
+            counts.newest,
+          ) as {
             modified: string;
           });
-    const sources = this.db
-      .prepare('SELECT name, last_imported_at AS lastImportedAt, records FROM sources ORDER BY name')
-      .all() as { name: string; lastImportedAt: string; records: number }[];
+    const sources = prepare(
+      this.db,
+      'SELECT name, last_imported_at AS lastImportedAt, records FROM sources ORDER BY name',
+    ).all() as { name: string; lastImportedAt: string; records: number }[];
     return {
       path: this.path,
       advisories: counts.total,
