@@ -6,10 +6,12 @@ export type ErrorCode =
   | 'USAGE'
   | 'LOCKFILE_NOT_FOUND'
   | 'LOCKFILE_INVALID_JSON'
+  | 'LOCKFILE_INVALID_YAML'
   | 'LOCKFILE_UNSUPPORTED_VERSION'
   | 'LOCKFILE_INVALID'
   | 'LOCKFILE_KEY_ESCAPES'
   | 'MANIFEST_INVALID'
+  | 'SBOM_INVALID'
   | 'DB_UNREADABLE'
   | 'DB_EMPTY'
   | 'ADVISORY_INPUT_INVALID'
@@ -24,10 +26,12 @@ const categories: Record<ErrorCode, ErrorCategory> = {
   USAGE: 'usage',
   LOCKFILE_NOT_FOUND: 'input',
   LOCKFILE_INVALID_JSON: 'input',
+  LOCKFILE_INVALID_YAML: 'input',
   LOCKFILE_UNSUPPORTED_VERSION: 'input',
   LOCKFILE_INVALID: 'input',
   LOCKFILE_KEY_ESCAPES: 'input',
   MANIFEST_INVALID: 'input',
+  SBOM_INVALID: 'input',
   DB_UNREADABLE: 'input',
   DB_EMPTY: 'input',
   ADVISORY_INPUT_INVALID: 'input',

@@ -1,29 +1,34 @@
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, posix, resolve } from 'node:path';
 import { PatchPilotError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
 import { readText, readTextIfExists, statOrUndefined, walkFiles } from '../util/fs.js';
 import { lockfileNames as npmLockfileNames, parseNpmLockfile } from './npm/index.js';
+import { type LockfileInput, matchWorkspaceFolders } from './source.js';
 
 /**
  * Lockfile formats, in the order a folder is checked. Each parser gets the file's content and
- * path (and the manifest beside it) and never reads the disk itself.
+ * path, and reads the project's other files only through the callbacks of its LockfileInput.
  */
 interface LockfileFormat {
   readonly id: string;
   /** File names in order of precedence: the first one present in a folder is the one read. */
   readonly names: readonly string[];
-  readonly parse: (
-    content: string,
-    path: string,
-    manifest: { content: string; path: string } | undefined,
-  ) => Inventory;
+  readonly parse: (input: LockfileInput) => Inventory;
 }
 
 const formats: readonly LockfileFormat[] = [
   {
     id: 'npm',
     names: npmLockfileNames,
-    parse: (content, path, manifest) => parseNpmLockfile(content, path, { manifest }),
+    parse: (input) => {
+      const manifest = input.readFile('package.json');
+      return parseNpmLockfile(input.content, input.path, {
+        manifest:
+          manifest === undefined
+            ? undefined
+            : { content: manifest, path: join(dirname(input.path), 'package.json') },
+      });
+    },
   },
 ];
 
@@ -90,19 +95,55 @@ export const findLockfiles = (target: string, recursive: boolean): string[] => {
   return found.sort();
 };
 
-/** Reads one lockfile and the package.json beside it into an Inventory. */
+/** A LockfileInput backed by the file system, confined to the lockfile's folder. */
+export const diskInput = (lockfile: string): LockfileInput => {
+  const root = dirname(lockfile);
+  const inside = (relativePath: string): string | undefined => {
+    const normal = posix.normalize(relativePath);
+    if (posix.isAbsolute(normal) || normal === '..' || normal.startsWith('../')) return undefined;
+    return join(root, ...normal.split('/'));
+  };
+  return {
+    content: readText(lockfile),
+    path: lockfile,
+    readFile: (relativePath) => {
+      const full = inside(relativePath);
+      return full === undefined ? undefined : readTextIfExists(full);
+    },
+    expandWorkspaces: (patterns) => {
+      // Walk only below each pattern's literal prefix (`packages/*` walks `packages`).
+      const folders = new Set<string>();
+      for (const pattern of patterns) {
+        if (pattern.startsWith('!')) continue;
+        const segments = posix.normalize(pattern.replace(/^\.\//, '')).split('/');
+        const literal: string[] = [];
+        for (const segment of segments) {
+          if (/[*?[{]/.test(segment)) break;
+          literal.push(segment);
+        }
+        const base = literal.join('/');
+        const full = inside(base === '' ? '.' : base);
+        if (full === undefined || !statOrUndefined(full)?.isDirectory()) continue;
+        const found = walkFiles(full, {
+          include: (name) => name === 'package.json',
+          skipDirs: new Set(['node_modules', '.git']),
+        });
+        for (const file of found) {
+          const dir = posix.dirname(file);
+          folders.add(base === '' ? dir : dir === '.' ? base : `${base}/${dir}`);
+        }
+      }
+      return matchWorkspaceFolders([...folders], patterns);
+    },
+  };
+};
+
+/** Reads one lockfile (and, through its input, the manifests it needs) into an Inventory. */
 export const readInventory = (lockfile: string): Inventory => {
   const name = basename(lockfile);
   const format = formats.find((f) => f.names.includes(name));
   if (!format) {
     throw new PatchPilotError('LOCKFILE_NOT_FOUND', `${lockfile}: not a lockfile PatchPilot reads`);
   }
-  const manifestPath = join(dirname(lockfile), 'package.json');
-  const content = readText(lockfile);
-  const manifest = readTextIfExists(manifestPath);
-  return format.parse(
-    content,
-    lockfile,
-    manifest === undefined ? undefined : { content: manifest, path: manifestPath },
-  );
+  return format.parse(diskInput(lockfile));
 };

@@ -12,6 +12,7 @@ import type {
 import { npmPurl } from '../../core/purl.js';
 import { isStrictVersion } from '../../core/version.js';
 import { parseJsonDocument } from '../json.js';
+import { workspaceGlobToRegExp } from '../source.js';
 import {
   checkLockfile,
   checkManifest,
@@ -147,21 +148,6 @@ const licenseOf = (value: unknown): string | undefined => {
   return undefined;
 };
 
-const globToRegExp = (glob: string): RegExp => {
-  const normalised = posix.normalize(glob.replace(/^\.\//, '')).replace(/\/$/, '');
-  let source = '';
-  for (let i = 0; i < normalised.length; i++) {
-    const c = normalised[i] as string;
-    if (c === '*' && normalised[i + 1] === '*') {
-      source += '.*';
-      i++;
-    } else if (c === '*') source += '[^/]*';
-    else if (c === '?') source += '[^/]';
-    else source += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`);
-};
-
 const workspacePatterns = (value: PackageEntry['workspaces'] | Manifest['workspaces']): string[] => {
   if (!value) return [];
   return Array.isArray(value) ? value : (value.packages ?? []);
@@ -240,7 +226,7 @@ const fromPackages = (
     }
   }
   const rootEntry = entries[''] ?? {};
-  const patterns = workspacePatterns(rootEntry.workspaces ?? manifest?.workspaces).map(globToRegExp);
+  const patterns = workspacePatterns(rootEntry.workspaces ?? manifest?.workspaces).map(workspaceGlobToRegExp);
   const isWorkspaceFolder = (key: string): boolean =>
     key !== '' && !isUnderModules(key) && patterns.some((re) => re.test(key));
 
