@@ -1,9 +1,12 @@
 import { relative, sep } from 'node:path';
 import { defaultAssessOptions, matchAdvisories } from './assess/index.js';
+import { PatchPilotError } from './core/errors.js';
 import type { Finding } from './core/finding.js';
-import { type Inventory, registryPackageKeys } from './core/inventory.js';
+import { type Inventory, registryPackageKeys, type Scope, widestScope } from './core/inventory.js';
 import { type AdvisoryStore, emptyStore } from './intel/store.js';
 import { findLockfiles, readInventory } from './inventory/index.js';
+import { readSbom } from './inventory/sbom/read.js';
+import { readText, statOrUndefined } from './util/fs.js';
 
 /** The one file that knows the stage order: inventory → intel → assess (plan and policy to come). */
 
@@ -16,6 +19,15 @@ export interface ScannedProject {
   readonly packages: number;
   readonly workspaces: readonly string[];
   readonly findings: readonly Finding[];
+  /** With `listPackages`: every registry package once, its widest scope, sorted by name@version. */
+  readonly inventory?: readonly InstalledPackage[];
+}
+
+export interface InstalledPackage {
+  readonly name: string;
+  readonly version: string;
+  readonly purl: string | undefined;
+  readonly scope: Scope;
 }
 
 export interface ScanResult {
@@ -24,8 +36,12 @@ export interface ScanResult {
 }
 
 export interface ScanOptions {
+  /** A project folder or lockfile; or, with `sbom`, the SBOM file to scan instead. */
   readonly target: string;
   readonly recursive: boolean;
+  /** The target is a CycloneDX or SPDX JSON document, not a project. */
+  readonly sbom?: boolean;
+  readonly listPackages?: boolean;
   readonly cwd: string;
   readonly maxPaths?: number;
   readonly onProgress?: (message: string) => void;
@@ -39,6 +55,18 @@ const display = (cwd: string, path: string): string => {
 export const scanProjects = (store: AdvisoryStore, options: ScanOptions): ScanResult => {
   const advisories = store.count();
   if (advisories === 0) throw emptyStore(store.path);
+  if (options.sbom) {
+    if (!statOrUndefined(options.target)?.isFile()) {
+      throw new PatchPilotError('SBOM_NOT_FOUND', `${options.target}: no such file`, {
+        hint: 'pass the path of a CycloneDX or SPDX JSON document',
+      });
+    }
+    const inventory = readSbom(readText(options.target), options.target);
+    return {
+      projects: [assessInventory(store, inventory, options)],
+      store: { path: store.path, advisories },
+    };
+  }
   const lockfiles = findLockfiles(options.target, options.recursive);
   if (lockfiles.length > 1) options.onProgress?.(`scanning ${lockfiles.length} lockfiles`);
   const projects: ScannedProject[] = [];
@@ -69,5 +97,24 @@ const assessInventory = (
     packages: registryPackageKeys(inventory).size,
     workspaces: inventory.importers.filter((i) => i.id !== '').map((i) => i.path),
     findings,
+    ...(options.listPackages ? { inventory: installedPackages(inventory) } : {}),
   };
+};
+
+/** Registry packages once per name@version, with the widest scope of their installed copies. */
+export const installedPackages = (inventory: Inventory): InstalledPackage[] => {
+  const byKey = new Map<
+    string,
+    { name: string; version: string; purl: string | undefined; scopes: Scope[] }
+  >();
+  for (const pkg of inventory.packages.values()) {
+    if (pkg.source !== 'registry') continue;
+    const key = `${pkg.name}@${pkg.version}`;
+    const entry = byKey.get(key);
+    if (entry) entry.scopes.push(pkg.scope);
+    else byKey.set(key, { name: pkg.name, version: pkg.version, purl: pkg.purl, scopes: [pkg.scope] });
+  }
+  return [...byKey.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, e]) => ({ name: e.name, version: e.version, purl: e.purl, scope: widestScope(e.scopes) }));
 };

@@ -1,6 +1,6 @@
 import { type Advisory, effectiveSeverity, primaryCvss, severityRank } from '../core/advisory.js';
 import type { Finding } from '../core/finding.js';
-import type { Inventory, InventoryPackage, Scope } from '../core/inventory.js';
+import { type Inventory, type InventoryPackage, widestScope } from '../core/inventory.js';
 import { compareVersions } from '../core/version.js';
 import { matchAffected } from '../intel/ranges.js';
 import { dependencyPaths, indexPaths } from '../inventory/paths.js';
@@ -23,8 +23,6 @@ interface Hit {
   readonly advisory: Advisory;
   readonly fixed: readonly string[];
 }
-
-const scopeOrder: readonly Scope[] = ['prod', 'peer', 'optional', 'devOptional', 'dev'];
 
 const idPreference = (id: string): number =>
   id.startsWith('GHSA-') ? 0 : id.startsWith('MAL-') ? 1 : id.startsWith('CVE-') ? 2 : 3;
@@ -115,7 +113,7 @@ export const matchAdvisories = (
       if (!pkg) return id;
       return pkg.source === 'root' || pkg.source === 'workspace' ? pkg.name : `${pkg.name}@${pkg.version}`;
     };
-    const scope = scopeOrder.find((s) => installed.some((pkg) => pkg.scope === s)) ?? 'prod';
+    const scope = widestScope(installed.map((pkg) => pkg.scope));
     const workspaces = inventory.importers.filter((i) => importerIds.has(i.id)).map((i) => i.name);
 
     for (const group of groupByAlias(hits)) {

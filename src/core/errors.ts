@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'LOCKFILE_KEY_ESCAPES'
   | 'MANIFEST_INVALID'
   | 'SBOM_INVALID'
+  | 'SBOM_NOT_FOUND'
   | 'DB_UNREADABLE'
   | 'DB_EMPTY'
   | 'ADVISORY_INPUT_INVALID'
@@ -32,6 +33,7 @@ const categories: Record<ErrorCode, ErrorCategory> = {
   LOCKFILE_KEY_ESCAPES: 'input',
   MANIFEST_INVALID: 'input',
   SBOM_INVALID: 'input',
+  SBOM_NOT_FOUND: 'input',
   DB_UNREADABLE: 'input',
   DB_EMPTY: 'input',
   ADVISORY_INPUT_INVALID: 'input',

@@ -6,6 +6,23 @@ export type Scope = 'prod' | 'dev' | 'optional' | 'devOptional' | 'peer';
 /** Where an installed package comes from. Only `registry` packages are matched against advisories. */
 export type SourceKind = 'registry' | 'root' | 'workspace' | 'file' | 'link' | 'git' | 'tarball';
 
+/**
+ * Scopes from the most to the least installed: a `devOptional` package survives `--omit=dev` and
+ * `--omit=optional` alone, an `optional` one only the first. The widest scope of several installed
+ * copies of one name@version is the first of theirs in this order.
+ */
+export const scopeOrder: readonly Scope[] = ['prod', 'peer', 'devOptional', 'optional', 'dev'];
+
+export const widestScope = (scopes: Iterable<Scope>): Scope => {
+  let best = scopeOrder.length - 1;
+  let any = false;
+  for (const scope of scopes) {
+    any = true;
+    best = Math.min(best, scopeOrder.indexOf(scope));
+  }
+  return any ? (scopeOrder[best] as Scope) : 'prod';
+};
+
 export type EdgeType = 'prod' | 'dev' | 'optional' | 'peer';
 
 export interface InventoryPackage {

@@ -2,19 +2,24 @@ import { resolve } from 'node:path';
 import { parseSeverityLabel, type SeverityLabel, severityRank } from '../../core/advisory.js';
 import type { Finding } from '../../core/finding.js';
 import { AdvisoryStore } from '../../intel/store.js';
-import { type ScanResult, scanProjects } from '../../pipeline.js';
+import { type InstalledPackage, type ScanResult, scanProjects } from '../../pipeline.js';
 import { advisoryDbPath } from '../../util/home.js';
 import { parseCommandArgs, usage } from '../args.js';
 import type { Io, Outcome } from '../io.js';
 import { toolVersion } from '../version.js';
 
 const help = `Usage: patchpilot scan [DIR] [options]
+       patchpilot scan --sbom FILE [options]
 
 Read the lockfile in DIR (default: the current folder), match every installed package against the
 advisory store, and report one finding per vulnerability and installed package version.
+Lockfiles: package-lock.json, npm-shrinkwrap.json, yarn.lock (classic and berry), pnpm-lock.yaml,
+bun.lock.
 
 Options:
   -r, --recursive        scan every lockfile below DIR (never inside node_modules), each as a project
+      --sbom FILE        scan the npm components of a CycloneDX or SPDX JSON document instead
+      --list-packages    with --json: list every registry package and its scope per project
       --json             print the report as JSON (schemaVersion 1)
       --format FORMAT    table (default), json, sarif (SARIF 2.1.0) or markdown
       --fail-on SEVERITY exit 1 when a finding at or above SEVERITY exists:
@@ -32,6 +37,7 @@ Examples:
   patchpilot scan
   patchpilot scan ./services --recursive --fail-on high
   patchpilot scan --format sarif > patchpilot.sarif
+  patchpilot scan --sbom bom.cdx.json --json
 `;
 
 type ScanFormat = 'table' | 'json' | 'sarif' | 'markdown';
@@ -49,6 +55,7 @@ export interface ScanReport {
     readonly packages: number;
     readonly workspaces: readonly string[];
     readonly findings: number;
+    readonly inventory?: readonly InstalledPackage[];
   }[];
   readonly findings: readonly (Finding & { readonly project: string })[];
   readonly summary: Readonly<Record<SeverityLabel, number>> & { readonly total: number };
@@ -57,6 +64,8 @@ export interface ScanReport {
 export const scanCommand = async (args: readonly string[], io: Io): Promise<Outcome> => {
   const { values, positionals } = parseCommandArgs('scan', args, {
     recursive: { type: 'boolean', short: 'r' },
+    sbom: { type: 'string' },
+    'list-packages': { type: 'boolean' },
     json: { type: 'boolean' },
     format: { type: 'string' },
     'fail-on': { type: 'string' },
@@ -70,6 +79,9 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
     return 'ok';
   }
   if (positionals.length > 1) throw usage('scan', `expected one folder, got ${positionals.length}`);
+  if (values.sbom !== undefined && (positionals.length > 0 || values.recursive)) {
+    throw usage('scan', '--sbom scans one SBOM file; give no folder and no --recursive with it');
+  }
   const format = (values.json ? 'json' : (values.format ?? 'table')) as ScanFormat;
   if (!['table', 'json', 'sarif', 'markdown'].includes(format)) {
     throw usage('scan', `unknown --format "${values.format}" (table, json, sarif, markdown)`);
@@ -94,8 +106,10 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
   let report: ScanReport;
   try {
     const result = scanProjects(store, {
-      target: resolve(io.cwd, positionals[0] ?? '.'),
+      target: resolve(io.cwd, values.sbom ?? positionals[0] ?? '.'),
       recursive: values.recursive === true,
+      sbom: values.sbom !== undefined,
+      listPackages: values['list-packages'] === true,
       cwd: io.cwd,
       maxPaths,
       onProgress: (message) => io.stderr.write(`${message}\n`),

@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { registryPackageKeys } from '../../core/inventory.js';
+import { readSbom } from './read.js';
+
+const hex = 'ab'.repeat(64);
+const sri = `sha512-${Buffer.from(hex, 'hex').toString('base64')}`;
+
+const cyclonedx = {
+  bomFormat: 'CycloneDX',
+  specVersion: '1.5',
+  metadata: {
+    component: { 'bom-ref': 'app@1.0.0', name: 'app', version: '1.0.0', purl: 'pkg:npm/app@1.0.0' },
+  },
+  components: [
+    {
+      'bom-ref': 'a',
+      type: 'library',
+      group: '@scope',
+      name: 'a',
+      version: '1.0.0',
+      purl: 'pkg:npm/%40scope/a@1.0.0',
+      hashes: [{ alg: 'SHA-512', content: hex }],
+      licenses: [{ license: { id: 'MIT' } }],
+      externalReferences: [
+        { type: 'distribution', url: 'https://registry.npmjs.org/@scope/a/-/a-1.0.0.tgz' },
+      ],
+      components: [{ 'bom-ref': 'nested', name: 'nested', version: '2.0.0', purl: 'pkg:npm/nested@2.0.0' }],
+    },
+    {
+      'bom-ref': 'dev',
+      name: 'devtool',
+      version: '3.0.0',
+      scope: 'optional',
+      purl: 'pkg:npm/devtool@3.0.0',
+      properties: [{ name: 'cdx:npm:package:development', value: 'true' }],
+    },
+    { 'bom-ref': 'jar', name: 'guava', version: '1', purl: 'pkg:maven/com.google/guava@1' },
+    { 'bom-ref': 'x', name: 'display-name-ignored', version: '0', purl: 'pkg:npm/real-name@4.5.6' },
+  ],
+  dependencies: [
+    { ref: 'app@1.0.0', dependsOn: ['a', 'dev'] },
+    { ref: 'a', dependsOn: ['nested'] },
+    { ref: 'dev', dependsOn: ['x'] },
+  ],
+};
+
+describe('readSbom: CycloneDX', () => {
+  const inventory = readSbom(JSON.stringify(cyclonedx), '/sboms/bom.json');
+
+  it('reads npm components by purl, nested ones too, and nothing else as registry packages', () => {
+    expect([...registryPackageKeys(inventory)].sort()).toEqual([
+      '@scope/a@1.0.0',
+      'devtool@3.0.0',
+      'nested@2.0.0',
+      'real-name@4.5.6',
+    ]);
+    expect(inventory.packages.get('jar')?.source).toBe('file');
+    expect(inventory.format).toBe('cyclonedx-1.5');
+    expect(inventory.root).toBe('/sboms');
+  });
+
+  it('keeps hashes as SRI integrity, licence and distribution URL', () => {
+    const a = inventory.packages.get('a');
+    expect(a?.integrity).toBe(sri);
+    expect(a?.license).toBe('MIT');
+    expect(a?.resolved).toBe('https://registry.npmjs.org/@scope/a/-/a-1.0.0.tgz');
+    expect(a?.purl).toBe('pkg:npm/%40scope/a@1.0.0');
+  });
+
+  it('takes stated scopes and derives the rest from the graph', () => {
+    expect(inventory.packages.get('dev')?.scope).toBe('dev');
+    expect(inventory.packages.get('a')?.scope).toBe('prod');
+    expect(inventory.packages.get('nested')?.scope).toBe('prod');
+    // Only a dev package depends on it.
+    expect(inventory.packages.get('x')?.scope).toBe('dev');
+  });
+
+  it('without a dependency graph, every component hangs off the root', () => {
+    const flat = readSbom(JSON.stringify({ ...cyclonedx, dependencies: undefined }), '/b.json');
+    expect(flat.edges.filter((e) => e.from === 'app@1.0.0')).toHaveLength(5);
+  });
+});
+
+describe('readSbom: SPDX', () => {
+  const purlRef = (locator: string) => [
+    { referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: locator },
+  ];
+  const spdx = {
+    spdxVersion: 'SPDX-2.3',
+    SPDXID: 'SPDXRef-DOCUMENT',
+    name: 'app',
+    documentDescribes: ['SPDXRef-Package-app-1.0.0'],
+    packages: [
+      { SPDXID: 'SPDXRef-Package-app-1.0.0', name: 'app', versionInfo: '1.0.0' },
+      {
+        SPDXID: 'SPDXRef-Package-lodash-4.17.15',
+        name: 'lodash',
+        versionInfo: '4.17.15',
+        downloadLocation: 'NOASSERTION',
+        licenseDeclared: 'MIT',
+        checksums: [{ algorithm: 'SHA512', checksumValue: hex }],
+        externalRefs: purlRef('pkg:npm/lodash@4.17.15'),
+      },
+      {
+        SPDXID: 'SPDXRef-Package-jest-29.0.0',
+        name: 'jest',
+        versionInfo: '29.0.0',
+        externalRefs: purlRef('pkg:npm/jest@29.0.0'),
+      },
+    ],
+    relationships: [
+      {
+        spdxElementId: 'SPDXRef-DOCUMENT',
+        relationshipType: 'DESCRIBES',
+        relatedSpdxElement: 'SPDXRef-Package-app-1.0.0',
+      },
+      {
+        spdxElementId: 'SPDXRef-Package-lodash-4.17.15',
+        relationshipType: 'DEPENDENCY_OF',
+        relatedSpdxElement: 'SPDXRef-Package-app-1.0.0',
+      },
+      {
+        spdxElementId: 'SPDXRef-Package-jest-29.0.0',
+        relationshipType: 'DEV_DEPENDENCY_OF',
+        relatedSpdxElement: 'SPDXRef-Package-app-1.0.0',
+      },
+    ],
+  };
+
+  it('reads packages by purl, edges and scopes from the relationships', () => {
+    const inventory = readSbom(JSON.stringify(spdx), '/s/app.spdx.json');
+    const lodash = inventory.packages.get('SPDXRef-Package-lodash-4.17.15');
+    expect([...registryPackageKeys(inventory)].sort()).toEqual(['jest@29.0.0', 'lodash@4.17.15']);
+    expect(inventory.packages.get('SPDXRef-Package-jest-29.0.0')?.scope).toBe('dev');
+    expect(lodash?.scope).toBe('prod');
+    expect(lodash?.integrity).toBe(sri);
+    expect(lodash?.license).toBe('MIT');
+    expect(lodash?.resolved).toBeUndefined();
+    expect(inventory.format).toBe('spdx-2.3');
+    expect(inventory.importers).toEqual([{ id: 'SPDXRef-Package-app-1.0.0', name: 'app', path: '' }]);
+  });
+
+  it('refuses SPDX 3 and other versions by name', () => {
+    expect(() => readSbom(JSON.stringify({ ...spdx, spdxVersion: 'SPDX-3.0' }), 'x.json')).toThrow(
+      /unsupported spdxVersion "SPDX-3.0"/,
+    );
+  });
+});
+
+describe('readSbom: bad input', () => {
+  it('names the line of a JSON error', () => {
+    expect(() => readSbom('{\n  "bomFormat": "CycloneDX",\n  oops\n}', 'bom.json')).toThrow(
+      /bom\.json: invalid JSON at line 3/,
+    );
+  });
+
+  it('refuses documents that are neither format, and malformed parts', () => {
+    expect(() => readSbom('{"hello": 1}', 'x.json')).toThrow(/neither CycloneDX/);
+    expect(() => readSbom('[]', 'x.json')).toThrow(/not a JSON object/);
+    expect(() => readSbom('{"bomFormat":"CycloneDX","specVersion":"1.6","components":{}}', 'x.json')).toThrow(
+      /`components` is not an array/,
+    );
+    expect(() => readSbom('{"bomFormat":"CycloneDX","specVersion":"2.0"}', 'x.json')).toThrow(
+      /unsupported CycloneDX specVersion "2.0"/,
+    );
+    expect(() => readSbom('{"hello": 1}', 'x.json')).toThrow(
+      expect.objectContaining({ code: 'SBOM_INVALID' }),
+    );
+  });
+});

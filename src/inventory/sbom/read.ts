@@ -1,0 +1,332 @@
+import { dirname } from 'node:path';
+import { PatchPilotError } from '../../core/errors.js';
+import type {
+  EdgeType,
+  Importer,
+  Inventory,
+  InventoryEdge,
+  InventoryPackage,
+  Scope,
+} from '../../core/inventory.js';
+import { npmPurl, parseNpmPurl } from '../../core/purl.js';
+import { parseJsonDocument } from '../json.js';
+import { computeScopes } from '../scopes.js';
+
+/**
+ * An SBOM produced elsewhere (`npm sbom`, cdxgen, syft, cyclonedx-npm, or PatchPilot itself) read
+ * as an Inventory: CycloneDX JSON (any 1.x) or SPDX 2.x JSON. Only npm components (`pkg:npm/`
+ * purls) become registry packages; the name and version come from the purl, which is what the
+ * document promises about a component, not from its display fields.
+ */
+
+const invalid = (path: string, message: string): PatchPilotError =>
+  new PatchPilotError('SBOM_INVALID', `${path}: ${message}`, {
+    hint: 'pass a CycloneDX or SPDX JSON document (for example from `npm sbom` or `patchpilot sbom`)',
+  });
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const stringOr = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** SBOM hash algorithms as SRI prefixes; hex digests are re-encoded as base64. */
+const sriAlgorithms: Readonly<Record<string, string>> = {
+  'SHA-512': 'sha512',
+  SHA512: 'sha512',
+  'SHA-384': 'sha384',
+  SHA384: 'sha384',
+  'SHA-256': 'sha256',
+  SHA256: 'sha256',
+  'SHA-1': 'sha1',
+  SHA1: 'sha1',
+};
+const sriOrder = ['sha512', 'sha384', 'sha256', 'sha1'];
+
+/** The strongest hash as an SRI string (`sha512-<base64>`), or undefined. */
+const integrityOf = (hashes: readonly { alg: string; hex: string }[]): string | undefined => {
+  let best: { rank: number; value: string } | undefined;
+  for (const { alg, hex } of hashes) {
+    const sri = sriAlgorithms[alg.toUpperCase()];
+    if (sri === undefined || !/^[0-9a-fA-F]+$/.test(hex) || hex.length % 2 !== 0) continue;
+    const rank = sriOrder.indexOf(sri);
+    if (best === undefined || rank < best.rank) {
+      best = { rank, value: `${sri}-${Buffer.from(hex, 'hex').toString('base64')}` };
+    }
+  }
+  return best?.value;
+};
+
+interface Draft {
+  readonly id: string;
+  readonly purl: string | undefined;
+  readonly displayName: string;
+  readonly displayVersion: string;
+  readonly integrity: string | undefined;
+  readonly resolved: string | undefined;
+  readonly license: string | undefined;
+  /** Scope the document states outright, if any. */
+  readonly statedScope: Scope | undefined;
+}
+
+const toPackage = (draft: Draft): InventoryPackage => {
+  const npm = draft.purl === undefined ? undefined : parseNpmPurl(draft.purl);
+  return {
+    id: draft.id,
+    name: npm?.name ?? draft.displayName,
+    version: npm?.version ?? draft.displayVersion,
+    purl: npm ? npmPurl(npm.name, npm.version) : undefined,
+    integrity: draft.integrity,
+    resolved: draft.resolved,
+    source: npm ? 'registry' : 'file',
+    scope: draft.statedScope ?? 'prod',
+    bundled: false,
+    alias: undefined,
+    license: draft.license,
+  };
+};
+
+/** Puts the scopes together: stated ones win; the others come from the graph when there is one. */
+const finish = (
+  path: string,
+  format: string,
+  rootDraft: { id: string; name: string; version: string },
+  drafts: readonly Draft[],
+  edges: InventoryEdge[],
+): Inventory => {
+  const importers: Importer[] = [{ id: rootDraft.id, name: rootDraft.name, path: '' }];
+  const packages = new Map<string, InventoryPackage>();
+  packages.set(rootDraft.id, {
+    id: rootDraft.id,
+    name: rootDraft.name,
+    version: rootDraft.version,
+    purl: undefined,
+    integrity: undefined,
+    resolved: undefined,
+    source: 'root',
+    scope: 'prod',
+    bundled: false,
+    alias: undefined,
+    license: undefined,
+  });
+  const fromRoot = edges.some((e) => e.from === rootDraft.id);
+  // CycloneDX edges carry no kind: the root's edge to a component stated dev or optional is one.
+  const stated = new Map(drafts.map((d) => [d.id, d.statedScope]));
+  for (const [i, edge] of edges.entries()) {
+    const scope = edge.from === rootDraft.id && edge.type === 'prod' ? stated.get(edge.to) : undefined;
+    if (scope === 'dev' || scope === 'optional') edges[i] = { ...edge, type: scope };
+  }
+  const derived = fromRoot
+    ? computeScopes(
+        drafts.map((d) => d.id),
+        importers,
+        edges,
+      ).scopes
+    : new Map<string, Scope>();
+  for (const draft of drafts) {
+    if (draft.id === rootDraft.id) continue;
+    const pkg = toPackage(draft);
+    packages.set(draft.id, { ...pkg, scope: draft.statedScope ?? derived.get(draft.id) ?? 'prod' });
+  }
+  // Without a graph from the root every npm component is reported as a direct dependency.
+  if (!fromRoot) {
+    for (const draft of drafts) {
+      if (draft.id !== rootDraft.id) edges.push({ from: rootDraft.id, to: draft.id, type: 'prod', spec: '' });
+    }
+  }
+  const known = (id: string): boolean => packages.has(id);
+  return {
+    root: dirname(path),
+    lockfile: path,
+    format,
+    importers,
+    packages,
+    edges: edges.filter((e) => known(e.from) && known(e.to) && e.from !== e.to),
+  };
+};
+
+const cyclonedxScope = (component: Json): Scope | undefined => {
+  const properties = Array.isArray(component.properties) ? component.properties.filter(isObject) : [];
+  // cyclonedx-npm and cdxgen mark development dependencies with a property.
+  const dev = properties.some(
+    (p) =>
+      (p.name === 'cdx:npm:package:development' || p.name === 'cdx:pnpm:scope') &&
+      (p.value === 'true' || p.value === 'dev' || p.value === 'development'),
+  );
+  if (dev) return 'dev';
+  if (component.scope === 'excluded') return 'dev';
+  if (component.scope === 'optional') return 'optional';
+  if (component.scope === 'required') return 'prod';
+  return undefined;
+};
+
+const readCycloneDx = (doc: Json, path: string): Inventory => {
+  const specVersion = stringOr(doc.specVersion);
+  if (specVersion === undefined || !/^1\.\d+$/.test(specVersion)) {
+    throw invalid(path, `unsupported CycloneDX specVersion ${JSON.stringify(doc.specVersion ?? null)}`);
+  }
+  if (doc.components !== undefined && !Array.isArray(doc.components)) {
+    throw invalid(path, '`components` is not an array');
+  }
+  const metadata = isObject(doc.metadata) ? doc.metadata : {};
+  const rootComponent = isObject(metadata.component) ? metadata.component : undefined;
+  const rootRef = stringOr(rootComponent?.['bom-ref']) ?? '';
+  const drafts: Draft[] = [];
+  const seen = new Set<string>();
+  const visit = (list: unknown, where: string): void => {
+    if (!Array.isArray(list)) return;
+    list.forEach((component, index) => {
+      if (!isObject(component)) throw invalid(path, `${where}[${index}] is not an object`);
+      const ref = stringOr(component['bom-ref']) ?? `${where}[${index}]`;
+      if (!seen.has(ref) && ref !== rootRef) {
+        seen.add(ref);
+        const hashes = Array.isArray(component.hashes)
+          ? component.hashes
+              .filter(isObject)
+              .map((h) => ({ alg: stringOr(h.alg) ?? '', hex: stringOr(h.content) ?? '' }))
+          : [];
+        const refs = Array.isArray(component.externalReferences)
+          ? component.externalReferences.filter(isObject)
+          : [];
+        const group = stringOr(component.group);
+        const licenses = Array.isArray(component.licenses) ? component.licenses.filter(isObject) : [];
+        const first = licenses[0];
+        const license =
+          stringOr(first?.expression) ??
+          (isObject(first?.license)
+            ? (stringOr(first.license.id) ?? stringOr(first.license.name))
+            : undefined);
+        drafts.push({
+          id: ref,
+          purl: stringOr(component.purl),
+          displayName: group
+            ? `${group}/${stringOr(component.name) ?? ''}`
+            : (stringOr(component.name) ?? ''),
+          displayVersion: stringOr(component.version) ?? '',
+          integrity: integrityOf(hashes),
+          resolved: stringOr(refs.find((r) => r.type === 'distribution')?.url),
+          license,
+          statedScope: cyclonedxScope(component),
+        });
+      }
+      visit(component.components, `${where}[${index}].components`);
+    });
+  };
+  visit(doc.components, 'components');
+
+  const edges: InventoryEdge[] = [];
+  if (doc.dependencies !== undefined && !Array.isArray(doc.dependencies)) {
+    throw invalid(path, '`dependencies` is not an array');
+  }
+  for (const dependency of Array.isArray(doc.dependencies) ? doc.dependencies : []) {
+    if (!isObject(dependency) || typeof dependency.ref !== 'string') continue;
+    const from = dependency.ref;
+    for (const to of Array.isArray(dependency.dependsOn) ? dependency.dependsOn : []) {
+      if (typeof to === 'string') edges.push({ from, to, type: 'prod', spec: '' });
+    }
+  }
+  const root = {
+    id: rootRef,
+    name: stringOr(rootComponent?.name) ?? '',
+    version: stringOr(rootComponent?.version) ?? '',
+  };
+  return finish(path, `cyclonedx-${specVersion}`, root, drafts, edges);
+};
+
+/** SPDX relationship types that stand for a dependency edge, as `dependent → dependency`. */
+const spdxEdge = (type: string): { reverse: boolean; edge: EdgeType } | undefined => {
+  switch (type) {
+    case 'DEPENDS_ON':
+      return { reverse: false, edge: 'prod' };
+    case 'DEPENDENCY_OF':
+    case 'RUNTIME_DEPENDENCY_OF':
+      return { reverse: true, edge: 'prod' };
+    case 'DEV_DEPENDENCY_OF':
+    case 'TEST_DEPENDENCY_OF':
+    case 'BUILD_DEPENDENCY_OF':
+      return { reverse: true, edge: 'dev' };
+    case 'OPTIONAL_DEPENDENCY_OF':
+      return { reverse: true, edge: 'optional' };
+    case 'HAS_PREREQUISITE':
+      return { reverse: false, edge: 'peer' };
+    default:
+      return undefined;
+  }
+};
+
+const readSpdx = (doc: Json, path: string): Inventory => {
+  const version = stringOr(doc.spdxVersion) as string;
+  if (!/^SPDX-2\.\d+$/.test(version)) {
+    throw invalid(path, `unsupported spdxVersion ${JSON.stringify(version)} (SPDX 2.x JSON is read)`);
+  }
+  if (doc.packages !== undefined && !Array.isArray(doc.packages)) {
+    throw invalid(path, '`packages` is not an array');
+  }
+  const list = (Array.isArray(doc.packages) ? doc.packages : []).map((pkg, index) => {
+    if (!isObject(pkg)) throw invalid(path, `packages[${index}] is not an object`);
+    return pkg;
+  });
+  const relationships = Array.isArray(doc.relationships) ? doc.relationships.filter(isObject) : [];
+  const describes = new Set<string>(
+    (Array.isArray(doc.documentDescribes) ? doc.documentDescribes : []).filter(
+      (d): d is string => typeof d === 'string',
+    ),
+  );
+  for (const r of relationships) {
+    if (r.relationshipType === 'DESCRIBES' && r.spdxElementId === 'SPDXRef-DOCUMENT') {
+      const target = stringOr(r.relatedSpdxElement);
+      if (target) describes.add(target);
+    }
+  }
+  const rootId = [...describes][0] ?? 'SPDXRef-DOCUMENT';
+  const rootPkg = list.find((p) => p.SPDXID === rootId);
+  const drafts: Draft[] = [];
+  for (const [index, pkg] of list.entries()) {
+    const id = stringOr(pkg.SPDXID) ?? `packages[${index}]`;
+    if (id === rootId) continue;
+    const externalRefs = Array.isArray(pkg.externalRefs) ? pkg.externalRefs.filter(isObject) : [];
+    const purl = stringOr(
+      externalRefs.find(
+        (r) => r.referenceType === 'purl' && String(r.referenceLocator).startsWith('pkg:npm/'),
+      )?.referenceLocator,
+    );
+    const checksums = Array.isArray(pkg.checksums) ? pkg.checksums.filter(isObject) : [];
+    const download = stringOr(pkg.downloadLocation);
+    const declared = stringOr(pkg.licenseDeclared);
+    drafts.push({
+      id,
+      purl,
+      displayName: stringOr(pkg.name) ?? '',
+      displayVersion: stringOr(pkg.versionInfo) ?? '',
+      integrity: integrityOf(
+        checksums.map((c) => ({ alg: stringOr(c.algorithm) ?? '', hex: stringOr(c.checksumValue) ?? '' })),
+      ),
+      resolved: download && download !== 'NOASSERTION' && download !== 'NONE' ? download : undefined,
+      license: declared && declared !== 'NOASSERTION' && declared !== 'NONE' ? declared : undefined,
+      statedScope: undefined,
+    });
+  }
+  const edges: InventoryEdge[] = [];
+  for (const r of relationships) {
+    const kind = spdxEdge(String(r.relationshipType));
+    const a = stringOr(r.spdxElementId);
+    const b = stringOr(r.relatedSpdxElement);
+    if (!kind || a === undefined || b === undefined) continue;
+    const [from, to] = kind.reverse ? [b, a] : [a, b];
+    edges.push({ from, to, type: kind.edge, spec: '' });
+  }
+  const root = {
+    id: rootId,
+    name: stringOr(rootPkg?.name) ?? stringOr(doc.name) ?? '',
+    version: stringOr(rootPkg?.versionInfo) ?? '',
+  };
+  return finish(path, `spdx-${version.slice('SPDX-'.length)}`, root, drafts, edges);
+};
+
+/** Reads a CycloneDX or SPDX JSON document into an Inventory. */
+export const readSbom = (content: string, path: string): Inventory => {
+  const doc = parseJsonDocument(content, path, 'SBOM_INVALID');
+  if (!isObject(doc)) throw invalid(path, 'not a JSON object');
+  if (doc.bomFormat === 'CycloneDX') return readCycloneDx(doc, path);
+  if (typeof doc.spdxVersion === 'string') return readSpdx(doc, path);
+  throw invalid(path, 'neither CycloneDX (`bomFormat`) nor SPDX (`spdxVersion`) JSON');
+};
