@@ -2,8 +2,12 @@ import { basename, dirname, join, posix, resolve } from 'node:path';
 import { PatchPilotError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
 import { readText, readTextIfExists, statOrUndefined, walkFiles } from '../util/fs.js';
+import { lockfileNames as bunLockfileNames, parseBunLockfile } from './bun/index.js';
 import { lockfileNames as npmLockfileNames, parseNpmLockfile } from './npm/index.js';
+import { parsePnpmLockfile, lockfileNames as pnpmLockfileNames } from './pnpm/index.js';
 import { type LockfileInput, matchWorkspaceFolders } from './source.js';
+import { isYarnBerryLockfile, parseYarnBerryLockfile } from './yarn-berry/index.js';
+import { parseYarnClassicLockfile, lockfileNames as yarnLockfileNames } from './yarn-classic/index.js';
 
 /**
  * Lockfile formats, in the order a folder is checked. Each parser gets the file's content and
@@ -30,24 +34,36 @@ const formats: readonly LockfileFormat[] = [
       });
     },
   },
+  {
+    // yarn 1 and yarn 2+ share the file name; berry's is YAML with a `__metadata` block.
+    id: 'yarn',
+    names: yarnLockfileNames,
+    parse: (input) =>
+      isYarnBerryLockfile(input.content) ? parseYarnBerryLockfile(input) : parseYarnClassicLockfile(input),
+  },
+  { id: 'pnpm', names: pnpmLockfileNames, parse: parsePnpmLockfile },
+  { id: 'bun', names: bunLockfileNames, parse: parseBunLockfile },
 ];
 
 const knownNames = new Set(formats.flatMap((f) => f.names));
 
-/** The lockfile a folder's package manager reads, or undefined. */
-const lockfileIn = (dir: string): string | undefined => {
+/**
+ * The lockfiles of a folder, one per format: a folder with both package-lock.json and yarn.lock is
+ * two projects as far as installs go, and each is reported. Within a format the first name present
+ * wins (npm reads npm-shrinkwrap.json over package-lock.json).
+ */
+const lockfilesIn = (dir: string): string[] => {
+  const found: string[] = [];
   for (const format of formats) {
-    for (const name of format.names) {
-      const stat = statOrUndefined(join(dir, name));
-      if (stat?.isFile()) return join(dir, name);
-    }
+    const name = format.names.find((n) => statOrUndefined(join(dir, n))?.isFile());
+    if (name !== undefined) found.push(join(dir, name));
   }
-  return undefined;
+  return found;
 };
 
 /**
- * The lockfiles to scan for DIR (or a lockfile path): the one in DIR, or with `recursive` every
- * one below it, never inside node_modules.
+ * The lockfiles to scan for DIR (or a lockfile path): those in DIR (one per format), or with
+ * `recursive` those of every folder below it, never inside node_modules.
  */
 export const findLockfiles = (target: string, recursive: boolean): string[] => {
   const stat = statOrUndefined(target);
@@ -65,13 +81,13 @@ export const findLockfiles = (target: string, recursive: boolean): string[] => {
     return [resolve(target)];
   }
   if (!recursive) {
-    const found = lockfileIn(target);
-    if (!found) {
+    const found = lockfilesIn(target);
+    if (found.length === 0) {
       throw new PatchPilotError('LOCKFILE_NOT_FOUND', `${target}: no lockfile found`, {
         hint: `expected one of ${[...knownNames].join(', ')}; use --recursive to search subfolders`,
       });
     }
-    return [resolve(found)];
+    return found.map((f) => resolve(f));
   }
   const files = walkFiles(target, {
     include: (name) => knownNames.has(name),
@@ -79,10 +95,7 @@ export const findLockfiles = (target: string, recursive: boolean): string[] => {
   });
   const dirs = [...new Set(files.map((f) => dirname(join(target, f))))];
   const found: string[] = [];
-  for (const dir of dirs) {
-    const lockfile = lockfileIn(dir);
-    if (lockfile) found.push(resolve(lockfile));
-  }
+  for (const dir of dirs) found.push(...lockfilesIn(dir).map((f) => resolve(f)));
   if (found.length === 0) {
     throw new PatchPilotError(
       'LOCKFILE_NOT_FOUND',
