@@ -16,6 +16,7 @@ applies and proves the smallest safe fix.
 
 Commands:
   scan [DIR]          report known vulnerabilities in the lockfile(s) of DIR
+  sbom [DIR]          write a CycloneDX or SPDX bill of materials from the lockfile of DIR
   db import PATH...   import OSV advisories into the local store
   db status           show what the advisory store holds
   help [COMMAND]      show help for a command
@@ -34,6 +35,7 @@ Run \`patchpilot <command> --help\` for a command's options.
 
 const commands: Record<string, () => Promise<Command>> = {
   scan: async () => (await import('./commands/scan.js')).scanCommand,
+  sbom: async () => (await import('./commands/sbom.js')).sbomCommand,
   db: async () => (await import('./commands/db.js')).dbCommand,
 };
 

@@ -1,5 +1,16 @@
-import { type Dirent, mkdirSync, readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import {
+  type Dirent,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { PatchPilotError } from '../core/errors.js';
 
 /**
@@ -78,4 +89,20 @@ export const ioError = (path: string, cause: unknown): PatchPilotError => {
   const code = (cause as NodeJS.ErrnoException)?.code;
   const what = code === 'ENOENT' ? 'no such file or directory' : message(cause);
   return new PatchPilotError('IO_FAILED', `${path}: ${what}`, { cause });
+};
+
+/**
+ * Writes `text` to `path` atomically: a temporary file beside it, then a rename, so a reader or an
+ * interrupted run never sees half a document.
+ */
+export const writeFileAtomic = (path: string, text: string): void => {
+  ensureParentDir(path);
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeFileSync(temporary, text, { flag: 'wx' });
+    renameSync(temporary, path);
+  } catch (cause) {
+    rmSync(temporary, { force: true });
+    throw ioError(path, cause);
+  }
 };

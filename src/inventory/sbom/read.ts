@@ -7,6 +7,7 @@ import type {
   InventoryEdge,
   InventoryPackage,
   Scope,
+  SourceKind,
 } from '../../core/inventory.js';
 import { npmPurl, parseNpmPurl } from '../../core/purl.js';
 import { parseJsonDocument } from '../json.js';
@@ -66,18 +67,22 @@ interface Draft {
   readonly license: string | undefined;
   /** Scope the document states outright, if any. */
   readonly statedScope: Scope | undefined;
+  /** Where the package comes from when the document says it is not the registry (our own SBOMs do). */
+  readonly statedSource?: SourceKind | undefined;
+  readonly workspacePath?: string | undefined;
 }
 
 const toPackage = (draft: Draft): InventoryPackage => {
   const npm = draft.purl === undefined ? undefined : parseNpmPurl(draft.purl);
+  const registry = draft.statedSource === undefined || draft.statedSource === 'registry';
   return {
     id: draft.id,
     name: npm?.name ?? draft.displayName,
     version: npm?.version ?? draft.displayVersion,
-    purl: npm ? npmPurl(npm.name, npm.version) : undefined,
+    purl: npm && registry ? npmPurl(npm.name, npm.version) : undefined,
     integrity: draft.integrity,
     resolved: draft.resolved,
-    source: npm ? 'registry' : 'file',
+    source: draft.statedSource ?? (npm ? 'registry' : 'file'),
     scope: draft.statedScope ?? 'prod',
     bundled: false,
     alias: undefined,
@@ -94,6 +99,11 @@ const finish = (
   edges: InventoryEdge[],
 ): Inventory => {
   const importers: Importer[] = [{ id: rootDraft.id, name: rootDraft.name, path: '' }];
+  for (const draft of drafts) {
+    if (draft.statedSource === 'workspace') {
+      importers.push({ id: draft.id, name: draft.displayName, path: draft.workspacePath ?? draft.id });
+    }
+  }
   const packages = new Map<string, InventoryPackage>();
   packages.set(rootDraft.id, {
     id: rootDraft.id,
@@ -144,7 +154,18 @@ const finish = (
   };
 };
 
+const scopes: readonly string[] = ['prod', 'dev', 'optional', 'devOptional', 'peer'];
+const sources: readonly string[] = ['registry', 'workspace', 'file', 'link', 'git', 'tarball'];
+
+const propertyOf = (component: Json, name: string): string | undefined => {
+  const properties = Array.isArray(component.properties) ? component.properties.filter(isObject) : [];
+  return stringOr(properties.find((p) => p.name === name)?.value);
+};
+
 const cyclonedxScope = (component: Json): Scope | undefined => {
+  // PatchPilot's own SBOMs say the exact npm scope.
+  const own = propertyOf(component, 'patchpilot:npm:scope');
+  if (own !== undefined && scopes.includes(own)) return own as Scope;
   const properties = Array.isArray(component.properties) ? component.properties.filter(isObject) : [];
   // cyclonedx-npm and cdxgen mark development dependencies with a property.
   const dev = properties.some(
@@ -157,6 +178,11 @@ const cyclonedxScope = (component: Json): Scope | undefined => {
   if (component.scope === 'optional') return 'optional';
   if (component.scope === 'required') return 'prod';
   return undefined;
+};
+
+const statedSource = (component: Json): SourceKind | undefined => {
+  const own = propertyOf(component, 'patchpilot:npm:source');
+  return own !== undefined && sources.includes(own) ? (own as SourceKind) : undefined;
 };
 
 const readCycloneDx = (doc: Json, path: string): Inventory => {
@@ -206,6 +232,8 @@ const readCycloneDx = (doc: Json, path: string): Inventory => {
           resolved: stringOr(refs.find((r) => r.type === 'distribution')?.url),
           license,
           statedScope: cyclonedxScope(component),
+          statedSource: statedSource(component),
+          workspacePath: propertyOf(component, 'patchpilot:npm:path'),
         });
       }
       visit(component.components, `${where}[${index}].components`);

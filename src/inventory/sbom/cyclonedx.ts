@@ -1,0 +1,162 @@
+import type { Inventory, InventoryPackage, Scope } from '../../core/inventory.js';
+import {
+  buildSbomGraph,
+  classifyLicense,
+  integrityHashes,
+  publicUrl,
+  ROOT_KEY,
+  type SbomEntry,
+  type SbomOptions,
+  splitScopedName,
+  targetsOf,
+  uuidFromContent,
+} from './write-common.js';
+
+/**
+ * CycloneDX 1.6 and 1.5 JSON from an Inventory. Pure: the caller passes the time and the random
+ * UUID (or none of them for a reproducible document, whose serial number then comes from its content).
+ */
+export const cycloneDxSpecVersions = ['1.6', '1.5'] as const;
+export type CycloneDxSpecVersion = (typeof cycloneDxSpecVersions)[number];
+
+export interface CycloneDxOptions extends SbomOptions {
+  readonly specVersion: CycloneDxSpecVersion;
+}
+
+type Json = Record<string, unknown>;
+
+export interface CycloneDxDocument {
+  readonly $schema: string;
+  readonly bomFormat: 'CycloneDX';
+  readonly specVersion: CycloneDxSpecVersion;
+  readonly serialNumber: string;
+  readonly version: 1;
+  readonly metadata: Json;
+  readonly components: readonly Json[];
+  readonly dependencies: readonly { readonly ref: string; readonly dependsOn: readonly string[] }[];
+}
+
+/**
+ * The spec's meaning (bom-1.6 `scope`): `required` is called at runtime; `optional` may be absent
+ * at runtime (npm's optional dependencies); `excluded` is there for tests and builds only, which is
+ * what a dev dependency is. npm sbom writes `optional` for dev and cyclonedx-npm leaves dev packages
+ * unscoped (so `required`); both mark them with `cdx:npm:package:development`, and so do we.
+ * A peer dependency is installed and called by its dependent, so it is `required`.
+ */
+const cdxScope: Record<Scope, 'required' | 'optional' | 'excluded'> = {
+  prod: 'required',
+  peer: 'required',
+  optional: 'optional',
+  devOptional: 'optional',
+  dev: 'excluded',
+};
+
+const cdxHashAlg = { sha1: 'SHA-1', sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' } as const;
+
+const licensesOf = (license: string | undefined): Json[] | undefined => {
+  const choice = classifyLicense(license);
+  if (choice === undefined) return undefined;
+  switch (choice.kind) {
+    case 'id':
+      return [{ license: { id: choice.id } }];
+    case 'expression':
+      return [{ expression: choice.expression }];
+    default:
+      return [{ license: { name: choice.name } }];
+  }
+};
+
+const property = (name: string, value: string): Json => ({ name, value });
+
+const componentOf = (entry: SbomEntry, ref: string): Json => {
+  const { pkg } = entry;
+  const { group, name } = splitScopedName(pkg.name);
+  const hashes = integrityHashes(pkg.integrity).map((h) => ({ alg: cdxHashAlg[h.alg], content: h.hex }));
+  const licenses = licensesOf(pkg.license);
+  const url = publicUrl(pkg.resolved);
+  const properties: Json[] = [];
+  if (entry.scope === 'dev' || entry.scope === 'devOptional') {
+    properties.push(property('cdx:npm:package:development', 'true'));
+  }
+  if (entry.bundled) properties.push(property('cdx:npm:package:bundled', 'true'));
+  if (pkg.source !== 'registry') properties.push(property('patchpilot:npm:source', pkg.source));
+  // A workspace's id is its folder; `scan --sbom` uses it to report findings per workspace.
+  if (pkg.source === 'workspace') properties.push(property('patchpilot:npm:path', pkg.id));
+  if (entry.scope !== 'prod') properties.push(property('patchpilot:npm:scope', entry.scope));
+  for (const alias of entry.aliases) properties.push(property('patchpilot:npm:alias', alias));
+  return {
+    type: 'library',
+    'bom-ref': ref,
+    ...(group === undefined ? {} : { group }),
+    name,
+    version: pkg.version,
+    scope: cdxScope[entry.scope],
+    ...(hashes.length > 0 ? { hashes } : {}),
+    ...(licenses ? { licenses } : {}),
+    ...(pkg.purl === undefined ? {} : { purl: pkg.purl }),
+    ...(url === undefined ? {} : { externalReferences: [{ type: 'distribution', url }] }),
+    ...(properties.length > 0 ? { properties } : {}),
+  };
+};
+
+const rootComponent = (root: InventoryPackage, ref: string): Json => {
+  const { group, name } = splitScopedName(root.name);
+  const licenses = licensesOf(root.license);
+  return {
+    type: 'application',
+    'bom-ref': ref,
+    ...(group === undefined ? {} : { group }),
+    name,
+    version: root.version,
+    ...(licenses ? { licenses } : {}),
+  };
+};
+
+/**
+ * bom-refs: the purl for registry packages (unique once deduplicated by name@version), else
+ * `<source>:<name>@<version>`; the root is `<name>@<version>`. A clash gets `#2`, `#3`… in key order.
+ */
+const assignRefs = (root: InventoryPackage, entries: readonly SbomEntry[]): Map<string, string> => {
+  const refs = new Map<string, string>();
+  const taken = new Set<string>();
+  const take = (key: string, wanted: string): void => {
+    let ref = wanted;
+    for (let n = 2; taken.has(ref); n++) ref = `${wanted}#${n}`;
+    taken.add(ref);
+    refs.set(key, ref);
+  };
+  take(ROOT_KEY, `${root.name}@${root.version}`);
+  for (const entry of entries) {
+    const { pkg } = entry;
+    take(entry.key, pkg.purl ?? `${pkg.source}:${pkg.name}@${pkg.version}`);
+  }
+  return refs;
+};
+
+export const buildCycloneDx = (inventory: Inventory, options: CycloneDxOptions): CycloneDxDocument => {
+  const graph = buildSbomGraph(inventory, options.omit);
+  const refs = assignRefs(graph.root, graph.entries);
+  const refOf = (key: string): string => refs.get(key) as string;
+  const dependencies = [ROOT_KEY, ...graph.entries.map((e) => e.key)].map((key) => ({
+    ref: refOf(key),
+    dependsOn: [...new Set(targetsOf(graph, key).map(([to]) => refOf(to)))].sort(),
+  }));
+  const document: CycloneDxDocument = {
+    $schema: `http://cyclonedx.org/schema/bom-${options.specVersion}.schema.json`,
+    bomFormat: 'CycloneDX',
+    specVersion: options.specVersion,
+    serialNumber: '',
+    version: 1,
+    metadata: {
+      ...(options.created === undefined ? {} : { timestamp: options.created.toISOString() }),
+      // Read from a lockfile, before anything is installed or built.
+      lifecycles: [{ phase: 'pre-build' }],
+      tools: { components: [{ type: 'application', name: 'patchpilot', version: options.toolVersion }] },
+      component: rootComponent(graph.root, refOf(ROOT_KEY)),
+    },
+    components: graph.entries.map((entry) => componentOf(entry, refOf(entry.key))),
+    dependencies,
+  };
+  const uuid = options.uuid ?? uuidFromContent(JSON.stringify(document));
+  return { ...document, serialNumber: `urn:uuid:${uuid}` };
+};

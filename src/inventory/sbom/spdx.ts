@@ -1,0 +1,163 @@
+import type { EdgeType, Inventory, InventoryPackage } from '../../core/inventory.js';
+import {
+  buildSbomGraph,
+  classifyLicense,
+  integrityHashes,
+  publicUrl,
+  ROOT_KEY,
+  type SbomEntry,
+  type SbomOptions,
+  targetsOf,
+  uuidFromContent,
+} from './write-common.js';
+
+/**
+ * SPDX 2.3 JSON from an Inventory. Pure, like the CycloneDX writer: a reproducible document has
+ * the fixed creation time below and a namespace derived from its content.
+ */
+export const REPRODUCIBLE_CREATED = '1970-01-01T00:00:00Z';
+
+type Json = Record<string, unknown>;
+
+export interface SpdxRelationship {
+  readonly spdxElementId: string;
+  readonly relatedSpdxElement: string;
+  readonly relationshipType: string;
+}
+
+export interface SpdxDocument {
+  readonly spdxVersion: 'SPDX-2.3';
+  readonly dataLicense: 'CC0-1.0';
+  readonly SPDXID: 'SPDXRef-DOCUMENT';
+  readonly name: string;
+  readonly documentNamespace: string;
+  readonly creationInfo: { readonly created: string; readonly creators: readonly string[] };
+  readonly documentDescribes: readonly string[];
+  readonly packages: readonly Json[];
+  readonly relationships: readonly SpdxRelationship[];
+}
+
+const NOASSERTION = 'NOASSERTION';
+
+/** SPDX 2.3 `created` is `YYYY-MM-DDThh:mm:ssZ`, without fractions of a second. */
+const spdxTime = (date: Date): string => date.toISOString().replace(/\.\d+Z$/, 'Z');
+
+const spdxIdPart = (text: string): string => text.replace(/[^A-Za-z0-9.-]/g, '-');
+
+/** As npm sbom does: `@scope/name@1.0.0` → `SPDXRef-Package-scope.name-1.0.0`; clashes get `-2`, `-3`… */
+const assignIds = (root: InventoryPackage, entries: readonly SbomEntry[]): Map<string, string> => {
+  const ids = new Map<string, string>();
+  const taken = new Set<string>();
+  const take = (key: string, pkg: InventoryPackage): void => {
+    const wanted = `SPDXRef-Package-${spdxIdPart(pkg.name.replace(/^@/, '').replace(/\//g, '.'))}-${spdxIdPart(pkg.version)}`;
+    let id = wanted;
+    for (let n = 2; taken.has(id); n++) id = `${wanted}-${n}`;
+    taken.add(id);
+    ids.set(key, id);
+  };
+  take(ROOT_KEY, root);
+  for (const entry of entries) take(entry.key, entry.pkg);
+  return ids;
+};
+
+const licenseDeclared = (license: string | undefined): string => {
+  const choice = classifyLicense(license);
+  if (choice?.kind === 'id') return choice.id;
+  // A LicenseRef must be defined in the document itself (hasExtractedLicensingInfos); we have no text.
+  if (choice?.kind === 'expression' && !choice.hasRef) return choice.expression;
+  return NOASSERTION;
+};
+
+const packageOf = (
+  pkg: InventoryPackage,
+  id: string,
+  purpose: 'APPLICATION' | 'LIBRARY',
+  aliases: readonly string[] = [],
+): Json => {
+  const checksums = integrityHashes(pkg.integrity).map((h) => ({
+    algorithm: h.alg.toUpperCase(),
+    checksumValue: h.hex,
+  }));
+  return {
+    name: pkg.name,
+    SPDXID: id,
+    versionInfo: pkg.version,
+    primaryPackagePurpose: purpose,
+    downloadLocation: publicUrl(pkg.resolved) ?? NOASSERTION,
+    filesAnalyzed: false,
+    licenseConcluded: NOASSERTION,
+    licenseDeclared: licenseDeclared(pkg.license),
+    copyrightText: NOASSERTION,
+    ...(checksums.length > 0 ? { checksums } : {}),
+    ...(pkg.purl === undefined
+      ? {}
+      : {
+          externalRefs: [
+            { referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: pkg.purl },
+          ],
+        }),
+    ...(aliases.length > 0 ? { comment: `installed under the alias ${aliases.join(', ')}` } : {}),
+  };
+};
+
+/**
+ * One relationship per edge and type. Prod edges read `dependent DEPENDS_ON dependency`; SPDX 2.3
+ * has its own types for the others, which read the other way, as npm sbom writes them:
+ * `dependency DEV_DEPENDENCY_OF dependent`, `OPTIONAL_DEPENDENCY_OF`, and `PREREQUISITE_FOR` for peers.
+ */
+const relationshipOf = (from: string, to: string, type: EdgeType): SpdxRelationship => {
+  switch (type) {
+    case 'dev':
+      return { spdxElementId: to, relatedSpdxElement: from, relationshipType: 'DEV_DEPENDENCY_OF' };
+    case 'optional':
+      return { spdxElementId: to, relatedSpdxElement: from, relationshipType: 'OPTIONAL_DEPENDENCY_OF' };
+    case 'peer':
+      return { spdxElementId: to, relatedSpdxElement: from, relationshipType: 'PREREQUISITE_FOR' };
+    default:
+      return { spdxElementId: from, relatedSpdxElement: to, relationshipType: 'DEPENDS_ON' };
+  }
+};
+
+const compareRelationships = (a: SpdxRelationship, b: SpdxRelationship): number => {
+  const x = `${a.spdxElementId}\u0000${a.relatedSpdxElement}\u0000${a.relationshipType}`;
+  const y = `${b.spdxElementId}\u0000${b.relatedSpdxElement}\u0000${b.relationshipType}`;
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+export const buildSpdx = (inventory: Inventory, options: SbomOptions): SpdxDocument => {
+  const graph = buildSbomGraph(inventory, options.omit);
+  const ids = assignIds(graph.root, graph.entries);
+  const idOf = (key: string): string => ids.get(key) as string;
+  const rootId = idOf(ROOT_KEY);
+  const relationships: SpdxRelationship[] = [];
+  for (const from of [ROOT_KEY, ...graph.entries.map((e) => e.key)]) {
+    for (const [to, types] of targetsOf(graph, from)) {
+      for (const type of types) relationships.push(relationshipOf(idOf(from), idOf(to), type));
+    }
+  }
+  relationships.sort(compareRelationships);
+  const name = `${graph.root.name}@${graph.root.version}`;
+  const document: SpdxDocument = {
+    spdxVersion: 'SPDX-2.3',
+    dataLicense: 'CC0-1.0',
+    SPDXID: 'SPDXRef-DOCUMENT',
+    name,
+    documentNamespace: '',
+    creationInfo: {
+      created: options.created === undefined ? REPRODUCIBLE_CREATED : spdxTime(options.created),
+      creators: [`Tool: patchpilot-${options.toolVersion}`],
+    },
+    documentDescribes: [rootId],
+    packages: [
+      packageOf(graph.root, rootId, 'APPLICATION'),
+      ...graph.entries.map((entry) => packageOf(entry.pkg, idOf(entry.key), 'LIBRARY', entry.aliases)),
+    ],
+    relationships: [
+      { spdxElementId: 'SPDXRef-DOCUMENT', relatedSpdxElement: rootId, relationshipType: 'DESCRIBES' },
+      ...relationships,
+    ],
+  };
+  const uuid = options.uuid ?? uuidFromContent(JSON.stringify(document));
+  const namespace = `https://spdx.org/spdxdocs/${encodeURIComponent(graph.root.name)}-${encodeURIComponent(graph.root.version)}-${uuid}`;
+  return { ...document, documentNamespace: namespace };
+};

@@ -1,0 +1,203 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Inventory, InventoryEdge, InventoryPackage } from '../../core/inventory.js';
+import { npmPurl } from '../../core/purl.js';
+import {
+  buildSbomGraph,
+  classifyLicense,
+  integrityHashes,
+  publicUrl,
+  splitScopedName,
+  targetsOf,
+  uuidFromContent,
+} from './write-common.js';
+import { spdxLicenseIds } from './write-license-ids.js';
+
+const pkg = (
+  id: string,
+  name: string,
+  version: string,
+  extra: Partial<InventoryPackage> = {},
+): InventoryPackage => ({
+  id,
+  name,
+  version,
+  purl: extra.source === undefined || extra.source === 'registry' ? npmPurl(name, version) : undefined,
+  integrity: undefined,
+  resolved: undefined,
+  source: 'registry',
+  scope: 'prod',
+  bundled: false,
+  alias: undefined,
+  license: undefined,
+  ...extra,
+});
+
+const inventoryOf = (packages: InventoryPackage[], edges: InventoryEdge[]): Inventory => ({
+  root: '/p',
+  lockfile: '/p/package-lock.json',
+  format: 'npm-v3',
+  importers: [{ id: '', name: 'app', path: '' }],
+  packages: new Map([
+    ['', pkg('', 'app', '1.0.0', { source: 'root' })],
+    ...packages.map((p) => [p.id, p] as const),
+  ]),
+  edges,
+});
+
+const sri = (alg: string, text: string) => `${alg}-${createHash(alg).update(text).digest('base64')}`;
+const hex = (alg: string, text: string) => createHash(alg).update(text).digest('hex');
+
+describe('integrityHashes', () => {
+  it('turns every SRI digest into hex, leaving out what is not one', () => {
+    expect(integrityHashes(sri('sha512', 'a'))).toEqual([{ alg: 'sha512', hex: hex('sha512', 'a') }]);
+    expect(integrityHashes(`${sri('sha1', 'b')} ${sri('sha256', 'b')}?x=1\n${sri('sha384', 'b')}`)).toEqual([
+      { alg: 'sha1', hex: hex('sha1', 'b') },
+      { alg: 'sha256', hex: hex('sha256', 'b') },
+      { alg: 'sha384', hex: hex('sha384', 'b') },
+    ]);
+    // A digest of the wrong length (as in hand-made fixtures) is no checksum.
+    expect(integrityHashes('sha512-bG9kYXNoLTQuMTcuMjE=')).toEqual([]);
+    expect(integrityHashes('md5-1B2M2Y8AsgTpgAmY7PhCfg== nonsense')).toEqual([]);
+    expect(integrityHashes(undefined)).toEqual([]);
+  });
+});
+
+describe('classifyLicense', () => {
+  it.each([
+    ['MIT', { kind: 'id', id: 'MIT' }],
+    ['mit', { kind: 'id', id: 'MIT' }],
+    [' Apache-2.0 ', { kind: 'id', id: 'Apache-2.0' }],
+    ['GPL-2.0+', { kind: 'id', id: 'GPL-2.0+' }],
+    ['(MIT OR Apache-2.0)', { kind: 'expression', expression: '(MIT OR Apache-2.0)', hasRef: false }],
+    ['(mit OR cc0-1.0)', { kind: 'expression', expression: '(MIT OR CC0-1.0)', hasRef: false }],
+    [
+      'Apache-2.0 WITH LLVM-exception AND (BSD-2-Clause OR ISC)',
+      {
+        kind: 'expression',
+        expression: 'Apache-2.0 WITH LLVM-exception AND (BSD-2-Clause OR ISC)',
+        hasRef: false,
+      },
+    ],
+    ['Apache-2.0+', { kind: 'expression', expression: 'Apache-2.0+', hasRef: false }],
+    ['LicenseRef-acme', { kind: 'expression', expression: 'LicenseRef-acme', hasRef: true }],
+    ['SEE LICENSE IN LICENSE.md', { kind: 'name', name: 'SEE LICENSE IN LICENSE.md' }],
+    ['UNLICENSED', { kind: 'name', name: 'UNLICENSED' }],
+    ['MIT or ISC', { kind: 'name', name: 'MIT or ISC' }],
+    ['(MIT OR', { kind: 'name', name: '(MIT OR' }],
+    ['Apache 2.0', { kind: 'name', name: 'Apache 2.0' }],
+  ])('%j', (text, expected) => {
+    expect(classifyLicense(text)).toEqual(expected);
+  });
+
+  it('has nothing to say about no licence', () => {
+    expect(classifyLicense(undefined)).toBeUndefined();
+    expect(classifyLicense('  ')).toBeUndefined();
+  });
+
+  it('knows exactly the identifiers the CycloneDX schema accepts', () => {
+    const require = createRequire(import.meta.url);
+    const dir = dirname(require.resolve('@cyclonedx/cyclonedx-library/package.json'));
+    const schema = JSON.parse(readFileSync(join(dir, 'res/schema/spdx.SNAPSHOT.schema.json'), 'utf8'));
+    expect([...spdxLicenseIds.values()].sort()).toEqual([...schema.enum].sort());
+  });
+});
+
+describe('publicUrl', () => {
+  it.each([
+    ['https://registry.npmjs.org/a/-/a-1.0.0.tgz', 'https://registry.npmjs.org/a/-/a-1.0.0.tgz'],
+    ['https://user:s3cret@npm.example.com/a/-/a-1.0.0.tgz', 'https://npm.example.com/a/-/a-1.0.0.tgz'],
+    ['https://TOKEN@npm.example.com/a.tgz', 'https://npm.example.com/a.tgz'],
+    ['git+ssh://git@github.com/o/r.git#abc', 'git+ssh://git@github.com/o/r.git#abc'],
+    ['git+https://x:y@github.com/o/r.git', 'git+https://github.com/o/r.git'],
+    ['file:../local', undefined],
+    ['packages/a', undefined],
+    [undefined, undefined],
+  ])('%s', (resolved, expected) => {
+    expect(publicUrl(resolved)).toBe(expected);
+  });
+});
+
+describe('small helpers', () => {
+  it('splits scoped names', () => {
+    expect(splitScopedName('@scope/name')).toEqual({ group: '@scope', name: 'name' });
+    expect(splitScopedName('name')).toEqual({ group: undefined, name: 'name' });
+  });
+
+  it('derives a version 5 style UUID from content, the same for the same content', () => {
+    const a = uuidFromContent('x');
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(uuidFromContent('x')).toBe(a);
+    expect(uuidFromContent('y')).not.toBe(a);
+  });
+});
+
+describe('buildSbomGraph', () => {
+  const inventory = inventoryOf(
+    [
+      pkg('node_modules/a', 'a', '1.0.0', { scope: 'dev' }),
+      pkg('node_modules/b/node_modules/a', 'a', '1.0.0', { alias: 'a-alias' }),
+      pkg('node_modules/b', 'b', '2.0.0'),
+      pkg('node_modules/c', 'c', '1.0.0', { source: 'git', resolved: 'git+ssh://git@github.com/o/c.git#1' }),
+      pkg('node_modules/d', 'd', '1.0.0', { scope: 'devOptional' }),
+      pkg('node_modules/e', 'e', '1.0.0', { scope: 'dev' }),
+    ],
+    [
+      { from: '', to: 'node_modules/a', type: 'dev', spec: '^1' },
+      { from: '', to: 'node_modules/b', type: 'prod', spec: '^2' },
+      { from: 'node_modules/b', to: 'node_modules/b/node_modules/a', type: 'prod', spec: 'npm:a@1' },
+      { from: 'node_modules/b', to: 'node_modules/c', type: 'optional', spec: 'github:o/c' },
+      { from: 'node_modules/a', to: 'node_modules/e', type: 'prod', spec: '1' },
+      { from: '', to: 'node_modules/d', type: 'dev', spec: '1' },
+    ],
+  );
+
+  it('merges the copies of a package, keeping the most needed scope and every alias', () => {
+    const graph = buildSbomGraph(inventory);
+    expect(graph.entries.map((e) => [e.key, e.scope, e.aliases])).toEqual([
+      ['a@1.0.0', 'prod', ['a-alias']],
+      ['b@2.0.0', 'prod', []],
+      ['d@1.0.0', 'devOptional', []],
+      ['e@1.0.0', 'dev', []],
+      ['git|c@1.0.0|git+ssh://git@github.com/o/c.git#1', 'prod', []],
+    ]);
+    expect(targetsOf(graph, '')).toEqual([
+      ['a@1.0.0', ['dev']],
+      ['b@2.0.0', ['prod']],
+      ['d@1.0.0', ['dev']],
+    ]);
+    expect(targetsOf(graph, 'b@2.0.0')).toEqual([
+      ['a@1.0.0', ['prod']],
+      ['git|c@1.0.0|git+ssh://git@github.com/o/c.git#1', ['optional']],
+    ]);
+  });
+
+  it('--omit dev leaves out dev packages and dev edges, as npm does, but keeps devOptional ones', () => {
+    const graph = buildSbomGraph(inventory, new Set(['dev']));
+    expect(graph.entries.map((e) => e.key)).toEqual([
+      'a@1.0.0',
+      'b@2.0.0',
+      'd@1.0.0',
+      'git|c@1.0.0|git+ssh://git@github.com/o/c.git#1',
+    ]);
+    expect(targetsOf(graph, '')).toEqual([['b@2.0.0', ['prod']]]);
+    const both = buildSbomGraph(inventory, new Set(['dev', 'optional']));
+    expect(both.entries.map((e) => e.key)).not.toContain('d@1.0.0');
+    expect(targetsOf(both, 'b@2.0.0')).toEqual([['a@1.0.0', ['prod']]]);
+  });
+
+  it('links the root to every workspace', () => {
+    const withWorkspace: Inventory = {
+      ...inventory,
+      importers: [...inventory.importers, { id: 'packages/w', name: 'w', path: 'packages/w' }],
+      packages: new Map([
+        ...inventory.packages,
+        ['packages/w', pkg('packages/w', 'w', '0.1.0', { source: 'workspace' })],
+      ]),
+    };
+    expect(targetsOf(buildSbomGraph(withWorkspace), '')).toContainEqual(['workspace|w@0.1.0|', ['prod']]);
+  });
+});
