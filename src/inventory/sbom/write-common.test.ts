@@ -175,6 +175,24 @@ describe('buildSbomGraph', () => {
     ]);
   });
 
+  it('describes a package by a copy that has integrity and URL, not by a bundled copy', () => {
+    const integrity = sri('sha512', 'wrappy');
+    const resolved = 'https://registry.npmjs.org/wrappy/-/wrappy-1.0.2.tgz';
+    const bundled = inventoryOf(
+      [
+        pkg('node_modules/a/node_modules/wrappy', 'wrappy', '1.0.2', { bundled: true, scope: 'optional' }),
+        pkg('node_modules/wrappy', 'wrappy', '1.0.2', { integrity, resolved, scope: 'devOptional' }),
+      ],
+      [],
+    );
+    const [entry] = buildSbomGraph(bundled).entries;
+    expect(entry?.pkg.integrity).toBe(integrity);
+    expect(entry?.pkg.resolved).toBe(resolved);
+    expect(entry?.bundled).toBe(false);
+    // devOptional survives --omit=dev and --omit=optional alone: it is the wider of the two.
+    expect(entry?.scope).toBe('devOptional');
+  });
+
   it('--omit dev leaves out dev packages and dev edges, as npm does, but keeps devOptional ones', () => {
     const graph = buildSbomGraph(inventory, new Set(['dev']));
     expect(graph.entries.map((e) => e.key)).toEqual([

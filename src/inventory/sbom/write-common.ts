@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { EdgeType, Inventory, InventoryPackage, Scope } from '../../core/inventory.js';
+import {
+  type EdgeType,
+  type Inventory,
+  type InventoryPackage,
+  type Scope,
+  widestScope,
+} from '../../core/inventory.js';
 import { spdxLicenseIds } from './write-license-ids.js';
 
 /** What both SBOM writers share: which packages go in, merged how, and the field conversions. */
@@ -38,8 +44,6 @@ export interface SbomGraph {
 }
 
 export const ROOT_KEY = '';
-
-const scopeRank: Record<Scope, number> = { prod: 4, peer: 3, optional: 2, devOptional: 1, dev: 0 };
 
 const isOmitted = (scope: Scope, omit: ReadonlySet<OmitKind>): boolean => {
   switch (scope) {
@@ -85,13 +89,21 @@ export const buildSbomGraph = (inventory: Inventory, omit: ReadonlySet<OmitKind>
   }
   const entries: SbomEntry[] = [...groups.keys()].sort(compare).map((key) => {
     const copies = groups.get(key) as InventoryPackage[];
-    const first = copies[0] as InventoryPackage;
-    let scope = first.scope;
-    for (const copy of copies) if (scopeRank[copy.scope] > scopeRank[scope]) scope = copy.scope;
+    // Bundled copies carry no integrity or URL of their own: describe the package by the copy that
+    // does, and take each fact from the first copy that states it.
+    const first =
+      copies.find((c) => !c.bundled && c.integrity !== undefined) ?? (copies[0] as InventoryPackage);
+    const pkg: InventoryPackage = {
+      ...first,
+      integrity: first.integrity ?? copies.find((c) => c.integrity !== undefined)?.integrity,
+      resolved: first.resolved ?? copies.find((c) => c.resolved !== undefined)?.resolved,
+      license: first.license ?? copies.find((c) => c.license !== undefined)?.license,
+    };
+    const scope = widestScope(copies.map((c) => c.scope));
     const aliases = [...new Set(copies.flatMap((c) => (c.alias === undefined ? [] : [c.alias])))].sort(
       compare,
     );
-    return { key, pkg: first, scope, bundled: copies.every((c) => c.bundled), aliases };
+    return { key, pkg, scope, bundled: copies.every((c) => c.bundled), aliases };
   });
 
   const edges = new Map<string, Map<string, Set<EdgeType>>>();
