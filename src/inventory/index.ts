@@ -1,7 +1,7 @@
-import { basename, dirname, join, posix, resolve } from 'node:path';
+import { basename, dirname, join, posix, resolve, sep } from 'node:path';
 import { PatchPilotError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
-import { readText, readTextIfExists, statOrUndefined, walkFiles } from '../util/fs.js';
+import { readConfinedText, readText, realPathOrUndefined, statOrUndefined, walkFiles } from '../util/fs.js';
 import { lockfileNames as bunLockfileNames, parseBunLockfile } from './bun/index.js';
 import { lockfileNames as npmLockfileNames, parseNpmLockfile } from './npm/index.js';
 import { parsePnpmLockfile, lockfileNames as pnpmLockfileNames } from './pnpm/index.js';
@@ -108,12 +108,27 @@ export const findLockfiles = (target: string, recursive: boolean): string[] => {
   return found.sort();
 };
 
-/** A LockfileInput backed by the file system, confined to the lockfile's folder. */
+/** Manifests larger than this are not package.json files anyone wrote. */
+const maxManifestBytes = 16 * 1024 * 1024;
+
+/**
+ * A LockfileInput backed by the file system and confined to the lockfile's folder: a path that
+ * leaves it, by `..`, an absolute path or a symbolic link, is refused, never read; so are files
+ * that are not regular files (a FIFO, a device) and oversized ones.
+ */
 export const diskInput = (lockfile: string): LockfileInput => {
   const root = dirname(lockfile);
-  const inside = (relativePath: string): string | undefined => {
+  const realRoot = realPathOrUndefined(root) ?? root;
+  const escapes = (what: string, detail: string): PatchPilotError =>
+    new PatchPilotError('LOCKFILE_KEY_ESCAPES', `${lockfile}: ${what} ${detail}`, {
+      hint: 'PatchPilot reads only files inside the project folder; refusing to follow this path',
+    });
+  const inside = (relativePath: string): string => {
+    if (relativePath.includes('\0')) throw escapes(JSON.stringify(relativePath), 'contains a NUL byte');
     const normal = posix.normalize(relativePath);
-    if (posix.isAbsolute(normal) || normal === '..' || normal.startsWith('../')) return undefined;
+    if (posix.isAbsolute(normal) || normal === '..' || normal.startsWith('../')) {
+      throw escapes(JSON.stringify(relativePath), 'points outside the project');
+    }
     return join(root, ...normal.split('/'));
   };
   return {
@@ -121,10 +136,31 @@ export const diskInput = (lockfile: string): LockfileInput => {
     path: lockfile,
     readFile: (relativePath) => {
       const full = inside(relativePath);
-      return full === undefined ? undefined : readTextIfExists(full);
+      const read = readConfinedText(full, realRoot, maxManifestBytes);
+      switch (read.kind) {
+        case 'absent':
+          return undefined;
+        case 'outside':
+          throw escapes(JSON.stringify(relativePath), `resolves outside the project, to ${read.realPath}`);
+        case 'not-a-file':
+          throw new PatchPilotError('MANIFEST_INVALID', `${full}: not a regular file`, {
+            hint: 'a package.json must be a file',
+          });
+        case 'too-large':
+          throw new PatchPilotError(
+            'MANIFEST_INVALID',
+            `${full}: ${read.bytes} bytes is too large for a package.json`,
+            {
+              hint: `the limit is ${maxManifestBytes} bytes`,
+            },
+          );
+        default:
+          return read.text;
+      }
     },
     expandWorkspaces: (patterns) => {
-      // Walk only below each pattern's literal prefix (`packages/*` walks `packages`).
+      // Walk only below each pattern's literal prefix (`packages/*` walks `packages`). The walk
+      // does not enter symbolic links; the prefix itself must really lie inside the project.
       const folders = new Set<string>();
       for (const pattern of patterns) {
         if (pattern.startsWith('!')) continue;
@@ -136,8 +172,16 @@ export const diskInput = (lockfile: string): LockfileInput => {
         }
         const base = literal.join('/');
         const full = inside(base === '' ? '.' : base);
-        if (full === undefined || !statOrUndefined(full)?.isDirectory()) continue;
-        const found = walkFiles(full, {
+        const real = realPathOrUndefined(full);
+        if (real === undefined) continue;
+        if (real !== realRoot && !real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) {
+          throw escapes(
+            `workspace folder ${JSON.stringify(base)}`,
+            `resolves outside the project, to ${real}`,
+          );
+        }
+        if (!statOrUndefined(real)?.isDirectory()) continue;
+        const found = walkFiles(real, {
           include: (name) => name === 'package.json',
           skipDirs: new Set(['node_modules', '.git']),
         });

@@ -1,9 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import {
+  closeSync,
+  constants,
   type Dirent,
+  fstatSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   type Stats,
@@ -42,6 +47,56 @@ export const statOrUndefined = (path: string): Stats | undefined => {
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw ioError(path, cause);
+  }
+};
+
+/** The real path (symbolic links resolved), or undefined when nothing is there. */
+export const realPathOrUndefined = (path: string): string | undefined => {
+  try {
+    return realpathSync(path);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw ioError(path, cause);
+  }
+};
+
+export type ConfinedRead =
+  | { readonly kind: 'absent' }
+  | { readonly kind: 'outside'; readonly realPath: string }
+  | { readonly kind: 'not-a-file' }
+  | { readonly kind: 'too-large'; readonly bytes: number }
+  | { readonly kind: 'text'; readonly text: string };
+
+const isInside = (realPath: string, realRoot: string): boolean =>
+  realPath === realRoot || realPath.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
+
+/**
+ * Reads `path` only if, with every symbolic link resolved, it is a regular file inside `realRoot`
+ * and at most `maxBytes` long. The checks are made on the open file, so a FIFO or a device never
+ * blocks the read and a file swapped after the check is not read.
+ */
+export const readConfinedText = (path: string, realRoot: string, maxBytes: number): ConfinedRead => {
+  const real = realPathOrUndefined(path);
+  if (real === undefined) return { kind: 'absent' };
+  if (!isInside(real, realRoot)) return { kind: 'outside', realPath: real };
+  let fd: number;
+  try {
+    // O_NONBLOCK: opening a FIFO must not wait for a writer.
+    fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'absent' };
+    throw ioError(path, cause);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return { kind: 'not-a-file' };
+    if (stat.size > maxBytes) return { kind: 'too-large', bytes: stat.size };
+    return { kind: 'text', text: readFileSync(fd, 'utf8') };
+  } catch (cause) {
+    throw ioError(path, cause);
+  } finally {
+    closeSync(fd);
   }
 };
 
