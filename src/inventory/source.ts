@@ -46,36 +46,73 @@ export const memoryInput = (
   };
 };
 
-/** A workspace glob as a regular expression over relative POSIX folder paths. */
-export const workspaceGlobToRegExp = (glob: string): RegExp => {
-  const normalised = posix.normalize(glob.replace(/^\.\//, '')).replace(/\/$/, '');
-  let source = '';
-  for (let i = 0; i < normalised.length; i++) {
-    const c = normalised[i] as string;
-    if (c === '*' && normalised[i + 1] === '*') {
-      // `a/**` matches `a` itself and anything below it; `**/b` matches `b` at any depth.
-      if (normalised[i + 2] === '/') {
-        source += '(?:.*/)?';
-        i += 2;
-      } else {
-        source += '.*';
-        i++;
-      }
-    } else if (c === '*') source += '[^/]*';
-    else if (c === '?') source += '[^/]';
-    else source += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+/**
+ * One path segment against one glob segment (`*` any run of characters, `?` one character, all
+ * else literal). The classic two-pointer match with one backtrack point: O(pattern × text) at
+ * worst, never exponential, whatever the number of stars.
+ */
+const matchSegment = (pattern: string, text: string): boolean => {
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let mark = 0;
+  while (t < text.length) {
+    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === text[t])) {
+      p++;
+      t++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      mark = t;
+    } else if (star !== -1) {
+      p = star + 1;
+      t = ++mark;
+    } else return false;
   }
-  return new RegExp(`^${source}$`);
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
+};
+
+/**
+ * A workspace glob as a matcher over relative POSIX folder paths, segment by segment: `**` is any
+ * number of segments (none included), `*` and `?` stay within a segment. Dynamic programming over
+ * (glob segment, path segment) keeps it linear in their product.
+ */
+export const workspaceGlobMatcher = (glob: string): ((path: string) => boolean) => {
+  const normal = posix.normalize(glob.replace(/^\.\//, '')).replace(/\/$/, '');
+  const globs = normal.split('/').filter((segment, i, all) => !(segment === '**' && all[i - 1] === '**'));
+  return (path: string): boolean => {
+    const parts = path.split('/');
+    // reachable[j]: the glob segments so far can consume exactly the first j path segments.
+    let reachable = new Array<boolean>(parts.length + 1).fill(false);
+    reachable[0] = true;
+    for (const g of globs) {
+      const next = new Array<boolean>(parts.length + 1).fill(false);
+      if (g === '**') {
+        let any = false;
+        for (let j = 0; j <= parts.length; j++) {
+          any = any || (reachable[j] as boolean);
+          next[j] = any;
+        }
+      } else {
+        for (let j = 0; j < parts.length; j++) {
+          if (reachable[j] && matchSegment(g, parts[j] as string)) next[j + 1] = true;
+        }
+      }
+      reachable = next;
+    }
+    return reachable[parts.length] as boolean;
+  };
 };
 
 /** The folders that the globs select: included by one positive glob and by no `!` glob. */
 export const matchWorkspaceFolders = (folders: readonly string[], patterns: readonly string[]): string[] => {
-  const include = patterns.filter((p) => !p.startsWith('!')).map(workspaceGlobToRegExp);
-  const exclude = patterns.filter((p) => p.startsWith('!')).map((p) => workspaceGlobToRegExp(p.slice(1)));
+  const include = patterns.filter((p) => !p.startsWith('!')).map(workspaceGlobMatcher);
+  const exclude = patterns.filter((p) => p.startsWith('!')).map((p) => workspaceGlobMatcher(p.slice(1)));
   return [
     ...new Set(
       folders.filter(
-        (f) => f !== '' && f !== '.' && include.some((re) => re.test(f)) && !exclude.some((re) => re.test(f)),
+        (f) =>
+          f !== '' && f !== '.' && include.some((match) => match(f)) && !exclude.some((match) => match(f)),
       ),
     ),
   ].sort();

@@ -12,7 +12,7 @@ import type {
 import { npmPurl } from '../../core/purl.js';
 import { isStrictVersion } from '../../core/version.js';
 import { parseJsonDocument } from '../json.js';
-import { workspaceGlobToRegExp } from '../source.js';
+import { workspaceGlobMatcher } from '../source.js';
 import {
   checkLockfile,
   checkManifest,
@@ -226,9 +226,9 @@ const fromPackages = (
     }
   }
   const rootEntry = entries[''] ?? {};
-  const patterns = workspacePatterns(rootEntry.workspaces ?? manifest?.workspaces).map(workspaceGlobToRegExp);
+  const patterns = workspacePatterns(rootEntry.workspaces ?? manifest?.workspaces).map(workspaceGlobMatcher);
   const isWorkspaceFolder = (key: string): boolean =>
-    key !== '' && !isUnderModules(key) && patterns.some((re) => re.test(key));
+    key !== '' && !isUnderModules(key) && patterns.some((match) => match(key));
 
   const packages = new Map<string, InventoryPackage>();
   const importers: Importer[] = [];
