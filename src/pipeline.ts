@@ -95,7 +95,7 @@ const assessInventory = (
     lockfile: display(options.cwd, inventory.lockfile),
     format: inventory.format,
     packages: registryPackageKeys(inventory).size,
-    workspaces: inventory.importers.filter((i) => i.id !== '').map((i) => i.path),
+    workspaces: inventory.importers.filter((i) => i.path !== '').map((i) => i.path),
     findings,
     ...(options.listPackages ? { inventory: installedPackages(inventory) } : {}),
   };

@@ -119,9 +119,12 @@ const rootComponent = (root: InventoryPackage, ref: string): Json => {
 const assignRefs = (root: InventoryPackage, entries: readonly SbomEntry[]): Map<string, string> => {
   const refs = new Map<string, string>();
   const taken = new Set<string>();
+  const next = new Map<string, number>();
   const take = (key: string, wanted: string): void => {
     let ref = wanted;
-    for (let n = 2; taken.has(ref); n++) ref = `${wanted}#${n}`;
+    let n = next.get(wanted) ?? 2;
+    while (taken.has(ref)) ref = `${wanted}#${n++}`;
+    next.set(wanted, n);
     taken.add(ref);
     refs.set(key, ref);
   };

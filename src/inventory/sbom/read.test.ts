@@ -81,10 +81,13 @@ describe('readSbom: CycloneDX', () => {
   });
 });
 
+const purlRef = (locator: string) => ({
+  referenceCategory: 'PACKAGE-MANAGER',
+  referenceType: 'purl',
+  referenceLocator: locator,
+});
+
 describe('readSbom: SPDX', () => {
-  const purlRef = (locator: string) => [
-    { referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: locator },
-  ];
   const spdx = {
     spdxVersion: 'SPDX-2.3',
     SPDXID: 'SPDXRef-DOCUMENT',
@@ -99,13 +102,13 @@ describe('readSbom: SPDX', () => {
         downloadLocation: 'NOASSERTION',
         licenseDeclared: 'MIT',
         checksums: [{ algorithm: 'SHA512', checksumValue: hex }],
-        externalRefs: purlRef('pkg:npm/lodash@4.17.15'),
+        externalRefs: [purlRef('pkg:npm/lodash@4.17.15')],
       },
       {
         SPDXID: 'SPDXRef-Package-jest-29.0.0',
         name: 'jest',
         versionInfo: '29.0.0',
-        externalRefs: purlRef('pkg:npm/jest@29.0.0'),
+        externalRefs: [purlRef('pkg:npm/jest@29.0.0')],
       },
     ],
     relationships: [
@@ -165,6 +168,116 @@ describe('readSbom: bad input', () => {
     );
     expect(() => readSbom('{"hello": 1}', 'x.json')).toThrow(
       expect.objectContaining({ code: 'SBOM_INVALID' }),
+    );
+  });
+});
+
+describe('readSbom: documents other tools write, and hostile ones', () => {
+  const cdx = (components: unknown[], extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.6', components, ...extra });
+
+  it('keeps every component of a repeated bom-ref or SPDXID: none of their findings may vanish', () => {
+    const inventory = readSbom(
+      cdx([
+        { 'bom-ref': 'x', name: 'lodash', version: '4.17.20', purl: 'pkg:npm/lodash@4.17.20' },
+        { 'bom-ref': 'x', name: 'minimist', version: '1.2.0', purl: 'pkg:npm/minimist@1.2.0' },
+        { name: 'no-ref', version: '1.0.0', purl: 'pkg:npm/no-ref@1.0.0' },
+        { 'bom-ref': 'components[2]', name: 'clash', version: '1.0.0', purl: 'pkg:npm/clash@1.0.0' },
+      ]),
+      'dup.json',
+    );
+    expect([...registryPackageKeys(inventory)].sort()).toEqual([
+      'clash@1.0.0',
+      'lodash@4.17.20',
+      'minimist@1.2.0',
+      'no-ref@1.0.0',
+    ]);
+    const spdx = readSbom(
+      JSON.stringify({
+        spdxVersion: 'SPDX-2.3',
+        packages: [
+          { SPDXID: 'SPDXRef-a', name: 'a', externalRefs: [purlRef('pkg:npm/lodash@4.17.20')] },
+          { SPDXID: 'SPDXRef-a', name: 'b', externalRefs: [purlRef('pkg:npm/minimist@1.2.0')] },
+        ],
+      }),
+      'dup.spdx.json',
+    );
+    expect([...registryPackageKeys(spdx)].sort()).toEqual(['lodash@4.17.20', 'minimist@1.2.0']);
+  });
+
+  it('reads npm purls in any case, without a version (taking the version field), and with qualifiers', () => {
+    const inventory = readSbom(
+      cdx([
+        { 'bom-ref': 'a', name: 'lodash', version: '4.17.21', purl: 'pkg:npm/lodash' },
+        { 'bom-ref': 'b', name: 'x', version: '1', purl: 'PKG:NPM/node-fetch@2.6.0?vcs_url=git%2Bhttps#sub' },
+      ]),
+      'purls.json',
+    );
+    expect([...registryPackageKeys(inventory)].sort()).toEqual(['lodash@4.17.21', 'node-fetch@2.6.0']);
+    const spdx = readSbom(
+      JSON.stringify({
+        spdxVersion: 'SPDX-2.3',
+        packages: [
+          {
+            SPDXID: 'SPDXRef-a',
+            name: 'a',
+            externalRefs: [
+              { referenceType: 'purl', referenceLocator: { toString: 1 } },
+              { referenceType: 'purl', referenceLocator: 'pkg:maven/x/y@1' },
+              { referenceType: 'purl', referenceLocator: 'PKG:NPM/node-fetch@2.6.0' },
+            ],
+          },
+        ],
+        relationships: [{ spdxElementId: 'SPDXRef-a', relationshipType: { toString: null } }],
+      }),
+      'odd.spdx.json',
+    );
+    expect([...registryPackageKeys(spdx)]).toEqual(['node-fetch@2.6.0']);
+  });
+
+  it('reads peer edges both ways SPDX writes them', () => {
+    const doc = (type: string, a: string, b: string) =>
+      JSON.stringify({
+        spdxVersion: 'SPDX-2.3',
+        documentDescribes: ['SPDXRef-root'],
+        packages: [
+          { SPDXID: 'SPDXRef-root', name: 'app' },
+          { SPDXID: 'SPDXRef-dev', name: 'tool', externalRefs: [purlRef('pkg:npm/tool@1.0.0')] },
+          { SPDXID: 'SPDXRef-peer', name: 'lodash', externalRefs: [purlRef('pkg:npm/lodash@4.17.21')] },
+        ],
+        relationships: [
+          {
+            spdxElementId: 'SPDXRef-dev',
+            relationshipType: 'DEV_DEPENDENCY_OF',
+            relatedSpdxElement: 'SPDXRef-root',
+          },
+          { spdxElementId: a, relationshipType: type, relatedSpdxElement: b },
+        ],
+      });
+    for (const text of [
+      doc('PREREQUISITE_FOR', 'SPDXRef-peer', 'SPDXRef-dev'),
+      doc('HAS_PREREQUISITE', 'SPDXRef-dev', 'SPDXRef-peer'),
+    ]) {
+      const inventory = readSbom(text, 'peer.spdx.json');
+      expect(inventory.edges).toContainEqual({
+        from: 'SPDXRef-dev',
+        to: 'SPDXRef-peer',
+        type: 'peer',
+        spec: '',
+      });
+      expect(inventory.packages.get('SPDXRef-peer')?.scope).toBe('dev');
+    }
+  });
+
+  it('refuses absurdly deep nesting with a clean error, not a stack overflow', () => {
+    // Written out by hand: JSON.stringify itself would recurse 20,000 levels deep.
+    const depth = 20_000;
+    const text = `{"bomFormat":"CycloneDX","specVersion":"1.6","components":${'[{"name":"n","components":'.repeat(depth)}[]${'}]'.repeat(depth)}}`;
+    expect(() => readSbom(text, 'deep.json')).toThrow(
+      expect.objectContaining({
+        code: 'SBOM_INVALID',
+        message: expect.stringMatching(/nested more than 1000 deep/),
+      }),
     );
   });
 });

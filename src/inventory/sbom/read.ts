@@ -57,6 +57,28 @@ const integrityOf = (hashes: readonly { alg: string; hex: string }[]): string | 
   return best?.value;
 };
 
+/** How deep CycloneDX components may nest; real documents use two or three levels. */
+const maxNesting = 1000;
+
+/** Ids for the inventory: the document's own when free, suffixed `#2`, `#3`… when taken. */
+class UniqueIds {
+  private readonly taken = new Set<string>();
+  private readonly next = new Map<string, number>();
+
+  claim(wanted: string): string {
+    if (!this.taken.has(wanted)) {
+      this.taken.add(wanted);
+      return wanted;
+    }
+    let n = this.next.get(wanted) ?? 2;
+    while (this.taken.has(`${wanted}#${n}`)) n++;
+    this.next.set(wanted, n + 1);
+    const id = `${wanted}#${n}`;
+    this.taken.add(id);
+    return id;
+  }
+}
+
 interface Draft {
   readonly id: string;
   readonly purl: string | undefined;
@@ -72,8 +94,22 @@ interface Draft {
   readonly workspacePath?: string | undefined;
 }
 
+/**
+ * The npm package a purl names. A purl without a version (`pkg:npm/lodash`, which the purl spec
+ * allows) takes the component's own version field.
+ */
+const npmOf = (purl: string | undefined, version: string): { name: string; version: string } | undefined => {
+  if (purl === undefined) return undefined;
+  const parsed = parseNpmPurl(purl);
+  if (parsed || version === '') return parsed;
+  const cut = purl.search(/[?#]/);
+  const [path, rest] = cut === -1 ? [purl, ''] : [purl.slice(0, cut), purl.slice(cut)];
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  return last.includes('@') ? undefined : parseNpmPurl(`${path}@${encodeURIComponent(version)}${rest}`);
+};
+
 const toPackage = (draft: Draft): InventoryPackage => {
-  const npm = draft.purl === undefined ? undefined : parseNpmPurl(draft.purl);
+  const npm = npmOf(draft.purl, draft.displayVersion);
   const registry = draft.statedSource === undefined || draft.statedSource === 'registry';
   return {
     id: draft.id,
@@ -197,14 +233,23 @@ const readCycloneDx = (doc: Json, path: string): Inventory => {
   const rootComponent = isObject(metadata.component) ? metadata.component : undefined;
   const rootRef = stringOr(rootComponent?.['bom-ref']) ?? '';
   const drafts: Draft[] = [];
-  const seen = new Set<string>();
-  const visit = (list: unknown, where: string): void => {
-    if (!Array.isArray(list)) return;
-    list.forEach((component, index) => {
+  const ids = new UniqueIds();
+  // Depth-first with an explicit stack: nesting depth is the document's to choose, not ours.
+  const stack: { list: unknown; where: string; depth: number }[] = [
+    { list: doc.components, where: 'components', depth: 0 },
+  ];
+  while (stack.length > 0) {
+    const { list, where, depth } = stack.pop() as (typeof stack)[number];
+    if (!Array.isArray(list)) continue;
+    if (depth > maxNesting) throw invalid(path, `${where}: components nested more than ${maxNesting} deep`);
+    for (let index = list.length - 1; index >= 0; index--) {
+      const component: unknown = list[index];
       if (!isObject(component)) throw invalid(path, `${where}[${index}] is not an object`);
-      const ref = stringOr(component['bom-ref']) ?? `${where}[${index}]`;
-      if (!seen.has(ref) && ref !== rootRef) {
-        seen.add(ref);
+      const declared = stringOr(component['bom-ref']);
+      if (declared === undefined || declared !== rootRef) {
+        // A bom-ref given twice (the spec forbids it) or a component without one still counts:
+        // dropping it would hide its findings. Edges name the first component of a bom-ref.
+        const id = ids.claim(declared ?? `${where}[${index}]`);
         const hashes = Array.isArray(component.hashes)
           ? component.hashes
               .filter(isObject)
@@ -222,7 +267,7 @@ const readCycloneDx = (doc: Json, path: string): Inventory => {
             ? (stringOr(first.license.id) ?? stringOr(first.license.name))
             : undefined);
         drafts.push({
-          id: ref,
+          id,
           purl: stringOr(component.purl),
           displayName: group
             ? `${group}/${stringOr(component.name) ?? ''}`
@@ -236,10 +281,10 @@ const readCycloneDx = (doc: Json, path: string): Inventory => {
           workspacePath: propertyOf(component, 'patchpilot:npm:path'),
         });
       }
-      visit(component.components, `${where}[${index}].components`);
-    });
-  };
-  visit(doc.components, 'components');
+      stack.push({ list: component.components, where: `${where}[${index}].components`, depth: depth + 1 });
+    }
+  }
+  drafts.reverse();
 
   const edges: InventoryEdge[] = [];
   if (doc.dependencies !== undefined && !Array.isArray(doc.dependencies)) {
@@ -276,6 +321,8 @@ const spdxEdge = (type: string): { reverse: boolean; edge: EdgeType } | undefine
       return { reverse: true, edge: 'optional' };
     case 'HAS_PREREQUISITE':
       return { reverse: false, edge: 'peer' };
+    case 'PREREQUISITE_FOR':
+      return { reverse: true, edge: 'peer' };
     default:
       return undefined;
   }
@@ -308,18 +355,25 @@ const readSpdx = (doc: Json, path: string): Inventory => {
   const rootId = [...describes][0] ?? 'SPDXRef-DOCUMENT';
   const rootPkg = list.find((p) => p.SPDXID === rootId);
   const drafts: Draft[] = [];
+  const ids = new UniqueIds();
+  let rootSeen = false;
   for (const [index, pkg] of list.entries()) {
-    const id = stringOr(pkg.SPDXID) ?? `packages[${index}]`;
-    if (id === rootId) continue;
+    const declared = stringOr(pkg.SPDXID);
+    // The described package is the root once; any other package, even one repeating an SPDXID,
+    // is kept (under a suffixed id) so that none of its findings are hidden.
+    if (declared === rootId && !rootSeen) {
+      rootSeen = true;
+      continue;
+    }
+    const id = ids.claim(declared ?? `packages[${index}]`);
     const externalRefs = Array.isArray(pkg.externalRefs) ? pkg.externalRefs.filter(isObject) : [];
-    const purl = stringOr(
-      externalRefs.find(
-        (r) => r.referenceType === 'purl' && String(r.referenceLocator).startsWith('pkg:npm/'),
-      )?.referenceLocator,
-    );
+    const purl = externalRefs
+      .filter((r) => r.referenceType === 'purl')
+      .map((r) => stringOr(r.referenceLocator))
+      .find((locator) => npmOf(locator, stringOr(pkg.versionInfo) ?? '') !== undefined);
     const checksums = Array.isArray(pkg.checksums) ? pkg.checksums.filter(isObject) : [];
     const download = stringOr(pkg.downloadLocation);
-    const declared = stringOr(pkg.licenseDeclared);
+    const licence = stringOr(pkg.licenseDeclared);
     drafts.push({
       id,
       purl,
@@ -329,13 +383,13 @@ const readSpdx = (doc: Json, path: string): Inventory => {
         checksums.map((c) => ({ alg: stringOr(c.algorithm) ?? '', hex: stringOr(c.checksumValue) ?? '' })),
       ),
       resolved: download && download !== 'NOASSERTION' && download !== 'NONE' ? download : undefined,
-      license: declared && declared !== 'NOASSERTION' && declared !== 'NONE' ? declared : undefined,
+      license: licence && licence !== 'NOASSERTION' && licence !== 'NONE' ? licence : undefined,
       statedScope: undefined,
     });
   }
   const edges: InventoryEdge[] = [];
   for (const r of relationships) {
-    const kind = spdxEdge(String(r.relationshipType));
+    const kind = typeof r.relationshipType === 'string' ? spdxEdge(r.relationshipType) : undefined;
     const a = stringOr(r.spdxElementId);
     const b = stringOr(r.relatedSpdxElement);
     if (!kind || a === undefined || b === undefined) continue;

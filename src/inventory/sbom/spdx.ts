@@ -48,10 +48,13 @@ const spdxIdPart = (text: string): string => text.replace(/[^A-Za-z0-9.-]/g, '-'
 const assignIds = (root: InventoryPackage, entries: readonly SbomEntry[]): Map<string, string> => {
   const ids = new Map<string, string>();
   const taken = new Set<string>();
+  const next = new Map<string, number>();
   const take = (key: string, pkg: InventoryPackage): void => {
     const wanted = `SPDXRef-Package-${spdxIdPart(pkg.name.replace(/^@/, '').replace(/\//g, '.'))}-${spdxIdPart(pkg.version)}`;
     let id = wanted;
-    for (let n = 2; taken.has(id); n++) id = `${wanted}-${n}`;
+    let n = next.get(wanted) ?? 2;
+    while (taken.has(id)) id = `${wanted}-${n++}`;
+    next.set(wanted, n);
     taken.add(id);
     ids.set(key, id);
   };

@@ -216,6 +216,27 @@ describe('buildSbomGraph', () => {
         ['packages/w', pkg('packages/w', 'w', '0.1.0', { source: 'workspace' })],
       ]),
     };
-    expect(targetsOf(buildSbomGraph(withWorkspace), '')).toContainEqual(['workspace|w@0.1.0|', ['prod']]);
+    expect(targetsOf(buildSbomGraph(withWorkspace), '')).toContainEqual([
+      'workspace|w@0.1.0||packages/w',
+      ['prod'],
+    ]);
+  });
+
+  it('keeps two workspaces of the same name and version apart', () => {
+    const twins: Inventory = {
+      ...inventory,
+      importers: [
+        ...inventory.importers,
+        { id: 'apps/web', name: 'web', path: 'apps/web' },
+        { id: 'packages/web', name: 'web', path: 'packages/web' },
+      ],
+      packages: new Map([
+        ...inventory.packages,
+        ['apps/web', pkg('apps/web', 'web', '0.0.0', { source: 'workspace' })],
+        ['packages/web', pkg('packages/web', 'web', '0.0.0', { source: 'workspace' })],
+      ]),
+    };
+    const keys = buildSbomGraph(twins).entries.map((e) => e.key);
+    expect(keys.filter((k) => k.startsWith('workspace|web@0.0.0'))).toHaveLength(2);
   });
 });

@@ -61,10 +61,22 @@ const isOmitted = (scope: Scope, omit: ReadonlySet<OmitKind>): boolean => {
   }
 };
 
-const entryKey = (pkg: InventoryPackage): string =>
-  pkg.source === 'registry'
-    ? `${pkg.name}@${pkg.version}`
-    : `${pkg.source}|${pkg.name}@${pkg.version}|${pkg.resolved ?? ''}`;
+/**
+ * Copies that are one component: registry packages by name@version; git and tarball packages by
+ * what they were fetched from; workspaces and local folders by where they are (two workspaces of
+ * the same name and version are still two).
+ */
+const entryKey = (pkg: InventoryPackage): string => {
+  switch (pkg.source) {
+    case 'registry':
+      return `${pkg.name}@${pkg.version}`;
+    case 'git':
+    case 'tarball':
+      return `${pkg.source}|${pkg.name}@${pkg.version}|${pkg.resolved ?? ''}`;
+    default:
+      return `${pkg.source}|${pkg.name}@${pkg.version}|${pkg.resolved ?? ''}|${pkg.id}`;
+  }
+};
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
