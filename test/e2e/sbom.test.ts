@@ -309,8 +309,8 @@ describe('sbom details', () => {
       chmodSync(locked, 0o700);
     }
     const folder = runCli(['sbom', example, '--output', locked]);
-    expect(folder.code).toBe(3);
-    expect(folder.stderr).toMatch(/locked: .* \[IO_FAILED\]/);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toMatch(/is a folder; give a file name \[USAGE\]/);
     expect(readdirSync(trees.path).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(existsSync(join(locked, 'bom.json'))).toBe(true);
   });
@@ -322,6 +322,7 @@ describe('sbom details', () => {
     [['--omit', 'prod'], 'unknown --omit "prod" (dev, optional, peer)'],
     [['--frobnicate'], "Unknown option '--frobnicate'"],
     [[example, example], 'expected one folder or lockfile, got 2'],
+    [['--output', 'test'], '--output test is a folder; give a file name'],
   ])('%j is a usage error (exit 2)', (args, message) => {
     const result = runCli(['sbom', ...(args.includes(example) ? args : [example, ...args])]);
     expect(result.code).toBe(2);

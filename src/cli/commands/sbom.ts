@@ -8,7 +8,7 @@ import {
 } from '../../inventory/sbom/cyclonedx.js';
 import { buildSpdx } from '../../inventory/sbom/spdx.js';
 import { type OmitKind, type SbomOptions, serializeSbom } from '../../inventory/sbom/write-common.js';
-import { writeFileAtomic } from '../../util/fs.js';
+import { statOrUndefined, writeFileAtomic } from '../../util/fs.js';
 import { parseCommandArgs, usage } from '../args.js';
 import type { Io, Outcome } from '../io.js';
 import { toolVersion } from '../version.js';
@@ -79,6 +79,9 @@ export const sbomCommand = async (args: readonly string[], io: Io): Promise<Outc
     }
   }
   if (values.output === '') throw usage('sbom', '--output needs a file name');
+  if (values.output !== undefined && statOrUndefined(resolve(io.cwd, values.output))?.isDirectory()) {
+    throw usage('sbom', `--output ${values.output} is a folder; give a file name`);
+  }
 
   const [lockfile] = findLockfiles(resolve(io.cwd, positionals[0] ?? '.'), false);
   const inventory = readInventory(lockfile as string);
