@@ -66,6 +66,15 @@ describe('scan and sbom on every lockfile format', () => {
         .map((x) => `${x.group ? `${x.group}/` : ''}${x.name}@${x.version}`)
         .sort();
       expect(purls).toEqual(project.inventory.map((p) => `${p.name}@${p.version}`).sort());
+
+      // Read back, our SBOM gives the same packages, scopes and workspace folders.
+      const file = join(home.path, `${c.dir.replace('/', '-')}.cdx.json`);
+      writeFileSync(file, sbom.stdout);
+      const back = runCli(['scan', '--sbom', file, '--json', '--list-packages', '--db', db]);
+      expect(back.code).toBe(0);
+      const read = (JSON.parse(back.stdout) as Report).projects[0] as Report['projects'][number];
+      expect(read.inventory).toEqual(project.inventory);
+      expect([...read.workspaces].sort()).toEqual([...project.workspaces].sort());
     });
   }
 

@@ -127,6 +127,8 @@ const hoistedByBun = [
 
 const expectedRows = [
   '(root) bun-app@1.0.0 (prod, root)',
+  './packages/a @app/a@0.2.0 (prod, workspace)',
+  './packages/b b-tool@0.0.1 (prod, workspace)',
   '@app/a/ms ms@2.0.0 (prod, registry)',
   'debug debug@2.6.9 (prod, registry)',
   'debug/ms ms@2.0.0 (prod, registry)',
@@ -141,8 +143,6 @@ const expectedRows = [
   'loose-envify loose-envify@1.4.0 (prod, registry)',
   'ms ms@2.1.3 (prod, registry)',
   'my-once lodash.once@4.1.1 (prod, registry)',
-  'packages/a @app/a@0.2.0 (prod, workspace)',
-  'packages/b b-tool@0.0.1 (prod, workspace)',
   'react react@18.2.0 (prod, registry)',
   'use-sync-external-store use-sync-external-store@1.2.0 (prod, registry)',
   'wrappy wrappy@1.0.2 (optional, registry)',
@@ -150,7 +150,7 @@ const expectedRows = [
 
 const expectedEdges = (workspaceSpec: string): string[] =>
   [
-    `(root) -> packages/a [prod] ${workspaceSpec}`,
+    `(root) -> ./packages/a [prod] ${workspaceSpec}`,
     '(root) -> debug [prod] 2.6.9',
     '(root) -> humanize-ms [dev] 1.2.1',
     '(root) -> is-number [dev] 7.0.0',
@@ -165,10 +165,10 @@ const expectedEdges = (workspaceSpec: string): string[] =>
     'is-odd -> is-odd/is-number [prod] ^6.0.0',
     'local-thing -> inherits [prod] 2.0.4',
     'loose-envify -> js-tokens [prod] ^3.0.0 || ^4.0.0',
-    'packages/a -> @app/a/ms [prod] 2.0.0',
-    'packages/a -> react [prod] 18.2.0',
-    'packages/a -> use-sync-external-store [prod] 1.2.0',
-    'packages/b -> is-number [dev] 7.0.0',
+    './packages/a -> @app/a/ms [prod] 2.0.0',
+    './packages/a -> react [prod] 18.2.0',
+    './packages/a -> use-sync-external-store [prod] 1.2.0',
+    './packages/b -> is-number [dev] 7.0.0',
     'react -> loose-envify [prod] ^1.1.0',
     'use-sync-external-store -> react [peer] ^16.8.0 || ^17.0.0 || ^18.0.0',
   ].sort();
@@ -192,8 +192,8 @@ describe('parseBunLockfile: real lockfiles', () => {
         expect(inventory.lockfile).toBe('/work/app/bun.lock');
         expect(inventory.importers).toEqual([
           { id: '', name: 'bun-app', path: '' },
-          { id: 'packages/a', name: '@app/a', path: 'packages/a' },
-          { id: 'packages/b', name: 'b-tool', path: 'packages/b' },
+          { id: './packages/a', name: '@app/a', path: 'packages/a' },
+          { id: './packages/b', name: 'b-tool', path: 'packages/b' },
         ]);
       });
 
@@ -460,7 +460,7 @@ describe('parseBunLockfile: resolution', () => {
         { 'libs/w': { name: 'w', dependencies: { ms: '2.0.0' } } },
       ),
     );
-    expect(edgeRows(inventory)).toEqual(['libs/w -> w/ms [prod] 2.0.0']);
+    expect(edgeRows(inventory)).toEqual(['./libs/w -> w/ms [prod] 2.0.0']);
   });
 
   it('resolves a dependency on a workspace to the workspace importer', () => {
@@ -478,11 +478,11 @@ describe('parseBunLockfile: resolution', () => {
       ),
     );
     expect(edgeRows(inventory)).toEqual([
+      '(root) -> ./libs/w [prod] workspace:*',
       '(root) -> a [prod] 1',
-      '(root) -> libs/w [prod] workspace:*',
-      'a -> libs/w [prod] *',
+      'a -> ./libs/w [prod] *',
     ]);
-    expect(rows(inventory)).toContain('libs/w w@3.0.0 (prod, workspace)');
+    expect(rows(inventory)).toContain('./libs/w w@3.0.0 (prod, workspace)');
     expect(inventory.packages.has('w')).toBe(false);
   });
 
@@ -491,7 +491,7 @@ describe('parseBunLockfile: resolution', () => {
       'package.json': '{ "name": "app", "version": "4.5.6", }',
       'libs/w/package.json': JSON.stringify({ name: 'w', version: '1.2.3' }),
     });
-    expect(rows(inventory)).toEqual(['(root) app@4.5.6 (prod, root)', 'libs/w w@1.2.3 (prod, workspace)']);
+    expect(rows(inventory)).toEqual(['(root) app@4.5.6 (prod, root)', './libs/w w@1.2.3 (prod, workspace)']);
   });
 
   it('keeps the group bun keeps when a name is declared twice: dev, optional, prod, peer', () => {
@@ -612,7 +612,7 @@ describe('parseBunLockfile: scopes', () => {
           b: npm('b@1.0.0'),
         },
       ),
-    ).toEqual({ '(root)': 'prod', 'libs/w': 'prod', a: 'prod', b: 'dev' });
+    ).toEqual({ '(root)': 'prod', './libs/w': 'prod', a: 'prod', b: 'dev' });
   });
 });
 
@@ -700,5 +700,120 @@ describe('parseBunLockfile: sources', () => {
     expect(edgeRows(sources)).toContain('gitpkg -> dep [prod] 1');
     expect(edgeRows(sources)).not.toContain('(root) -> (root) [prod] *');
     expect(sources.packages.has('self')).toBe(false);
+  });
+});
+
+describe('parseBunLockfile: workspace ids', () => {
+  it('keeps a workspace apart from a package whose key is the workspace folder', () => {
+    // The workspace in folder `config` is @acme/config; `config` is also the registry package.
+    const inventory = parse(
+      lock(
+        {
+          '@acme/config': ['@acme/config@workspace:config'],
+          config: npm('config@3.3.0', { dependencies: { json5: '^2.1.1' } }),
+          json5: npm('json5@2.2.0'),
+          lodash: npm('lodash@4.17.20'),
+        },
+        {
+          '': {
+            name: 'app',
+            devDependencies: { config: '3.3.0' },
+            dependencies: { '@acme/config': 'workspace:*' },
+          },
+          config: { name: '@acme/config', version: '1.0.0', dependencies: { lodash: '4.17.20' } },
+        },
+      ),
+    );
+    expect(inventory.importers).toEqual([
+      { id: '', name: 'app', path: '' },
+      { id: './config', name: '@acme/config', path: 'config' },
+    ]);
+    expect(rows(inventory)).toEqual([
+      '(root) app@0.0.0 (prod, root)',
+      './config @acme/config@1.0.0 (prod, workspace)',
+      'config config@3.3.0 (dev, registry)',
+      'json5 json5@2.2.0 (dev, registry)',
+      'lodash lodash@4.17.20 (prod, registry)',
+    ]);
+    expect(edgeRows(inventory)).toEqual([
+      '(root) -> ./config [prod] workspace:*',
+      '(root) -> config [dev] 3.3.0',
+      './config -> lodash [prod] 4.17.20',
+      'config -> json5 [prod] ^2.1.1',
+    ]);
+  });
+
+  it('reads the root under its aliases (`./`, `.`) as the root, not as another importer', () => {
+    for (const alias of ['./', '.']) {
+      const inventory = parse(
+        lock(
+          { a: npm('a@1.0.0'), b: npm('b@1.0.0'), app: ['app@workspace:./'], w: ['w@workspace:libs/w/'] },
+          {
+            '': { name: 'app', dependencies: { a: '1' } },
+            [alias]: { name: 'app', dependencies: { a: '1', b: '1', app: 'workspace:*' } },
+            'libs/w/': { name: 'w', dependencies: { app: 'workspace:*' } },
+          },
+        ),
+      );
+      expect(inventory.importers).toEqual([
+        { id: '', name: 'app', path: '' },
+        { id: './libs/w', name: 'w', path: 'libs/w' },
+      ]);
+      expect(edgeRows(inventory)).toEqual([
+        '(root) -> a [prod] 1',
+        '(root) -> b [prod] 1',
+        './libs/w -> (root) [prod] workspace:*',
+      ]);
+    }
+  });
+
+  it('normalises workspace folders and refuses two keys for one folder', () => {
+    const inventory = parse(lock({}, { './libs//w/': { name: 'w' } }));
+    expect(inventory.importers[1]).toEqual({ id: './libs/w', name: 'w', path: 'libs/w' });
+    expectCode(
+      () => parse(lock({}, { 'libs/w': { name: 'w' }, 'libs/w/': { name: 'w' } })),
+      'LOCKFILE_INVALID',
+      /"workspaces" → "libs\/w\/": the same folder as "libs\/w"/,
+    );
+  });
+});
+
+describe('parseBunLockfile: large inputs', () => {
+  // Each test would take minutes with a quadratic algorithm; vitest's timeout is the guard.
+
+  it('resolves from deeply nested keys by walking each ancestor once per dependency', () => {
+    // The deepest package is at 999, its own dependency at 1000: the most that is read.
+    const depth = 999;
+    const chain = (n: number): string => Array.from({ length: n }, () => 'p').join('/');
+    const packages: Record<string, unknown[]> = { hoisted: npm('hoisted@1.0.0') };
+    const optional: Record<string, string> = {};
+    for (let i = 0; i < 3000; i++) optional[`missing${i}`] = '1';
+    for (let n = 1; n < depth; n++) packages[chain(n)] = npm('p@1.0.0', { dependencies: { p: '1' } });
+    packages[chain(depth)] = npm('p@1.0.0', {
+      dependencies: { hoisted: '1', mid: '1', near: '1' },
+      optionalDependencies: optional,
+    });
+    packages[`${chain(500)}/mid`] = npm('mid@1.0.0');
+    packages[`${chain(depth)}/near`] = npm('near@1.0.0');
+    const inventory = parse(lock(packages, { '': { name: 'app', dependencies: { p: '1' } } }));
+    const deepest = inventory.edges.filter((e) => e.from === chain(depth)).map((e) => e.to);
+    expect(deepest).toEqual(['hoisted', `${chain(500)}/mid`, `${chain(depth)}/near`]);
+    expect(inventory.packages.size).toBe(1 + depth + 3);
+    expect([...inventory.packages.values()].every((p) => p.scope === 'prod')).toBe(true);
+  });
+
+  it('refuses a key nested more than 1000 packages deep, naming it', () => {
+    const key = Array.from({ length: 1001 }, () => 'p').join('/');
+    expectCode(
+      () => parse(lock({ [key]: npm('p@1.0.0') })),
+      'LOCKFILE_INVALID',
+      /"packages" → "p\/p\/p[p/]*"…: the key nests 1001 packages \(at most 1000 are read\)/,
+    );
+  });
+
+  it('strips many unterminated block comments in one pass', () => {
+    const text = `{"a": 1 ${'/* a'.repeat(200_000)}}`;
+    expect(stripJsonc(text)).toBe(text);
+    expect(stripJsonc('[1 /* x /* y */, 2 /* z')).toBe(`[1${' '.repeat(13)}, 2 /* z`);
   });
 });

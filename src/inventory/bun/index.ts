@@ -38,6 +38,10 @@ import {
  * `packages` keys are install paths made of package names: `debug` is node_modules/debug,
  * `debug/ms` is node_modules/debug/node_modules/ms, and `<workspace name>/ms` is the workspace's
  * own node_modules/ms. Dependencies resolve as bun resolves them when it loads the lockfile.
+ *
+ * Inventory ids: the root is '', a package its `packages` key, a workspace `./<folder>` (its
+ * `Importer.path` is the plain folder). A key never has a `.` segment, so a workspace in folder
+ * `config` and the registry package keyed `config` stay two.
  */
 export const lockfileNames = ['bun.lock'] as const;
 
@@ -107,27 +111,88 @@ const staysInside = (value: string): boolean =>
   !value.split('/').includes('..') &&
   !value.includes('\0');
 
+/** More packages nested in one another than this is no install bun made; refused, not walked. */
+export const MAX_KEY_DEPTH = 1000;
+
+/** A long value for an error message: its start, quoted. */
+const quoted = (value: string): string =>
+  value.length <= 120 ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, 120))}…`;
+
 /**
- * A `packages` key as its package-name segments (`@scope/name` counts as one):
- * `a/@s/b/c` → [`a`, `@s/b`, `c`].
+ * A package name or `packages` key as its package-name segments (`@scope/name` counts as one):
+ * `a/@s/b/c` → [`a`, `@s/b`, `c`]; undefined when a segment is empty, `.` or a lone scope.
  */
-const keySegments = (key: string, path: string): string[] => {
-  if (!staysInside(key)) throw escapes(path, 'key', key);
-  const parts = key.split('/');
+const segmentsOf = (text: string): string[] | undefined => {
+  const parts = text.split('/');
   const segments: string[] = [];
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] as string;
-    if (part === '' || part === '.') throw invalid(path, `"packages" → ${JSON.stringify(key)}: invalid key`);
+    if (part === '' || part === '.') return undefined;
     if (part.startsWith('@')) {
       const next = parts[i + 1];
-      if (next === undefined || next === '' || next === '.') {
-        throw invalid(path, `"packages" → ${JSON.stringify(key)}: invalid key`);
-      }
+      if (next === undefined || next === '' || next === '.') return undefined;
       segments.push(`${part}/${next}`);
       i++;
     } else segments.push(part);
   }
   return segments;
+};
+
+/** A `packages` key as its package-name segments, refusing keys bun cannot have written. */
+const keySegments = (key: string, path: string): string[] => {
+  if (!staysInside(key)) throw escapes(path, 'key', key);
+  const segments = segmentsOf(key);
+  if (segments === undefined) throw invalid(path, `"packages" → ${JSON.stringify(key)}: invalid key`);
+  if (segments.length > MAX_KEY_DEPTH) {
+    throw invalid(
+      path,
+      `"packages" → ${quoted(key)}: the key nests ${segments.length} packages (at most ${MAX_KEY_DEPTH} are read)`,
+    );
+  }
+  return segments;
+};
+
+/**
+ * A workspace folder as the lockfile writes it, normalised (`./a/` and `a//` are `a`); '' for the
+ * root's aliases (`.`, `./`). Only for folders that stay inside the project.
+ */
+const normalizeFolder = (folder: string): string => {
+  const normal = posix.normalize(folder).replace(/\/+$/, '');
+  return normal === '.' || normal === '' ? '' : normal;
+};
+
+/**
+ * The inventory id of the workspace in `folder` (normalised, not the root): `./<folder>`. A
+ * `packages` key never has a `.` segment, so a workspace and a package never share an id, whatever
+ * the folder and the package are called; the root stays ''.
+ */
+const workspaceId = (folder: string): string => `./${folder}`;
+
+/**
+ * One install path in the `packages` tree: the keys are paths of package names, and a dependency
+ * is looked up under each ancestor of its dependent. Intermediate nodes need not be keys.
+ */
+interface KeyNode {
+  readonly parent: KeyNode | undefined;
+  readonly children: Map<string, KeyNode>;
+  /** The inventory id this key stands for: the key, a workspace's id, or '' for the root. */
+  target: string | undefined;
+}
+
+const newNode = (parent: KeyNode | undefined): KeyNode => ({
+  parent,
+  children: new Map(),
+  target: undefined,
+});
+
+/** The node at `segments` below `from`, if the tree has it. */
+const descend = (from: KeyNode, segments: readonly string[]): KeyNode | undefined => {
+  let node: KeyNode | undefined = from;
+  for (const segment of segments) {
+    node = node.children.get(segment);
+    if (node === undefined) return undefined;
+  }
+  return node;
 };
 
 /** `name@resolution`, the name possibly scoped; `@root:` is the root package (empty name). */
@@ -209,11 +274,10 @@ const eachDependency = (
 
 interface ParsedPackage {
   readonly key: string;
-  /** The inventory id this key stands for: the key, or a workspace's path, or '' for the root. */
-  readonly target: string;
   readonly kind: Kind;
   readonly name: string;
-  readonly segments: readonly string[];
+  /** The key's node in the `packages` tree. */
+  readonly node: KeyNode;
   readonly info: PackageInfo;
 }
 
@@ -223,12 +287,15 @@ class BunInventoryBuilder {
   private readonly packages = new Map<string, InventoryPackage>();
   private readonly importers: Importer[] = [];
   private readonly edges: InventoryEdge[] = [];
-  /** Every `packages` key → the inventory id it resolves to. */
-  private readonly targets = new Map<string, string>();
+  /** Every `packages` key, as a tree of package-name segments, with the inventory id it resolves to. */
+  private readonly tree: KeyNode = newNode(undefined);
   private readonly parsed: ParsedPackage[] = [];
   /** Real package name → the ids of the registry packages of that name, in lockfile order. */
   private readonly byName = new Map<string, string[]>();
-  private readonly workspaceByPath = new Map<string, string>();
+  /** Normalised workspace folder ('' for the root) → importer id. */
+  private readonly workspaceByPath = new Map<string, string>([['', '']]);
+  /** Importer id → the dependency names already declared (the root may be declared twice). */
+  private readonly declared = new Map<string, Set<string>>();
 
   constructor(
     private readonly input: LockfileInput,
@@ -261,33 +328,55 @@ class BunInventoryBuilder {
     };
   }
 
-  /** The importers: the root ('') and each workspace (id and path: its folder). */
-  private readWorkspaces(): Map<string, WorkspaceEntry> {
-    const result = new Map<string, WorkspaceEntry>();
+  /**
+   * The importers: the root ('', path '') and each workspace (id `./<folder>`, path its folder),
+   * with the entries that declare their dependencies. bun accepts the root under an alias too
+   * (`./`, `.`): that entry declares more of the root's dependencies, not another importer.
+   */
+  private readWorkspaces(): [string, WorkspaceEntry][] {
+    const result: [string, WorkspaceEntry][] = [];
     const rootEntry = shaped(this.path, () => checkWorkspace(this.lock.workspaces[''], ['workspaces', '']));
     const manifest = this.readManifest('package.json');
     const rootName = rootEntry.name ?? manifest.name ?? posix.basename(this.root);
-    this.addImporter('', rootName, manifest.version ?? '0.0.0', 'root');
-    result.set('', rootEntry);
-    for (const folder in this.lock.workspaces) {
-      if (folder === '') continue;
-      const entry = shaped(this.path, () =>
-        checkWorkspace(this.lock.workspaces[folder], ['workspaces', folder]),
-      );
-      if (!staysInside(folder) || posix.normalize(folder) === '.')
-        throw escapes(this.path, 'workspace', folder);
+    this.addImporter('', '', rootName, manifest.version ?? '0.0.0', 'root');
+    result.push(['', rootEntry]);
+    const keyOf = new Map<string, string>([['', '']]);
+    for (const key in this.lock.workspaces) {
+      if (key === '') continue;
+      const entry = shaped(this.path, () => checkWorkspace(this.lock.workspaces[key], ['workspaces', key]));
+      if (!staysInside(key)) throw escapes(this.path, 'workspace', key);
+      const folder = normalizeFolder(key);
+      if (folder === '') {
+        result.push(['', entry]);
+        continue;
+      }
+      const same = keyOf.get(folder);
+      if (same !== undefined) {
+        throw invalid(
+          this.path,
+          `"workspaces" → ${JSON.stringify(key)}: the same folder as ${JSON.stringify(same)}`,
+        );
+      }
+      keyOf.set(folder, key);
       if (entry.name === undefined)
-        throw invalid(this.path, `"workspaces" → ${JSON.stringify(folder)}: no name`);
+        throw invalid(this.path, `"workspaces" → ${JSON.stringify(key)}: no name`);
       const version = entry.version ?? this.readManifest(`${folder}/package.json`).version ?? '0.0.0';
-      this.addImporter(folder, entry.name, version, 'workspace');
-      this.workspaceByPath.set(folder, folder);
-      result.set(folder, entry);
+      const id = workspaceId(folder);
+      this.addImporter(id, folder, entry.name, version, 'workspace');
+      this.workspaceByPath.set(folder, id);
+      result.push([id, entry]);
     }
     return result;
   }
 
-  private addImporter(id: string, name: string, version: string, source: 'root' | 'workspace'): void {
-    this.importers.push({ id, name, path: id });
+  private addImporter(
+    id: string,
+    folder: string,
+    name: string,
+    version: string,
+    source: 'root' | 'workspace',
+  ): void {
+    this.importers.push({ id, name, path: folder });
     this.packages.set(id, {
       id,
       name,
@@ -320,6 +409,15 @@ class BunInventoryBuilder {
     const path = this.path;
     for (const key in this.lock.packages) {
       const segments = keySegments(key, path);
+      let node = this.tree;
+      for (const segment of segments) {
+        let child = node.children.get(segment);
+        if (child === undefined) {
+          child = newNode(node);
+          node.children.set(segment, child);
+        }
+        node = child;
+      }
       const value = this.lock.packages[key] as readonly unknown[];
       const at = (index: number): string => `"packages" → ${JSON.stringify(key)} → ${index}`;
       const head = value[0];
@@ -331,15 +429,15 @@ class BunInventoryBuilder {
         throw invalid(path, `${at(0)}: unexpected resolution ${JSON.stringify(resolution)}`);
 
       if (kind === 'root') {
-        this.targets.set(key, '');
+        node.target = '';
         continue;
       }
       if (kind === 'workspace') {
         const folder = resolution.slice('workspace:'.length);
         if (!staysInside(folder)) throw escapes(path, 'workspace', folder);
-        const id = this.workspaceByPath.get(folder);
+        const id = this.workspaceByPath.get(normalizeFolder(folder));
         if (id === undefined) throw invalid(path, `${at(0)}: unknown workspace ${JSON.stringify(folder)}`);
-        this.targets.set(key, id);
+        node.target = id;
         continue;
       }
 
@@ -401,8 +499,8 @@ class BunInventoryBuilder {
           }
         }
       }
-      this.targets.set(key, key);
-      this.parsed.push({ key, target: key, kind, name, segments, info });
+      node.target = key;
+      this.parsed.push({ key, kind, name, node, info });
       this.packages.set(key, {
         id: key,
         name,
@@ -427,34 +525,48 @@ class BunInventoryBuilder {
   private addImporterEdges(id: string, entry: WorkspaceEntry): void {
     // The root reads only hoisted keys; a workspace its own `<name>/dep` first (bun.lock.zig,
     // "then workspace dependencies are resolved").
-    const prefix = id === '' ? undefined : (this.packages.get(id) as InventoryPackage).name;
+    const prefix = id === '' ? undefined : segmentsOf((this.packages.get(id) as InventoryPackage).name);
+    const home = prefix === undefined ? undefined : descend(this.tree, prefix);
+    const seen = this.declared.get(id) ?? new Set<string>();
+    this.declared.set(id, seen);
     eachDependency(entry, (name, spec, type, optionalPeer) => {
-      const candidates = prefix === undefined ? [name] : [`${prefix}/${name}`, name];
-      this.addEdge(id, name, spec, type, optionalPeer, candidates);
+      // A name the root's alias declares again is the root's own declaration.
+      if (seen.has(name)) return;
+      seen.add(name);
+      this.addEdge(id, name, spec, type, optionalPeer, home === undefined ? [this.tree] : [home, this.tree]);
     });
   }
 
   private addPackageEdges(pkg: ParsedPackage): void {
+    // bun's PkgMap.findResolution: `<key>/<name>`, then each parent path, then the hoisted `<name>`.
+    const ancestors: KeyNode[] = [];
+    for (let node: KeyNode | undefined = pkg.node; node !== undefined; node = node.parent)
+      ancestors.push(node);
     eachDependency(pkg.info, (name, spec, type, optionalPeer) => {
-      // bun's PkgMap.findResolution: `<key>/<name>`, then each parent path, then the hoisted `<name>`.
-      const candidates: string[] = [];
-      for (let n = pkg.segments.length; n > 0; n--)
-        candidates.push(`${pkg.segments.slice(0, n).join('/')}/${name}`);
-      candidates.push(name);
-      this.addEdge(pkg.target, name, spec, type, optionalPeer, candidates);
+      this.addEdge(pkg.key, name, spec, type, optionalPeer, ancestors);
     });
   }
 
+  /** Adds the edge to `name` as found below the first of `under` that has it. */
   private addEdge(
     from: string,
     name: string,
     spec: string,
     type: EdgeType,
     optionalPeer: boolean,
-    candidates: readonly string[],
+    under: readonly KeyNode[],
   ): void {
-    const walked = candidates.find((c) => this.targets.has(c));
-    const byPath = walked === undefined ? undefined : this.targets.get(walked);
+    const segments = segmentsOf(name);
+    let byPath: string | undefined;
+    if (segments !== undefined) {
+      for (const node of under) {
+        const found = descend(node, segments)?.target;
+        if (found !== undefined) {
+          byPath = found;
+          break;
+        }
+      }
+    }
     // A name that is a workspace resolves to the workspace whatever the range (bun links them).
     const byVersion =
       type === 'peer' && !optionalPeer && !(byPath !== undefined && this.isImporter(byPath))

@@ -17,6 +17,11 @@ export const stripJsonc = (text: string): string => {
   // Fast path: nothing to strip when there is no comment opener and no comma before a closer.
   if (!text.includes('/') && !/,\s*[}\]]/.test(text)) return text;
   const out = text.split('');
+  /**
+   * Where a search for `*\/` found none: no search from there on can find one, so none is repeated
+   * (each unterminated `/*` would otherwise scan to the end again: quadratic).
+   */
+  let noCloseFrom = text.length + 1;
   /** The end of the comment starting at `i` (which holds a `/`), or -1 when none starts there. */
   const commentEnd = (i: number): number => {
     const next = text[i + 1];
@@ -25,9 +30,14 @@ export const stripJsonc = (text: string): string => {
       return newline === -1 ? text.length : newline;
     }
     if (next === '*') {
+      if (i + 2 >= noCloseFrom) return -1;
       const close = text.indexOf('*/', i + 2);
       // An unterminated block comment is left as is: the strict parser reports it.
-      return close === -1 ? -1 : close + 2;
+      if (close === -1) {
+        noCloseFrom = i + 2;
+        return -1;
+      }
+      return close + 2;
     }
     return -1;
   };

@@ -68,7 +68,7 @@ const licensesOf = (license: string | undefined): Json[] | undefined => {
 
 const property = (name: string, value: string): Json => ({ name, value });
 
-const componentOf = (entry: SbomEntry, ref: string): Json => {
+const componentOf = (entry: SbomEntry, ref: string, folders: ReadonlyMap<string, string>): Json => {
   const { pkg } = entry;
   const { group, name } = splitScopedName(pkg.name);
   const hashes = integrityHashes(pkg.integrity).map((h) => ({ alg: cdxHashAlg[h.alg], content: h.hex }));
@@ -80,8 +80,9 @@ const componentOf = (entry: SbomEntry, ref: string): Json => {
   }
   if (entry.bundled) properties.push(property('cdx:npm:package:bundled', 'true'));
   if (pkg.source !== 'registry') properties.push(property('patchpilot:npm:source', pkg.source));
-  // A workspace's id is its folder; `scan --sbom` uses it to report findings per workspace.
-  if (pkg.source === 'workspace') properties.push(property('patchpilot:npm:path', pkg.id));
+  // The workspace's folder; `scan --sbom` uses it to report findings per workspace.
+  const folder = pkg.source === 'workspace' ? folders.get(pkg.id) : undefined;
+  if (folder !== undefined) properties.push(property('patchpilot:npm:path', folder));
   if (entry.scope !== 'prod') properties.push(property('patchpilot:npm:scope', entry.scope));
   for (const alias of entry.aliases) properties.push(property('patchpilot:npm:alias', alias));
   return {
@@ -140,6 +141,7 @@ export const buildCycloneDx = (inventory: Inventory, options: CycloneDxOptions):
   const graph = buildSbomGraph(inventory, options.omit);
   const refs = assignRefs(graph.root, graph.entries);
   const refOf = (key: string): string => refs.get(key) as string;
+  const folders = new Map(inventory.importers.map((i) => [i.id, i.path]));
   const dependencies = [ROOT_KEY, ...graph.entries.map((e) => e.key)].map((key) => ({
     ref: refOf(key),
     dependsOn: [...new Set(targetsOf(graph, key).map(([to]) => refOf(to)))].sort(),
@@ -157,7 +159,7 @@ export const buildCycloneDx = (inventory: Inventory, options: CycloneDxOptions):
       tools: { components: [{ type: 'application', name: 'patchpilot', version: options.toolVersion }] },
       component: rootComponent(graph.root, refOf(ROOT_KEY)),
     },
-    components: graph.entries.map((entry) => componentOf(entry, refOf(entry.key))),
+    components: graph.entries.map((entry) => componentOf(entry, refOf(entry.key), folders)),
     dependencies,
   };
   const uuid = options.uuid ?? uuidFromContent(JSON.stringify(document));
