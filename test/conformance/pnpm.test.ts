@@ -81,10 +81,10 @@ describe('pnpm lockfiles against the reference reading', () => {
       );
       expect(chokidar).toMatchObject({ name: 'chokidar', version: '3.6.0', source: 'registry' });
       // `vite: workspace:*` links dependents to the workspace package, which is an importer.
-      expect(inventory.packages.get('packages/vite')?.source).toBe('workspace');
+      expect(inventory.packages.get('./packages/vite')?.source).toBe('workspace');
       expect(
         inventory.edges.some(
-          (e) => e.to === 'packages/vite' && !inventory.importers.some((i) => i.id === e.from),
+          (e) => e.to === './packages/vite' && !inventory.importers.some((i) => i.id === e.from),
         ),
       ).toBe(true);
     });

@@ -93,15 +93,18 @@ describe('parsePnpmLockfile', () => {
         expect(inventory.lockfile).toBe('/project/pnpm-lock.yaml');
         expect(inventory.importers).toEqual([
           { id: '', name: 'fx-root', path: '' },
-          { id: 'packages/a', name: '@fx/a', path: 'packages/a' },
-          { id: 'packages/b', name: '@fx/b', path: 'packages/b' },
+          { id: './packages/a', name: '@fx/a', path: 'packages/a' },
+          { id: './packages/b', name: '@fx/b', path: 'packages/b' },
         ]);
         expect(inventory.packages.get('')).toMatchObject({
           source: 'root',
           version: '1.0.0',
           license: 'MIT',
         });
-        expect(inventory.packages.get('packages/a')).toMatchObject({ source: 'workspace', version: '0.1.0' });
+        expect(inventory.packages.get('./packages/a')).toMatchObject({
+          source: 'workspace',
+          version: '0.1.0',
+        });
         const expected = { ...workspaceScopes };
         if (fixture.startsWith('v9')) {
           // The catalog entries exist only in the pnpm 9/10 fixtures.
@@ -133,8 +136,8 @@ describe('parsePnpmLockfile', () => {
       it(`${fixture}: workspace links, other links, file: folders and tarballs`, () => {
         const inventory = parseFixture(fixture);
         expect(inventory.edges).toContainEqual({
-          from: 'packages/a',
-          to: 'packages/b',
+          from: './packages/a',
+          to: './packages/b',
           type: 'prod',
           spec: 'workspace:*',
         });
@@ -287,7 +290,7 @@ describe('parsePnpmLockfile', () => {
     it('resolves catalog: specifiers through the importer, keeping the declared specifier', () => {
       const inventory = parseFixture('v9-workspace');
       const edges = inventory.edges
-        .filter((e) => e.from === 'packages/b' && e.spec.startsWith('catalog:'))
+        .filter((e) => e.from === './packages/b' && e.spec.startsWith('catalog:'))
         .map(
           (e) => `${e.spec} ${inventory.packages.get(e.to)?.name}@${inventory.packages.get(e.to)?.version}`,
         )
@@ -619,7 +622,171 @@ importers:
 `);
     expect(inventory.importers).toEqual([
       { id: '', name: 'project', path: '' },
-      { id: 'libs/lib', name: '@x/lib', path: 'libs/lib' },
+      { id: './libs/lib', name: '@x/lib', path: 'libs/lib' },
     ]);
   });
+});
+
+describe('importer ids', () => {
+  const lodash = `packages:
+  lodash@4.17.20:
+    resolution: {integrity: sha512-l}
+snapshots:
+  lodash@4.17.20: {}
+`;
+
+  it('keeps an importer folder named like a package key apart from that package', () => {
+    const inventory = parseText(
+      `lockfileVersion: '9.0'
+importers:
+  .:
+    dependencies:
+      lodash:
+        specifier: 4.17.20
+        version: 4.17.20
+  lodash@4.17.20: {}
+${lodash}`,
+      { 'lodash@4.17.20/package.json': '{"name":"odd","version":"9.9.9"}' },
+    );
+    expect(inventory.importers).toEqual([
+      { id: '', name: 'project', path: '' },
+      { id: './lodash@4.17.20', name: 'odd', path: 'lodash@4.17.20' },
+    ]);
+    expect(inventory.packages.get('lodash@4.17.20')).toMatchObject({
+      name: 'lodash',
+      version: '4.17.20',
+      source: 'registry',
+    });
+    expect(inventory.packages.get('./lodash@4.17.20')).toMatchObject({
+      name: 'odd',
+      source: 'workspace',
+    });
+    expect(registryPackageKeys(inventory)).toEqual(new Set(['lodash@4.17.20']));
+  });
+
+  it('links to an importer by its id, and names the importer by its folder in errors', () => {
+    const inventory = parseText(`lockfileVersion: '9.0'
+importers:
+  .:
+    dependencies:
+      b:
+        specifier: workspace:*
+        version: link:packages/b
+  packages/b: {}
+`);
+    expect(inventory.edges).toEqual([{ from: '', to: './packages/b', type: 'prod', spec: 'workspace:*' }]);
+    const error = errorOf(() =>
+      parseText(
+        "lockfileVersion: '9.0'\nimporters:\n  .: {}\n  packages/b:\n    dependencies:\n      a:\n        specifier: ^1.0.0\n        version: 1.0.0\n",
+      ),
+    );
+    expect(error.code).toBe('LOCKFILE_INVALID');
+    expect(error.message).toContain('importer "packages/b"');
+  });
+
+  for (const key of ['./a@1.0.0', 'link:a@1.0.0']) {
+    it(`refuses the package key ${JSON.stringify(key)}, which would fall among importer or link ids`, () => {
+      const error = errorOf(() =>
+        parseText(
+          `lockfileVersion: '9.0'\nimporters:\n  .: {}\npackages:\n  '${key}':\n    resolution: {integrity: sha512-x}\nsnapshots:\n  '${key}': {}\n`,
+        ),
+      );
+      expect(error.code).toBe('LOCKFILE_INVALID');
+      expect(error.message).toContain(`"snapshots" → ${JSON.stringify(key)}`);
+    });
+  }
+
+  for (const [first, second] of [
+    ['a', 'a/'],
+    ['a', './a'],
+    ['packages/a/', 'packages//a'],
+    ['.', './'],
+  ]) {
+    it(`refuses importers ${JSON.stringify(first)} and ${JSON.stringify(second)}, one folder`, () => {
+      const error = errorOf(() =>
+        parseText(`lockfileVersion: '9.0'\nimporters:\n  '${first}': {}\n  '${second}': {}\n`),
+      );
+      expect(error.code).toBe('LOCKFILE_INVALID');
+      expect(error.message).toContain(`importers ${JSON.stringify(first)} and ${JSON.stringify(second)}`);
+    });
+  }
+
+  it('reads `./` alone as the root', () => {
+    const inventory = parseText(`lockfileVersion: '9.0'\nimporters:\n  ./: {}\n  ./a/: {}\n`);
+    expect(inventory.importers).toEqual([
+      { id: '', name: 'project', path: '' },
+      { id: './a', name: 'a', path: 'a' },
+    ]);
+  });
+});
+
+describe('dependency fields that are no mapping', () => {
+  const cases: [string, string, string][] = [
+    [
+      'a v9 snapshot',
+      `lockfileVersion: '9.0'\nimporters:\n  .: {}\npackages:\n  a@1.0.0:\n    resolution: {integrity: sha512-a}\nsnapshots:\n  a@1.0.0:\n    dependencies: x\n`,
+      '"snapshots" → "a@1.0.0" → "dependencies": expected a mapping',
+    ],
+    [
+      'a v9 snapshot (optional)',
+      `lockfileVersion: '9.0'\nimporters:\n  .: {}\npackages:\n  a@1.0.0:\n    resolution: {integrity: sha512-a}\nsnapshots:\n  a@1.0.0:\n    optionalDependencies: [b]\n`,
+      '"snapshots" → "a@1.0.0" → "optionalDependencies": expected a mapping',
+    ],
+    [
+      'a v6 package',
+      `lockfileVersion: '6.0'\ndependencies: {}\npackages:\n  /a@1.0.0:\n    resolution: {integrity: sha512-a}\n    dependencies: x\n`,
+      '"packages" → "/a@1.0.0" → "dependencies": expected a mapping',
+    ],
+    [
+      'a v5 package',
+      `lockfileVersion: 5.4\npackages:\n  /a/1.0.0:\n    resolution: {integrity: sha512-a}\n    dependencies: 1\n`,
+      '"packages" → "/a/1.0.0" → "dependencies": expected a mapping',
+    ],
+  ];
+  for (const [what, text, message] of cases) {
+    it(`refuses one in ${what}, naming its key path`, () => {
+      const error = errorOf(() => parseText(text));
+      expect(error.code).toBe('LOCKFILE_INVALID');
+      expect(error.message).toBe(`/project/pnpm-lock.yaml: ${message}`);
+    });
+  }
+
+  it('accepts a null one, as in importers', () => {
+    const inventory = parseText(
+      `lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies: null\npackages:\n  a@1.0.0:\n    resolution: {integrity: sha512-a}\nsnapshots:\n  a@1.0.0:\n    dependencies: null\n`,
+    );
+    expect([...inventory.packages.keys()]).toEqual(['']);
+  });
+});
+
+describe('NUL bytes in paths', () => {
+  const cases: [string, string][] = [
+    ['an importer key', `lockfileVersion: '9.0'\nimporters:\n  .: {}\n  "a\\0b": {}\n`],
+    [
+      'a link: dependency',
+      `lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      l:\n        specifier: link:x\n        version: "link:x\\0y"\n`,
+    ],
+    [
+      'a file: package key',
+      `lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      f:\n        specifier: file:f\n        version: "file:f\\0g"\npackages:\n  "f@file:f\\0g":\n    resolution: {directory: "f\\0g", type: directory}\nsnapshots:\n  "f@file:f\\0g": {}\n`,
+    ],
+    [
+      'a directory resolution',
+      `lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      f:\n        specifier: file:f\n        version: file:f\npackages:\n  f@file:f:\n    resolution: {directory: "f\\0g", type: directory}\nsnapshots:\n  f@file:f: {}\n`,
+    ],
+    [
+      'a v5 file: package key',
+      `lockfileVersion: 5.4\ndependencies:\n  f: "file:f\\0g"\npackages:\n  "file:f\\0g":\n    resolution: {directory: "f\\0g", type: directory}\n    name: f\n`,
+    ],
+  ];
+  for (const [what, text] of cases) {
+    it(`refuses one in ${what} before reading any file for it`, () => {
+      const input = memoryInput('pnpm-lock.yaml', { 'pnpm-lock.yaml': text });
+      const readFile = vi.spyOn(input, 'readFile');
+      const error = errorOf(() => parsePnpmLockfile(input));
+      expect(error.code).toBe('LOCKFILE_INVALID');
+      expect(error.message).toContain('NUL');
+      expect(readFile.mock.calls.filter((c) => c[0].includes('\0'))).toEqual([]);
+    });
+  }
 });

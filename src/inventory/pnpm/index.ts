@@ -22,8 +22,11 @@ import { readYamlDocuments } from './yaml.js';
  * The `importers` section (or, in single-project v5/v6 lockfiles, the top-level dependency fields)
  * is the truth for what each project folder depends on; `packages` (v5/v6) or `snapshots` plus
  * `packages` (v9) give the resolved graph. Package ids are the lockfile keys without the leading
- * slash, so peer variants of one name@version stay distinct packages. Scopes are derived from the
- * graph with `computeScopes`; packages no importer reaches are left out.
+ * slash, so peer variants of one name@version stay distinct packages; `link:<folder>` for linked
+ * folders that are no importer. Importer ids are '' for the root and `./<folder>` for the
+ * others (`Importer.path` is the folder): no package key may start with `./` or `link:`, so
+ * a folder named like a package key (`lodash@4.17.21`) cannot take that package's place. Scopes
+ * are derived from the graph with `computeScopes`; packages no importer reaches are left out.
  *
  * pnpm 11+ may write two YAML documents: an "env" document first (configDependencies and
  * packageManagerDependencies) and the project's lockfile last. The last document is the project;
@@ -72,9 +75,20 @@ export const parsePnpmLockfile = (input: LockfileInput): Inventory => {
   const importerSections = new Map<string, Dict>();
   if (main.importers !== undefined) {
     const importers = dict(main.importers, path, ['importers']);
+    /** Folder → the key that named it, to tell `a` and `a/` apart. */
+    const keyOf = new Map<string, string>();
     for (const key in importers) {
       checkImporterKey(key, path);
-      importerSections.set(normaliseImporter(key), dict(importers[key] ?? {}, path, ['importers', key]));
+      const folder = normaliseImporter(key);
+      const earlier = keyOf.get(folder);
+      if (earlier !== undefined) {
+        throw invalid(
+          path,
+          `importers ${JSON.stringify(earlier)} and ${JSON.stringify(key)} name the same folder ${JSON.stringify(folder || '.')}`,
+        );
+      }
+      keyOf.set(folder, key);
+      importerSections.set(folder, dict(importers[key] ?? {}, path, ['importers', key]));
     }
   } else if (layout !== 'v9') {
     importerSections.set('', main);
@@ -88,7 +102,7 @@ export const parsePnpmLockfile = (input: LockfileInput): Inventory => {
 
   for (const [importerPath, section] of importerSections) {
     for (const dep of declaredDependencies(section, path, importerPath, catalogs)) {
-      ctx.addEdge(importerPath, importerPath, dep.name, dep.ref, dep.type, dep.spec);
+      ctx.addEdge(importerId(importerPath), importerPath, dep.name, dep.ref, dep.type, dep.spec);
     }
   }
 
@@ -118,7 +132,10 @@ class Context {
   readonly packages = new Map<string, InventoryPackage>();
   readonly records = new Map<string, PackageRecord>();
   readonly importers: Importer[] = [];
+  /** Importer folders ('' for the root). */
   readonly importerPaths = new Set<string>();
+  /** Their ids (`importerId`). */
+  private readonly importerIds = new Set<string>();
   readonly edges: InventoryEdge[] = [];
   /** Names a package is depended on under, to tell aliases. */
   private readonly referredAs = new Map<string, Set<string>>();
@@ -133,6 +150,7 @@ class Context {
 
   addImporter(importerPath: string): void {
     this.importerPaths.add(importerPath);
+    this.importerIds.add(importerId(importerPath));
   }
 
   /** Reads `packages` (v5/v6) or `snapshots` + `packages` (v9) of one document into records. */
@@ -144,31 +162,31 @@ class Context {
         doc.snapshots === undefined ? {} : dict(doc.snapshots, this.path, [...where, 'snapshots']);
       for (const key in snapshots) {
         if (this.records.has(key)) continue;
+        const at = [...where, 'snapshots', key];
         const value = snapshots[key] ?? {};
-        const snapshot = isDict(value) ? value : dict(value, this.path, [...where, 'snapshots', key]);
+        const snapshot = isDict(value) ? value : dict(value, this.path, at);
         const metaKey = stripParenSuffix(key);
         const meta = packages[metaKey];
-        this.addRecord(key, key, isDict(meta) ? meta : {}, snapshot, true, where);
+        this.addRecord(key, at, isDict(meta) ? meta : {}, snapshot, true);
       }
       return;
     }
     for (const key in packages) {
+      const at = [...where, 'packages', key];
       const value = packages[key] ?? {};
-      const entry = isDict(value) ? value : dict(value, this.path, [...where, 'packages', key]);
+      const entry = isDict(value) ? value : dict(value, this.path, at);
       const id = key.startsWith('/') ? key.slice(1) : key;
       if (this.records.has(id)) continue;
-      this.addRecord(id, key, entry, entry, key.startsWith('/'), where);
+      this.addRecord(id, at, entry, entry, key.startsWith('/'));
     }
   }
 
-  private addRecord(
-    id: string,
-    key: string,
-    meta: Dict,
-    deps: Dict,
-    registryStyle: boolean,
-    where: string[],
-  ): void {
+  /** A package of key path `at` (its section and key), read from its metadata and dependencies. */
+  private addRecord(id: string, at: string[], meta: Dict, deps: Dict, registryStyle: boolean): void {
+    if (id.includes('\0')) throw invalid(this.path, `${describe(at)}: the key holds a NUL byte`);
+    if (id.startsWith(importerIdPrefix) || id.startsWith('link:')) {
+      throw invalid(this.path, `${describe(at)}: not a package key`);
+    }
     const resolution = isDict(meta.resolution) ? meta.resolution : {};
     const tarball = str(resolution.tarball);
     const integrity = str(resolution.integrity);
@@ -179,7 +197,7 @@ class Context {
     let keyVersion: string | undefined;
     if (registryStyle) {
       const split = splitKey(this.layout, id);
-      if (!split) throw invalid(this.path, `${describe([...where, 'packages', key])}: not a package key`);
+      if (!split) throw invalid(this.path, `${describe(at)}: not a package key`);
       name = split.name;
       keyVersion = split.version;
     }
@@ -220,6 +238,9 @@ class Context {
     else
       version =
         metaVersion ?? (keyVersion !== undefined && isStrictVersion(keyVersion) ? keyVersion : undefined);
+    if (resolved?.includes('\0')) {
+      throw invalid(this.path, `${describe([...at, 'resolution'])}: the path holds a NUL byte`);
+    }
     if (version === undefined && source === 'file' && resolved?.startsWith('file:')) {
       version = this.manifestOf(resolved.slice('file:'.length))?.version;
     }
@@ -230,13 +251,19 @@ class Context {
       source,
       integrity,
       resolved,
-      dependencies: isDict(deps.dependencies) ? deps.dependencies : undefined,
-      optionalDependencies: isDict(deps.optionalDependencies) ? deps.optionalDependencies : undefined,
+      dependencies: optionalDict(deps.dependencies, this.path, [...at, 'dependencies']),
+      optionalDependencies: optionalDict(deps.optionalDependencies, this.path, [
+        ...at,
+        'optionalDependencies',
+      ]),
     });
   }
 
   /** The manifest of a folder inside the project, never read for a path that leaves it. */
   manifestOf(folder: string): { name?: string; version?: string; license?: string } | undefined {
+    // Every caller checks its path first; a NUL byte must never reach a file name all the same.
+    if (folder.includes('\0'))
+      throw invalid(this.path, `${JSON.stringify(folder)}: the path holds a NUL byte`);
     const normal = posix.normalize(folder === '' ? '.' : folder);
     if (escapes(normal)) return undefined;
     const file = normal === '.' ? 'package.json' : `${normal}/package.json`;
@@ -258,10 +285,16 @@ class Context {
    */
   addEdge(from: string, base: string, name: string, ref: string, type: EdgeType, spec: string): void {
     if (ref.startsWith('link:')) {
+      if (ref.includes('\0')) {
+        throw invalid(
+          this.path,
+          `${this.describeFrom(from)}: dependency ${JSON.stringify(name)}: the link path holds a NUL byte`,
+        );
+      }
       const target = linkTarget(base, ref.slice('link:'.length));
       if (this.importerPaths.has(target)) {
         if (!this.linkNames.has(target)) this.linkNames.set(target, name);
-        this.edges.push({ from, to: target, type, spec });
+        this.edges.push({ from, to: importerId(target), type, spec });
         return;
       }
       const id = `link:${target}`;
@@ -288,7 +321,7 @@ class Context {
       if (type === 'optional') return;
       throw invalid(
         this.path,
-        `${this.importerPaths.has(from) ? `importer ${JSON.stringify(from || '.')}` : `package ${JSON.stringify(from)}`}: dependency ${JSON.stringify(name)} resolves to ${JSON.stringify(key ?? ref)}, which has no entry in the lockfile`,
+        `${this.describeFrom(from)}: dependency ${JSON.stringify(name)} resolves to ${JSON.stringify(key ?? ref)}, which has no entry in the lockfile`,
       );
     }
     let names = this.referredAs.get(key);
@@ -298,6 +331,12 @@ class Context {
     }
     names.add(name);
     this.edges.push({ from, to: key, type, spec });
+  }
+
+  /** An importer (by its folder) or a package, for messages. */
+  private describeFrom(from: string): string {
+    if (!this.importerIds.has(from)) return `package ${JSON.stringify(from)}`;
+    return `importer ${JSON.stringify(from === '' ? '.' : from.slice(importerIdPrefix.length))}`;
   }
 
   addPackageEdges(): void {
@@ -337,9 +376,10 @@ class Context {
         manifest?.name ??
         this.linkNames.get(importerPath) ??
         posix.basename(importerPath === '' ? root : importerPath);
-      importers.push({ id: importerPath, name, path: importerPath });
-      packages.set(importerPath, {
-        id: importerPath,
+      const id = importerId(importerPath);
+      importers.push({ id, name, path: importerPath });
+      packages.set(id, {
+        id,
         name,
         version: manifest?.version ?? '0.0.0',
         purl: undefined,
@@ -409,12 +449,19 @@ const linkTarget = (base: string, relative: string): string => {
   return joined === '.' ? '' : joined.replace(/\/$/, '');
 };
 
+const importerIdPrefix = './';
+
+/** An importer's id: '' for the root, `./<folder>` for the others. */
+const importerId = (folder: string): string => (folder === '' ? '' : `${importerIdPrefix}${folder}`);
+
+/** An importer key's folder: `.`, `./` → ''; `./a`, `a/`, `a//` → `a`. */
 const normaliseImporter = (key: string): string => {
-  const normal = posix.normalize(key);
-  return normal === '.' ? '' : normal.replace(/\/$/, '');
+  const normal = posix.normalize(key).replace(/\/+$/, '');
+  return normal === '.' || normal === '' ? '' : normal;
 };
 
 const checkImporterKey = (key: string, path: string): void => {
+  if (key.includes('\0')) throw invalid(path, `importer ${JSON.stringify(key)}: the key holds a NUL byte`);
   const normal = posix.normalize(key.split('\\').join('/'));
   if (key.includes('\\') || escapes(normal) || key.split('/').includes('..')) {
     throw new PatchPilotError(
@@ -510,6 +557,10 @@ const catalogVersion = (catalogs: Dict | undefined, spec: string, name: string):
 };
 
 const describe = (at: readonly string[]): string => at.map((p) => JSON.stringify(p)).join(' → ');
+
+/** A mapping that may be left out (or null); anything else is an error. */
+const optionalDict = (value: unknown, path: string, at: string[]): Dict | undefined =>
+  value === undefined || value === null ? undefined : dict(value, path, at);
 
 const dict = (value: unknown, path: string, at: string[]): Dict => {
   if (isDict(value)) return value;

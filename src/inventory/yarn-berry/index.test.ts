@@ -200,12 +200,12 @@ describe('workspaces and scopes (real yarn 2, 3 and 4 lockfiles of one project)'
     expect(inventory.lockfile).toBe('/project/yarn.lock');
     expect([...inventory.importers].sort((a, b) => a.id.localeCompare(b.id))).toEqual([
       { id: '', name: 'ws-root', path: '' },
-      { id: 'packages/a', name: 'pkg-a', path: 'packages/a' },
-      { id: 'packages/b', name: 'pkg-b', path: 'packages/b' },
-      { id: 'packages/c', name: '@scope/pkg-c', path: 'packages/c' },
+      { id: './packages/a', name: 'pkg-a', path: 'packages/a' },
+      { id: './packages/b', name: 'pkg-b', path: 'packages/b' },
+      { id: './packages/c', name: '@scope/pkg-c', path: 'packages/c' },
     ]);
     expect(inventory.packages.get('')).toMatchObject({ source: 'root', name: 'ws-root', version: '1.0.0' });
-    expect(inventory.packages.get('packages/c')).toMatchObject({
+    expect(inventory.packages.get('./packages/c')).toMatchObject({
       source: 'workspace',
       name: '@scope/pkg-c',
       version: '0.3.0',
@@ -246,22 +246,22 @@ describe('workspaces and scopes (real yarn 2, 3 and 4 lockfiles of one project)'
         .filter((e) => e.from === from)
         .map((e) => `${e.type} ${e.to}`)
         .sort();
-    expect(edgesFrom('packages/a')).toEqual([
+    expect(edgesFrom('./packages/a')).toEqual([
       'dev is-odd@3.0.1',
+      'prod ./packages/b',
       'prod is-number@7.0.0',
       'prod left-pad@1.2.0',
-      'prod packages/b',
     ]);
     expect(edgesFrom('')).toEqual([
+      'dev ./packages/b',
       'dev debug@4.4.3',
       'dev is-number@7.0.0',
-      'dev packages/b',
       'optional fsevents@2.3.3',
       'optional ms@2.1.3',
       'prod left-pad@1.3.0',
     ]);
-    expect(edgesFrom('packages/b')).toEqual(['optional is-even@1.0.0']);
-    expect(inventory.edges.find((e) => e.from === 'packages/a' && e.to === 'left-pad@1.2.0')?.spec).toBe(
+    expect(edgesFrom('./packages/b')).toEqual(['optional is-even@1.0.0']);
+    expect(inventory.edges.find((e) => e.from === './packages/a' && e.to === 'left-pad@1.2.0')?.spec).toBe(
       'npm:left-pad@1.2.0',
     );
     for (const pkg of inventory.packages.values()) expect(pkg.integrity).toBeUndefined();
@@ -477,6 +477,86 @@ ${npmEntry('b', '1.0.0', '^1.0.0')}${npmEntry('c', '1.0.0', '^1.0.0')}${npmEntry
       const error = errorOf(() => parseYarnBerryLockfile(input));
       expect(error.code).toBe('LOCKFILE_KEY_ESCAPES');
       expect(error.message).toContain(JSON.stringify(path));
+      expect(readFile).not.toHaveBeenCalled();
+    }
+  });
+});
+
+describe('workspace ids and folders', () => {
+  const workspaceEntry = (name: string, folder: string, deps: Record<string, string> = {}): string =>
+    `\n${JSON.stringify(`${name}@workspace:${folder}`)}:\n  version: 0.0.0-use.local\n  resolution: ${JSON.stringify(`${name}@workspace:${folder}`)}\n${
+      Object.keys(deps).length === 0
+        ? ''
+        : `  dependencies:\n${Object.entries(deps)
+            .map(([n, r]) => `    ${JSON.stringify(n)}: ${JSON.stringify(r)}\n`)
+            .join('')}`
+    }  languageName: unknown\n  linkType: soft\n`;
+
+  it('keeps a workspace folder named like a package apart from that package', () => {
+    const text = lockfile(
+      `${rootEntry({ 'left-pad': 'npm:^1.3.0', odd: 'workspace:left-pad@1.3.0' })}${workspaceEntry('odd', 'left-pad@1.3.0')}${npmEntry('left-pad', '1.3.0', '^1.3.0')}`,
+    );
+    const inventory = parseYarnBerryLockfile(memoryInput('yarn.lock', { 'yarn.lock': text }));
+    expect(inventory.importers).toEqual([
+      { id: '', name: 'app', path: '' },
+      { id: './left-pad@1.3.0', name: 'odd', path: 'left-pad@1.3.0' },
+    ]);
+    expect(inventory.packages.get('left-pad@1.3.0')).toMatchObject({ name: 'left-pad', source: 'registry' });
+    expect(inventory.packages.get('./left-pad@1.3.0')).toMatchObject({
+      name: 'odd',
+      source: 'workspace',
+    });
+    expect(inventory.edges.map((e) => `${e.from} -> ${e.to}`).sort()).toEqual([
+      ' -> ./left-pad@1.3.0',
+      ' -> left-pad@1.3.0',
+    ]);
+  });
+
+  it('refuses a package whose id would fall among the workspace ids', () => {
+    const text = lockfile(`${rootEntry({ './x': 'npm:1.0.0' })}${npmEntry('./x', '1.0.0', '1.0.0')}`);
+    const error = errorOf(() => parseYarnBerryLockfile(memoryInput('yarn.lock', { 'yarn.lock': text })));
+    expect(error.code).toBe('LOCKFILE_INVALID');
+    expect(error.message).toContain('./x@npm:1.0.0');
+  });
+
+  it('reads `workspace:./` as the root and drops trailing slashes of other folders', () => {
+    const text = lockfile(
+      `${workspaceEntry('app', './', { a: 'workspace:packages/a' })}${workspaceEntry('a', './packages/a/')}`,
+    );
+    const files = {
+      'yarn.lock': text,
+      'package.json': '{"name":"app","version":"1.0.0","dependencies":{"a":"workspace:packages/a"}}',
+      'packages/a/package.json': '{"name":"a","version":"2.0.0"}',
+    };
+    const inventory = parseYarnBerryLockfile(memoryInput('yarn.lock', files));
+    expect(inventory.importers).toEqual([
+      { id: '', name: 'app', path: '' },
+      { id: './packages/a', name: 'a', path: 'packages/a' },
+    ]);
+    expect(inventory.packages.get('')).toMatchObject({ source: 'root', version: '1.0.0' });
+    expect(inventory.packages.get('./packages/a')).toMatchObject({ version: '2.0.0' });
+    for (const root of ['.', './', './/', '']) {
+      const only = lockfile(workspaceEntry('app', root));
+      const parsed = parseYarnBerryLockfile(memoryInput('yarn.lock', { 'yarn.lock': only }));
+      expect(parsed.importers, JSON.stringify(root)).toEqual([{ id: '', name: 'app', path: '' }]);
+    }
+  });
+
+  it('refuses NUL bytes in keys, locators and workspace folders without reading any file', () => {
+    const cases = [
+      // A workspace folder.
+      `${rootEntry({ evil: 'workspace:*' })}${workspaceEntry('evil', 'a\0b')}`,
+      // A portal: key and locator.
+      `${rootEntry({ p: 'portal:./x\0y' })}\n${JSON.stringify('p@portal:./x\0y::locator=app%40workspace%3A.')}:\n  version: 0.0.0-use.local\n  resolution: ${JSON.stringify('p@portal:./x\0y::locator=app%40workspace%3A.')}\n  languageName: node\n  linkType: soft\n`,
+      // A file: locator behind a clean key.
+      `${rootEntry({ f: 'file:./f' })}\n"f@file:./f::locator=app%40workspace%3A.":\n  version: 1.0.0\n  resolution: ${JSON.stringify('f@file:./f\0#./f::hash=0&locator=app%40workspace%3A.')}\n  languageName: node\n  linkType: hard\n`,
+    ];
+    for (const entries of cases) {
+      const input = memoryInput('yarn.lock', { 'yarn.lock': lockfile(entries) });
+      const readFile = vi.spyOn(input, 'readFile');
+      const error = errorOf(() => parseYarnBerryLockfile(input));
+      expect(error.code).toBe('LOCKFILE_INVALID');
+      expect(error.message).toContain('NUL');
       expect(readFile).not.toHaveBeenCalled();
     }
   });

@@ -36,7 +36,9 @@ import { parseLockfileYaml } from './syml.js';
  *
  * - Package ids: `name@version` for registry packages (one per name and version: a `patch:` entry
  *   is the same registry package as its source, with the patch recorded in `resolved`); the locator
- *   for every other package; the folder ('' for the root) for workspaces, which are the importers.
+ *   for every other package. Workspaces are the importers: '' for the root, `./<folder>`
+ *   for the others (`Importer.path` is the folder). A package id starts with its name, which may
+ *   not start with `./`, so a folder named like a package cannot take its place.
  * - `peerDependencies` add no edge: berry never resolves a peer from the package that declares it,
  *   but from its parent, whose own dependency edge already installs it (and decides its scope).
  * - `integrity` stays undefined: berry's `checksum` hashes the zip archive yarn builds for its
@@ -122,11 +124,18 @@ export const readYarnBerryLockfile = (
   const byBoundDescriptor = new Map<string, Entry>();
   for (const key of Object.keys(doc)) {
     if (key === '__metadata') continue;
+    // Keys and locators may name folders (`workspace:`, `portal:`, `link:`, `file:`): no NUL byte.
+    if (key.includes('\0')) throw invalid(path, `${JSON.stringify(key)}: the key holds a NUL byte`);
     const value = doc[key];
     if (!isRecord(value)) throw invalid(path, `${JSON.stringify(key)}: the entry is not a mapping`);
     const resolution = value.resolution;
     if (typeof resolution !== 'string')
       throw invalid(path, `${JSON.stringify(key)}: "resolution" is missing`);
+    if (resolution.includes('\0'))
+      throw invalid(
+        path,
+        `${JSON.stringify(key)}: "resolution" ${JSON.stringify(resolution)} holds a NUL byte`,
+      );
     const locator = splitIdent(resolution);
     if (!locator)
       throw invalid(path, `${JSON.stringify(key)}: "resolution" ${JSON.stringify(resolution)} is no locator`);
@@ -191,19 +200,23 @@ export const readYarnBerryLockfile = (
   for (const entry of entries) {
     const folder = workspaces.get(entry);
     if (folder !== undefined) {
-      idOf.set(entry, folder);
-      if (primary.has(folder)) continue;
-      primary.set(folder, entry);
+      const id = importerId(folder);
+      idOf.set(entry, id);
+      if (primary.has(id)) continue;
+      primary.set(id, entry);
       const manifestVersion = manifests.get(folder)?.version;
       const kind = folder === '' ? 'root' : 'workspace';
-      importers.push({ id: folder, name: entry.locator.name, path: folder });
-      packages.set(
-        folder,
-        pkg(folder, entry.locator.name, manifestVersion ?? entry.version, kind, entry.resolution),
-      );
+      importers.push({ id, name: entry.locator.name, path: folder });
+      packages.set(id, pkg(id, entry.locator.name, manifestVersion ?? entry.version, kind, entry.resolution));
       continue;
     }
     const { id, name, version, source } = identify(entry);
+    if (id.startsWith(importerIdPrefix)) {
+      throw invalid(
+        path,
+        `${JSON.stringify(entry.key)}: "resolution" ${JSON.stringify(entry.resolution)} is no locator`,
+      );
+    }
     idOf.set(entry, id);
     const known = primary.get(id);
     if (!known || (entry.locator.range.startsWith('patch:') && !known.locator.range.startsWith('patch:'))) {
@@ -341,9 +354,20 @@ const identify = (entry: Entry): { id: string; name: string; version: string; so
   return { id: entry.resolution, name, version: entry.version, source };
 };
 
-/** A workspace's folder from its `workspace:` reference; '' for the root. Never outside the project. */
+const importerIdPrefix = './';
+
+/** A workspace's id: '' for the root, `./<folder>` for the others. */
+const importerId = (folder: string): string => (folder === '' ? '' : `${importerIdPrefix}${folder}`);
+
+/**
+ * A workspace's folder from its `workspace:` reference; '' for the root (`.`, `./`, ``), without a
+ * trailing slash (`./a/` → `a`). Never outside the project, and never with a NUL byte.
+ */
 const workspacePath = (reference: string, path: string): string => {
-  const normalised = posix.normalize(reference === '' ? '.' : reference);
+  if (reference.includes('\0')) {
+    throw invalid(path, `workspace ${JSON.stringify(reference)}: the path holds a NUL byte`);
+  }
+  const normalised = posix.normalize(reference === '' ? '.' : reference).replace(/\/+$/, '');
   if (
     reference.startsWith('/') ||
     reference.includes('\\') ||
@@ -360,7 +384,7 @@ const workspacePath = (reference: string, path: string): string => {
       },
     );
   }
-  return normalised === '.' ? '' : normalised.replace(/\/$/, '');
+  return normalised === '.' || normalised === '' ? '' : normalised;
 };
 
 const readManifest = (content: string, path: string): Manifest => {

@@ -97,10 +97,10 @@ describe('parseYarnClassicLockfile: a project written by yarn 1.22.22 (test/fixt
   it('has the root and each workspace as importers and as packages', () => {
     expect(inventory.importers).toEqual([
       { id: '', name: 'fixture-root', path: '' },
-      { id: 'packages/a', name: '@fx/a', path: 'packages/a' },
-      { id: 'packages/b', name: '@fx/b', path: 'packages/b' },
+      { id: './packages/a', name: '@fx/a', path: 'packages/a' },
+      { id: './packages/b', name: '@fx/b', path: 'packages/b' },
     ]);
-    expect(pkg(inventory, 'packages/a')).toMatchObject({
+    expect(pkg(inventory, './packages/a')).toMatchObject({
       source: 'workspace',
       version: '1.0.0',
       purl: undefined,
@@ -111,6 +111,8 @@ describe('parseYarnClassicLockfile: a project written by yarn 1.22.22 (test/fixt
   it('reads every installed package with the scope yarn installs it under', () => {
     expect(rows(inventory)).toEqual([
       '(root) fixture-root@0.0.0 (prod, root)',
+      './packages/a @fx/a@1.0.0 (prod, workspace)',
+      './packages/b @fx/b@1.2.0 (prod, workspace)',
       // debug is only in the root's devDependencies: `yarn install --production` leaves it out.
       'debug@4.4.3 debug@4.4.3 (dev, registry)',
       // Needed by local-lib, a file: dependency of the root.
@@ -126,8 +128,6 @@ describe('parseYarnClassicLockfile: a project written by yarn 1.22.22 (test/fixt
       'local-lib@1.0.0 local-lib@1.0.0 (prod, file)',
       // A prod dependency of the root and of debug (dev): prod wins.
       'ms@2.1.3 ms@2.1.3 (prod, registry)',
-      'packages/a @fx/a@1.0.0 (prod, workspace)',
-      'packages/b @fx/b@1.2.0 (prod, workspace)',
       'supports-color@7.2.0 supports-color@7.2.0 (prod, registry)',
     ]);
   });
@@ -141,18 +141,18 @@ describe('parseYarnClassicLockfile: a project written by yarn 1.22.22 (test/fixt
       '(root) -> linked@0.0.0 [prod] link:./local/linked',
       '(root) -> local-lib@1.0.0 [prod] file:./local/lib',
       '(root) -> ms@2.1.3 [prod] ^2.1.0',
+      // @fx/b has no lockfile entry: yarn links the workspace.
+      './packages/a -> ./packages/b [prod] ^1.0.0',
+      './packages/a -> has-flag@4.0.0 [dev] ^4.0.0',
+      './packages/a -> ms@2.1.3 [prod] ^2.0.0',
+      // A peer dependency gives an edge when a lockfile pattern resolves it.
+      './packages/b -> ms@2.1.3 [peer] ^2.0.0',
+      './packages/b -> supports-color@7.2.0 [prod] ^7.0.0',
       'debug@4.4.3 -> ms@2.1.3 [prod] ^2.1.3',
       'is-even@1.0.0 -> is-odd@0.1.2 [prod] ^0.1.2',
       // The root's resolution `**/is-odd/is-number: 7.0.0` is already in the lockfile's key.
       'is-odd@0.1.2 -> is-number@7.0.0 [prod] ^3.0.0',
       'local-lib@1.0.0 -> escape-string-regexp@4.0.0 [prod] ^4.0.0',
-      // @fx/b has no lockfile entry: yarn links the workspace.
-      'packages/a -> has-flag@4.0.0 [dev] ^4.0.0',
-      'packages/a -> ms@2.1.3 [prod] ^2.0.0',
-      'packages/a -> packages/b [prod] ^1.0.0',
-      // A peer dependency gives an edge when a lockfile pattern resolves it.
-      'packages/b -> ms@2.1.3 [peer] ^2.0.0',
-      'packages/b -> supports-color@7.2.0 [prod] ^7.0.0',
       'supports-color@7.2.0 -> has-flag@4.0.0 [prod] ^4.0.0',
     ]);
   });
@@ -475,14 +475,14 @@ describe('parseYarnClassicLockfile: sources', () => {
     );
     expect(rows(ws)).toEqual([
       '(root) app@1.0.0 (prod, root)',
+      './packages/a a@0.0.0 (prod, workspace)',
+      './packages/b b@0.0.0 (prod, workspace)',
       'dup@1.0.0 dup@1.0.0 (prod, registry)',
       'dup@1.0.0#git dup@1.0.0 (prod, git)',
       'dup@1.0.0#git-2 dup@1.0.0 (dev, git)',
       // Two entries (one per alias), one registry package.
       'history@4.7.8 history@4.7.8 (prod, registry)',
       'ms@2.1.3 ms@2.1.3 (prod, registry)',
-      'packages/a a@0.0.0 (prod, workspace)',
-      'packages/b b@0.0.0 (prod, workspace)',
     ]);
     expect(pkg(ws, 'dup@1.0.0#git').resolved).toMatch(/#1111/);
     expect(pkg(ws, 'dup@1.0.0#git-2').resolved).toMatch(/#2222/);
@@ -572,6 +572,8 @@ describe('parseYarnClassicLockfile: graph and scopes', () => {
     });
     expect(rows(inventory)).toEqual([
       '(root) app@1.0.0 (prod, root)',
+      './packages/lib @app/lib@3.0.0 (prod, workspace)',
+      './packages/web @app/web@2.0.0 (prod, workspace)',
       // Needed by a workspace's dependencies and by the root's devDependencies.
       'both@1.0.0 both@1.0.0 (prod, registry)',
       'dev-child@1.0.0 dev-child@1.0.0 (dev, registry)',
@@ -580,8 +582,6 @@ describe('parseYarnClassicLockfile: graph and scopes', () => {
       'native@1.0.0 native@1.0.0 (dev, registry)',
       'only-dev@1.0.0 only-dev@1.0.0 (dev, registry)',
       'opt@1.0.0 opt@1.0.0 (optional, registry)',
-      'packages/lib @app/lib@3.0.0 (prod, workspace)',
-      'packages/web @app/web@2.0.0 (prod, workspace)',
       'prod-lib@1.0.0 prod-lib@1.0.0 (dev, registry)',
       // Needed by opt (optional) and dev-tool (dev).
       'shared@1.0.0 shared@1.0.0 (devOptional, registry)',
@@ -593,7 +593,7 @@ describe('parseYarnClassicLockfile: graph and scopes', () => {
     expect(edgeRows(inventory).filter((e) => e.startsWith('prod-lib'))).toEqual([
       'prod-lib@1.0.0 -> native@1.0.0 [optional] ^1.0.0',
     ]);
-    expect(edgeRows(inventory)).toContain('packages/web -> packages/lib [prod] *');
+    expect(edgeRows(inventory)).toContain('./packages/web -> ./packages/lib [prod] *');
   });
 
   it('lets a lockfile entry win over a workspace of the same name', () => {
@@ -755,5 +755,109 @@ describe('parseYarnClassicLockfile: paths outside the project and bad manifests'
     expect(error.message).toBe(
       '/project/package.json: "dependencies" → "a": expected string, received number',
     );
+  });
+});
+
+describe('parseYarnClassicLockfile: ids', () => {
+  it('numbers many copies of one name@version in one pass', () => {
+    // 20 000 tarballs of a@1.0.0 (1.8 MB): each id is found without retrying the ones before it.
+    const count = 20_000;
+    const parts = [HEADER];
+    for (let i = 0; i < count; i++) {
+      parts.push(
+        `"a@https://x.example/${i}.tgz":\n  version "1.0.0"\n  resolved "https://x.example/${i}.tgz"\n\n`,
+      );
+    }
+    const inventory = parseYarnClassicLockfile(memoryInput('yarn.lock', { 'yarn.lock': parts.join('') }));
+    expect(inventory.packages.size).toBe(count + 1);
+    expect(pkg(inventory, 'a@1.0.0').resolved).toBe('https://x.example/0.tgz');
+    expect(pkg(inventory, 'a@1.0.0#tarball').resolved).toBe('https://x.example/1.tgz');
+    expect(pkg(inventory, 'a@1.0.0#tarball-2').resolved).toBe('https://x.example/2.tgz');
+    expect(pkg(inventory, `a@1.0.0#tarball-${count - 1}`).resolved).toBe(
+      `https://x.example/${count - 1}.tgz`,
+    );
+    expect(new Set(inventory.edges.map((e) => e.to)).size).toBe(count);
+  });
+
+  it('skips a numbered id that another version already took', () => {
+    const lock = [
+      HEADER,
+      '"b@https://x.example/1.tgz":\n  version "1.0.0"\n  resolved "https://x.example/1.tgz"\n\n',
+      // Its plain id is the numbered id of the next one.
+      '"b@https://x.example/2.tgz":\n  version "1.0.0#tarball"\n  resolved "https://x.example/2.tgz"\n\n',
+      '"b@https://x.example/3.tgz":\n  version "1.0.0"\n  resolved "https://x.example/3.tgz"\n\n',
+      '"b@https://x.example/4.tgz":\n  version "1.0.0"\n  resolved "https://x.example/4.tgz"\n\n',
+    ].join('');
+    const inventory = parseYarnClassicLockfile(memoryInput('yarn.lock', { 'yarn.lock': lock }));
+    expect([...inventory.packages.values()].map((p) => `${p.id} ${p.resolved}`).sort()).toEqual([
+      ' undefined',
+      'b@1.0.0 https://x.example/1.tgz',
+      'b@1.0.0#tarball https://x.example/2.tgz',
+      'b@1.0.0#tarball-2 https://x.example/3.tgz',
+      'b@1.0.0#tarball-3 https://x.example/4.tgz',
+    ]);
+    expect(pkg(inventory, 'b@1.0.0#tarball').version).toBe('1.0.0#tarball');
+  });
+
+  it('keeps a workspace folder named like a package apart from that package', () => {
+    const inventory = read(`${HEADER}${entry('ms@^2.1.0', '2.1.3')}`, {
+      'package.json': app({ workspaces: ['ms@2.1.3'], dependencies: { ms: '^2.1.0' } }),
+      'ms@2.1.3/package.json': { name: 'odd', version: '0.1.0' },
+    });
+    expect(inventory.importers).toEqual([
+      { id: '', name: 'app', path: '' },
+      { id: './ms@2.1.3', name: 'odd', path: 'ms@2.1.3' },
+    ]);
+    expect(rows(inventory)).toEqual([
+      '(root) app@1.0.0 (prod, root)',
+      './ms@2.1.3 odd@0.1.0 (prod, workspace)',
+      'ms@2.1.3 ms@2.1.3 (prod, registry)',
+    ]);
+    expect(edgeRows(inventory)).toEqual(['(root) -> ms@2.1.3 [prod] ^2.1.0']);
+  });
+
+  it('refuses a package whose id would fall among the workspace ids', () => {
+    const error = failure(() => read(`${HEADER}${entry('"./x@^1.0.0"', '1.0.0')}`));
+    expect(error.code).toBe('LOCKFILE_INVALID');
+    expect(error.message).toContain('"./x@^1.0.0"');
+  });
+});
+
+describe('parseYarnClassicLockfile: NUL bytes in paths', () => {
+  const cases: [string, string, Record<string, string | object>][] = [
+    ['a workspace pattern', HEADER, { 'package.json': app({ workspaces: ['pack\0ages/*'] }) }],
+    ['a file: key', `${HEADER}"local@file:./a\\u0000b":\n  version "1.0.0"\n\n`, { 'package.json': app({}) }],
+    ['a file: dependency', HEADER, { 'package.json': app({ dependencies: { local: 'file:./a\0b' } }) }],
+    ['a link: dependency', HEADER, { 'package.json': app({ dependencies: { local: 'link:./a\0b' } }) }],
+  ];
+  for (const [what, lock, files] of cases) {
+    it(`refuses one in ${what} before reading any file for it`, () => {
+      const all: Record<string, string> = { 'yarn.lock': lock };
+      for (const [path, content] of Object.entries(files)) {
+        all[path] = typeof content === 'string' ? content : JSON.stringify(content);
+      }
+      const input = memoryInput('yarn.lock', all);
+      const readFile = vi.spyOn(input, 'readFile');
+      const expand = vi.spyOn(input, 'expandWorkspaces');
+      const error = failure(() => parseYarnClassicLockfile(input));
+      expect(error.code).toBe('LOCKFILE_INVALID');
+      expect(error.message).toContain('NUL');
+      expect(readFile.mock.calls.filter((c) => c[0].includes('\0'))).toEqual([]);
+      expect(expand).not.toHaveBeenCalled();
+    });
+  }
+
+  it('refuses a workspace folder with one that the file system reports', () => {
+    const input: LockfileInput = {
+      ...memoryInput('yarn.lock', {
+        'yarn.lock': HEADER,
+        'package.json': JSON.stringify(app({ workspaces: ['*'] })),
+      }),
+      expandWorkspaces: () => ['a\0b'],
+    };
+    const readFile = vi.spyOn(input, 'readFile');
+    const error = failure(() => parseYarnClassicLockfile(input));
+    expect(error.code).toBe('LOCKFILE_INVALID');
+    expect(readFile.mock.calls.map((c) => c[0])).toEqual(['package.json']);
   });
 });

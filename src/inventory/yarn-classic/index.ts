@@ -21,7 +21,9 @@ import { type LockEntry, parseLockfileEntries, syntaxError } from './syntax.js';
  * entry) to what they resolved to, without recording which packages the project itself needs or
  * where they are installed: the root package.json and the workspaces' manifests give the direct
  * dependencies, each pattern leads to its entry, and entries' `dependencies` lead on. Package ids
- * are `name@version`, since yarn installs one copy per resolved version as far as the graph goes.
+ * are `name@version`, since yarn installs one copy per resolved version as far as the graph goes
+ * (`name@version#source`, `#source-2`, … for other sources of the same name and version). Importer
+ * ids are '' for the root and `./<folder>` for a workspace (`Importer.path` is the folder).
  */
 export const lockfileNames = ['yarn.lock'] as const;
 
@@ -130,11 +132,37 @@ const escapeError = (path: string, what: string): PatchPilotError =>
     hint: 'a yarn.lock may only name folders inside the project; refusing to read this lockfile',
   });
 
-/** `file:` folders and tarballs are resolved by yarn from the project root; they must stay inside it. */
+/** A NUL byte in a path: no file system has one, and it must never reach a file name. */
+const nulError = (path: string, what: string): PatchPilotError =>
+  new PatchPilotError('LOCKFILE_INVALID', `${path}: ${what} holds a NUL byte`, {
+    hint: 'no path can hold a NUL byte; refusing to read this lockfile',
+  });
+
+/**
+ * `file:` folders and tarballs are resolved by yarn from the project root; they must stay inside
+ * it. No `file:` or `link:` path may hold a NUL byte.
+ */
 const checkFileSpec = (range: string, lockfile: string, where: string): void => {
   const target = range.startsWith('file:') ? range.slice(5) : isPathSpec(range) ? range : undefined;
+  if ((target !== undefined || range.startsWith('link:')) && range.includes('\0')) {
+    throw nulError(lockfile, `${where} ${JSON.stringify(range)}`);
+  }
   if (target !== undefined && escapes(target)) {
     throw escapeError(lockfile, `${where} ${JSON.stringify(range)}`);
+  }
+};
+
+/**
+ * Importers' ids: '' for the root, `./<folder>` for a workspace. Package ids start with a
+ * package name (`name@version`), which never starts with `./` (`checkPackageId`), so a
+ * workspace folder named like a package (`lodash@4.17.21`) cannot take that package's place.
+ */
+const importerIdPrefix = './';
+const importerId = (folder: string): string => (folder === '' ? '' : `${importerIdPrefix}${folder}`);
+
+const checkPackageId = (id: string, path: string, entry: LockEntry): void => {
+  if (id.startsWith(importerIdPrefix)) {
+    throw syntaxError(path, entry.line, `entry ${JSON.stringify(entry.keys[0])} names no package`);
   }
 };
 
@@ -240,28 +268,34 @@ export const parseYarnClassicLockfile = (input: LockfileInput): Inventory => {
   const packages = new Map<string, InventoryPackage>();
   const entriesOf = new Map<string, LockEntry[]>();
   const identityIds = new Map<string, string>();
+  /** The next number to try after `name@version#source`, per that id. */
+  const suffixCounters = new Map<string, number>();
 
   // Importers first, so that they lead the packages map.
   const rootManifest = readManifest(input, 'package.json', root);
   const rootName = rootManifest?.name ?? posix.basename(root);
   const importers: Importer[] = [{ id: '', name: rootName, path: '' }];
-  const manifests = new Map<string, Manifest>();
+  /** Importer id → its folder and manifest. */
+  const manifests = new Map<string, { folder: string; manifest: Manifest }>();
   packages.set('', packageRecord('', rootName, rootManifest?.version ?? '0.0.0', 'root'));
-  if (rootManifest) manifests.set('', rootManifest);
+  if (rootManifest) manifests.set('', { folder: '', manifest: rootManifest });
   const patterns = workspacePatterns(rootManifest);
   for (const pattern of patterns) {
+    if (pattern.includes('\0')) throw nulError(path, `workspace ${JSON.stringify(pattern)}`);
     if (escapes(pattern.replace(/^!/, ''))) throw escapeError(path, `workspace ${JSON.stringify(pattern)}`);
   }
   const workspaceByName = new Map<string, string>();
   for (const folder of patterns.length === 0 ? [] : input.expandWorkspaces(patterns)) {
+    if (folder.includes('\0')) throw nulError(path, `workspace ${JSON.stringify(folder)}`);
     if (escapes(folder)) throw escapeError(path, `workspace ${JSON.stringify(folder)}`);
     const manifest = readManifest(input, `${folder}/package.json`, root);
     if (!manifest) continue;
     const name = manifest.name ?? posix.basename(folder);
-    importers.push({ id: folder, name, path: folder });
-    manifests.set(folder, manifest);
-    packages.set(folder, packageRecord(folder, name, manifest.version ?? '0.0.0', 'workspace'));
-    if (!workspaceByName.has(name)) workspaceByName.set(name, folder);
+    const id = importerId(folder);
+    importers.push({ id, name, path: folder });
+    manifests.set(id, { folder, manifest });
+    packages.set(id, packageRecord(id, name, manifest.version ?? '0.0.0', 'workspace'));
+    if (!workspaceByName.has(name)) workspaceByName.set(name, id);
   }
 
   const pending: { entry: LockEntry; name: string; source: SourceKind; alias: string | undefined }[] = [];
@@ -293,7 +327,18 @@ export const parseYarnClassicLockfile = (input: LockfileInput): Inventory => {
     let id = identityIds.get(identity);
     if (id === undefined) {
       id = base;
-      for (let n = 1; packages.has(id); n++) id = n === 1 ? `${base}#${source}` : `${base}#${source}-${n}`;
+      if (packages.has(id)) {
+        // `#source`, then `#source-2`, …: each base and source remembers where it got to, so that
+        // many copies of one name@version are numbered in one pass.
+        const suffix = `${base}#${source}`;
+        let n = suffixCounters.get(suffix) ?? 1;
+        do {
+          id = n === 1 ? suffix : `${suffix}-${n}`;
+          n++;
+        } while (packages.has(id));
+        suffixCounters.set(suffix, n);
+      }
+      checkPackageId(id, path, entry);
       identityIds.set(identity, id);
       packages.set(
         id,
@@ -332,11 +377,15 @@ export const parseYarnClassicLockfile = (input: LockfileInput): Inventory => {
     return workspaceByName.get(name);
   };
 
-  for (const [id, manifest] of manifests) {
+  for (const [id, { folder, manifest }] of manifests) {
     // Two aliases of one package (`h4: npm:history@4.7.8`, `h5: npm:history@4.7.8`) are one edge.
     seenEdges = new Set();
     for (const { name, spec, type } of manifestDependencies(manifest)) {
-      checkFileSpec(spec, path, `${id === '' ? 'package.json' : `${id}/package.json`} dependency ${name}`);
+      checkFileSpec(
+        spec,
+        path,
+        `${folder === '' ? 'package.json' : `${folder}/package.json`} dependency ${name}`,
+      );
       const to = resolve(name, spec);
       // Unresolvable: a peer left to the consumer, or a stale lockfile; nothing is installed for it.
       if (to !== undefined && to !== id) addEdge(id, to, type, spec);
