@@ -82,6 +82,28 @@ describe('parseOsvRecord', () => {
   });
 
   it.each([
+    [
+      { id: 1, module_name: 'bassmaster', vulnerable_versions: '<=1.5.1', patched_versions: '>=1.5.2' },
+      /^not an OSV record: a legacy Node Security Project advisory/,
+    ],
+    [
+      {
+        '1': { id: 1, module_name: 'bassmaster', vulnerable_versions: '<=1.5.1' },
+        '112': { id: 112, module_name: 'tough-cookie', patched_versions: '>=2.3.0' },
+      },
+      /^not an OSV record: 2 legacy Node Security Project advisories keyed by id/,
+    ],
+  ])('refuses legacy Node Security Project advisories as not OSV (%#)', (raw, reason) => {
+    const result = parseOsvRecord(raw);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reason).toMatch(reason);
+  });
+
+  it('reads an OSV record that happens to carry NSP-like extra fields', () => {
+    expect(parseOsvRecord({ ...base, module_name: 'left-pad', vulnerable_versions: '<1.3.0' }).ok).toBe(true);
+  });
+
+  it.each([
     [{ ...base, id: '' }, 'id'],
     [{ ...base, modified: 'yesterday' }, 'modified'],
     [{ ...base, affected: 'npm' }, 'affected'],

@@ -87,9 +87,35 @@ export const parseOsvRecord = (raw: unknown): ParseResult => {
       typeof raw === 'object' && raw !== null && 'id' in raw
         ? String((raw as { id: unknown }).id)
         : undefined;
-    return { ok: false, id, reason: describeIssues(result.error) };
+    return { ok: false, id, reason: notOsvReason(raw) ?? describeIssues(result.error) };
   }
   return { ok: true, advisory: normaliseRecord(result.data) };
+};
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const isNspAdvisory = (value: unknown): boolean =>
+  isObject(value) &&
+  'module_name' in value &&
+  ('vulnerable_versions' in value || 'patched_versions' in value);
+
+const nspHint = 'PatchPilot imports OSV records only';
+
+/**
+ * A record that fails the schema because it is another format altogether gets a reason that says
+ * so, rather than a list of missing OSV fields. The Node Security Project's legacy advisories
+ * (nodejs/security-wg `vuln/npm`) come one per record, or as one object of them keyed by id.
+ */
+const notOsvReason = (raw: unknown): string | undefined => {
+  if (isNspAdvisory(raw)) {
+    return `not an OSV record: a legacy Node Security Project advisory (module_name, vulnerable_versions); ${nspHint}`;
+  }
+  const values = isObject(raw) ? Object.values(raw) : [];
+  if (values.length > 0 && values.every(isNspAdvisory)) {
+    return `not an OSV record: ${values.length} legacy Node Security Project advisories keyed by id; ${nspHint}`;
+  }
+  return undefined;
 };
 
 const normaliseRecord = (record: OsvRecord): Advisory => {
