@@ -11,13 +11,14 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, external: 3, internal: 70 } as
 
 const help = `Usage: patchpilot <command> [options]
 
-PatchPilot finds the vulnerable dependencies of npm projects and (in coming releases) plans,
-applies and proves the smallest safe fix.
+PatchPilot finds the vulnerable dependencies of npm, yarn, pnpm and bun projects and (in coming
+releases) plans, applies and proves the smallest safe fix.
 
 Commands:
   scan [DIR]          report known vulnerabilities in the lockfile(s) of DIR
   sbom [DIR]          write a CycloneDX or SPDX bill of materials from the lockfile of DIR
   db import PATH...   import OSV advisories into the local store
+  db sync             download OSV's npm export and update the store (atomic, incremental)
   db status           show what the advisory store holds
   help [COMMAND]      show help for a command
 
@@ -29,6 +30,8 @@ Global options:
 Environment:
   PATCHPILOT_DB     advisory store file (overridden by --db)
   PATCHPILOT_HOME   folder for all PatchPilot state (default: XDG data and cache folders)
+  PATCHPILOT_OSV_BASE  base URL of the OSV export for db sync (overridden by --base)
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY  proxies for db sync
 
 Run \`patchpilot <command> --help\` for a command's options.
 `;

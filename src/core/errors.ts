@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'ADVISORY_INPUT_INVALID'
   | 'ADVISORY_INPUT_NOT_FOUND'
   | 'IO_FAILED'
+  | 'SYNC_FAILED'
   | 'INTERNAL';
 
 /** The category decides the exit code; see cli/main.ts and docs/errors.md. */
@@ -39,6 +40,7 @@ const categories: Record<ErrorCode, ErrorCategory> = {
   ADVISORY_INPUT_INVALID: 'input',
   ADVISORY_INPUT_NOT_FOUND: 'input',
   IO_FAILED: 'external',
+  SYNC_FAILED: 'external',
   INTERNAL: 'internal',
 };
 

@@ -51,35 +51,68 @@ export const importAdvisories = async (
   options: ImportOptions,
 ): Promise<ImportResult> => {
   const importedAt = options.now().toISOString();
-  const skipped: ImportProblem[] = [];
-  let read = 0;
-  let added = 0;
-  let updated = 0;
-  let unchanged = 0;
+  const tally = newTally();
   const sources = inputs.map((input) => resolve(options.cwd, input));
   await store.transaction(async () => {
     for (const source of sources) {
-      let records = 0;
-      for await (const item of readOsvInput(source)) {
-        read++;
-        if (read % 5000 === 0) options.onProgress?.(read);
-        if (item.kind === 'problem') {
-          skipped.push({ where: item.where, id: undefined, reason: item.reason });
-          continue;
-        }
-        const parsed = parseOsvRecord(item.raw);
-        if (!parsed.ok) {
-          skipped.push({ where: item.where, id: parsed.id, reason: parsed.reason });
-          continue;
-        }
-        records++;
-        const outcome = store.upsert(parsed.advisory, item.text, source, importedAt);
-        if (outcome === 'added') added++;
-        else if (outcome === 'updated') updated++;
-        else unchanged++;
-      }
+      const records = await importSource(store, source, {
+        label: source,
+        importedAt,
+        tally,
+        onProgress: options.onProgress,
+      });
       store.recordSource(source, importedAt, records);
     }
   });
-  return { sources, read, added, updated, unchanged, skipped };
+  return { sources, ...tally };
+};
+
+export interface ImportTally {
+  read: number;
+  added: number;
+  updated: number;
+  unchanged: number;
+  skipped: ImportProblem[];
+}
+
+export const newTally = (): ImportTally => ({ read: 0, added: 0, updated: 0, unchanged: 0, skipped: [] });
+
+/**
+ * Upserts every record of one OSV input into the store, inside the caller's transaction, and
+ * returns how many records it held. `label` names the source in the store and in problem reports
+ * (a URL for a downloaded archive, whose local temporary path means nothing to the user).
+ */
+export const importSource = async (
+  store: AdvisoryStore,
+  path: string,
+  options: {
+    label: string;
+    importedAt: string;
+    tally: ImportTally;
+    onProgress?: ((read: number) => void) | undefined;
+  },
+): Promise<number> => {
+  const { tally } = options;
+  const where = (text: string): string =>
+    options.label === path ? text : text.split(path).join(options.label);
+  let records = 0;
+  for await (const item of readOsvInput(path)) {
+    tally.read++;
+    if (tally.read % 5000 === 0) options.onProgress?.(tally.read);
+    if (item.kind === 'problem') {
+      tally.skipped.push({ where: where(item.where), id: undefined, reason: item.reason });
+      continue;
+    }
+    const parsed = parseOsvRecord(item.raw);
+    if (!parsed.ok) {
+      tally.skipped.push({ where: where(item.where), id: parsed.id, reason: parsed.reason });
+      continue;
+    }
+    records++;
+    const outcome = store.upsert(parsed.advisory, item.text, options.label, options.importedAt);
+    if (outcome === 'added') tally.added++;
+    else if (outcome === 'updated') tally.updated++;
+    else tally.unchanged++;
+  }
+  return records;
 };

@@ -34,6 +34,15 @@ CREATE TABLE IF NOT EXISTS sources (
   last_imported_at TEXT NOT NULL,
   records INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS syncs (
+  name TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  synced_at TEXT NOT NULL,
+  changed_at TEXT NOT NULL,
+  etag TEXT,
+  last_modified TEXT,
+  records INTEGER NOT NULL
+);
 `;
 
 export interface StoreStatus {
@@ -44,6 +53,22 @@ export interface StoreStatus {
   readonly packages: number;
   readonly newestModified: string | undefined;
   readonly sources: readonly { name: string; lastImportedAt: string; records: number }[];
+  readonly syncs: readonly SyncRecord[];
+}
+
+/**
+ * The last successful `db sync` of one remote source. `syncedAt` is when the store was last
+ * confirmed current (an unchanged export counts), `changedAt` when an export was last imported.
+ * The table was added without a schema bump: a write open creates it, older stores read as none.
+ */
+export interface SyncRecord {
+  readonly name: string;
+  readonly url: string;
+  readonly syncedAt: string;
+  readonly changedAt: string;
+  readonly etag: string | undefined;
+  readonly lastModified: string | undefined;
+  readonly records: number;
 }
 
 export type UpsertOutcome = 'added' | 'updated' | 'unchanged';
@@ -194,6 +219,41 @@ export class AdvisoryStore {
     ).run(name, importedAt, records);
   }
 
+  recordSync(sync: SyncRecord): void {
+    prepare(
+      this.db,
+      `INSERT INTO syncs (name, url, synced_at, changed_at, etag, last_modified, records)
+         VALUES (@name, @url, @syncedAt, @changedAt, @etag, @lastModified, @records)
+         ON CONFLICT(name) DO UPDATE SET url = excluded.url, synced_at = excluded.synced_at,
+           changed_at = excluded.changed_at, etag = excluded.etag, last_modified = excluded.last_modified,
+           records = excluded.records`,
+    ).run({ ...sync, etag: sync.etag ?? null, lastModified: sync.lastModified ?? null });
+  }
+
+  /** Every recorded sync; none for a store written before syncs were recorded. */
+  syncs(): SyncRecord[] {
+    const has = prepare(
+      this.db,
+      "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'syncs'",
+    ).get() as {
+      n: number;
+    };
+    if (has.n === 0) return [];
+    const rows = prepare(
+      this.db,
+      `SELECT name, url, synced_at AS syncedAt, changed_at AS changedAt, etag, last_modified AS lastModified, records
+         FROM syncs ORDER BY name`,
+    ).all() as (Omit<SyncRecord, 'etag' | 'lastModified'> & {
+      etag: string | null;
+      lastModified: string | null;
+    })[];
+    return rows.map((row) => ({
+      ...row,
+      etag: row.etag ?? undefined,
+      lastModified: row.lastModified ?? undefined,
+    }));
+  }
+
   count(): number {
     return (prepare(this.db, 'SELECT count(*) AS n FROM advisories').get() as { n: number }).n;
   }
@@ -253,6 +313,7 @@ export class AdvisoryStore {
       packages,
       newestModified: newest?.modified,
       sources,
+      syncs: this.syncs(),
     };
   }
 }

@@ -1,4 +1,5 @@
 import { checkImportInputs, importAdvisories } from '../../intel/import.js';
+import { DEFAULT_OSV_BASE, osvExportUrl, syncOsvBucket } from '../../intel/sources/osv-bucket/index.js';
 import { AdvisoryStore } from '../../intel/store.js';
 import { ensureParentDir } from '../../util/fs.js';
 import { advisoryDbPath } from '../../util/home.js';
@@ -11,6 +12,7 @@ Manage the local advisory store (SQLite).
 
 Commands:
   import PATH...   import OSV advisories from files or folders
+  sync             download OSV's npm export and import what changed
   status           show what the store holds
 
 Run \`patchpilot db <command> --help\` for a command's options.
@@ -36,9 +38,36 @@ Example:
   patchpilot db import advisories/npm-osv.jsonl.gz ./advisory-database/advisories
 `;
 
+const DEFAULT_TIMEOUT_S = 900;
+/** A download that receives nothing for this long is dead, whatever the total timeout says. */
+const STALL_TIMEOUT_MS = 60_000;
+
+const syncHelp = `Usage: patchpilot db sync [options]
+
+Download OSV's npm export (<base>/npm/all.zip), verify it, and import it into the store in one
+transaction. Only records whose "modified" is newer are rewritten, and an export unchanged since
+the last sync (the server answers 304 to its ETag / Last-Modified) is not downloaded at all. A
+failed, truncated or timed-out download leaves the store exactly as it was (exit 3).
+
+Proxies are read from HTTPS_PROXY, HTTP_PROXY and NO_PROXY (lower case too).
+
+Options:
+  --base URL          where the export lives (default: $PATCHPILOT_OSV_BASE, else
+                      ${DEFAULT_OSV_BASE})
+  --db FILE           advisory store (default: $PATCHPILOT_DB, else <data home>/advisories.db)
+  --timeout SECONDS   give up when the download takes longer (default: ${DEFAULT_TIMEOUT_S})
+  --json              print the result as JSON
+  -h, --help          show this help
+
+Example:
+  patchpilot db sync
+  HTTPS_PROXY=http://proxy.corp:3128 patchpilot db sync --timeout 300
+`;
+
 const statusHelp = `Usage: patchpilot db status [options]
 
-Show the advisory store: record counts, the newest "modified", and every imported source.
+Show the advisory store: record counts, the newest "modified", every imported source and the
+last sync of each remote source (when, from where).
 
 Options:
   --db FILE   advisory store (default: $PATCHPILOT_DB, else <data home>/advisories.db)
@@ -57,6 +86,7 @@ export const dbCommand = async (args: readonly string[], io: Io): Promise<Outcom
     return 'ok';
   }
   if (sub === 'import') return dbImport(rest, io);
+  if (sub === 'sync') return dbSync(rest, io);
   if (sub === 'status') return dbStatus(rest, io);
   throw usage('db', `unknown command "${sub}"`);
 };
@@ -99,6 +129,66 @@ const dbImport = async (args: readonly string[], io: Io): Promise<Outcome> => {
   }
 };
 
+const megabytes = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+
+const dbSync = async (args: readonly string[], io: Io): Promise<Outcome> => {
+  const { values, positionals } = parseCommandArgs('db sync', args, {
+    base: { type: 'string' },
+    db: { type: 'string' },
+    timeout: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.stdout.write(syncHelp);
+    return 'ok';
+  }
+  if (positionals.length > 0) throw usage('db sync', `unexpected argument "${positionals[0]}"`);
+  const base = values.base ?? (io.env.PATCHPILOT_OSV_BASE || DEFAULT_OSV_BASE);
+  const url = osvExportUrl(base);
+  if (!url) {
+    const from = values.base === undefined ? 'PATCHPILOT_OSV_BASE' : '--base';
+    throw usage('db sync', `${from} "${base}" is not an http:// or https:// URL without query or fragment`);
+  }
+  let timeoutS = DEFAULT_TIMEOUT_S;
+  if (values.timeout !== undefined) {
+    timeoutS = Number(values.timeout);
+    if (!/^\d+(\.\d+)?$/.test(values.timeout) || !(timeoutS > 0)) {
+      throw usage('db sync', `--timeout "${values.timeout}" is not a positive number of seconds`);
+    }
+  }
+  const timeoutMs = Math.round(timeoutS * 1000);
+  const storePath = advisoryDbPath(values.db, io.env, io.cwd);
+  const result = await syncOsvBucket({
+    url,
+    storePath,
+    env: io.env,
+    now: io.now,
+    timeoutMs,
+    stallTimeoutMs: Math.min(STALL_TIMEOUT_MS, timeoutMs),
+    onDownloadStart: (proxy) => io.stderr.write(`downloading ${url}${proxy ? ` via proxy ${proxy}` : ''}…\n`),
+    onDownloadProgress: (received, total) =>
+      io.stderr.write(
+        `downloaded ${megabytes(received)}${total === undefined ? '' : ` of ${megabytes(total)}`}…\n`,
+      ),
+    onImportProgress: (read) => io.stderr.write(`read ${read} records…\n`),
+  });
+  for (const problem of result.skipped) {
+    io.stderr.write(`skipped ${problem.id ?? '(no id)'} at ${problem.where}: ${problem.reason}\n`);
+  }
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify({ schemaVersion: 1, store: storePath, ...result }, null, 2)}\n`);
+  } else if (result.outcome === 'not-modified') {
+    io.stdout.write(`${url} is unchanged since the last sync; nothing was downloaded (${storePath})\n`);
+  } else {
+    io.stdout.write(
+      `synced ${result.read} records from ${url} into ${storePath}: ${result.added} added, ` +
+        `${result.updated} updated, ${result.unchanged} unchanged, ${result.skipped.length} skipped\n`,
+    );
+  }
+  return 'ok';
+};
+
 const dbStatus = async (args: readonly string[], io: Io): Promise<Outcome> => {
   const { values, positionals } = parseCommandArgs('db status', args, {
     db: { type: 'string' },
@@ -126,6 +216,13 @@ const dbStatus = async (args: readonly string[], io: Io): Promise<Outcome> => {
       ...(status.sources.length === 0
         ? ['  (none)']
         : status.sources.map((s) => `  ${s.name}  ${s.records} records, imported ${s.lastImportedAt}`)),
+      'syncs:',
+      ...(status.syncs.length === 0
+        ? ['  (none)']
+        : status.syncs.map(
+            (s) =>
+              `  ${s.name}  from ${s.url}, last synced ${s.syncedAt}, last changed ${s.changedAt}, ${s.records} records`,
+          )),
     ];
     io.stdout.write(`${lines.join('\n')}\n`);
     return 'ok';

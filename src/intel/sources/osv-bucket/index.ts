@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { PatchPilotError } from '../../../core/errors.js';
+import { ensureParentDir, message, statOrUndefined } from '../../../util/fs.js';
+import type { Env } from '../../../util/home.js';
+import { downloadToFile } from '../../../util/http.js';
+import { readZipEntries } from '../../../util/zip.js';
+import { type ImportProblem, importSource, newTally } from '../../import.js';
+import { AdvisoryStore, type SyncRecord } from '../../store.js';
+
+/**
+ * OSV's public bucket: one zip of every record per ecosystem (`<base>/npm/all.zip`). A sync
+ * downloads it beside the store, reads every entry before the store is touched, then imports it
+ * in one transaction together with the sync record. Anything that fails before the commit leaves
+ * the store exactly as it was. The bucket answers conditional GETs, so an unchanged export costs
+ * one 304 and no download; records are rewritten only when their `modified` is newer.
+ */
+
+export const DEFAULT_OSV_BASE = 'https://osv-vulnerabilities.storage.googleapis.com';
+/** The `syncs` row this source owns. */
+export const OSV_BUCKET_NPM = 'osv-bucket/npm';
+
+/** `<base>/npm/all.zip`; undefined when `base` is not an http(s) URL. */
+export const osvExportUrl = (base: string): string | undefined => {
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    return undefined;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) return undefined;
+  return `${url.href.replace(/\/+$/, '')}/npm/all.zip`;
+};
+
+export interface SyncOptions {
+  readonly url: string;
+  readonly storePath: string;
+  readonly env: Env;
+  readonly now: () => Date;
+  readonly timeoutMs: number;
+  readonly stallTimeoutMs: number;
+  readonly onDownloadStart?: (proxy: string | undefined) => void;
+  readonly onDownloadProgress?: (received: number, total: number | undefined) => void;
+  readonly onImportProgress?: (read: number) => void;
+}
+
+export interface SyncResult {
+  readonly url: string;
+  /** `not-modified`: the server answered 304 to the last sync's ETag / Last-Modified. */
+  readonly outcome: 'imported' | 'not-modified';
+  readonly syncedAt: string;
+  readonly bytes: number;
+  readonly read: number;
+  readonly added: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  readonly skipped: readonly ImportProblem[];
+}
+
+export const syncOsvBucket = async (options: SyncOptions): Promise<SyncResult> => {
+  const { url, storePath } = options;
+  const existed = statOrUndefined(storePath) !== undefined;
+  const previous = previousSync(storePath, url);
+  const syncedAt = options.now().toISOString();
+  const fail = (what: string, cause?: unknown): PatchPilotError =>
+    new PatchPilotError(
+      'SYNC_FAILED',
+      `sync from ${url} failed: ${what}; ${existed ? `the store ${storePath} is unchanged` : `no store was created at ${storePath}`}`,
+      {
+        hint: 'check the URL (--base, PATCHPILOT_OSV_BASE), the network and proxy settings, then rerun',
+        cause,
+      },
+    );
+
+  const temporary = join(
+    dirname(storePath),
+    `.${basename(storePath)}.sync-${randomBytes(6).toString('hex')}.zip`,
+  );
+  try {
+    const conditional: Record<string, string> = {};
+    if (previous?.etag) conditional['if-none-match'] = previous.etag;
+    if (previous?.lastModified) conditional['if-modified-since'] = previous.lastModified;
+    let download: Awaited<ReturnType<typeof downloadToFile>>;
+    try {
+      ensureParentDir(storePath);
+      download = await downloadToFile(url, temporary, {
+        env: options.env,
+        headers: conditional,
+        timeoutMs: options.timeoutMs,
+        stallTimeoutMs: options.stallTimeoutMs,
+        onProgress: options.onDownloadProgress,
+        onStart: options.onDownloadStart,
+      });
+    } catch (cause) {
+      throw fail(message(cause), cause);
+    }
+    if (download.kind === 'failed') throw fail(download.reason, download.cause);
+
+    if (download.kind === 'not-modified') {
+      if (!previous) throw fail('the server answered 304 Not Modified to an unconditional request');
+      const store = openForWrite(storePath, fail);
+      try {
+        store.recordSync({
+          ...previous,
+          url,
+          syncedAt,
+          etag: download.etag ?? previous.etag,
+          lastModified: download.lastModified ?? previous.lastModified,
+        });
+      } finally {
+        store.close();
+      }
+      return {
+        url,
+        outcome: 'not-modified',
+        syncedAt,
+        bytes: 0,
+        read: 0,
+        added: 0,
+        updated: 0,
+        unchanged: 0,
+        skipped: [],
+      };
+    }
+
+    // Every entry is inflated once before the store is opened for writing: a corrupt archive is
+    // found here, with the store untouched and unlocked.
+    let entries = 0;
+    try {
+      for await (const entry of readZipEntries(temporary)) {
+        if (entry.name.toLowerCase().endsWith('.json')) entries++;
+      }
+    } catch (cause) {
+      const inner = cause instanceof PatchPilotError && cause.cause !== undefined ? cause.cause : cause;
+      throw fail(`not a readable zip archive (${download.bytes} bytes): ${message(inner)}`, cause);
+    }
+    if (entries === 0) throw fail(`the archive (${download.bytes} bytes) holds no .json records`);
+
+    const store = openForWrite(storePath, fail);
+    try {
+      const tally = newTally();
+      let records = 0;
+      try {
+        await store.transaction(async () => {
+          records = await importSource(store, temporary, {
+            label: url,
+            importedAt: syncedAt,
+            tally,
+            onProgress: options.onImportProgress,
+          });
+          store.recordSource(url, syncedAt, records);
+          store.recordSync({
+            name: OSV_BUCKET_NPM,
+            url,
+            syncedAt,
+            changedAt: syncedAt,
+            etag: download.etag,
+            lastModified: download.lastModified,
+            records,
+          });
+        });
+      } catch (cause) {
+        throw fail(`import failed: ${message(cause)}`, cause);
+      }
+      return {
+        url,
+        outcome: 'imported',
+        syncedAt,
+        bytes: download.bytes,
+        ...tally,
+      };
+    } finally {
+      store.close();
+    }
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+};
+
+/** The last sync of this source from this URL; a sync from another URL says nothing about this one. */
+const previousSync = (storePath: string, url: string): SyncRecord | undefined => {
+  if (!statOrUndefined(storePath)) return undefined;
+  let store: AdvisoryStore;
+  try {
+    store = AdvisoryStore.open(storePath, { readonly: true });
+  } catch (error) {
+    // An empty file is fine to sync into; a foreign or newer file is refused before any download.
+    if (error instanceof PatchPilotError && error.code === 'DB_EMPTY') return undefined;
+    throw error;
+  }
+  try {
+    const sync = store.syncs().find((s) => s.name === OSV_BUCKET_NPM);
+    // A store emptied since (records deleted by hand) must not be told "nothing changed".
+    return sync && sync.url === url && store.count() > 0 ? sync : undefined;
+  } finally {
+    store.close();
+  }
+};
+
+const openForWrite = (
+  path: string,
+  fail: (what: string, cause?: unknown) => PatchPilotError,
+): AdvisoryStore => {
+  try {
+    return AdvisoryStore.open(path, { readonly: false });
+  } catch (cause) {
+    if (cause instanceof PatchPilotError && cause.code === 'DB_UNREADABLE') throw cause;
+    throw fail(`cannot open the store for writing: ${message(cause)}`, cause);
+  }
+};

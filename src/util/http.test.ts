@@ -1,0 +1,156 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { downloadToFile, proxyFor, proxySettings, redact } from './http.js';
+
+describe('proxySettings and proxyFor', () => {
+  it('prefers the lower-case variable, as curl does', () => {
+    expect(proxySettings({ http_proxy: 'http://a:1', HTTP_PROXY: 'http://b:1', NO_PROXY: 'x' })).toEqual({
+      httpProxy: 'http://a:1',
+      httpsProxy: undefined,
+      noProxy: 'x',
+    });
+  });
+
+  it.each([
+    ['http://example.org/a', { HTTP_PROXY: 'http://p:3128' }, 'http://p:3128'],
+    ['https://example.org/a', { HTTP_PROXY: 'http://p:3128' }, 'http://p:3128'],
+    ['https://example.org/a', { HTTP_PROXY: 'http://p:1', https_proxy: 'http://s:2' }, 'http://s:2'],
+    ['http://example.org/a', { https_proxy: 'http://s:2' }, undefined],
+    ['https://osv.example.org/a', { HTTPS_PROXY: 'http://p:1', NO_PROXY: 'example.org' }, undefined],
+    ['https://osv.example.org/a', { HTTPS_PROXY: 'http://p:1', no_proxy: '.example.org' }, undefined],
+    ['https://example.org:8443/a', { HTTPS_PROXY: 'http://p:1', NO_PROXY: 'example.org:443' }, 'http://p:1'],
+    ['https://badexample.org/a', { HTTPS_PROXY: 'http://p:1', NO_PROXY: 'example.org' }, 'http://p:1'],
+    ['http://127.0.0.1:8080/a', { HTTP_PROXY: 'http://p:1', NO_PROXY: 'localhost, 127.0.0.1' }, undefined],
+    ['http://any.host/a', { HTTP_PROXY: 'http://p:1', NO_PROXY: '*' }, undefined],
+    ['http://any.host/a', { HTTP_PROXY: '  ' }, undefined],
+  ])('%s with %j goes via %s', (url, env, expected) => {
+    expect(proxyFor(new URL(url), proxySettings(env))).toBe(expected);
+  });
+
+  it('hides proxy credentials', () => {
+    expect(redact('http://user:secret@proxy:3128/')).toBe('http://***@proxy:3128');
+    expect(redact('http://proxy:3128')).toBe('http://proxy:3128');
+  });
+});
+
+describe('downloadToFile', () => {
+  let respond: (req: IncomingMessage, res: ServerResponse) => void;
+  const server = createServer((req, res) => respond(req, res));
+  let base: string;
+  let dir: string;
+  let target: string;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'patchpilot-http-'));
+    target = join(dir, 'out.bin');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const options = { env: {}, timeoutMs: 5000, stallTimeoutMs: 5000 };
+  const body = Buffer.alloc(300_000, 7);
+
+  it('streams the body to the file and reports progress', async () => {
+    respond = (_req, res) => res.writeHead(200, { 'content-length': body.length, etag: '"e"' }).end(body);
+    const progress: [number, number | undefined][] = [];
+    const result = await downloadToFile(`${base}/x`, target, {
+      ...options,
+      progressEveryBytes: 10_000,
+      onProgress: (received, total) => progress.push([received, total]),
+    });
+    expect(result).toEqual({
+      kind: 'downloaded',
+      bytes: body.length,
+      etag: '"e"',
+      lastModified: undefined,
+      proxy: undefined,
+    });
+    expect(readFileSync(target).equals(body)).toBe(true);
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress.every(([, total]) => total === body.length)).toBe(true);
+  });
+
+  it('sends the conditional headers and reports a 304 without a file', async () => {
+    let seen: IncomingMessage | undefined;
+    respond = (req, res) => {
+      seen = req;
+      res.writeHead(304, { etag: '"e"' }).end();
+    };
+    const result = await downloadToFile(`${base}/x`, target, {
+      ...options,
+      headers: { 'if-none-match': '"e"' },
+    });
+    expect(result).toEqual({ kind: 'not-modified', etag: '"e"', lastModified: undefined });
+    expect(seen?.headers['if-none-match']).toBe('"e"');
+    expect(seen?.headers['accept-encoding']).toBe('identity');
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it.each([
+    [
+      'a truncated body',
+      (_req: IncomingMessage, res: ServerResponse) => {
+        res.writeHead(200, { 'content-length': body.length });
+        res.write(body.subarray(0, 1234));
+        setTimeout(() => res.destroy(), 20);
+      },
+      /^truncated: got 1234 of 300000 bytes, connection failed: .*other side closed/,
+    ],
+    [
+      'an HTTP error',
+      (_req: IncomingMessage, res: ServerResponse) => res.writeHead(503).end(),
+      /^HTTP 503 Service Unavailable$/,
+    ],
+    [
+      'a stalled body',
+      (_req: IncomingMessage, res: ServerResponse) => {
+        res.writeHead(200, { 'content-length': body.length });
+        res.write(body.subarray(0, 10));
+      },
+      /^truncated: got 10 of 300000 bytes, no data for 0.2 s \(stalled\)$/,
+    ],
+  ])('%s fails and leaves no file', async (_name, handler, reason) => {
+    respond = handler;
+    const result = await downloadToFile(`${base}/x`, target, { ...options, stallTimeoutMs: 200 });
+    expect(result.kind).toBe('failed');
+    expect(result.kind === 'failed' && result.reason).toMatch(reason);
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('gives up after the total timeout even while bytes trickle in', async () => {
+    respond = (_req, res) => {
+      res.writeHead(200);
+      const tick = setInterval(() => res.write('x'), 20);
+      res.on('close', () => clearInterval(tick));
+    };
+    const result = await downloadToFile(`${base}/x`, target, {
+      ...options,
+      timeoutMs: 300,
+      stallTimeoutMs: 200,
+    });
+    expect(result).toMatchObject({ kind: 'failed', reason: 'timed out after 0.3 s' });
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('reports a refused connection', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const result = await downloadToFile(`http://127.0.0.1:${port}/x`, target, options);
+    expect(result.kind === 'failed' && result.reason).toMatch(/^request failed: .*ECONNREFUSED/);
+  });
+});

@@ -1,0 +1,229 @@
+import { open, rm } from 'node:fs/promises';
+import { type Dispatcher, EnvHttpProxyAgent, fetch } from 'undici';
+import { ioError, message } from './fs.js';
+import type { Env } from './home.js';
+
+/**
+ * The network edge: downloads one URL to one file, streamed, with a total and a stall timeout.
+ * Proxies come from the environment passed in (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, lower case
+ * first, as curl reads them), never from process globals. Network failures are data (`failed`,
+ * with a reason that says what went wrong); only a failed write of the local file throws.
+ */
+
+export interface DownloadOptions {
+  readonly env: Env;
+  /** Extra request headers, e.g. If-None-Match / If-Modified-Since for a conditional GET. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Abort when the whole download takes longer than this. */
+  readonly timeoutMs: number;
+  /** Abort when no byte arrives for this long (headers included). */
+  readonly stallTimeoutMs: number;
+  /** Called once before the request, with the proxy it goes through (credentials hidden). */
+  readonly onStart?: (proxy: string | undefined) => void;
+  readonly onProgress?: (received: number, total: number | undefined) => void;
+  /** Call `onProgress` each time this many more bytes have arrived. */
+  readonly progressEveryBytes?: number;
+}
+
+export type DownloadResult =
+  | {
+      readonly kind: 'downloaded';
+      readonly bytes: number;
+      readonly etag: string | undefined;
+      readonly lastModified: string | undefined;
+      readonly proxy: string | undefined;
+    }
+  | {
+      readonly kind: 'not-modified';
+      readonly etag: string | undefined;
+      readonly lastModified: string | undefined;
+    }
+  | { readonly kind: 'failed'; readonly reason: string; readonly cause?: unknown };
+
+export interface ProxySettings {
+  readonly httpProxy: string | undefined;
+  readonly httpsProxy: string | undefined;
+  readonly noProxy: string | undefined;
+}
+
+const pick = (env: Env, name: string): string | undefined => {
+  const value = env[name.toLowerCase()] ?? env[name.toUpperCase()];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+};
+
+export const proxySettings = (env: Env): ProxySettings => ({
+  httpProxy: pick(env, 'http_proxy'),
+  httpsProxy: pick(env, 'https_proxy'),
+  noProxy: pick(env, 'no_proxy'),
+});
+
+/** The proxy a request to `url` goes through, or undefined when it goes direct (NO_PROXY rules as undici's). */
+export const proxyFor = (url: URL, settings: ProxySettings): string | undefined => {
+  const proxy = url.protocol === 'https:' ? (settings.httpsProxy ?? settings.httpProxy) : settings.httpProxy;
+  if (!proxy) return undefined;
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+  for (const raw of (settings.noProxy ?? '').split(/[,\s]/)) {
+    if (!raw) continue;
+    if (raw === '*') return undefined;
+    const match = /^(.+):(\d+)$/.exec(raw);
+    const entryHost = (match?.[1] ?? raw)
+      .replace(/^\*?\./, '')
+      .replace(/^\[|\]$/g, '')
+      .toLowerCase();
+    const entryPort = match ? Number(match[2]) : 0;
+    if (entryPort && entryPort !== port) continue;
+    if (host === entryHost || host.endsWith(`.${entryHost}`)) return undefined;
+  }
+  return proxy;
+};
+
+/** Always an explicit agent, so undici never falls back to reading process.env itself. */
+const dispatcherFor = (settings: ProxySettings): Dispatcher =>
+  new EnvHttpProxyAgent({
+    httpProxy: settings.httpProxy ?? '',
+    httpsProxy: settings.httpsProxy ?? settings.httpProxy ?? '',
+    noProxy: settings.noProxy ?? '',
+    // Plain-http targets go through an http proxy as absolute-form requests, as curl sends them;
+    // https targets are tunnelled with CONNECT.
+    proxyTunnel: false,
+  });
+
+const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;
+
+/**
+ * Downloads `url` into `path` (created; it must not exist). On any outcome but `downloaded` the
+ * file is removed. The caller removes it after use.
+ */
+export const downloadToFile = async (
+  url: string,
+  path: string,
+  options: DownloadOptions,
+): Promise<DownloadResult> => {
+  const settings = proxySettings(options.env);
+  const proxy = proxyFor(new URL(url), settings);
+  const dispatcher = dispatcherFor(settings);
+  const controller = new AbortController();
+  let aborted: string | undefined;
+  const abort = (why: string) => {
+    aborted ??= why;
+    controller.abort(new Error(why));
+  };
+  const total = setTimeout(() => abort(`timed out after ${seconds(options.timeoutMs)}`), options.timeoutMs);
+  let stall: NodeJS.Timeout | undefined;
+  const armStall = () => {
+    clearTimeout(stall);
+    stall = setTimeout(
+      () => abort(`no data for ${seconds(options.stallTimeoutMs)} (stalled)`),
+      options.stallTimeoutMs,
+    );
+  };
+  const via = proxy ? ` via proxy ${redact(proxy)}` : '';
+  let received = 0;
+  let expected: number | undefined;
+  let keep = false;
+  const file = await open(path, 'wx').catch((cause: unknown) => {
+    throw ioError(path, cause);
+  });
+  try {
+    options.onStart?.(proxy && redact(proxy));
+    armStall();
+    let response: Awaited<ReturnType<typeof fetch>>;
+    try {
+      response = await fetch(url, {
+        dispatcher,
+        signal: controller.signal,
+        redirect: 'follow',
+        // The length check below compares bytes on the wire with Content-Length.
+        headers: { 'accept-encoding': 'identity', 'user-agent': 'patchpilot', ...options.headers },
+      });
+    } catch (cause) {
+      return { kind: 'failed', reason: `${aborted ?? `request failed: ${describe(cause)}`}${via}`, cause };
+    }
+    const etag = response.headers.get('etag') ?? undefined;
+    const lastModified = response.headers.get('last-modified') ?? undefined;
+    if (response.status === 304) {
+      await response.body?.cancel().catch(() => undefined);
+      return { kind: 'not-modified', etag, lastModified };
+    }
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => undefined);
+      const text = response.statusText ? ` ${response.statusText}` : '';
+      return { kind: 'failed', reason: `HTTP ${response.status}${text}${via}` };
+    }
+    const length = response.headers.get('content-length');
+    const encoded = (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
+    expected = length !== null && !encoded && /^\d+$/.test(length) ? Number(length) : undefined;
+    const every = options.progressEveryBytes ?? 8 * 1024 * 1024;
+    let nextReport = every;
+    try {
+      if (response.body) {
+        for await (const chunk of response.body) {
+          armStall();
+          const bytes = chunk as Uint8Array;
+          await file.write(bytes).catch((cause: unknown) => {
+            throw new WriteFailed(cause);
+          });
+          received += bytes.byteLength;
+          if (received >= nextReport) {
+            options.onProgress?.(received, expected);
+            nextReport = received + every;
+          }
+        }
+      }
+    } catch (cause) {
+      if (cause instanceof WriteFailed) throw ioError(path, cause.cause);
+      const truncated = expected !== undefined ? `truncated: got ${received} of ${expected} bytes, ` : '';
+      const what = aborted ?? `connection failed: ${describe(cause)}`;
+      return { kind: 'failed', reason: `${truncated}${what}${via}`, cause };
+    }
+    if (expected !== undefined && received !== expected) {
+      return { kind: 'failed', reason: `truncated: got ${received} of ${expected} bytes${via}` };
+    }
+    await file.sync().catch((cause: unknown) => {
+      throw ioError(path, cause);
+    });
+    keep = true;
+    return { kind: 'downloaded', bytes: received, etag, lastModified, proxy: proxy && redact(proxy) };
+  } finally {
+    clearTimeout(total);
+    clearTimeout(stall);
+    await file.close().catch(() => undefined);
+    if (!keep) await rm(path, { force: true }).catch(() => undefined);
+    await dispatcher.destroy().catch(() => undefined);
+  }
+};
+
+class WriteFailed extends Error {
+  constructor(cause: unknown) {
+    super(message(cause), { cause });
+  }
+}
+
+/** undici wraps the interesting part ("other side closed", ECONNREFUSED) in `cause`. */
+const describe = (error: unknown): string => {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
+    const text = message(current);
+    const code = (current as { code?: unknown }).code;
+    const part = typeof code === 'string' && !text.includes(code) ? `${text} (${code})` : text;
+    if (part && !parts.includes(part)) parts.push(part);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return parts.join(': ') || 'unknown error';
+};
+
+/** Proxy URLs may carry credentials; never print them. */
+export const redact = (url: string): string => {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username || parsed.password) {
+      parsed.username = '***';
+      parsed.password = '';
+    }
+    return parsed.href.replace(/\/$/, '');
+  } catch {
+    return '(unparsable proxy URL)';
+  }
+};
