@@ -1,5 +1,4 @@
 import { posix } from 'node:path';
-import semver from 'semver';
 import { PatchPilotError } from '../../core/errors.js';
 import type {
   EdgeType,
@@ -11,6 +10,7 @@ import type {
 } from '../../core/inventory.js';
 import { npmPurl } from '../../core/purl.js';
 import { isStrictVersion } from '../../core/version.js';
+import { semver } from '../lazy.js';
 import { computeScopes } from '../scopes.js';
 import type { LockfileInput } from '../source.js';
 import { parseJsoncDocument } from './jsonc.js';
@@ -595,7 +595,7 @@ class BunInventoryBuilder {
     }
     if (
       this.overridden(target) ||
-      semver.validRange(range) === null ||
+      semver().validRange(range) === null ||
       range.trim() === '*' ||
       range === ''
     ) {
@@ -604,8 +604,8 @@ class BunInventoryBuilder {
     const ids = this.byName.get(target);
     if (!ids || ids.length === 0) return undefined;
     const versionOf = (id: string): string => (this.packages.get(id) as InventoryPackage).version;
-    const versions = [...new Set(ids.map(versionOf))].sort(semver.rcompare);
-    const chosen = versions.find((v) => semver.satisfies(v, range)) ?? versions[0];
+    const versions = [...new Set(ids.map(versionOf))].sort(semver().rcompare);
+    const chosen = versions.find((v) => semver().satisfies(v, range)) ?? versions[0];
     if (byPath !== undefined && this.packages.get(byPath)?.version === chosen && ids.includes(byPath)) {
       return byPath;
     }

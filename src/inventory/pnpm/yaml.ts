@@ -1,5 +1,5 @@
-import { parseAllDocuments } from 'yaml';
 import { PatchPilotError } from '../../core/errors.js';
+import { yaml } from '../lazy.js';
 
 /**
  * Reads pnpm-lock.yaml into plain values. The `yaml` package is the reference reader, but it takes
@@ -19,7 +19,7 @@ export const readYamlDocuments = (content: string, path: string): unknown[] => {
 };
 
 export const readWithYamlPackage = (text: string, path: string): unknown[] => {
-  const docs = parseAllDocuments(text, { prettyErrors: true });
+  const docs = yaml().parseAllDocuments(text, { prettyErrors: true });
   const list = Array.isArray(docs) ? docs : [];
   for (const doc of list) {
     const error = doc.errors[0];

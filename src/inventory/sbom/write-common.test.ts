@@ -116,8 +116,26 @@ describe('publicUrl', () => {
     ['file:../local', undefined],
     ['packages/a', undefined],
     [undefined, undefined],
+    [
+      'https://registry.yarnpkg.com/a/-/a-1.0.0.tgz#6d30eb18',
+      'https://registry.yarnpkg.com/a/-/a-1.0.0.tgz#6d30eb18',
+    ],
+    ['https://REGISTRY.example.com:443/a/%2e%2e/b.tgz', 'https://registry.example.com/b.tgz'],
+    ['https://r.example.com/a/./b/../c.tgz', 'https://r.example.com/a/c.tgz'],
   ])('%s', (resolved, expected) => {
     expect(publicUrl(resolved)).toBe(expected);
+  });
+
+  it('gives what URL parsing gives, with or without the shortcut', () => {
+    for (const url of [
+      'https://registry.npmjs.org/@babel/core/-/core-7.0.0.tgz',
+      'https://r.example.com/a/-/a-1.0.0.tgz?x=1',
+      'https://r.example.com/a b.tgz',
+      'https://r.example.com/a/%2E%2E/b.tgz',
+    ]) {
+      const parsed = new URL(url);
+      expect(publicUrl(url)).toBe(parsed.href);
+    }
   });
 });
 

@@ -250,6 +250,9 @@ const parseExpression = (text: string): { expression: string; hasRef: boolean } 
  */
 export const publicUrl = (resolved: string | undefined): string | undefined => {
   if (resolved === undefined) return undefined;
+  // Most lockfile URLs are already in the form URL parsing would give back (lower-case host, no
+  // credentials, default port, dot segments or escapes of them): skip the parse for those.
+  if (alreadyPlain.test(resolved) && !/\/\.|%2e/i.test(resolved)) return resolved;
   let url: URL;
   try {
     url = new URL(resolved);
@@ -263,6 +266,8 @@ export const publicUrl = (resolved: string | undefined): string | undefined => {
   url.password = '';
   return url.href;
 };
+
+const alreadyPlain = /^https:\/\/[a-z0-9.-]+\/[A-Za-z0-9\-._~/%@!$&'()*+,;=:]*(?:#[0-9a-f]+)?$/;
 
 /** `@scope/name` → group `@scope`, name `name`, as cyclonedx-npm writes scoped packages. */
 export const splitScopedName = (name: string): { group: string | undefined; name: string } => {

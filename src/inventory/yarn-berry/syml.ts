@@ -1,5 +1,5 @@
-import { parse, YAMLParseError } from 'yaml';
 import { PatchPilotError } from '../../core/errors.js';
+import { yaml } from '../lazy.js';
 
 /**
  * Reads a yarn berry lockfile as YAML. Yarn writes a small, regular subset of YAML (block mappings
@@ -15,9 +15,9 @@ export const parseLockfileYaml = (content: string, path: string): unknown => {
   const fast = readSubset(content);
   if (fast !== undefined) return fast;
   try {
-    return parse(content, { logLevel: 'error', prettyErrors: true, uniqueKeys: true });
+    return yaml().parse(content, { logLevel: 'error', prettyErrors: true, uniqueKeys: true });
   } catch (cause) {
-    if (!(cause instanceof YAMLParseError)) throw cause;
+    if (!(cause instanceof yaml().YAMLParseError)) throw cause;
     const pos = cause.linePos?.[0];
     const where = pos ? `line ${pos.line}, column ${pos.col}` : 'an unknown position';
     const reason = (cause.message.split(' at line ')[0] ?? cause.message).split('\n')[0] ?? cause.code;
