@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { cpSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot, requireSharedData, runCli, sharedData, tempDir } from '../helpers/cli.js';
 import { npmLockScopes, npmLsPackages } from './reference-npm.js';
@@ -12,7 +13,8 @@ import { readYarnClassicReference } from './reference-yarn-classic.js';
  * --list-packages` and `sbom` report exactly the registry packages (name@version) the lockfile
  * installs, each with the right scope, as read by a reference that does not share PatchPilot's
  * code (npm's own `npm ls` and lockfile flags; yarn's own lockfile parsers; js-yaml for pnpm).
- * Scanning our SBOM of a project gives the same findings as scanning its lockfile.
+ * Scanning our SBOM of a project gives the same findings as scanning its lockfile, and scanning
+ * npm's own SBOM of an npm project the same (advisory, package) pairs.
  */
 const hasData = requireSharedData();
 const projects = join(sharedData, 'projects');
@@ -60,6 +62,32 @@ interface Report {
   projects: { lockfile: string; format: string; packages: number; inventory: Listed[] }[];
   findings: { id: string; package: { name: string; version: string }; scope: string; direct: boolean }[];
 }
+
+const pairsOf = (report: Report): string[] =>
+  [...new Set(report.findings.map((f) => `${f.id} ${f.package.name}@${f.package.version}`))].sort();
+
+/** `npm sbom --package-lock-only` in a copy of the project; undefined when npm refuses the tree. */
+const npmSbom = (lockfile: string, scratch: string): string | undefined => {
+  const from = dirname(lockfile);
+  cpSync(from, scratch, {
+    recursive: true,
+    filter: (src) =>
+      !src.includes(`${sep}node_modules`) && (statSync(src).isDirectory() || /\.json$/.test(src)),
+  });
+  try {
+    const out = execFileSync('npm', ['sbom', '--package-lock-only', '--sbom-format', 'cyclonedx'], {
+      cwd: scratch,
+      maxBuffer: 512 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, npm_config_update_notifier: 'false' },
+    }).toString();
+    const file = `${scratch}.npm.cdx.json`;
+    writeFileSync(file, out);
+    return file;
+  } catch {
+    return undefined;
+  }
+};
 
 const findingsOf = (report: Report): string[] =>
   report.findings
@@ -150,6 +178,15 @@ describe.skipIf(!hasData)('every project of ../shared/data/projects', () => {
       const fromSbom = runCli(['scan', '--sbom', sbomFile, '--json', '--db', db, '--max-paths', '1']);
       expect(fromSbom.code).toBe(0);
       expect(findingsOf(JSON.parse(fromSbom.stdout) as Report)).toEqual(findingsOf(report));
+
+      // npm's own SBOM of an npm lockfile, scanned, gives the same (advisory, package) pairs.
+      if (basename(lockfile) === 'package-lock.json') {
+        const npmBom = npmSbom(lockfile, join(home.path, rel.replace(/[^A-Za-z0-9.]+/g, '_')));
+        if (npmBom === undefined) return; // npm refuses this tree (see sbom-npm.test.ts)
+        const fromNpm = runCli(['scan', '--sbom', npmBom, '--json', '--db', db, '--max-paths', '1']);
+        expect(fromNpm.code).toBe(0);
+        expect(pairsOf(JSON.parse(fromNpm.stdout) as Report)).toEqual(pairsOf(report));
+      }
     });
   }
 });
