@@ -7,6 +7,8 @@ export interface Io {
   readonly env: Env;
   readonly cwd: string;
   readonly now: () => Date;
+  /** Aborted on Ctrl-C or SIGTERM, so long work can stop and clean up; absent in tests. */
+  readonly interrupted?: AbortSignal;
 }
 
 /**

@@ -90,6 +90,8 @@ export const importSource = async (
     importedAt: string;
     tally: ImportTally;
     onProgress?: ((read: number) => void) | undefined;
+    /** Checked between records: an abort throws, so the caller's transaction rolls back. */
+    signal?: AbortSignal | undefined;
   },
 ): Promise<number> => {
   const { tally } = options;
@@ -97,6 +99,7 @@ export const importSource = async (
     options.label === path ? text : text.split(path).join(options.label);
   let records = 0;
   for await (const item of readOsvInput(path)) {
+    options.signal?.throwIfAborted();
     tally.read++;
     if (tally.read % 5000 === 0) options.onProgress?.(tally.read);
     if (item.kind === 'problem') {

@@ -103,6 +103,23 @@ const prepare = (db: Database.Database, sql: string): Database.Statement => {
 const pragmaNumber = (db: Database.Database, name: 'application_id' | 'user_version'): number =>
   prepare(db, `PRAGMA ${name}`).pluck().get() as number;
 
+/**
+ * A write interrupted by a kill (Ctrl-C in the middle of a sync, power loss) leaves a hot journal
+ * that only a connection allowed to write can roll back; a read-only open would fail with
+ * "attempt to write a readonly database". SQLite rolls it back on the first read of a writable
+ * connection. If that is not possible (a read-only folder), the read-only open reports it.
+ */
+const rollBackHotJournal = (path: string): void => {
+  try {
+    const db = new Database(path, { fileMustExist: true });
+    keepAlive.push(db);
+    prepare(db, 'SELECT count(*) FROM sqlite_master').get();
+    db.close();
+  } catch {
+    // Left to the read-only open to report.
+  }
+};
+
 export class AdvisoryStore {
   readonly path: string;
   private readonly db: Database.Database;
@@ -121,6 +138,7 @@ export class AdvisoryStore {
     const stat = statOrUndefined(path);
     if (!stat && options.readonly) throw emptyStore(path, 'does not exist yet');
     if (stat && !stat.isFile()) throw unreadable(path, new Error('not a file'));
+    if (options.readonly && (statOrUndefined(`${path}-journal`)?.size ?? 0) > 0) rollBackHotJournal(path);
     let db: Database.Database;
     try {
       db = new Database(path, { readonly: options.readonly, fileMustExist: options.readonly });
@@ -150,8 +168,13 @@ export class AdvisoryStore {
         if (tables.n === 0) throw emptyStore(path);
       } else {
         db.exec('PRAGMA foreign_keys = ON');
+        // CREATE … IF NOT EXISTS writes nothing when the tables are there; the pragmas write the
+        // header, so they are set only when they differ: opening a store to write and then
+        // writing nothing leaves the file byte for byte as it was.
         db.exec(schema);
-        db.exec(`PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${SCHEMA_VERSION}`);
+        if (application !== APPLICATION_ID || version !== SCHEMA_VERSION) {
+          db.exec(`PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${SCHEMA_VERSION}`);
+        }
       }
     } catch (cause) {
       db.close();

@@ -23,6 +23,8 @@ export interface DownloadOptions {
   readonly onProgress?: (received: number, total: number | undefined) => void;
   /** Call `onProgress` each time this many more bytes have arrived. */
   readonly progressEveryBytes?: number;
+  /** Stops the download (Ctrl-C); the partial file is removed. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export type DownloadResult =
@@ -110,6 +112,9 @@ export const downloadToFile = async (
     controller.abort(new Error(why));
   };
   const total = setTimeout(() => abort(`timed out after ${seconds(options.timeoutMs)}`), options.timeoutMs);
+  const onInterrupt = (): void => abort('interrupted');
+  if (options.signal?.aborted) onInterrupt();
+  options.signal?.addEventListener('abort', onInterrupt, { once: true });
   let stall: NodeJS.Timeout | undefined;
   const armStall = () => {
     clearTimeout(stall);
@@ -188,6 +193,7 @@ export const downloadToFile = async (
   } finally {
     clearTimeout(total);
     clearTimeout(stall);
+    options.signal?.removeEventListener('abort', onInterrupt);
     await file.close().catch(() => undefined);
     if (!keep) await rm(path, { force: true }).catch(() => undefined);
     await dispatcher.destroy().catch(() => undefined);

@@ -2,6 +2,13 @@ import yauzl from 'yauzl';
 import { PatchPilotError } from '../core/errors.js';
 import { message } from './fs.js';
 
+/**
+ * The largest entry read. OSV records are a few kilobytes; a bigger entry is a broken or hostile
+ * archive (a few hundred kilobytes of zip can inflate to gigabytes). yauzl checks that an entry
+ * inflates to exactly its declared size, so checking the declared size bounds the memory used.
+ */
+export const MAX_ZIP_ENTRY_BYTES = 64 * 1024 * 1024;
+
 /** Entries of a zip archive, one at a time, each read fully into memory (OSV records are small). */
 export async function* readZipEntries(path: string): AsyncGenerator<{ name: string; content: Buffer }> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
@@ -36,6 +43,14 @@ export async function* readZipEntries(path: string): AsyncGenerator<{ name: stri
       });
       if (!entry) return;
       if (entry.fileName.endsWith('/')) continue;
+      if (entry.uncompressedSize > MAX_ZIP_ENTRY_BYTES) {
+        throw zipError(
+          path,
+          new Error(
+            `entry ${entry.fileName} inflates to ${entry.uncompressedSize} bytes (limit ${MAX_ZIP_ENTRY_BYTES})`,
+          ),
+        );
+      }
       const content = await new Promise<Buffer>((resolve, reject) => {
         zip.openReadStream(entry, (error, stream) => {
           if (error) return reject(zipError(path, error));

@@ -146,15 +146,23 @@ const dbSync = async (args: readonly string[], io: Io): Promise<Outcome> => {
   if (positionals.length > 0) throw usage('db sync', `unexpected argument "${positionals[0]}"`);
   const base = values.base ?? (io.env.PATCHPILOT_OSV_BASE || DEFAULT_OSV_BASE);
   const url = osvExportUrl(base);
+  const from = values.base === undefined ? 'PATCHPILOT_OSV_BASE' : '--base';
   if (!url) {
-    const from = values.base === undefined ? 'PATCHPILOT_OSV_BASE' : '--base';
     throw usage('db sync', `${from} "${base}" is not an http:// or https:// URL without query or fragment`);
+  }
+  if (/^[a-z]+:\/\/[^/]*@/i.test(base)) {
+    // Never echo it: the part before @ is a secret.
+    throw usage('db sync', `${from} must not carry credentials; use a proxy or a mirror that needs none`);
   }
   let timeoutS = DEFAULT_TIMEOUT_S;
   if (values.timeout !== undefined) {
     timeoutS = Number(values.timeout);
-    if (!/^\d+(\.\d+)?$/.test(values.timeout) || !(timeoutS > 0)) {
-      throw usage('db sync', `--timeout "${values.timeout}" is not a positive number of seconds`);
+    // setTimeout holds at most 2^31-1 ms; anything larger fires at once.
+    if (!/^\d+(\.\d+)?$/.test(values.timeout) || !(timeoutS >= 0.001) || timeoutS > 2_147_483) {
+      throw usage(
+        'db sync',
+        `--timeout "${values.timeout}" is not a number of seconds from 0.001 to 2147483`,
+      );
     }
   }
   const timeoutMs = Math.round(timeoutS * 1000);
@@ -172,6 +180,7 @@ const dbSync = async (args: readonly string[], io: Io): Promise<Outcome> => {
         `downloaded ${megabytes(received)}${total === undefined ? '' : ` of ${megabytes(total)}`}…\n`,
       ),
     onImportProgress: (read) => io.stderr.write(`read ${read} records…\n`),
+    signal: io.interrupted,
   });
   for (const problem of result.skipped) {
     io.stderr.write(`skipped ${problem.id ?? '(no id)'} at ${problem.where}: ${problem.reason}\n`);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PatchPilotError } from '../../../core/errors.js';
 import { ensureParentDir, message, statOrUndefined } from '../../../util/fs.js';
@@ -43,6 +43,8 @@ export interface SyncOptions {
   readonly onDownloadStart?: (proxy: string | undefined) => void;
   readonly onDownloadProgress?: (received: number, total: number | undefined) => void;
   readonly onImportProgress?: (read: number) => void;
+  /** Ctrl-C: the download stops or the import rolls back, and the store stays as it was. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface SyncResult {
@@ -61,6 +63,7 @@ export interface SyncResult {
 export const syncOsvBucket = async (options: SyncOptions): Promise<SyncResult> => {
   const { url, storePath } = options;
   const existed = statOrUndefined(storePath) !== undefined;
+  removeStaleDownloads(storePath);
   const previous = previousSync(storePath, url);
   const syncedAt = options.now().toISOString();
   const fail = (what: string, cause?: unknown): PatchPilotError =>
@@ -89,6 +92,7 @@ export const syncOsvBucket = async (options: SyncOptions): Promise<SyncResult> =
         headers: conditional,
         timeoutMs: options.timeoutMs,
         stallTimeoutMs: options.stallTimeoutMs,
+        signal: options.signal,
         onProgress: options.onDownloadProgress,
         onStart: options.onDownloadStart,
       });
@@ -129,6 +133,7 @@ export const syncOsvBucket = async (options: SyncOptions): Promise<SyncResult> =
     let entries = 0;
     try {
       for await (const entry of readZipEntries(temporary)) {
+        options.signal?.throwIfAborted();
         if (entry.name.toLowerCase().endsWith('.json')) entries++;
       }
     } catch (cause) {
@@ -148,7 +153,11 @@ export const syncOsvBucket = async (options: SyncOptions): Promise<SyncResult> =
             importedAt: syncedAt,
             tally,
             onProgress: options.onImportProgress,
+            signal: options.signal,
           });
+          // An export in which no record parses is not an export: keep the store and the last
+          // sync's validators as they were.
+          if (records === 0) throw new Error(`none of the ${tally.read} entries is an OSV record`);
           store.recordSource(url, syncedAt, records);
           store.recordSync({
             name: OSV_BUCKET_NPM,
@@ -173,8 +182,35 @@ export const syncOsvBucket = async (options: SyncOptions): Promise<SyncResult> =
     } finally {
       store.close();
     }
+  } catch (error) {
+    // A first sync that fails leaves no store behind, as its message says.
+    if (!existed) {
+      for (const file of [storePath, `${storePath}-journal`]) rmSync(file, { force: true });
+    }
+    throw error;
   } finally {
     rmSync(temporary, { force: true });
+  }
+};
+
+/**
+ * Downloads left by a sync that was killed (SIGKILL, power loss) before its cleanup ran. Only
+ * those older than a day are removed, so a sync running in parallel keeps its file.
+ */
+const removeStaleDownloads = (storePath: string): void => {
+  const prefix = `.${basename(storePath)}.sync-`;
+  const dir = dirname(storePath);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const dayAgo = Date.now() - 24 * 60 * 60 * 1000;
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.zip')) continue;
+    const stat = statOrUndefined(join(dir, name));
+    if (stat?.isFile() && stat.mtimeMs < dayAgo) rmSync(join(dir, name), { force: true });
   }
 };
 
