@@ -73,6 +73,12 @@ describe('scan --sbom', () => {
     expect(fromSbom).toEqual(fromLockfile);
   });
 
+  it('--list-packages without --json is a usage error', () => {
+    const result = runCli(['scan', example, '--list-packages', '--db', db]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--list-packages adds to the JSON report/);
+  });
+
   it('refuses a missing file, a non-SBOM, and a folder given with --sbom', () => {
     const missing = runCli(['scan', '--sbom', join(home.path, 'nope.json'), '--db', db]);
     expect(missing.code).toBe(2);

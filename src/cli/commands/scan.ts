@@ -89,6 +89,9 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
   if (values.json && values.format && values.format !== 'json') {
     throw usage('scan', '--json and --format disagree; give one of them');
   }
+  if (values['list-packages'] && format !== 'json') {
+    throw usage('scan', '--list-packages adds to the JSON report; give --json with it');
+  }
   let failOn: SeverityLabel | undefined;
   if (values['fail-on'] !== undefined) {
     failOn = parseSeverityLabel(values['fail-on']);
