@@ -17,8 +17,9 @@ const help = `Usage: patchpilot sbom [DIR|LOCKFILE] [options]
 
 Write a software bill of materials for the lockfile in DIR (default: the current folder): every
 installed package once, with its purl, hashes from the lockfile's integrity, declared licence and
-download location, plus the project, its workspaces and the dependency graph. With several lockfiles
-in DIR, the one the package manager reads is used (npm-shrinkwrap.json before package-lock.json).
+download location, plus the project, its workspaces and the dependency graph. With lockfiles of
+several package managers in DIR, the first of npm, yarn, pnpm and bun is used (and for npm,
+npm-shrinkwrap.json before package-lock.json); pass the lockfile itself to choose another.
 
 Options:
       --format FORMAT        cyclonedx (default, JSON) or spdx (SPDX 2.3 JSON)
