@@ -1,8 +1,10 @@
 import { relative, sep } from 'node:path';
 import { defaultAssessOptions, matchAdvisories } from './assess/index.js';
+import { attachSignals, type ExploitSignals } from './assess/signals.js';
 import { PatchPilotError } from './core/errors.js';
-import type { Finding } from './core/finding.js';
+import { cveIds, type Finding, type FindingEpss, type FindingKev } from './core/finding.js';
 import { type Inventory, registryPackageKeys, type Scope, widestScope } from './core/inventory.js';
+import { epssDate } from './intel/signals.js';
 import { type AdvisoryStore, emptyStore } from './intel/store.js';
 import { findLockfiles, readInventory } from './inventory/index.js';
 import { readSbom } from './inventory/sbom/read.js';
@@ -86,10 +88,11 @@ const assessInventory = (
 ): ScannedProject => {
   const names = new Set<string>();
   for (const pkg of inventory.packages.values()) if (pkg.source === 'registry') names.add(pkg.name);
-  const findings = matchAdvisories(inventory, store.advisoriesFor(names), {
+  const matched = matchAdvisories(inventory, store.advisoriesFor(names), {
     ...defaultAssessOptions,
     maxPaths: options.maxPaths ?? defaultAssessOptions.maxPaths,
   });
+  const findings = attachSignals(matched, lookUpSignals(store, matched));
   return {
     path: display(options.cwd, inventory.root),
     lockfile: display(options.cwd, inventory.lockfile),
@@ -99,6 +102,28 @@ const assessInventory = (
     findings,
     ...(options.listPackages ? { inventory: installedPackages(inventory) } : {}),
   };
+};
+
+/** The EPSS scores and KEV entries the store holds for the findings' CVE ids. */
+const lookUpSignals = (store: AdvisoryStore, findings: readonly Finding[]): ExploitSignals => {
+  const cves = new Set(findings.flatMap(cveIds));
+  if (cves.size === 0) return { epss: new Map(), kev: new Map() };
+  const meta = store.signals().find((s) => s.name === 'epss');
+  const date = meta ? epssDate({ scoreDate: meta.date }, meta.source) : undefined;
+  const epss = new Map<string, FindingEpss>();
+  for (const row of store.epssFor(cves).values()) {
+    epss.set(row.cve, { score: row.score, percentile: row.percentile, cve: row.cve, date });
+  }
+  const kev = new Map<string, FindingKev>();
+  for (const row of store.kevFor(cves).values()) {
+    kev.set(row.cve, {
+      cve: row.cve,
+      dateAdded: row.dateAdded,
+      dueDate: row.dueDate,
+      ransomware: row.ransomware,
+    });
+  }
+  return { epss, kev };
 };
 
 /** Registry packages once per name@version, with the widest scope of their installed copies. */

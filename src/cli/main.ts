@@ -19,6 +19,8 @@ Commands:
   sbom [DIR]          write a CycloneDX or SPDX bill of materials from the lockfile of DIR
   db import PATH...   import OSV advisories into the local store
   db sync             download OSV's npm export and update the store (atomic, incremental)
+  db import-epss FILE import FIRST's EPSS scores (CSV, .csv.gz); findings then carry them
+  db import-kev FILE  import CISA's Known Exploited Vulnerabilities catalog (JSON)
   db status           show what the advisory store holds
   help [COMMAND]      show help for a command
 

@@ -29,4 +29,29 @@ export interface Finding {
   readonly workspaces: readonly string[];
   /** Inventory ids of the installed copies the finding covers. */
   readonly locations: readonly string[];
+  /** FIRST's EPSS for the finding's CVE ids (the highest score), when an EPSS snapshot is imported. */
+  readonly epss?: FindingEpss;
+  /** The CISA KEV entry of one of the finding's CVE ids, when a KEV catalog is imported and lists it. */
+  readonly kev?: FindingKev;
 }
+
+export interface FindingEpss {
+  /** Probability of exploitation in the next 30 days, 0 to 1. */
+  readonly score: number;
+  readonly percentile: number;
+  readonly cve: string;
+  /** The snapshot's score date (`YYYY-MM-DD`), when its comment line gives one. */
+  readonly date: string | undefined;
+}
+
+export interface FindingKev {
+  readonly cve: string;
+  readonly dateAdded: string;
+  readonly dueDate: string;
+  /** CISA's `knownRansomwareCampaignUse`: `Known` or `Unknown`. */
+  readonly ransomware: string;
+}
+
+/** The CVE ids a vulnerability is known by: its id and aliases of the form CVE-YYYY-N. */
+export const cveIds = (finding: Pick<Finding, 'id' | 'aliases'>): string[] =>
+  [finding.id, ...finding.aliases].filter((id) => /^CVE-\d{4}-\d+$/.test(id));

@@ -43,6 +43,26 @@ CREATE TABLE IF NOT EXISTS syncs (
   last_modified TEXT,
   records INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS epss (
+  cve TEXT PRIMARY KEY,
+  score REAL NOT NULL,
+  percentile REAL NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS kev (
+  cve TEXT PRIMARY KEY,
+  date_added TEXT NOT NULL,
+  due_date TEXT NOT NULL,
+  ransomware TEXT NOT NULL,
+  name TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS signals (
+  name TEXT PRIMARY KEY,
+  source TEXT NOT NULL,
+  imported_at TEXT NOT NULL,
+  date TEXT,
+  version TEXT,
+  records INTEGER NOT NULL
+);
 `;
 
 export interface StoreStatus {
@@ -54,6 +74,38 @@ export interface StoreStatus {
   readonly newestModified: string | undefined;
   readonly sources: readonly { name: string; lastImportedAt: string; records: number }[];
   readonly syncs: readonly SyncRecord[];
+  readonly signals: readonly SignalRecord[];
+}
+
+/**
+ * One imported exploitation snapshot (`epss` or `kev`): where it came from, its own date (EPSS
+ * score date, KEV dateReleased) and version (EPSS model, KEV catalogVersion), how many CVEs.
+ * The epss, kev and signals tables were added without a schema bump: a write open creates them,
+ * older stores read as having none.
+ */
+export interface SignalRecord {
+  readonly name: SignalName;
+  readonly source: string;
+  readonly importedAt: string;
+  readonly date: string | undefined;
+  readonly version: string | undefined;
+  readonly records: number;
+}
+
+export type SignalName = 'epss' | 'kev';
+
+export interface StoredEpss {
+  readonly cve: string;
+  readonly score: number;
+  readonly percentile: number;
+}
+
+export interface StoredKev {
+  readonly cve: string;
+  readonly dateAdded: string;
+  readonly dueDate: string;
+  readonly ransomware: string;
+  readonly name: string;
 }
 
 /**
@@ -123,6 +175,8 @@ const rollBackHotJournal = (path: string): void => {
 export class AdvisoryStore {
   readonly path: string;
   private readonly db: Database.Database;
+  /** Tables added after schema 1 that a read-only open of an older store may lack. */
+  private readonly tables = new Map<string, boolean>();
 
   private constructor(path: string, db: Database.Database) {
     this.path = path;
@@ -255,13 +309,7 @@ export class AdvisoryStore {
 
   /** Every recorded sync; none for a store written before syncs were recorded. */
   syncs(): SyncRecord[] {
-    const has = prepare(
-      this.db,
-      "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'syncs'",
-    ).get() as {
-      n: number;
-    };
-    if (has.n === 0) return [];
+    if (!this.hasTable('syncs')) return [];
     const rows = prepare(
       this.db,
       `SELECT name, url, synced_at AS syncedAt, changed_at AS changedAt, etag, last_modified AS lastModified, records
@@ -275,6 +323,82 @@ export class AdvisoryStore {
       etag: row.etag ?? undefined,
       lastModified: row.lastModified ?? undefined,
     }));
+  }
+
+  private hasTable(name: string): boolean {
+    let has = this.tables.get(name);
+    if (has === undefined) {
+      has =
+        (
+          prepare(this.db, "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?").get(
+            name,
+          ) as { n: number }
+        ).n > 0;
+      this.tables.set(name, has);
+    }
+    return has;
+  }
+
+  /** Replaces the whole EPSS snapshot, inside the caller's transaction. */
+  replaceEpss(rows: readonly StoredEpss[]): void {
+    prepare(this.db, 'DELETE FROM epss').run();
+    const add = prepare(this.db, 'INSERT INTO epss (cve, score, percentile) VALUES (?, ?, ?)');
+    for (const row of rows) add.run(row.cve, row.score, row.percentile);
+  }
+
+  /** Replaces the whole KEV catalog, inside the caller's transaction. */
+  replaceKev(rows: readonly StoredKev[]): void {
+    prepare(this.db, 'DELETE FROM kev').run();
+    const add = prepare(
+      this.db,
+      'INSERT INTO kev (cve, date_added, due_date, ransomware, name) VALUES (?, ?, ?, ?, ?)',
+    );
+    for (const row of rows) add.run(row.cve, row.dateAdded, row.dueDate, row.ransomware, row.name);
+  }
+
+  recordSignal(signal: SignalRecord): void {
+    prepare(
+      this.db,
+      `INSERT INTO signals (name, source, imported_at, date, version, records)
+         VALUES (@name, @source, @importedAt, @date, @version, @records)
+         ON CONFLICT(name) DO UPDATE SET source = excluded.source, imported_at = excluded.imported_at,
+           date = excluded.date, version = excluded.version, records = excluded.records`,
+    ).run({ ...signal, date: signal.date ?? null, version: signal.version ?? null });
+  }
+
+  /** Every imported snapshot; none for a store written before signals were recorded. */
+  signals(): SignalRecord[] {
+    if (!this.hasTable('signals')) return [];
+    const rows = prepare(
+      this.db,
+      `SELECT name, source, imported_at AS importedAt, date, version, records FROM signals ORDER BY name`,
+    ).all() as (Omit<SignalRecord, 'date' | 'version'> & { date: string | null; version: string | null })[];
+    return rows.map((row) => ({ ...row, date: row.date ?? undefined, version: row.version ?? undefined }));
+  }
+
+  /** EPSS scores of the given CVE ids that the snapshot holds. */
+  epssFor(cves: Iterable<string>): Map<string, StoredEpss> {
+    const found = new Map<string, StoredEpss>();
+    if (!this.hasTable('epss')) return found;
+    const rows = prepare(
+      this.db,
+      'SELECT cve, score, percentile FROM epss WHERE cve IN (SELECT value FROM json_each(?))',
+    ).all(JSON.stringify([...cves])) as StoredEpss[];
+    for (const row of rows) found.set(row.cve, row);
+    return found;
+  }
+
+  /** KEV entries of the given CVE ids. */
+  kevFor(cves: Iterable<string>): Map<string, StoredKev> {
+    const found = new Map<string, StoredKev>();
+    if (!this.hasTable('kev')) return found;
+    const rows = prepare(
+      this.db,
+      `SELECT cve, date_added AS dateAdded, due_date AS dueDate, ransomware, name
+         FROM kev WHERE cve IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify([...cves])) as StoredKev[];
+    for (const row of rows) found.set(row.cve, row);
+    return found;
   }
 
   count(): number {
@@ -337,6 +461,7 @@ export class AdvisoryStore {
       newestModified: newest?.modified,
       sources,
       syncs: this.syncs(),
+      signals: this.signals(),
     };
   }
 }

@@ -8,7 +8,7 @@ import { PatchPilotError } from '../core/errors.js';
 export const parseJsonDocument = (
   content: string,
   path: string,
-  code: 'LOCKFILE_INVALID_JSON' | 'MANIFEST_INVALID' | 'SBOM_INVALID',
+  code: 'LOCKFILE_INVALID_JSON' | 'MANIFEST_INVALID' | 'SBOM_INVALID' | 'ADVISORY_INPUT_INVALID',
 ): unknown => {
   // A byte-order mark is not JSON, but editors write one and npm accepts it.
   const text = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
@@ -27,7 +27,9 @@ export const parseJsonDocument = (
           ? 'the lockfile is corrupt or was cut short; regenerate it with your package manager'
           : code === 'SBOM_INVALID'
             ? 'the SBOM is corrupt or was cut short; produce it again'
-            : 'fix the JSON syntax of this package.json',
+            : code === 'ADVISORY_INPUT_INVALID'
+              ? 'the file is corrupt or was cut short; download it again (nothing was imported)'
+              : 'fix the JSON syntax of this package.json',
       cause,
     });
   }

@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { checkImportInputs, importAdvisories } from '../../intel/import.js';
+import { importEpss, importKev, readEpssFile, readKevFile } from '../../intel/signals.js';
 import { DEFAULT_OSV_BASE, osvExportUrl, syncOsvBucket } from '../../intel/sources/osv-bucket/index.js';
 import { AdvisoryStore } from '../../intel/store.js';
 import { ensureParentDir } from '../../util/fs.js';
@@ -12,6 +14,8 @@ Manage the local advisory store (SQLite).
 
 Commands:
   import PATH...   import OSV advisories from files or folders
+  import-epss FILE import FIRST's EPSS scores (.csv or .csv.gz), replacing the previous ones
+  import-kev FILE  import CISA's KEV catalog (JSON), replacing the previous one
   sync             download OSV's npm export and import what changed
   status           show what the store holds
 
@@ -36,6 +40,39 @@ Options:
 
 Example:
   patchpilot db import advisories/npm-osv.jsonl.gz ./advisory-database/advisories
+`;
+
+const importEpssHelp = `Usage: patchpilot db import-epss FILE [options]
+
+Import FIRST's EPSS scores (https://www.first.org/epss/data_stats): the daily CSV
+epss_scores-YYYY-MM-DD.csv.gz, gzipped or not, with its "#model_version:…,score_date:…" comment
+and a "cve,epss,percentile" header. The file is a snapshot: it replaces the previous scores whole,
+in one transaction. Malformed rows are reported with their line and skipped. Findings whose CVE
+aliases have a score carry "epss".
+
+Options:
+  --db FILE   advisory store (default: $PATCHPILOT_DB, else <data home>/advisories.db)
+  --json      print the result as JSON
+  -h, --help  show this help
+
+Example:
+  patchpilot db import-epss epss_scores-2025-01-01.csv.gz
+`;
+
+const importKevHelp = `Usage: patchpilot db import-kev FILE [options]
+
+Import CISA's Known Exploited Vulnerabilities catalog (known_exploited_vulnerabilities.json,
+https://www.cisa.gov/known-exploited-vulnerabilities-catalog). The catalog is a snapshot: it
+replaces the previous one whole, in one transaction. Malformed entries are reported and skipped.
+Findings whose CVE aliases are listed carry "kev".
+
+Options:
+  --db FILE   advisory store (default: $PATCHPILOT_DB, else <data home>/advisories.db)
+  --json      print the result as JSON
+  -h, --help  show this help
+
+Example:
+  patchpilot db import-kev known_exploited_vulnerabilities.json
 `;
 
 const DEFAULT_TIMEOUT_S = 900;
@@ -66,8 +103,8 @@ Example:
 
 const statusHelp = `Usage: patchpilot db status [options]
 
-Show the advisory store: record counts, the newest "modified", every imported source and the
-last sync of each remote source (when, from where).
+Show the advisory store: record counts, the newest "modified", every imported source, the
+last sync of each remote source (when, from where) and the imported EPSS and KEV snapshots.
 
 Options:
   --db FILE   advisory store (default: $PATCHPILOT_DB, else <data home>/advisories.db)
@@ -86,6 +123,8 @@ export const dbCommand = async (args: readonly string[], io: Io): Promise<Outcom
     return 'ok';
   }
   if (sub === 'import') return dbImport(rest, io);
+  if (sub === 'import-epss') return dbImportSignal('epss', rest, io);
+  if (sub === 'import-kev') return dbImportSignal('kev', rest, io);
   if (sub === 'sync') return dbSync(rest, io);
   if (sub === 'status') return dbStatus(rest, io);
   throw usage('db', `unknown command "${sub}"`);
@@ -121,6 +160,54 @@ const dbImport = async (args: readonly string[], io: Io): Promise<Outcome> => {
       io.stdout.write(
         `read ${result.read} records into ${path}: ${result.added} added, ${result.updated} updated, ` +
           `${result.unchanged} unchanged, ${result.skipped.length} skipped\n`,
+      );
+    }
+    return 'ok';
+  } finally {
+    store.close();
+  }
+};
+
+const dbImportSignal = async (kind: 'epss' | 'kev', args: readonly string[], io: Io): Promise<Outcome> => {
+  const command = `db import-${kind}`;
+  const { values, positionals } = parseCommandArgs(command, args, {
+    db: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.stdout.write(kind === 'epss' ? importEpssHelp : importKevHelp);
+    return 'ok';
+  }
+  if (positionals.length !== 1) throw usage(command, `give exactly one file, got ${positionals.length}`);
+  checkImportInputs(positionals, io.cwd);
+  const source = resolve(io.cwd, positionals[0] as string);
+  // The whole file is read and checked before the store is opened for writing.
+  const parsed = kind === 'epss' ? readEpssFile(source) : readKevFile(source);
+  const path = advisoryDbPath(values.db, io.env, io.cwd);
+  ensureParentDir(path);
+  const store = AdvisoryStore.open(path, { readonly: false });
+  try {
+    const importedAt = io.now().toISOString();
+    const result =
+      'modelVersion' in parsed
+        ? await importEpss(store, parsed, source, importedAt)
+        : await importKev(store, parsed, source, importedAt);
+    for (const problem of result.skipped) io.stderr.write(`skipped at ${problem.where}: ${problem.reason}\n`);
+    if (values.json) {
+      io.stdout.write(
+        `${JSON.stringify({ schemaVersion: 1, store: path, ...result.signal, skipped: result.skipped }, null, 2)}\n`,
+      );
+    } else {
+      const { signal } = result;
+      const what = kind === 'epss' ? 'EPSS scores' : 'KEV entries';
+      const about =
+        kind === 'epss'
+          ? `model ${signal.version ?? 'unknown'}, score date ${signal.date ?? 'unknown'}`
+          : `catalog ${signal.version}, released ${signal.date}`;
+      io.stdout.write(
+        `imported ${signal.records} ${what} (${about}) into ${path}, replacing the previous ones; ` +
+          `${result.skipped.length} skipped\n`,
       );
     }
     return 'ok';
@@ -231,6 +318,14 @@ const dbStatus = async (args: readonly string[], io: Io): Promise<Outcome> => {
         : status.syncs.map(
             (s) =>
               `  ${s.name}  from ${s.url}, last synced ${s.syncedAt}, last changed ${s.changedAt}, ${s.records} records`,
+          )),
+      'signals:',
+      ...(status.signals.length === 0
+        ? ['  (none)']
+        : status.signals.map(
+            (s) =>
+              `  ${s.name}  ${s.source}, ${s.records} CVEs, ${s.name === 'epss' ? 'model' : 'catalog'} ` +
+              `${s.version ?? '-'}, dated ${s.date ?? '-'}, imported ${s.importedAt}`,
           )),
     ];
     io.stdout.write(`${lines.join('\n')}\n`);

@@ -1,5 +1,13 @@
 import type { ScanReport } from '../commands/scan.js';
-import { countText, fixedText, morePaths, pathText, scoreText } from './text.js';
+import {
+  countText,
+  exploitText,
+  fixedText,
+  hasExploitSignals,
+  morePaths,
+  pathText,
+  scoreText,
+} from './text.js';
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
@@ -13,6 +21,7 @@ export const renderMarkdown = (report: ScanReport): string => {
       `${s.low} low, ${s.unknown} unknown.`,
     '',
   ];
+  const exploit = hasExploitSignals(report.findings);
   for (const project of report.projects) {
     out.push(
       `## \`${project.lockfile}\``,
@@ -26,13 +35,14 @@ export const renderMarkdown = (report: ScanReport): string => {
       continue;
     }
     out.push(
-      '| Severity | Score | ID | Package | Fixed in | Scope | Path |',
-      '|---|---|---|---|---|---|---|',
+      `| Severity | Score |${exploit ? ' Exploitation |' : ''} ID | Package | Fixed in | Scope | Path |`,
+      `|---|---|${exploit ? '---|' : ''}---|---|---|---|---|`,
     );
     for (const f of findings) {
       const id = f.aliases.length > 0 ? `${f.id} (${f.aliases.join(', ')})` : f.id;
       out.push(
-        `| ${f.kind === 'malicious' ? '**malicious**' : f.severity} | ${scoreText(f)} | ${cell(id)} | ` +
+        `| ${f.kind === 'malicious' ? '**malicious**' : f.severity} | ${scoreText(f)} | ` +
+          `${exploit ? `${exploitText(f)} | ` : ''}${cell(id)} | ` +
           `\`${f.package.name}@${f.package.version}\` | ${cell(fixedText(f))} | ` +
           `${f.scope}${f.direct ? '' : ', transitive'} | ${cell(f.paths[0] ? pathText(f.paths[0]) : '-')}${morePaths(f)} |`,
       );
@@ -40,7 +50,7 @@ export const renderMarkdown = (report: ScanReport): string => {
     out.push('');
   }
   out.push(
-    'Advisory data: GitHub Advisory Database (CC-BY-4.0) and OSV.dev, as imported into the local store.',
+    `Advisory data: GitHub Advisory Database (CC-BY-4.0) and OSV.dev${exploit ? "; exploitation: FIRST's EPSS and CISA's KEV catalog" : ''}, as imported into the local store.`,
     '',
   );
   return out.join('\n');

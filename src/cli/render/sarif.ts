@@ -82,6 +82,8 @@ export const renderSarif = (report: ScanReport, cwd: string): string => {
         direct: f.direct,
         paths: f.paths,
         pathCount: f.pathCount,
+        ...(f.epss ? { epss: f.epss } : {}),
+        ...(f.kev ? { kev: f.kev } : {}),
       },
     };
   });

@@ -1,11 +1,20 @@
 import type { ScanReport } from '../commands/scan.js';
-import { countText, fixedText, morePaths, pathText, scoreText } from './text.js';
+import {
+  countText,
+  exploitText,
+  fixedText,
+  hasExploitSignals,
+  morePaths,
+  pathText,
+  scoreText,
+} from './text.js';
 
 const pad = (text: string, width: number): string => text + ' '.repeat(Math.max(0, width - text.length));
 
 /** The default human-readable report: one block per project, one row per finding. */
 export const renderTable = (report: ScanReport): string => {
   const out: string[] = [];
+  const exploit = hasExploitSignals(report.findings);
   for (const project of report.projects) {
     out.push(
       `${project.lockfile} (${project.format}): ${countText(project.packages, 'package')}, ` +
@@ -16,6 +25,7 @@ export const renderTable = (report: ScanReport): string => {
       .map((f) => [
         f.kind === 'malicious' ? 'MALICIOUS' : f.severity,
         scoreText(f),
+        ...(exploit ? [exploitText(f)] : []),
         f.id,
         `${f.package.name}@${f.package.version}`,
         fixedText(f),
@@ -26,7 +36,16 @@ export const renderTable = (report: ScanReport): string => {
       out.push('  no known vulnerabilities', '');
       continue;
     }
-    const header = ['SEVERITY', 'SCORE', 'ID', 'PACKAGE', 'FIXED IN', 'SCOPE', 'PATH'];
+    const header = [
+      'SEVERITY',
+      'SCORE',
+      ...(exploit ? ['EXPLOIT'] : []),
+      'ID',
+      'PACKAGE',
+      'FIXED IN',
+      'SCOPE',
+      'PATH',
+    ];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
     for (const row of [header, ...rows]) {
       out.push(

@@ -20,3 +20,18 @@ export const fixedText = (finding: Finding): string =>
       : 'no fix';
 
 export const countText = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** `KEV, EPSS 97.6%`: whether CISA lists the vulnerability as exploited, and FIRST's EPSS score. */
+export const exploitText = (finding: Finding): string => {
+  const parts: string[] = [];
+  if (finding.kev) parts.push(finding.kev.ransomware === 'Known' ? 'KEV (ransomware)' : 'KEV');
+  if (finding.epss) {
+    const percent = finding.epss.score * 100;
+    parts.push(`EPSS ${percent.toFixed(percent < 10 ? 2 : 1)}%`);
+  }
+  return parts.length > 0 ? parts.join(', ') : '-';
+};
+
+/** The exploitation column is shown only when some finding has a signal (an EPSS or KEV import). */
+export const hasExploitSignals = (findings: readonly Finding[]): boolean =>
+  findings.some((f) => f.epss !== undefined || f.kev !== undefined);
