@@ -1,5 +1,6 @@
 import { relative, sep } from 'node:path';
 import { defaultAssessOptions, matchAdvisories } from './assess/index.js';
+import { prioritize } from './assess/priority.js';
 import { attachSignals, type ExploitSignals } from './assess/signals.js';
 import { PatchPilotError } from './core/errors.js';
 import { cveIds, type Finding, type FindingEpss, type FindingKev } from './core/finding.js';
@@ -20,6 +21,7 @@ export interface ScannedProject {
   /** Distinct registry packages (name@version) the lockfile installs. */
   readonly packages: number;
   readonly workspaces: readonly string[];
+  /** Highest priority first (see `priorityOf`), each carrying its `priority`. */
   readonly findings: readonly Finding[];
   /** With `listPackages`: every registry package once, its widest scope, sorted by name@version. */
   readonly inventory?: readonly InstalledPackage[];
@@ -92,7 +94,7 @@ const assessInventory = (
     ...defaultAssessOptions,
     maxPaths: options.maxPaths ?? defaultAssessOptions.maxPaths,
   });
-  const findings = attachSignals(matched, lookUpSignals(store, matched));
+  const findings = prioritize(attachSignals(matched, lookUpSignals(store, matched)));
   return {
     path: display(options.cwd, inventory.root),
     lockfile: display(options.cwd, inventory.lockfile),

@@ -33,6 +33,18 @@ export interface Finding {
   readonly epss?: FindingEpss;
   /** The CISA KEV entry of one of the finding's CVE ids, when a KEV catalog is imported and lists it. */
   readonly kev?: FindingKev;
+  /** How urgent the finding is (see `priorityOf` in src/assess/priority.ts); set by the scan pipeline. */
+  readonly priority?: FindingPriority;
+}
+
+export type PriorityLabel = 'critical' | 'high' | 'medium' | 'low';
+
+export interface FindingPriority {
+  /** 0 to 100, one decimal: malicious 100, known exploited (KEV) 80–99.9, other vulnerabilities 0–79.9. */
+  readonly score: number;
+  readonly label: PriorityLabel;
+  /** What went into the score, in the formula's order. */
+  readonly reasons: readonly string[];
 }
 
 export interface FindingEpss {

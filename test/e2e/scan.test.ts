@@ -33,6 +33,7 @@ interface Report {
     scope: string;
     direct: boolean;
     project: string;
+    priority: { score: number; label: string; reasons: string[] };
   }[];
 }
 
@@ -83,6 +84,58 @@ describe('scan on the bundled example', () => {
       paths: [['vulnerable-app', 'mkdirp@0.5.1', 'minimist@0.0.8']],
     });
     expect(transitive?.cvssScore).toBeCloseTo(5.6);
+  });
+
+  it('orders the findings by priority, highest first, and --min-priority drops the lower ones', () => {
+    const report = scanJson([example, '--deterministic']);
+    const rows = report.findings.map(
+      (f) => `${f.priority.score} ${f.priority.label} ${f.id} ${f.package.name}@${f.package.version}`,
+    );
+    expect(rows).toEqual([
+      '75 high GHSA-xvch-5gv4-984h minimist@1.2.5',
+      '70 high GHSA-xvch-5gv4-984h minimist@0.0.8',
+      '66.6 high GHSA-r683-j2x4-v87g node-fetch@2.6.0',
+      '61.7 high GHSA-r5fr-rjxr-66jc lodash@4.17.15',
+      // Equal priority: the higher CVSS score (7.4) first.
+      '60 high GHSA-p6mc-m468-83gw lodash@4.17.15',
+      '60 high GHSA-35jh-r3h4-6jhm lodash@4.17.15',
+      '53.3 medium GHSA-xxjr-mmjv-4gpg lodash@4.17.15',
+      '50.5 medium GHSA-f23m-r3pf-42rh lodash@4.17.15',
+      '45 medium GHSA-29mw-wpgm-hmr9 lodash@4.17.15',
+      '40 medium GHSA-vh95-rmgr-6w4m minimist@0.0.8',
+      '38 low GHSA-9c47-m6qq-7p4h json5@1.0.1',
+      '30 low GHSA-w7rc-rwvf-8q5r node-fetch@2.6.0',
+    ]);
+    expect(report.findings[0]?.priority.reasons).toEqual([
+      'severity critical',
+      'prod scope',
+      'direct dependency',
+    ]);
+
+    const high = scanJson([example, '--min-priority', 'high']);
+    expect(high.findings.map((f) => f.priority.score)).toEqual([75, 70, 66.6, 61.7, 60, 60]);
+    expect(high.projects[0]?.findings).toBe(6);
+    expect(scanJson([example, '--min-priority', '50']).findings).toHaveLength(8);
+    expect(scanJson([example, '--min-priority', 'critical']).findings).toHaveLength(0);
+    expect(runCli(['scan', example, '--db', db, '--min-priority', 'critical', '--fail-on', 'low']).code).toBe(
+      0,
+    );
+
+    const table = runCli(['scan', example, '--db', db, '--min-priority', 'high']);
+    expect(table.stdout).toContain('6 packages, 6 findings');
+    expect(table.stdout).toMatch(/PRIORITY {3}SEVERITY/);
+    expect(table.stdout).toMatch(/75\.0 high {2}critical {2}9\.8 {4}GHSA-xvch-5gv4-984h {2}minimist@1\.2\.5/);
+    expect(table.stdout).not.toContain('json5');
+    const markdown = runCli(['scan', example, '--db', db, '--format', 'markdown']);
+    expect(markdown.stdout).toContain('| Priority | Severity | Score | ID |');
+    expect(markdown.stdout).toContain('| 75.0 high | critical | 9.8 | GHSA-xvch-5gv4-984h');
+
+    for (const value of ['urgent', '101', '-1', '']) {
+      const bad = runCli(['scan', example, '--db', db, `--min-priority=${value}`]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain(`unknown --min-priority "${value}"`);
+    }
+    expect(runCli(['scan', '--help']).stdout).toContain('--min-priority P');
   });
 
   it('prints a readable table by default, results on stdout only', () => {

@@ -53,6 +53,7 @@ interface Finding {
   package: { name: string; version: string };
   epss?: { score: number; percentile: number; cve: string; date: string };
   kev?: { cve: string; dateAdded: string; dueDate: string; ransomware: string };
+  priority: { score: number; label: string; reasons: string[] };
 }
 
 beforeAll(() => {
@@ -118,6 +119,32 @@ describe('db import-epss and db import-kev', () => {
     }
   });
 
+  it('scan puts the known exploited minimist findings first, at critical priority', () => {
+    const result = runCli(['scan', example, '--db', db, '--json', '--deterministic']);
+    const findings = (JSON.parse(result.stdout) as { findings: Finding[] }).findings;
+    expect(findings.slice(0, 3).map((f) => `${f.priority.score} ${f.id} ${f.package.version}`)).toEqual([
+      '95.2 GHSA-xvch-5gv4-984h 1.2.5',
+      '90.2 GHSA-xvch-5gv4-984h 0.0.8',
+      '66.6 GHSA-r683-j2x4-v87g 2.6.0',
+    ]);
+    expect(findings[0]?.priority).toEqual({
+      score: 95.2,
+      label: 'critical',
+      reasons: [
+        'severity critical',
+        'known exploited (KEV CVE-2021-44906)',
+        'EPSS 1.23% (percentile 85.4)',
+        'prod scope',
+        'direct dependency',
+      ],
+    });
+    expect(findings.find((f) => f.id === 'GHSA-p6mc-m468-83gw')?.priority.score).toBe(60.6);
+    const critical = runCli(['scan', example, '--db', db, '--json', '--min-priority', 'critical']);
+    expect(
+      (JSON.parse(critical.stdout) as { findings: Finding[] }).findings.map((f) => f.package.version),
+    ).toEqual(['1.2.5', '0.0.8']);
+  });
+
   it('shows the signals in the table, markdown and SARIF', () => {
     const table = runCli(['scan', example, '--db', db]);
     expect(table.stdout).toMatch(/SCORE {2}EXPLOIT {10}ID/);
@@ -133,6 +160,7 @@ describe('db import-epss and db import-kev', () => {
     const xvch = results.find((r) => r.ruleId === 'GHSA-xvch-5gv4-984h');
     expect(xvch?.properties.kev).toMatchObject({ cve: 'CVE-2021-44906' });
     expect(xvch?.properties.epss).toMatchObject({ score: 0.01234 });
+    expect(xvch?.properties.priority).toMatchObject({ score: 95.2, label: 'critical' });
     expect(results.find((r) => r.ruleId === 'GHSA-r683-j2x4-v87g')?.properties).not.toHaveProperty('epss');
   });
 

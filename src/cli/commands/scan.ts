@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
+import { priorityThresholds } from '../../assess/priority.js';
 import { parseSeverityLabel, type SeverityLabel, severityRank } from '../../core/advisory.js';
-import type { Finding } from '../../core/finding.js';
+import type { Finding, PriorityLabel } from '../../core/finding.js';
 import { AdvisoryStore } from '../../intel/store.js';
 import { type InstalledPackage, type ScanResult, scanProjects } from '../../pipeline.js';
 import { advisoryDbPath } from '../../util/home.js';
@@ -12,7 +13,10 @@ const help = `Usage: patchpilot scan [DIR] [options]
        patchpilot scan --sbom FILE [options]
 
 Read the lockfile in DIR (default: the current folder), match every installed package against the
-advisory store, and report one finding per vulnerability and installed package version.
+advisory store, and report one finding per vulnerability and installed package version, highest
+priority first. Priority (0-100) combines severity or CVSS, CISA KEV, EPSS, scope and directness:
+malicious packages are 100, known exploited vulnerabilities 80-99.9, the rest 0-79.9; labels are
+critical (80+), high (60+), medium (40+) and low.
 Lockfiles: package-lock.json, npm-shrinkwrap.json, yarn.lock (classic and berry), pnpm-lock.yaml,
 bun.lock.
 
@@ -24,6 +28,8 @@ Options:
       --format FORMAT    table (default), json, sarif (SARIF 2.1.0) or markdown
       --fail-on SEVERITY exit 1 when a finding at or above SEVERITY exists:
                          low, moderate (or medium), high, critical
+      --min-priority P   report only findings whose priority is at least P: critical, high,
+                         medium, low, or a number from 0 to 100 (--fail-on sees only those)
       --max-paths N      dependency paths shown per finding, shortest first (default 10)
       --deterministic    leave out timestamps so two runs compare byte for byte
       --db FILE          advisory store (default: $PATCHPILOT_DB, else <data home>/advisories.db)
@@ -36,6 +42,7 @@ Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 usage or input
 Examples:
   patchpilot scan
   patchpilot scan ./services --recursive --fail-on high
+  patchpilot scan --min-priority high
   patchpilot scan --format sarif > patchpilot.sarif
   patchpilot scan --sbom bom.cdx.json --json
 `;
@@ -57,6 +64,7 @@ export interface ScanReport {
     readonly findings: number;
     readonly inventory?: readonly InstalledPackage[];
   }[];
+  /** Highest priority first within each project; each carries `priority` (score, label, reasons). */
   readonly findings: readonly (Finding & { readonly project: string })[];
   readonly summary: Readonly<Record<SeverityLabel, number>> & { readonly total: number };
 }
@@ -69,6 +77,7 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
     json: { type: 'boolean' },
     format: { type: 'string' },
     'fail-on': { type: 'string' },
+    'min-priority': { type: 'string' },
     'max-paths': { type: 'string' },
     deterministic: { type: 'boolean' },
     db: { type: 'string' },
@@ -99,6 +108,8 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
       throw usage('scan', `unknown --fail-on "${values['fail-on']}" (low, moderate, high, critical)`);
     }
   }
+  const minPriority =
+    values['min-priority'] === undefined ? undefined : parseMinPriority(values['min-priority']);
   let maxPaths = 10;
   if (values['max-paths'] !== undefined) {
     maxPaths = Number(values['max-paths']);
@@ -117,7 +128,7 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
       maxPaths,
       onProgress: (message) => io.stderr.write(`${message}\n`),
     });
-    report = toReport(result, values.deterministic ? undefined : io.now());
+    report = toReport(result, values.deterministic ? undefined : io.now(), minPriority);
   } finally {
     store.close();
   }
@@ -128,8 +139,24 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
   return report.findings.some((f) => severityRank[f.severity] >= threshold) ? 'failed' : 'ok';
 };
 
-const toReport = (result: ScanResult, now: Date | undefined): ScanReport => {
-  const findings = result.projects.flatMap((p) => p.findings.map((f) => ({ project: p.path, ...f })));
+/** `--min-priority`: a label's lowest score, or a number from 0 to 100. */
+const parseMinPriority = (text: string): number => {
+  const lower = text.toLowerCase();
+  if (Object.hasOwn(priorityThresholds, lower)) return priorityThresholds[lower as PriorityLabel];
+  const score = Number(text);
+  if (text.trim() === '' || !Number.isFinite(score) || score < 0 || score > 100) {
+    throw usage(
+      'scan',
+      `unknown --min-priority "${text}" (critical, high, medium, low, or a number from 0 to 100)`,
+    );
+  }
+  return score;
+};
+
+const toReport = (result: ScanResult, now: Date | undefined, minPriority: number | undefined): ScanReport => {
+  const kept = (f: Finding): boolean => minPriority === undefined || (f.priority?.score ?? 0) >= minPriority;
+  const projects = result.projects.map((p) => ({ ...p, findings: p.findings.filter(kept) }));
+  const findings = projects.flatMap((p) => p.findings.map((f) => ({ project: p.path, ...f })));
   const summary = { critical: 0, high: 0, moderate: 0, low: 0, unknown: 0, total: findings.length };
   for (const f of findings) summary[f.severity]++;
   return {
@@ -137,7 +164,7 @@ const toReport = (result: ScanResult, now: Date | undefined): ScanReport => {
     tool: { name: 'patchpilot', version: toolVersion() },
     ...(now ? { generatedAt: now.toISOString() } : {}),
     store: result.store,
-    projects: result.projects.map(({ findings: list, ...rest }) => ({ ...rest, findings: list.length })),
+    projects: projects.map(({ findings: list, ...rest }) => ({ ...rest, findings: list.length })),
     findings,
     summary,
   };

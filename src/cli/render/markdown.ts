@@ -6,6 +6,7 @@ import {
   hasExploitSignals,
   morePaths,
   pathText,
+  priorityText,
   scoreText,
 } from './text.js';
 
@@ -35,13 +36,13 @@ export const renderMarkdown = (report: ScanReport): string => {
       continue;
     }
     out.push(
-      `| Severity | Score |${exploit ? ' Exploitation |' : ''} ID | Package | Fixed in | Scope | Path |`,
-      `|---|---|${exploit ? '---|' : ''}---|---|---|---|---|`,
+      `| Priority | Severity | Score |${exploit ? ' Exploitation |' : ''} ID | Package | Fixed in | Scope | Path |`,
+      `|---|---|---|${exploit ? '---|' : ''}---|---|---|---|---|`,
     );
     for (const f of findings) {
       const id = f.aliases.length > 0 ? `${f.id} (${f.aliases.join(', ')})` : f.id;
       out.push(
-        `| ${f.kind === 'malicious' ? '**malicious**' : f.severity} | ${scoreText(f)} | ` +
+        `| ${priorityText(f)} | ${f.kind === 'malicious' ? '**malicious**' : f.severity} | ${scoreText(f)} | ` +
           `${exploit ? `${exploitText(f)} | ` : ''}${cell(id)} | ` +
           `\`${f.package.name}@${f.package.version}\` | ${cell(fixedText(f))} | ` +
           `${f.scope}${f.direct ? '' : ', transitive'} | ${cell(f.paths[0] ? pathText(f.paths[0]) : '-')}${morePaths(f)} |`,

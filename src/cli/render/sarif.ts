@@ -84,6 +84,7 @@ export const renderSarif = (report: ScanReport, cwd: string): string => {
         pathCount: f.pathCount,
         ...(f.epss ? { epss: f.epss } : {}),
         ...(f.kev ? { kev: f.kev } : {}),
+        ...(f.priority ? { priority: f.priority } : {}),
       },
     };
   });

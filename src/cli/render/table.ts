@@ -6,6 +6,7 @@ import {
   hasExploitSignals,
   morePaths,
   pathText,
+  priorityText,
   scoreText,
 } from './text.js';
 
@@ -23,6 +24,7 @@ export const renderTable = (report: ScanReport): string => {
     const rows = report.findings
       .filter((f) => f.project === project.path)
       .map((f) => [
+        priorityText(f),
         f.kind === 'malicious' ? 'MALICIOUS' : f.severity,
         scoreText(f),
         ...(exploit ? [exploitText(f)] : []),
@@ -37,6 +39,7 @@ export const renderTable = (report: ScanReport): string => {
       continue;
     }
     const header = [
+      'PRIORITY',
       'SEVERITY',
       'SCORE',
       ...(exploit ? ['EXPLOIT'] : []),

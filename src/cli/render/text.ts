@@ -35,3 +35,7 @@ export const exploitText = (finding: Finding): string => {
 /** The exploitation column is shown only when some finding has a signal (an EPSS or KEV import). */
 export const hasExploitSignals = (findings: readonly Finding[]): boolean =>
   findings.some((f) => f.epss !== undefined || f.kev !== undefined);
+
+/** `73.6 high`: the finding's priority score and label, `-` when it has none. */
+export const priorityText = (finding: Finding): string =>
+  finding.priority ? `${finding.priority.score.toFixed(1)} ${finding.priority.label}` : '-';
