@@ -77,6 +77,19 @@ describe('matchAdvisories', () => {
     ],
   );
 
+  it('gives malicious findings a remedy and vulnerabilities none', () => {
+    const findings = matchAdvisories(
+      inv,
+      byName(
+        advisory('MAL-2024-1', 'a', '1.0.1', { kind: 'malicious' }),
+        advisory('GHSA-1111-2222-3333', 'b', '2.0.0'),
+      ),
+    );
+    const malicious = findings.find((f) => f.id === 'MAL-2024-1');
+    expect(malicious?.remedy).toMatchObject({ action: 'upgrade', version: '1.0.1', affected: '>=0 <1.0.1' });
+    expect(findings.find((f) => f.id === 'GHSA-1111-2222-3333')?.remedy).toBeUndefined();
+  });
+
   it('groups records that alias each other into one finding per installed name@version', () => {
     const findings = matchAdvisories(
       inv,

@@ -4,6 +4,7 @@ import { type Inventory, type InventoryPackage, widestScope } from '../core/inve
 import { compareVersions } from '../core/version.js';
 import { matchAffected } from '../intel/ranges.js';
 import { dependencyPaths, indexPaths } from '../inventory/paths.js';
+import { malwareRemedy } from './remedy.js';
 
 /**
  * Inventory × advisories → findings. Pure: the advisories come in as values (from the store).
@@ -127,17 +128,19 @@ export const matchAdvisories = (
         .map((h) => effectiveSeverity(h.advisory))
         .sort((a, b) => severityRank[b] - severityRank[a])[0] as Finding['severity'];
       const top = primaryCvss(group.flatMap((h) => h.advisory.cvss));
+      const kind = group.some((h) => h.advisory.kind === 'malicious') ? 'malicious' : 'vulnerability';
+      const fixedIn = [...new Set(group.flatMap((h) => h.fixed))].sort(compareVersions);
       findings.push({
         id,
         aliases: [...ids].filter((x) => x !== id).sort(),
         advisories: group.map((h) => h.advisory.id).sort(),
-        kind: group.some((h) => h.advisory.kind === 'malicious') ? 'malicious' : 'vulnerability',
+        kind,
         severity,
         cvssScore: top?.score,
         cvssVector: top?.vector,
         summary: group.find((h) => h.advisory.id === id)?.advisory.summary ?? group[0]?.advisory.summary,
         package: { name: first.name, version: first.version, purl: first.purl },
-        fixedIn: [...new Set(group.flatMap((h) => h.fixed))].sort(compareVersions),
+        fixedIn,
         paths: allPaths.slice(0, options.maxPaths).map((path) => path.map(label)),
         pathCount: pathSets.reduce((n, p) => n + p.count, 0),
         pathsComplete: pathSets.every((p) => p.complete),
@@ -145,6 +148,16 @@ export const matchAdvisories = (
         direct: installed.some(incomingFromImporter),
         workspaces,
         locations: installed.map((pkg) => pkg.id).sort(),
+        ...(kind === 'malicious'
+          ? {
+              remedy: malwareRemedy(
+                first.name,
+                first.version,
+                group.flatMap((h) => h.advisory.affected),
+                fixedIn,
+              ),
+            }
+          : {}),
       });
     }
   }

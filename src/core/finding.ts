@@ -35,6 +35,21 @@ export interface Finding {
   readonly kev?: FindingKev;
   /** How urgent the finding is (see `priorityOf` in src/assess/priority.ts); set by the scan pipeline. */
   readonly priority?: FindingPriority;
+  /** Malicious packages only: what can be done, since such records rarely name a fixed version. */
+  readonly remedy?: FindingRemedy;
+}
+
+export interface FindingRemedy {
+  /**
+   * `remove`: every version is malicious; `upgrade`: `version` is outside the affected set;
+   * `replace`: the affected set is bounded, but the records name no version outside it.
+   */
+  readonly action: 'remove' | 'upgrade' | 'replace';
+  readonly version?: string;
+  /** The affected set as the records state it: `>=0`, `4.4.2`, `>=2.0.1 <2.0.2`. */
+  readonly affected: string;
+  /** One sentence for the report. */
+  readonly text: string;
 }
 
 export type PriorityLabel = 'critical' | 'high' | 'medium' | 'low';

@@ -81,6 +81,16 @@ describe('parseOsvRecord', () => {
     expect(result.ok && result.advisory.kind).toBe('malicious');
   });
 
+  it("marks GitHub's malware advisories (CWE-506) malicious, and only those", () => {
+    const malware = parseOsvRecord({
+      ...base,
+      database_specific: { cwe_ids: ['CWE-506'], severity: 'HIGH' },
+    });
+    expect(malware.ok && malware.advisory.kind).toBe('malicious');
+    const other = parseOsvRecord({ ...base, database_specific: { cwe_ids: ['CWE-184'], severity: 'HIGH' } });
+    expect(other.ok && other.advisory.kind).toBe('vulnerability');
+  });
+
   it.each([
     [
       { id: 1, module_name: 'bassmaster', vulnerable_versions: '<=1.5.1', patched_versions: '>=1.5.2' },

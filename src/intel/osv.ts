@@ -147,6 +147,12 @@ const normaliseRecord = (record: OsvRecord): Advisory => {
   };
 };
 
-/** OSV's malicious-packages feed uses `MAL-` ids; the same records carry origins in database_specific. */
+/**
+ * OSV's malicious-packages feed uses `MAL-` ids, and the same records carry origins in
+ * database_specific. GitHub's own malware advisories (GHSA ids, e.g. a hijacked release) are
+ * tagged CWE-506, "Embedded Malicious Code".
+ */
 const isMalicious = (record: OsvRecord): boolean =>
-  record.id.startsWith('MAL-') || record.database_specific?.['malicious-packages-origins'] !== undefined;
+  record.id.startsWith('MAL-') ||
+  record.database_specific?.['malicious-packages-origins'] !== undefined ||
+  (Array.isArray(record.database_specific?.cwe_ids) && record.database_specific.cwe_ids.includes('CWE-506'));

@@ -60,7 +60,8 @@ export const renderSarif = (report: ScanReport, cwd: string): string => {
       message: {
         text:
           `${f.package.name}@${f.package.version} is affected by ${f.id}` +
-          `${f.summary ? ` (${f.summary})` : ''}. Fixed in: ${fixedText(f)}. ` +
+          `${f.summary ? ` (${f.summary})` : ''}. ` +
+          `${f.remedy ? `What to do: ${f.remedy.text}. ` : `Fixed in: ${fixedText(f)}. `}` +
           `Scope: ${f.scope}, ${f.direct ? 'direct' : 'transitive'}. ` +
           `Path: ${f.paths[0] ? pathText(f.paths[0]) : '-'}.`,
       },
@@ -85,6 +86,7 @@ export const renderSarif = (report: ScanReport, cwd: string): string => {
         ...(f.epss ? { epss: f.epss } : {}),
         ...(f.kev ? { kev: f.kev } : {}),
         ...(f.priority ? { priority: f.priority } : {}),
+        ...(f.remedy ? { remedy: f.remedy } : {}),
       },
     };
   });

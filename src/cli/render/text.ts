@@ -12,12 +12,14 @@ export const morePaths = (finding: Finding): string => {
 export const scoreText = (finding: Finding): string =>
   finding.cvssScore === undefined ? '-' : finding.cvssScore.toFixed(1);
 
-export const fixedText = (finding: Finding): string =>
-  finding.fixedIn.length > 0
-    ? finding.fixedIn.join(', ')
-    : finding.kind === 'malicious'
-      ? 'remove'
-      : 'no fix';
+export const fixedText = (finding: Finding): string => {
+  const remedy = finding.remedy;
+  if (remedy?.action === 'remove') return 'remove';
+  if (remedy?.action === 'upgrade') return `${remedy.version} or remove`;
+  if (remedy?.action === 'replace') return `not ${remedy.affected}, or remove`;
+  if (finding.fixedIn.length > 0) return finding.fixedIn.join(', ');
+  return finding.kind === 'malicious' ? 'remove' : 'no fix';
+};
 
 export const countText = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
