@@ -19,6 +19,12 @@ export type ErrorCode =
   | 'ADVISORY_INPUT_NOT_FOUND'
   | 'IO_FAILED'
   | 'SYNC_FAILED'
+  | 'REGISTRY_FAILED'
+  | 'REGISTRY_AUTH'
+  | 'REGISTRY_OFFLINE_MISS'
+  | 'REGISTRY_CONFIG_INVALID'
+  | 'UNIVERSE_NOT_FOUND'
+  | 'UNIVERSE_INVALID'
   | 'INTERNAL';
 
 /** The category decides the exit code; see cli/main.ts and docs/errors.md. */
@@ -41,6 +47,12 @@ const categories: Record<ErrorCode, ErrorCategory> = {
   ADVISORY_INPUT_NOT_FOUND: 'input',
   IO_FAILED: 'external',
   SYNC_FAILED: 'external',
+  REGISTRY_FAILED: 'external',
+  REGISTRY_AUTH: 'external',
+  REGISTRY_OFFLINE_MISS: 'external',
+  REGISTRY_CONFIG_INVALID: 'input',
+  UNIVERSE_NOT_FOUND: 'input',
+  UNIVERSE_INVALID: 'input',
   INTERNAL: 'internal',
 };
 

@@ -233,3 +233,93 @@ export const redact = (url: string): string => {
     return '(unparsable proxy URL)';
   }
 };
+
+export interface HttpGetOptions {
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Abort when the request, body included, takes longer than this. */
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export type HttpGetResult =
+  | {
+      readonly kind: 'response';
+      readonly status: number;
+      readonly statusText: string;
+      /** Lower-case names. */
+      readonly headers: Readonly<Record<string, string>>;
+      readonly body: string;
+    }
+  | {
+      readonly kind: 'failed';
+      readonly reason: string;
+      readonly timedOut: boolean;
+      readonly cause?: unknown;
+    };
+
+/**
+ * A client for many small GETs (registry documents): one connection pool for its lifetime, bodies
+ * read whole as text (compressed on the wire), redirects returned rather than followed so that
+ * the caller decides what each hop may carry (credentials belong to one host). Network failures
+ * and timeouts are data, as for `downloadToFile`.
+ */
+export interface HttpClient {
+  get(url: string, options: HttpGetOptions): Promise<HttpGetResult>;
+  /** The proxy a request to `url` goes through (credentials hidden), or undefined. */
+  proxyFor(url: string): string | undefined;
+  close(): Promise<void>;
+}
+
+export const createHttpClient = (settings: ProxySettings): HttpClient => {
+  const dispatcher = dispatcherFor(settings);
+  const viaProxy = (url: string): string | undefined => {
+    const proxy = proxyFor(new URL(url), settings);
+    return proxy && redact(proxy);
+  };
+  return {
+    proxyFor: viaProxy,
+    get: async (url, options) => {
+      const controller = new AbortController();
+      let aborted: string | undefined;
+      const abort = (why: string): void => {
+        aborted ??= why;
+        controller.abort(new Error(why));
+      };
+      const timer = setTimeout(
+        () => abort(`timed out after ${seconds(options.timeoutMs)}`),
+        options.timeoutMs,
+      );
+      const onInterrupt = (): void => abort('interrupted');
+      if (options.signal?.aborted) onInterrupt();
+      options.signal?.addEventListener('abort', onInterrupt, { once: true });
+      const proxy = viaProxy(url);
+      const via = proxy ? ` via proxy ${proxy}` : '';
+      try {
+        const response = await fetch(url, {
+          dispatcher,
+          signal: controller.signal,
+          redirect: 'manual',
+          headers: { 'user-agent': 'patchpilot', ...options.headers },
+        });
+        const body = await response.text();
+        const headers: Record<string, string> = {};
+        response.headers.forEach((value, name) => {
+          headers[name.toLowerCase()] = value;
+        });
+        return { kind: 'response', status: response.status, statusText: response.statusText, headers, body };
+      } catch (cause) {
+        const timedOut = aborted !== undefined && aborted !== 'interrupted';
+        return {
+          kind: 'failed',
+          reason: `${aborted ?? `request failed: ${describe(cause)}`}${via}`,
+          timedOut,
+          cause,
+        };
+      } finally {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onInterrupt);
+      }
+    },
+    close: () => dispatcher.close().catch(() => dispatcher.destroy().catch(() => undefined)),
+  };
+};

@@ -1,0 +1,394 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { projectRoot, tempDir } from '../../test/helpers/cli.js';
+import { cacheFile } from './cache.js';
+import { createRegistry, type Registry, type RegistryOptions } from './index.js';
+import { limiter, retryAfterMs } from './npm.js';
+
+/**
+ * The npm registry client against local HTTP servers replaying recorded-shape documents from
+ * test/fixtures/registry. Two servers stand for two hosts (a nerf dart includes the port). Retries
+ * wait through a `sleep` that only records how long it was asked to wait.
+ */
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+interface Seen {
+  readonly server: 'main' | 'other';
+  readonly url: string;
+  readonly accept: string | undefined;
+  readonly authorization: string | undefined;
+  readonly ifNoneMatch: string | undefined;
+}
+
+const fixtures = join(projectRoot, 'test/fixtures/registry');
+const corgi = 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*';
+
+/** Serves `<name>.<form>.json` for `/<name>` (or `/npm/<name>`), with an ETag and 304s. */
+const serveFixtures: Handler = (req, res) => {
+  const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/(npm\/)?/, ''));
+  const full = req.headers.accept === 'application/json';
+  const file = join(fixtures, `${path.replace('/', '__')}.${full ? 'full' : 'abbreviated'}.json`);
+  if (!existsSync(file)) {
+    res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Not found"}');
+    return;
+  }
+  const body = readFileSync(file);
+  const etag = `"${createHash('sha1').update(body).digest('hex')}"`;
+  if (req.headers['if-none-match'] === etag) {
+    res.writeHead(304, { etag }).end();
+    return;
+  }
+  const type = full ? 'application/json' : 'application/vnd.npm.install-v1+json';
+  res.writeHead(200, { 'content-type': type, etag }).end(body);
+};
+
+const seen: Seen[] = [];
+let mainHandler: Handler;
+let otherHandler: Handler;
+const serverFor = (name: 'main' | 'other', handle: () => Handler): Server =>
+  createServer((req, res) => {
+    seen.push({
+      server: name,
+      url: req.url ?? '',
+      accept: req.headers.accept,
+      authorization: req.headers.authorization,
+      ifNoneMatch: req.headers['if-none-match'] as string | undefined,
+    });
+    handle()(req, res);
+  });
+const main = serverFor('main', () => mainHandler);
+const other = serverFor('other', () => otherHandler);
+let base: string;
+let otherBase: string;
+let mainPort: number;
+
+const listen = async (server: Server): Promise<number> => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+};
+const close = (server: Server): Promise<void> =>
+  new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+
+beforeAll(async () => {
+  mainPort = await listen(main);
+  base = `http://127.0.0.1:${mainPort}`;
+  otherBase = `http://127.0.0.1:${await listen(other)}`;
+});
+afterAll(async () => {
+  await close(main);
+  await close(other);
+});
+
+let dir: { path: string; remove: () => void };
+let project: string;
+let cacheDir: string;
+let sleeps: number[];
+let opened: Registry[];
+beforeEach(() => {
+  dir = tempDir('patchpilot-registry-');
+  project = join(dir.path, 'project');
+  cacheDir = join(dir.path, 'cache');
+  mkdirSync(project);
+  mkdirSync(join(dir.path, 'home'));
+  writeFileSync(join(project, 'package.json'), '{}');
+  writeFileSync(join(project, '.npmrc'), `registry=${base}/\n`);
+  seen.length = 0;
+  sleeps = [];
+  opened = [];
+  mainHandler = serveFixtures;
+  otherHandler = serveFixtures;
+});
+afterEach(async () => {
+  for (const registry of opened) await registry.close();
+  dir.remove();
+});
+
+const open = (options: Partial<RegistryOptions> = {}): Registry => {
+  const registry = createRegistry({
+    cwd: project,
+    env: { HOME: join(dir.path, 'home') },
+    cacheDir,
+    retry: { retries: 2, minDelayMs: 1, maxDelayMs: 60_000 },
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    timeoutMs: 5000,
+    ...options,
+  });
+  opened.push(registry);
+  return registry;
+};
+
+const npmrc = (text: string): void => writeFileSync(join(project, '.npmrc'), text);
+
+describe('fetching documents', () => {
+  it("asks for the abbreviated document with npm's Accept header", async () => {
+    const esbuild = await open().getPackage('esbuild');
+    expect(esbuild).toMatchObject({ name: 'esbuild', form: 'abbreviated', distTags: { latest: '0.25.0' } });
+    expect(esbuild?.versions['0.25.0']?.hasInstallScript).toBe(true);
+    expect(seen).toEqual([
+      expect.objectContaining({ url: '/esbuild', accept: corgi, authorization: undefined }),
+    ]);
+  });
+
+  it('asks for the full document when publish times are wanted', async () => {
+    const glob = await open().getPackage('glob', { full: true });
+    expect(glob?.form).toBe('full');
+    expect(glob?.versions['7.2.3']?.publishedAt).toBe('2022-05-15T17:25:27.101Z');
+    expect(seen.map((s) => s.accept)).toEqual(['application/json']);
+  });
+
+  it('writes the slash of a scoped name as %2f, below the registry path', async () => {
+    npmrc(`registry=${base}/npm/\n`);
+    const linux = await open().getPackage('@esbuild/linux-x64');
+    expect(linux?.versions['0.24.2']?.dist?.tarball).toBe(
+      'https://registry.npmjs.org/@esbuild/linux-x64/-/linux-x64-0.24.2.tgz',
+    );
+    expect(seen.map((s) => s.url)).toEqual(['/npm/@esbuild%2flinux-x64']);
+  });
+
+  it('answers a missing package with undefined', async () => {
+    expect(await open().getPackage('no-such-package')).toBeUndefined();
+  });
+
+  it('fetches a document once however often and however concurrently it is asked for', async () => {
+    const registry = open();
+    const [a, b] = await Promise.all([registry.getPackage('esbuild'), registry.getPackage('esbuild')]);
+    expect(a).toBe(b);
+    await registry.getPackage('esbuild');
+    expect(seen).toHaveLength(1);
+  });
+
+  it('refuses an answer that is not JSON', async () => {
+    mainHandler = (_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html>proxy login</html>');
+    await expect(open().getPackage('esbuild')).rejects.toMatchObject({
+      code: 'REGISTRY_FAILED',
+      message: expect.stringContaining('is not JSON'),
+    });
+  });
+
+  it('keeps the versions it understands when one entry is malformed', async () => {
+    mainHandler = (_req, res) =>
+      res.writeHead(200).end(
+        JSON.stringify({
+          name: 'x',
+          'dist-tags': { latest: '1.0.1' },
+          versions: { '1.0.0': { dist: 'nope' }, '1.0.1': { dependencies: { y: '^1' } } },
+        }),
+      );
+    const x = await open().getPackage('x');
+    expect(Object.keys(x?.versions ?? {})).toEqual(['1.0.1']);
+    expect(x?.skipped).toEqual([{ version: '1.0.0', reason: expect.stringContaining('dist') }]);
+  });
+});
+
+describe('retries, timeouts and failures', () => {
+  it('retries a 503 and then succeeds', async () => {
+    let calls = 0;
+    mainHandler = (req, res) => {
+      if (calls++ === 0) res.writeHead(503).end();
+      else serveFixtures(req, res);
+    };
+    expect((await open().getPackage('esbuild'))?.name).toBe('esbuild');
+    expect(seen).toHaveLength(2);
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it('waits as long as a 429 Retry-After asks', async () => {
+    let calls = 0;
+    mainHandler = (req, res) => {
+      if (calls++ === 0) res.writeHead(429, { 'retry-after': '2' }).end();
+      else serveFixtures(req, res);
+    };
+    await open().getPackage('esbuild');
+    expect(sleeps).toEqual([2000]);
+  });
+
+  it('gives up after the last retry with the status and the number of attempts', async () => {
+    mainHandler = (_req, res) => res.writeHead(502, 'Bad Gateway').end();
+    await expect(open().getPackage('esbuild')).rejects.toMatchObject({
+      code: 'REGISTRY_FAILED',
+      message: `GET ${base}/esbuild: HTTP 502 Bad Gateway (3 attempts)`,
+    });
+    expect(seen).toHaveLength(3);
+    expect(sleeps).toHaveLength(2);
+  });
+
+  it('retries a dropped connection', async () => {
+    mainHandler = (req) => req.socket.destroy();
+    await expect(open().getPackage('esbuild')).rejects.toMatchObject({
+      code: 'REGISTRY_FAILED',
+      message: expect.stringMatching(/request failed: .* \(3 attempts\)$/),
+    });
+    expect(seen).toHaveLength(3);
+  });
+
+  it('stops a request that takes longer than the timeout', async () => {
+    mainHandler = () => undefined;
+    await expect(open({ timeoutMs: 50, retry: { retries: 0 } }).getPackage('esbuild')).rejects.toMatchObject({
+      code: 'REGISTRY_FAILED',
+      message: `GET ${base}/esbuild: timed out after 0.05 s`,
+    });
+  });
+
+  it('never has more requests in flight than the bound', async () => {
+    let inFlight = 0;
+    let most = 0;
+    mainHandler = (_req, res) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        res.writeHead(404).end();
+      }, 20);
+    };
+    const registry = open({ concurrency: 3 });
+    const names = Array.from({ length: 10 }, (_, i) => `package-${i}`);
+    expect(await Promise.all(names.map((n) => registry.getPackage(n)))).toEqual(names.map(() => undefined));
+    expect(seen).toHaveLength(10);
+    expect(most).toBe(3);
+  });
+
+  it('limiter hands a finished slot to the next waiting task', async () => {
+    const limit = limiter(2);
+    let active = 0;
+    let most = 0;
+    const task = async () => {
+      active++;
+      most = Math.max(most, active);
+      await new Promise((resolve) => setImmediate(resolve));
+      active--;
+    };
+    await Promise.all(Array.from({ length: 7 }, () => limit(task)));
+    expect(most).toBe(2);
+  });
+
+  it('reads Retry-After as seconds or as a date', () => {
+    expect(retryAfterMs('3', 0)).toBe(3000);
+    expect(retryAfterMs('Thu, 01 Jan 1970 00:00:05 GMT', 1000)).toBe(4000);
+    expect(retryAfterMs('soon', 0)).toBeUndefined();
+    expect(retryAfterMs(undefined, 0)).toBeUndefined();
+  });
+});
+
+describe('credentials', () => {
+  it('sends a scoped registry its own token and the default registry nothing', async () => {
+    npmrc(
+      [
+        `registry=${otherBase}/`,
+        `@acme:registry=${base}/`,
+        `//127.0.0.1:${mainPort}/:_authToken=\${ACME_TOKEN}`,
+      ].join('\n'),
+    );
+    const registry = open({ env: { HOME: join(dir.path, 'home'), ACME_TOKEN: 's3cret' } });
+    await registry.getPackage('@acme/widget');
+    await registry.getPackage('esbuild');
+    expect(seen.map((s) => [s.server, s.url, s.authorization])).toEqual([
+      ['main', '/@acme%2fwidget', 'Bearer s3cret'],
+      ['other', '/esbuild', undefined],
+    ]);
+  });
+
+  it('does not carry a token through a redirect to another host', async () => {
+    npmrc(`registry=${base}/\n//127.0.0.1:${mainPort}/:_authToken=s3cret\n`);
+    mainHandler = (req, res) => res.writeHead(302, { location: `${otherBase}${req.url}` }).end();
+    const glob = await open().getPackage('glob');
+    expect(glob?.name).toBe('glob');
+    expect(seen.map((s) => [s.server, s.authorization])).toEqual([
+      ['main', 'Bearer s3cret'],
+      ['other', undefined],
+    ]);
+  });
+
+  it('reports a refused token as an authorisation error without showing it', async () => {
+    npmrc(`registry=${base}/\n//127.0.0.1:${mainPort}/:_authToken=s3cret-value\n`);
+    mainHandler = (_req, res) => res.writeHead(401, 'Unauthorized').end('{"error":"bad token s3cret-value"}');
+    const failure = await open()
+      .getPackage('esbuild')
+      .catch((error: unknown) => error);
+    expect(failure).toMatchObject({
+      code: 'REGISTRY_AUTH',
+      message: `GET ${base}/esbuild: HTTP 401 Unauthorized: not authorised to read esbuild`,
+      hint: expect.stringContaining(join(project, '.npmrc')),
+    });
+    expect(JSON.stringify({ ...(failure as object), message: (failure as Error).message })).not.toContain(
+      's3cret',
+    );
+    expect(seen).toHaveLength(1);
+  });
+
+  it('says which line to add when no credential is configured', async () => {
+    mainHandler = (_req, res) => res.writeHead(403).end();
+    await expect(open().getPackage('esbuild')).rejects.toMatchObject({
+      code: 'REGISTRY_AUTH',
+      hint: expect.stringContaining(`//127.0.0.1:${mainPort}/:_authToken=`),
+    });
+  });
+});
+
+describe('the disk cache', () => {
+  it('answers from a fresh entry without asking, and revalidates a stale one with its ETag', async () => {
+    const first = await open().getPackage('esbuild');
+    expect(seen).toHaveLength(1);
+    expect(await open().getPackage('esbuild')).toEqual(first);
+    expect(seen).toHaveLength(1);
+    const revalidated = await open({ maxAgeMs: 0 }).getPackage('esbuild');
+    expect(revalidated).toEqual(first);
+    expect(seen).toHaveLength(2);
+    expect(seen[1]?.ifNoneMatch).toMatch(/^"[0-9a-f]{40}"$/);
+  });
+
+  it('offline: answers from the cache whatever its age, and names a miss', async () => {
+    const online = await open().getPackage('esbuild');
+    const offline = open({ offline: true, maxAgeMs: 0 });
+    expect(await offline.getPackage('esbuild')).toEqual(online);
+    await expect(offline.getPackage('glob')).rejects.toMatchObject({
+      code: 'REGISTRY_OFFLINE_MISS',
+      message: expect.stringContaining('no cached document for glob'),
+    });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('answers an abbreviated question from a cached full document', async () => {
+    await open().getPackage('glob', { full: true });
+    expect((await open().getPackage('glob'))?.form).toBe('full');
+    expect((await open({ offline: true }).getPackage('glob'))?.form).toBe('full');
+    expect(seen).toHaveLength(1);
+    await expect(open({ offline: true }).getPackage('esbuild', { full: true })).rejects.toMatchObject({
+      code: 'REGISTRY_OFFLINE_MISS',
+    });
+  });
+
+  it('ignores a corrupt entry and replaces it', async () => {
+    const file = cacheFile(cacheDir, `${base}/esbuild`, 'abbreviated');
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileSync(file, '{"format":1,"url":');
+    await expect(open({ offline: true }).getPackage('esbuild')).rejects.toMatchObject({
+      code: 'REGISTRY_OFFLINE_MISS',
+    });
+    expect((await open().getPackage('esbuild'))?.name).toBe('esbuild');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+      url: `${base}/esbuild`,
+      form: 'abbreviated',
+    });
+    expect((await open({ offline: true }).getPackage('esbuild'))?.name).toBe('esbuild');
+  });
+
+  it('goes on without a cache it cannot write, and says so once', async () => {
+    writeFileSync(join(dir.path, 'not-a-folder'), '');
+    const warnings: string[] = [];
+    const registry = open({ cacheDir: join(dir.path, 'not-a-folder'), onWarning: (m) => warnings.push(m) });
+    expect((await registry.getPackage('esbuild'))?.name).toBe('esbuild');
+    expect((await registry.getPackage('glob'))?.name).toBe('glob');
+    expect(warnings).toEqual([expect.stringContaining('cannot write the registry cache')]);
+  });
+});
