@@ -1,17 +1,23 @@
-import { relative, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { defaultAssessOptions, matchAdvisories } from './assess/index.js';
 import { prioritize } from './assess/priority.js';
 import { attachSignals, type ExploitSignals } from './assess/signals.js';
+import { applyVex } from './assess/vex.js';
 import { PatchPilotError } from './core/errors.js';
 import { cveIds, type Finding, type FindingEpss, type FindingKev } from './core/finding.js';
 import { type Inventory, registryPackageKeys, type Scope, widestScope } from './core/inventory.js';
+import { projectVexFile, type VexDocument, type VexFormat, type VexStatement } from './core/vex.js';
 import { epssDate } from './intel/signals.js';
 import { type AdvisoryStore, emptyStore } from './intel/store.js';
+import { parseVexDocument } from './intel/vex/read.js';
 import { findLockfiles, readInventory } from './inventory/index.js';
 import { readSbom } from './inventory/sbom/read.js';
-import { readText, statOrUndefined } from './util/fs.js';
+import { readConfinedText, readText, realPathOrUndefined, statOrUndefined } from './util/fs.js';
 
-/** The one file that knows the stage order: inventory → intel → assess (plan and policy to come). */
+/**
+ * The one file that knows the stage order: inventory → intel → assess → VEX (plan and policy to
+ * come).
+ */
 
 export interface ScannedProject {
   /** Project folder, relative to the working directory (`.` for it). */
@@ -25,6 +31,15 @@ export interface ScannedProject {
   readonly findings: readonly Finding[];
   /** With `listPackages`: every registry package once, its widest scope, sorted by name@version. */
   readonly inventory?: readonly InstalledPackage[];
+  /** The project's own VEX document (`.patchpilot/vex.json`), relative to the working folder, when it has one. */
+  readonly vex?: string;
+}
+
+/** A VEX document a scan read: where, which format, how many statements. */
+export interface VexDocumentRead {
+  readonly path: string;
+  readonly format: VexFormat;
+  readonly statements: number;
 }
 
 export interface InstalledPackage {
@@ -37,6 +52,8 @@ export interface InstalledPackage {
 export interface ScanResult {
   readonly projects: readonly ScannedProject[];
   readonly store: { readonly path: string; readonly advisories: number };
+  /** Every VEX document applied: the `vexFiles` first, then each project's own. */
+  readonly vex: readonly VexDocumentRead[];
 }
 
 export interface ScanOptions {
@@ -48,6 +65,8 @@ export interface ScanOptions {
   readonly listPackages?: boolean;
   readonly cwd: string;
   readonly maxPaths?: number;
+  /** VEX documents (OpenVEX or CycloneDX JSON) applied to every project, after each project's own. */
+  readonly vexFiles?: readonly string[];
   readonly onProgress?: (message: string) => void;
 }
 
@@ -59,6 +78,9 @@ const display = (cwd: string, path: string): string => {
 export const scanProjects = (store: AdvisoryStore, options: ScanOptions): ScanResult => {
   const advisories = store.count();
   if (advisories === 0) throw emptyStore(store.path);
+  const vexDocuments = (options.vexFiles ?? []).map((file) => readVexFile(file, options.cwd));
+  const vex: VexDocumentRead[] = vexDocuments.map(documentRead);
+  const shared = vexDocuments.flatMap((d) => d.statements);
   if (options.sbom) {
     if (!statOrUndefined(options.target)?.isFile()) {
       throw new PatchPilotError('SBOM_NOT_FOUND', `${options.target}: no such file`, {
@@ -67,8 +89,9 @@ export const scanProjects = (store: AdvisoryStore, options: ScanOptions): ScanRe
     }
     const inventory = readSbom(readText(options.target), options.target);
     return {
-      projects: [assessInventory(store, inventory, options)],
+      projects: [assessInventory(store, inventory, options, shared)],
       store: { path: store.path, advisories },
+      vex,
     };
   }
   const lockfiles = findLockfiles(options.target, options.recursive);
@@ -78,15 +101,68 @@ export const scanProjects = (store: AdvisoryStore, options: ScanOptions): ScanRe
     if (lockfiles.length > 1)
       options.onProgress?.(`[${i + 1}/${lockfiles.length}] ${display(options.cwd, lockfile)}`);
     const inventory = readInventory(lockfile);
-    projects.push(assessInventory(store, inventory, options));
+    const own = readProjectVex(inventory.root, options.cwd);
+    // A folder with lockfiles of several package managers shares one VEX document: list it once.
+    if (own && !vex.some((d) => d.path === own.path)) vex.push(documentRead(own));
+    projects.push(assessInventory(store, inventory, options, shared, own));
   }
-  return { projects, store: { path: store.path, advisories } };
+  return { projects, store: { path: store.path, advisories }, vex };
+};
+
+const documentRead = (d: VexDocument): VexDocumentRead => ({
+  path: d.path,
+  format: d.format,
+  statements: d.statements.length,
+});
+
+/** A `--vex FILE`: the user named it, so it is read wherever it is. */
+const readVexFile = (file: string, cwd: string): VexDocument => {
+  const shown = display(cwd, file);
+  if (!statOrUndefined(file)?.isFile()) {
+    throw new PatchPilotError('VEX_NOT_FOUND', `${shown}: no such file`, {
+      hint: 'pass the path of an OpenVEX or CycloneDX VEX JSON document',
+    });
+  }
+  return parseVexDocument(readText(file), shown);
+};
+
+/** Larger than any hand-kept VEX document; a bigger file here is a mistake, not statements. */
+const maxVexBytes = 16 * 1024 * 1024;
+
+/**
+ * The project's own `.patchpilot/vex.json`, read only when it is a regular file inside the project
+ * (a symbolic link that leads out is refused, as lockfile paths are).
+ */
+const readProjectVex = (root: string, cwd: string): VexDocument | undefined => {
+  const path = join(root, projectVexFile);
+  const shown = display(cwd, path);
+  const realRoot = realPathOrUndefined(root) ?? root;
+  const read = readConfinedText(path, realRoot, maxVexBytes);
+  switch (read.kind) {
+    case 'absent':
+      return undefined;
+    case 'text':
+      return parseVexDocument(read.text, shown);
+    default: {
+      const why =
+        read.kind === 'outside'
+          ? `leads outside the project (to ${read.realPath})`
+          : read.kind === 'too-large'
+            ? `is ${read.bytes} bytes, more than a VEX document should be (${maxVexBytes})`
+            : 'is not a regular file';
+      throw new PatchPilotError('VEX_INVALID', `${shown}: ${why}`, {
+        hint: `keep the project's VEX statements in a regular file ${projectVexFile} inside the project`,
+      });
+    }
+  }
 };
 
 const assessInventory = (
   store: AdvisoryStore,
   inventory: Inventory,
   options: ScanOptions,
+  shared: readonly VexStatement[],
+  own?: VexDocument,
 ): ScannedProject => {
   const names = new Set<string>();
   for (const pkg of inventory.packages.values()) if (pkg.source === 'registry') names.add(pkg.name);
@@ -94,7 +170,8 @@ const assessInventory = (
     ...defaultAssessOptions,
     maxPaths: options.maxPaths ?? defaultAssessOptions.maxPaths,
   });
-  const findings = prioritize(attachSignals(matched, lookUpSignals(store, matched)));
+  const prioritized = prioritize(attachSignals(matched, lookUpSignals(store, matched)));
+  const findings = applyVex(prioritized, [...(own?.statements ?? []), ...shared]);
   return {
     path: display(options.cwd, inventory.root),
     lockfile: display(options.cwd, inventory.lockfile),
@@ -103,6 +180,7 @@ const assessInventory = (
     workspaces: inventory.importers.filter((i) => i.path !== '').map((i) => i.path),
     findings,
     ...(options.listPackages ? { inventory: installedPackages(inventory) } : {}),
+    ...(own ? { vex: own.path } : {}),
   };
 };
 

@@ -22,6 +22,9 @@ Commands:
   db import-epss FILE import FIRST's EPSS scores (CSV, .csv.gz); findings then carry them
   db import-kev FILE  import CISA's Known Exploited Vulnerabilities catalog (JSON)
   db status           show what the advisory store holds
+  vex add ID          record that a vulnerability does or does not affect a package (OpenVEX,
+                      .patchpilot/vex.json); scan applies it
+  vex list            show the project's VEX statements
   help [COMMAND]      show help for a command
 
 Global options:
@@ -42,6 +45,7 @@ const commands: Record<string, () => Promise<Command>> = {
   scan: async () => (await import('./commands/scan.js')).scanCommand,
   sbom: async () => (await import('./commands/sbom.js')).sbomCommand,
   db: async () => (await import('./commands/db.js')).dbCommand,
+  vex: async () => (await import('./commands/vex.js')).vexCommand,
 };
 
 export const main = async (argv: readonly string[], io: Io): Promise<number> => {

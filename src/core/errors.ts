@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'DB_EMPTY'
   | 'ADVISORY_INPUT_INVALID'
   | 'ADVISORY_INPUT_NOT_FOUND'
+  | 'VEX_INVALID'
+  | 'VEX_NOT_FOUND'
   | 'IO_FAILED'
   | 'SYNC_FAILED'
   | 'REGISTRY_FAILED'
@@ -45,6 +47,8 @@ const categories: Record<ErrorCode, ErrorCategory> = {
   DB_EMPTY: 'input',
   ADVISORY_INPUT_INVALID: 'input',
   ADVISORY_INPUT_NOT_FOUND: 'input',
+  VEX_INVALID: 'input',
+  VEX_NOT_FOUND: 'input',
   IO_FAILED: 'external',
   SYNC_FAILED: 'external',
   REGISTRY_FAILED: 'external',

@@ -1,5 +1,6 @@
 import type { AdvisoryKind, SeverityLabel } from './advisory.js';
 import type { Scope } from './inventory.js';
+import type { VexStatus } from './vex.js';
 
 /** An advisory (or several aliases of one vulnerability) that affects one installed package version. */
 export interface Finding {
@@ -37,6 +38,28 @@ export interface Finding {
   readonly priority?: FindingPriority;
   /** Malicious packages only: what can be done, since such records rarely name a fixed version. */
   readonly remedy?: FindingRemedy;
+  /** The VEX statement that speaks about this finding (the latest one), when a VEX document names it. */
+  readonly vex?: FindingVex;
+}
+
+/**
+ * A VEX statement as applied to a finding. `suppressed` is true for `not_affected` only: the finding
+ * stays in every report but no longer counts for `--fail-on` (see src/assess/vex.ts).
+ */
+export interface FindingVex {
+  readonly status: VexStatus;
+  /** The statement's vulnerability id (the finding's id or one of its aliases). */
+  readonly vulnerability: string;
+  readonly justification?: string;
+  /** Why it is not affected (OpenVEX `impact_statement`, CycloneDX `analysis.detail`). */
+  readonly impact?: string;
+  readonly action?: string;
+  readonly notes?: string;
+  readonly author: string | undefined;
+  readonly timestamp: string | undefined;
+  /** The document the statement was read from. */
+  readonly source: string;
+  readonly suppressed: boolean;
 }
 
 export interface FindingRemedy {

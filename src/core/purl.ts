@@ -28,3 +28,38 @@ export const parseNpmPurl = (purl: string): { name: string; version: string } | 
     return undefined;
   }
 };
+
+/**
+ * The npm package a purl names, the version being optional (`pkg:npm/lodash` names every version).
+ * Namespace and name are percent-decoded and the name lower-cased, as the purl spec's npm type
+ * asks; qualifiers and subpath are ignored. Undefined for anything but a well-formed `pkg:npm/` purl.
+ */
+export const parseNpmPurlLoose = (
+  purl: string,
+): { readonly name: string; readonly version: string | undefined } | undefined => {
+  const text = purl.trim();
+  if (!/^pkg:npm\//i.test(text)) return undefined;
+  const body = text.slice('pkg:npm/'.length).split(/[?#]/)[0] as string;
+  const segments = body.split('/');
+  if (segments.length > 2) return undefined;
+  const last = segments[segments.length - 1] as string;
+  // A name never holds a literal `@`; in the last segment one starts the version.
+  const at = last.indexOf('@');
+  const bare = at === -1 ? last : last.slice(0, at);
+  const rawVersion = at === -1 ? undefined : last.slice(at + 1);
+  try {
+    const parts = [...segments.slice(0, -1), bare].map(decodeURIComponent);
+    if (parts.some((p) => p === '')) return undefined;
+    if (parts.length === 2 && !(parts[0] as string).startsWith('@')) parts[0] = `@${parts[0]}`;
+    if (parts.length === 1 && (parts[0] as string).startsWith('@')) return undefined;
+    const version = rawVersion === undefined ? undefined : decodeURIComponent(rawVersion);
+    if (version === '' || version?.includes('@')) return undefined;
+    return { name: parts.join('/').toLowerCase(), version };
+  } catch {
+    return undefined;
+  }
+};
+
+/** `pkg:npm/%40scope/name` or `pkg:npm/name@1.2.3`: the canonical form, version optional. */
+export const canonicalNpmPurl = (name: string, version: string | undefined): string =>
+  version === undefined ? npmPurl(name, '').slice(0, -1) : npmPurl(name, version);

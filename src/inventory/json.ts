@@ -8,7 +8,12 @@ import { PatchPilotError } from '../core/errors.js';
 export const parseJsonDocument = (
   content: string,
   path: string,
-  code: 'LOCKFILE_INVALID_JSON' | 'MANIFEST_INVALID' | 'SBOM_INVALID' | 'ADVISORY_INPUT_INVALID',
+  code:
+    | 'LOCKFILE_INVALID_JSON'
+    | 'MANIFEST_INVALID'
+    | 'SBOM_INVALID'
+    | 'ADVISORY_INPUT_INVALID'
+    | 'VEX_INVALID',
 ): unknown => {
   // A byte-order mark is not JSON, but editors write one and npm accepts it.
   const text = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
@@ -29,7 +34,9 @@ export const parseJsonDocument = (
             ? 'the SBOM is corrupt or was cut short; produce it again'
             : code === 'ADVISORY_INPUT_INVALID'
               ? 'the file is corrupt or was cut short; download it again (nothing was imported)'
-              : 'fix the JSON syntax of this package.json',
+              : code === 'VEX_INVALID'
+                ? 'fix the JSON syntax of this VEX document (OpenVEX or CycloneDX JSON)'
+                : 'fix the JSON syntax of this package.json',
       cause,
     });
   }

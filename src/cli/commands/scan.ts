@@ -1,9 +1,18 @@
-import { resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { relative, resolve } from 'node:path';
 import { priorityThresholds } from '../../assess/priority.js';
+import { isSuppressed, patchPilotAuthor, vexStatementsOf } from '../../assess/vex.js';
 import { parseSeverityLabel, type SeverityLabel, severityRank } from '../../core/advisory.js';
 import type { Finding, PriorityLabel } from '../../core/finding.js';
 import { AdvisoryStore } from '../../intel/store.js';
-import { type InstalledPackage, type ScanResult, scanProjects } from '../../pipeline.js';
+import { buildOpenVexDocument, serializeOpenVex, toOpenVexStatement } from '../../intel/vex/write.js';
+import {
+  type InstalledPackage,
+  type ScanResult,
+  scanProjects,
+  type VexDocumentRead,
+} from '../../pipeline.js';
+import { statOrUndefined, writeFileAtomic } from '../../util/fs.js';
 import { advisoryDbPath } from '../../util/home.js';
 import { parseCommandArgs, usage } from '../args.js';
 import type { Io, Outcome } from '../io.js';
@@ -31,13 +40,20 @@ Options:
       --min-priority P   report only findings whose priority is at least P: critical, high,
                          medium, low, or a number from 0 to 100 (--fail-on sees only those)
       --max-paths N      dependency paths shown per finding, shortest first (default 10)
+      --vex FILE         apply the statements of an OpenVEX 0.2.0 or CycloneDX VEX JSON document
+                         (repeatable); each project's own .patchpilot/vex.json is always applied.
+                         A not_affected statement suppresses the finding it names: still listed,
+                         marked suppressed, never counted for --fail-on
+      --vex-out FILE     write every finding's current status as OpenVEX 0.2.0 (atomically,
+                         whatever --min-priority shows): statements carried over, malicious
+                         packages affected, the rest under_investigation
       --deterministic    leave out timestamps so two runs compare byte for byte
       --db FILE          advisory store (default: $PATCHPILOT_DB, else <data home>/advisories.db)
       --debug            show stack traces on errors
   -h, --help             show this help
 
-Exit codes: 0 no finding at or above --fail-on, 1 there is one, 2 usage or input error,
-3 external failure, 70 internal error.
+Exit codes: 0 no unsuppressed finding at or above --fail-on, 1 there is one, 2 usage or input
+error, 3 external failure, 70 internal error.
 
 Examples:
   patchpilot scan
@@ -45,6 +61,7 @@ Examples:
   patchpilot scan --min-priority high
   patchpilot scan --format sarif > patchpilot.sarif
   patchpilot scan --sbom bom.cdx.json --json
+  patchpilot scan --vex vendor.openvex.json --fail-on high --vex-out status.openvex.json
 `;
 
 type ScanFormat = 'table' | 'json' | 'sarif' | 'markdown';
@@ -63,10 +80,21 @@ export interface ScanReport {
     readonly workspaces: readonly string[];
     readonly findings: number;
     readonly inventory?: readonly InstalledPackage[];
+    /** The project's own `.patchpilot/vex.json`, when it has one. */
+    readonly vex?: string;
   }[];
   /** Highest priority first within each project; each carries `priority` (score, label, reasons). */
   readonly findings: readonly (Finding & { readonly project: string })[];
-  readonly summary: Readonly<Record<SeverityLabel, number>> & { readonly total: number };
+  /**
+   * Counts over every listed finding; `suppressed` says how many of them a `not_affected` VEX
+   * statement suppresses (they never count for `--fail-on`).
+   */
+  readonly summary: Readonly<Record<SeverityLabel, number>> & {
+    readonly total: number;
+    readonly suppressed: number;
+  };
+  /** The VEX documents applied, when there were any. */
+  readonly vex?: readonly VexDocumentRead[];
 }
 
 export const scanCommand = async (args: readonly string[], io: Io): Promise<Outcome> => {
@@ -79,6 +107,8 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
     'fail-on': { type: 'string' },
     'min-priority': { type: 'string' },
     'max-paths': { type: 'string' },
+    vex: { type: 'string', multiple: true },
+    'vex-out': { type: 'string' },
     deterministic: { type: 'boolean' },
     db: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -115,17 +145,25 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
     maxPaths = Number(values['max-paths']);
     if (!Number.isInteger(maxPaths) || maxPaths < 0) throw usage('scan', '--max-paths takes a whole number');
   }
+  for (const file of values.vex ?? []) if (file === '') throw usage('scan', '--vex needs a file name');
+  const vexOut = values['vex-out'] === undefined ? undefined : resolve(io.cwd, values['vex-out']);
+  if (values['vex-out'] === '') throw usage('scan', '--vex-out needs a file name');
+  if (vexOut !== undefined && statOrUndefined(vexOut)?.isDirectory()) {
+    throw usage('scan', `--vex-out ${values['vex-out']} is a folder; give a file name`);
+  }
 
   const store = AdvisoryStore.open(advisoryDbPath(values.db, io.env, io.cwd), { readonly: true });
   let report: ScanReport;
+  let result: ScanResult;
   try {
-    const result = scanProjects(store, {
+    result = scanProjects(store, {
       target: resolve(io.cwd, values.sbom ?? positionals[0] ?? '.'),
       recursive: values.recursive === true,
       sbom: values.sbom !== undefined,
       listPackages: values['list-packages'] === true,
       cwd: io.cwd,
       maxPaths,
+      vexFiles: (values.vex ?? []).map((file) => resolve(io.cwd, file)),
       onProgress: (message) => io.stderr.write(`${message}\n`),
     });
     report = toReport(result, values.deterministic ? undefined : io.now(), minPriority);
@@ -133,10 +171,42 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
     store.close();
   }
 
+  if (vexOut !== undefined) {
+    const text = vexDocumentText(result, values.deterministic ? undefined : io.now());
+    writeFileAtomic(vexOut, text.text);
+    io.stderr.write(
+      `wrote ${relative(io.cwd, vexOut) || vexOut}: OpenVEX 0.2.0, ${text.statements} statements\n`,
+    );
+  }
   io.stdout.write(await render(format, report, io.cwd));
   if (failOn === undefined) return 'ok';
   const threshold = severityRank[failOn];
-  return report.findings.some((f) => severityRank[f.severity] >= threshold) ? 'failed' : 'ok';
+  // A finding a not_affected VEX statement suppresses is listed but never fails the build.
+  return report.findings.some((f) => !isSuppressed(f) && severityRank[f.severity] >= threshold)
+    ? 'failed'
+    : 'ok';
+};
+
+/**
+ * `--vex-out`: every finding of the scan (whatever `--min-priority` shows) as OpenVEX. Without a
+ * clock (`--deterministic`) the document's time is its latest statement's (or 1970-01-01) and its
+ * `@id` is derived from the content.
+ */
+const vexDocumentText = (result: ScanResult, now: Date | undefined): { text: string; statements: number } => {
+  const statements = vexStatementsOf(result.projects.flatMap((p) => p.findings)).flatMap(
+    (s) => toOpenVexStatement(s) ?? [],
+  );
+  const latest = statements.reduce<string | undefined>(
+    (at, s) => (s.timestamp !== undefined && (at === undefined || s.timestamp > at) ? s.timestamp : at),
+    undefined,
+  );
+  const document = buildOpenVexDocument(statements, {
+    author: patchPilotAuthor,
+    timestamp: now ? now.toISOString() : (latest ?? new Date(0).toISOString()),
+    ...(now ? { id: `urn:uuid:${randomUUID()}` } : {}),
+    tooling: `PatchPilot ${toolVersion()}`,
+  });
+  return { text: serializeOpenVex(document), statements: statements.length };
 };
 
 /** `--min-priority`: a label's lowest score, or a number from 0 to 100. */
@@ -157,8 +227,19 @@ const toReport = (result: ScanResult, now: Date | undefined, minPriority: number
   const kept = (f: Finding): boolean => minPriority === undefined || (f.priority?.score ?? 0) >= minPriority;
   const projects = result.projects.map((p) => ({ ...p, findings: p.findings.filter(kept) }));
   const findings = projects.flatMap((p) => p.findings.map((f) => ({ project: p.path, ...f })));
-  const summary = { critical: 0, high: 0, moderate: 0, low: 0, unknown: 0, total: findings.length };
-  for (const f of findings) summary[f.severity]++;
+  const summary = {
+    critical: 0,
+    high: 0,
+    moderate: 0,
+    low: 0,
+    unknown: 0,
+    total: findings.length,
+    suppressed: 0,
+  };
+  for (const f of findings) {
+    summary[f.severity]++;
+    if (isSuppressed(f)) summary.suppressed++;
+  }
   return {
     schemaVersion: 1,
     tool: { name: 'patchpilot', version: toolVersion() },
@@ -167,6 +248,7 @@ const toReport = (result: ScanResult, now: Date | undefined, minPriority: number
     projects: projects.map(({ findings: list, ...rest }) => ({ ...rest, findings: list.length })),
     findings,
     summary,
+    ...(result.vex.length > 0 ? { vex: result.vex } : {}),
   };
 };
 

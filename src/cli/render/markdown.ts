@@ -4,13 +4,21 @@ import {
   exploitText,
   fixedText,
   hasExploitSignals,
+  hasVex,
   morePaths,
   pathText,
   priorityText,
   scoreText,
+  suppressedText,
+  vexDetail,
+  vexText,
 } from './text.js';
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+
+/** Text from a VEX document, shown as written: no line breaks, no HTML (`Jane <jane@example.org>`). */
+const plain = (text: string): string =>
+  text.replace(/\r?\n/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** A Markdown report for pull-request comments and job summaries. */
 export const renderMarkdown = (report: ScanReport): string => {
@@ -19,25 +27,26 @@ export const renderMarkdown = (report: ScanReport): string => {
     '# PatchPilot scan',
     '',
     `${countText(s.total, 'finding')}: ${s.critical} critical, ${s.high} high, ${s.moderate} moderate, ` +
-      `${s.low} low, ${s.unknown} unknown.`,
+      `${s.low} low, ${s.unknown} unknown${s.suppressed > 0 ? `; ${s.suppressed} suppressed by VEX` : ''}.`,
     '',
   ];
   const exploit = hasExploitSignals(report.findings);
+  const vex = hasVex(report.findings);
   for (const project of report.projects) {
+    const findings = report.findings.filter((f) => f.project === project.path);
     out.push(
       `## \`${project.lockfile}\``,
       '',
-      `${project.format}, ${countText(project.packages, 'package')}, ${countText(project.findings, 'finding')}.`,
+      `${project.format}, ${countText(project.packages, 'package')}, ${countText(project.findings, 'finding')}${suppressedText(findings)}.`,
       '',
     );
-    const findings = report.findings.filter((f) => f.project === project.path);
     if (findings.length === 0) {
       out.push('No known vulnerabilities.', '');
       continue;
     }
     out.push(
-      `| Priority | Severity | Score |${exploit ? ' Exploitation |' : ''} ID | Package | Fixed in | Scope | Path |`,
-      `|---|---|---|${exploit ? '---|' : ''}---|---|---|---|---|`,
+      `| Priority | Severity | Score |${exploit ? ' Exploitation |' : ''} ID | Package | Fixed in | Scope |${vex ? ' VEX |' : ''} Path |`,
+      `|---|---|---|${exploit ? '---|' : ''}---|---|---|---|${vex ? '---|' : ''}---|`,
     );
     for (const f of findings) {
       const id = f.aliases.length > 0 ? `${f.id} (${f.aliases.join(', ')})` : f.id;
@@ -45,8 +54,14 @@ export const renderMarkdown = (report: ScanReport): string => {
         `| ${priorityText(f)} | ${f.kind === 'malicious' ? '**malicious**' : f.severity} | ${scoreText(f)} | ` +
           `${exploit ? `${exploitText(f)} | ` : ''}${cell(id)} | ` +
           `\`${f.package.name}@${f.package.version}\` | ${cell(fixedText(f))} | ` +
-          `${f.scope}${f.direct ? '' : ', transitive'} | ${cell(f.paths[0] ? pathText(f.paths[0]) : '-')}${morePaths(f)} |`,
+          `${f.scope}${f.direct ? '' : ', transitive'} | ` +
+          `${vex ? `${f.vex?.suppressed ? `**${cell(vexText(f))}**` : cell(vexText(f))} | ` : ''}` +
+          `${cell(f.paths[0] ? pathText(f.paths[0]) : '-')}${morePaths(f)} |`,
       );
+    }
+    const stated = findings.filter((f) => f.vex !== undefined);
+    if (stated.length > 0) {
+      out.push('', 'VEX statements:', '', ...stated.map((f) => `- ${plain(vexDetail(f))}`));
     }
     out.push('');
   }

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Finding } from '../../core/finding.js';
 import type { ScanReport } from '../commands/scan.js';
-import { fixedText, pathText } from './text.js';
+import { fixedText, pathText, vexDetail } from './text.js';
 
 /**
  * SARIF 2.1.0: one rule per vulnerability id, one result per finding, located at the lockfile.
@@ -63,7 +63,8 @@ export const renderSarif = (report: ScanReport, cwd: string): string => {
           `${f.summary ? ` (${f.summary})` : ''}. ` +
           `${f.remedy ? `What to do: ${f.remedy.text}. ` : `Fixed in: ${fixedText(f)}. `}` +
           `Scope: ${f.scope}, ${f.direct ? 'direct' : 'transitive'}. ` +
-          `Path: ${f.paths[0] ? pathText(f.paths[0]) : '-'}.`,
+          `Path: ${f.paths[0] ? pathText(f.paths[0]) : '-'}.` +
+          `${f.vex ? ` VEX: ${vexDetail(f)}.` : ''}`,
       },
       locations: [
         {
@@ -74,6 +75,10 @@ export const renderSarif = (report: ScanReport, cwd: string): string => {
         },
       ],
       partialFingerprints: { 'patchpilot/v1': `${f.id}|${f.package.name}@${f.package.version}|${f.project}` },
+      // A not_affected VEX statement is a suppression made outside the code, accepted by whoever wrote it.
+      ...(f.vex?.suppressed
+        ? { suppressions: [{ kind: 'external', status: 'accepted', justification: vexDetail(f) }] }
+        : {}),
       properties: {
         severity: f.severity,
         cvssScore: f.cvssScore,
@@ -87,6 +92,7 @@ export const renderSarif = (report: ScanReport, cwd: string): string => {
         ...(f.kev ? { kev: f.kev } : {}),
         ...(f.priority ? { priority: f.priority } : {}),
         ...(f.remedy ? { remedy: f.remedy } : {}),
+        ...(f.vex ? { vex: f.vex } : {}),
       },
     };
   });

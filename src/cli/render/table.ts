@@ -4,10 +4,14 @@ import {
   exploitText,
   fixedText,
   hasExploitSignals,
+  hasVex,
   morePaths,
   pathText,
   priorityText,
   scoreText,
+  suppressedText,
+  vexDetail,
+  vexText,
 } from './text.js';
 
 const pad = (text: string, width: number): string => text + ' '.repeat(Math.max(0, width - text.length));
@@ -16,24 +20,25 @@ const pad = (text: string, width: number): string => text + ' '.repeat(Math.max(
 export const renderTable = (report: ScanReport): string => {
   const out: string[] = [];
   const exploit = hasExploitSignals(report.findings);
+  const vex = hasVex(report.findings);
   for (const project of report.projects) {
+    const findings = report.findings.filter((f) => f.project === project.path);
     out.push(
       `${project.lockfile} (${project.format}): ${countText(project.packages, 'package')}, ` +
-        `${countText(project.findings, 'finding')}`,
+        `${countText(project.findings, 'finding')}${suppressedText(findings)}`,
     );
-    const rows = report.findings
-      .filter((f) => f.project === project.path)
-      .map((f) => [
-        priorityText(f),
-        f.kind === 'malicious' ? 'MALICIOUS' : f.severity,
-        scoreText(f),
-        ...(exploit ? [exploitText(f)] : []),
-        f.id,
-        `${f.package.name}@${f.package.version}`,
-        fixedText(f),
-        `${f.scope}${f.direct ? '' : ' (transitive)'}`,
-        `${f.paths[0] ? pathText(f.paths[0]) : '-'}${morePaths(f)}`,
-      ]);
+    const rows = findings.map((f) => [
+      priorityText(f),
+      f.kind === 'malicious' ? 'MALICIOUS' : f.severity,
+      scoreText(f),
+      ...(exploit ? [exploitText(f)] : []),
+      f.id,
+      `${f.package.name}@${f.package.version}`,
+      fixedText(f),
+      `${f.scope}${f.direct ? '' : ' (transitive)'}`,
+      ...(vex ? [vexText(f)] : []),
+      `${f.paths[0] ? pathText(f.paths[0]) : '-'}${morePaths(f)}`,
+    ]);
     if (rows.length === 0) {
       out.push('  no known vulnerabilities', '');
       continue;
@@ -47,6 +52,7 @@ export const renderTable = (report: ScanReport): string => {
       'PACKAGE',
       'FIXED IN',
       'SCOPE',
+      ...(vex ? ['VEX'] : []),
       'PATH',
     ];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
@@ -55,12 +61,15 @@ export const renderTable = (report: ScanReport): string => {
         `  ${row.map((cell, i) => (i === row.length - 1 ? cell : pad(cell, widths[i] as number))).join('  ')}`,
       );
     }
+    const stated = findings.filter((f) => f.vex !== undefined);
+    if (stated.length > 0) out.push('  VEX:', ...stated.map((f) => `    ${vexDetail(f)}`));
     out.push('');
   }
   const s = report.summary;
   out.push(
     `${countText(s.total, 'finding')}: ${s.critical} critical, ${s.high} high, ${s.moderate} moderate, ` +
-      `${s.low} low, ${s.unknown} unknown (store: ${report.store.advisories} advisories)`,
+      `${s.low} low, ${s.unknown} unknown${s.suppressed > 0 ? `, ${s.suppressed} suppressed by VEX` : ''} ` +
+      `(store: ${report.store.advisories} advisories)`,
   );
   return `${out.join('\n')}\n`;
 };

@@ -41,3 +41,39 @@ export const hasExploitSignals = (findings: readonly Finding[]): boolean =>
 /** `73.6 high`: the finding's priority score and label, `-` when it has none. */
 export const priorityText = (finding: Finding): string =>
   finding.priority ? `${finding.priority.score.toFixed(1)} ${finding.priority.label}` : '-';
+
+/** The VEX column is shown only when some finding has a VEX statement. */
+export const hasVex = (findings: readonly Finding[]): boolean => findings.some((f) => f.vex !== undefined);
+
+// Text from a VEX document goes to terminals and pull-request comments: one line, no control characters.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
+const oneLine = (text: string): string => text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+
+/** `suppressed: vulnerable_code_not_in_execute_path`, `affected`, `-`: the VEX column. */
+export const vexText = (finding: Finding): string => {
+  const vex = finding.vex;
+  if (!vex) return '-';
+  if (vex.suppressed) return `suppressed: ${oneLine(vex.justification ?? 'not_affected')}`;
+  return vex.status;
+};
+
+/**
+ * Everything a VEX statement says about a finding, in one line: status, justification, the reason
+ * or action, who said it, when and where.
+ */
+export const vexDetail = (finding: Finding): string => {
+  const vex = finding.vex;
+  if (!vex) return '';
+  const said = [vex.justification, vex.impact, vex.action, vex.notes].filter(Boolean).join('; ');
+  const who = [vex.author ?? 'no author', vex.timestamp?.slice(0, 10), vex.source].filter(Boolean).join(', ');
+  const kept = vex.suppressed ? 'suppressed' : 'kept';
+  return oneLine(
+    `${finding.id} ${finding.package.name}@${finding.package.version}: ${vex.status}${said ? ` (${said})` : ''}, ${kept}; by ${who}`,
+  );
+};
+
+/** ` (2 suppressed by VEX)`, or nothing when none is. */
+export const suppressedText = (findings: readonly Finding[]): string => {
+  const n = findings.filter((f) => f.vex?.suppressed).length;
+  return n > 0 ? ` (${n} suppressed by VEX)` : '';
+};
