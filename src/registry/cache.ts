@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { join, parse } from 'node:path';
 import { z } from 'zod';
-import { readTextIfExists, writeFileAtomic } from '../util/fs.js';
+import { readConfinedText, realPathOrUndefined, writeFileAtomic } from '../util/fs.js';
 import type { PackageMetadata } from './types.js';
 
 /**
@@ -62,6 +62,10 @@ const entrySchema = z.object({
   }),
 });
 
+// Past this a string cannot hold the file anyway.
+const maxEntryBytes = 512 * 1024 * 1024;
+
+/** The file of an entry: a hash of form and URL, so that no package name reaches the file system. */
 export const cacheFile = (dir: string, url: string, form: CacheForm): string =>
   join(dir, `${createHash('sha256').update(`${form} ${url}`).digest('hex').slice(0, 40)}.json`);
 
@@ -103,13 +107,18 @@ const revive = (data: z.infer<typeof entrySchema>): CacheEntry => ({
 
 /** The entry for `url` in `form`, or undefined when there is none or it cannot be trusted. */
 export const readCacheEntry = (dir: string, url: string, form: CacheForm): CacheEntry | undefined => {
-  let text: string | undefined;
+  let text: string;
   try {
-    text = readTextIfExists(cacheFile(dir, url, form));
+    // Only a regular file: a FIFO or a link to a device in the cache folder must not hang the run.
+    const file = cacheFile(dir, url, form);
+    const real = realPathOrUndefined(file);
+    if (real === undefined) return undefined;
+    const read = readConfinedText(file, parse(real).root, maxEntryBytes);
+    if (read.kind !== 'text') return undefined;
+    text = read.text;
   } catch {
     return undefined;
   }
-  if (text === undefined) return undefined;
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -42,6 +42,8 @@ export interface RegistryOptions {
   readonly concurrency?: number;
   /** Per request; default 30 s. */
   readonly timeoutMs?: number;
+  /** A registry answer longer than this (decompressed) is refused; default 256 MiB. */
+  readonly maxDocumentBytes?: number;
   readonly retry?: Partial<RetryPolicy>;
   /** How retries wait; tests pass one that does not. */
   readonly sleep?: (ms: number) => Promise<void>;
@@ -76,6 +78,9 @@ export const createRegistry = (options: RegistryOptions): Registry => {
     maxAgeMs: options.maxAgeMs ?? 5 * 60_000,
     concurrency: options.concurrency ?? 12,
     timeoutMs: options.timeoutMs ?? 30_000,
+    // The largest full documents on registry.npmjs.org are tens of MiB; this only stops a runaway
+    // or decompression-bomb answer before it takes the process's memory.
+    maxDocumentBytes: options.maxDocumentBytes ?? 256 * 1024 * 1024,
     retry: { ...defaultRetryPolicy, ...options.retry },
     sleep: options.sleep ?? wait,
     onWarning,

@@ -1,13 +1,22 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { projectRoot, tempDir } from '../../test/helpers/cli.js';
 import { cacheFile } from './cache.js';
 import { createRegistry, type Registry, type RegistryOptions } from './index.js';
-import { limiter, retryAfterMs } from './npm.js';
+import { limiter, mayCarryCredential, retryAfterMs } from './npm.js';
 
 /**
  * The npm registry client against local HTTP servers replaying recorded-shape documents from
@@ -66,6 +75,7 @@ const other = serverFor('other', () => otherHandler);
 let base: string;
 let otherBase: string;
 let mainPort: number;
+let otherPort: number;
 
 const listen = async (server: Server): Promise<number> => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -80,7 +90,8 @@ const close = (server: Server): Promise<void> =>
 beforeAll(async () => {
   mainPort = await listen(main);
   base = `http://127.0.0.1:${mainPort}`;
-  otherBase = `http://127.0.0.1:${await listen(other)}`;
+  otherPort = await listen(other);
+  otherBase = `http://127.0.0.1:${otherPort}`;
 });
 afterAll(async () => {
   await close(main);
@@ -176,6 +187,34 @@ describe('fetching documents', () => {
     });
   });
 
+  it('refuses a document that names another package', async () => {
+    mainHandler = (_req, res) => res.writeHead(200).end(JSON.stringify({ name: 'evil', versions: {} }));
+    await expect(open().getPackage('esbuild')).rejects.toMatchObject({
+      code: 'REGISTRY_FAILED',
+      message: `GET ${base}/esbuild: the document is for "evil", not "esbuild"`,
+    });
+  });
+
+  it('asks nothing for a name no registry can hold', async () => {
+    const registry = open();
+    for (const name of ['../../etc/passwd', '%2e%2e', '@scope/../x', '@acme/a/b', 'a b', '.npmrc']) {
+      expect(await registry.getPackage(name)).toBeUndefined();
+    }
+    expect(await open({ offline: true }).getPackage('../x')).toBeUndefined();
+    expect(seen).toEqual([]);
+    expect(existsSync(cacheDir)).toBe(false);
+  });
+
+  it('shares a pending full request with an abbreviated question for the same package', async () => {
+    const registry = open();
+    const [full, abbreviated] = await Promise.all([
+      registry.getPackage('glob', { full: true }),
+      registry.getPackage('glob'),
+    ]);
+    expect(abbreviated).toBe(full);
+    expect(seen.map((s) => s.accept)).toEqual(['application/json']);
+  });
+
   it('keeps the versions it understands when one entry is malformed', async () => {
     mainHandler = (_req, res) =>
       res.writeHead(200).end(
@@ -211,6 +250,15 @@ describe('retries, timeouts and failures', () => {
     };
     await open().getPackage('esbuild');
     expect(sleeps).toEqual([2000]);
+  });
+
+  it('shows control characters of a reason phrase escaped', async () => {
+    // Node's server refuses to write such a phrase; the raw socket does not.
+    mainHandler = (req) =>
+      req.socket.end('HTTP/1.1 418 Tea\u001b[2Jpot\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    await expect(open().getPackage('esbuild')).rejects.toMatchObject({
+      message: `GET ${base}/esbuild: HTTP 418 Tea\\u001b[2Jpot`,
+    });
   });
 
   it('gives up after the last retry with the status and the number of attempts', async () => {
@@ -272,10 +320,80 @@ describe('retries, timeouts and failures', () => {
     expect(most).toBe(2);
   });
 
+  it('caps a Retry-After, in seconds or as an HTTP date, at the longest wait', async () => {
+    let calls = 0;
+    const later = new Date(Date.now() + 3_600_000).toUTCString();
+    mainHandler = (req, res) => {
+      calls++;
+      if (calls === 1) res.writeHead(429, { 'retry-after': later }).end();
+      else if (calls === 2) res.writeHead(503, { 'retry-after': '86400' }).end();
+      else serveFixtures(req, res);
+    };
+    expect((await open().getPackage('esbuild'))?.name).toBe('esbuild');
+    expect(sleeps).toEqual([60_000, 60_000]);
+  });
+
+  it('refuses an answer larger than the bound without retrying it, compressed or not', async () => {
+    mainHandler = (_req, res) => res.writeHead(200).end(`{"name":"esbuild","x":"${'a'.repeat(5000)}"}`);
+    await expect(open({ maxDocumentBytes: 4096 }).getPackage('esbuild')).rejects.toMatchObject({
+      code: 'REGISTRY_FAILED',
+      message: `GET ${base}/esbuild: the answer is larger than 4096 bytes`,
+    });
+    expect(seen).toHaveLength(1);
+    // A few kilobytes on the wire that inflate to 8 MiB.
+    const bomb = gzipSync(Buffer.alloc(8 * 1024 * 1024, 0x20));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    mainHandler = (_req, res) => res.writeHead(200, { 'content-encoding': 'gzip' }).end(bomb);
+    await expect(open({ maxDocumentBytes: 1024 * 1024 }).getPackage('glob')).rejects.toMatchObject({
+      code: 'REGISTRY_FAILED',
+      message: expect.stringContaining('larger than 1048576 bytes'),
+    });
+    expect(seen).toHaveLength(2);
+  });
+
+  it('stops waiting for a retry when interrupted', async () => {
+    const controller = new AbortController();
+    mainHandler = (_req, res) => res.writeHead(503).end();
+    const registry = open({
+      signal: controller.signal,
+      // A wait that only an interruption ends.
+      sleep: () => {
+        controller.abort();
+        return new Promise<void>(() => undefined);
+      },
+    });
+    await expect(registry.getPackage('esbuild')).rejects.toMatchObject({
+      code: 'REGISTRY_FAILED',
+      message: `GET ${base}/esbuild: interrupted`,
+    });
+    expect(seen).toHaveLength(1);
+    await expect(registry.getPackage('glob')).rejects.toMatchObject({
+      message: expect.stringContaining('interrupted'),
+    });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('limiter frees the slot of a task that failed', async () => {
+    const limit = limiter(1);
+    await expect(limit(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(
+      limit(() => {
+        throw new Error('sync boom');
+      }),
+    ).rejects.toThrow('sync boom');
+    expect(await limit(async () => 'ran')).toBe('ran');
+  });
+
+  it.each([0, -1, Number.NaN])('limiter admits one task at a time when asked for %s', async (max) => {
+    expect(await Promise.all([limiter(max)(async () => 1), limiter(max)(async () => 2)])).toEqual([1, 2]);
+  });
+
   it('reads Retry-After as seconds or as a date', () => {
     expect(retryAfterMs('3', 0)).toBe(3000);
     expect(retryAfterMs('Thu, 01 Jan 1970 00:00:05 GMT', 1000)).toBe(4000);
     expect(retryAfterMs('soon', 0)).toBeUndefined();
+    expect(retryAfterMs('1.5', 0)).toBeUndefined();
+    expect(retryAfterMs('-1', 0)).toBeUndefined();
     expect(retryAfterMs(undefined, 0)).toBeUndefined();
   });
 });
@@ -307,6 +425,51 @@ describe('credentials', () => {
       ['main', 'Bearer s3cret'],
       ['other', undefined],
     ]);
+  });
+
+  it('never sends a token over plain http after a redirect from https', () => {
+    const hop = (from: string, to: string) => mayCarryCredential(new URL(from), new URL(to));
+    expect(hop('https://r.example/a', 'http://r.example/a')).toBe(false);
+    expect(hop('https://r.example/a', 'https://r.example/b')).toBe(true);
+    expect(hop('http://r.example/a', 'http://r.example/b')).toBe(true);
+    expect(hop('http://r.example/a', 'https://r.example/b')).toBe(true);
+  });
+
+  it('refuses a redirect to credentials in a URL, or to something that is not http(s), without showing it', async () => {
+    npmrc(`registry=${base}/\n//127.0.0.1:${mainPort}/:_authToken=s3cret\n`);
+    for (const location of [
+      `http://user:hunter2@127.0.0.1:${otherPort}/esbuild`,
+      'data:application/json,{}',
+    ]) {
+      mainHandler = (_req, res) => res.writeHead(302, { location }).end();
+      const failure = await open()
+        .getPackage('esbuild')
+        .catch((error: unknown) => error);
+      expect(failure).toMatchObject({
+        code: 'REGISTRY_FAILED',
+        message: `GET ${base}/esbuild: HTTP 302 to a location that is not an http(s) URL without credentials`,
+      });
+      expect(`${(failure as Error).message} ${JSON.stringify(failure)}`).not.toMatch(/hunter2|s3cret/);
+    }
+    expect(seen.map((s) => s.server)).toEqual(['main', 'main']);
+  });
+
+  it('leaves the query of a redirect target (a signed URL) out of messages', async () => {
+    mainHandler = (_req, res) =>
+      res.writeHead(302, { location: `${otherBase}/blob/esbuild.json?X-Signature=s3cret` }).end();
+    otherHandler = (_req, res) => res.writeHead(502, 'Bad Gateway').end();
+    await expect(open({ retry: { retries: 0 } }).getPackage('esbuild')).rejects.toMatchObject({
+      message: `GET ${otherBase}/blob/esbuild.json: HTTP 502 Bad Gateway (1 attempts)`,
+    });
+  });
+
+  it('writes no credential into the cache', async () => {
+    npmrc(`registry=${base}/\n//127.0.0.1:${mainPort}/:_authToken=s3cret-token\n`);
+    await open().getPackage('esbuild');
+    await open().getPackage('glob', { full: true });
+    const files = readdirSync(cacheDir);
+    expect(files).toHaveLength(2);
+    for (const file of files) expect(readFileSync(join(cacheDir, file), 'utf8')).not.toContain('s3cret');
   });
 
   it('reports a refused token as an authorisation error without showing it', async () => {
@@ -382,6 +545,30 @@ describe('the disk cache', () => {
     });
     expect((await open({ offline: true }).getPackage('esbuild'))?.name).toBe('esbuild');
   });
+
+  it('never answers one registry from what another registry wrote', async () => {
+    await open().getPackage('esbuild');
+    npmrc(`registry=${otherBase}/\n`);
+    await expect(open({ offline: true }).getPackage('esbuild')).rejects.toMatchObject({
+      code: 'REGISTRY_OFFLINE_MISS',
+    });
+    await open().getPackage('esbuild');
+    expect(seen.map((s) => s.server)).toEqual(['main', 'other']);
+  });
+
+  it.skipIf(process.platform === 'win32' || !existsSync('/dev/zero'))(
+    'takes an entry that is not a regular file (a link to /dev/zero) as absent, and replaces it',
+    async () => {
+      const file = cacheFile(cacheDir, `${base}/esbuild`, 'abbreviated');
+      mkdirSync(cacheDir, { recursive: true });
+      symlinkSync('/dev/zero', file);
+      await expect(open({ offline: true }).getPackage('esbuild')).rejects.toMatchObject({
+        code: 'REGISTRY_OFFLINE_MISS',
+      });
+      expect((await open().getPackage('esbuild'))?.name).toBe('esbuild');
+      expect(lstatSync(file).isFile()).toBe(true);
+    },
+  );
 
   it('goes on without a cache it cannot write, and says so once', async () => {
     writeFileSync(join(dir.path, 'not-a-folder'), '');

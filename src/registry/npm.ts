@@ -1,7 +1,15 @@
 import { PatchPilotError } from '../core/errors.js';
 import { createHttpClient, type HttpClient, type HttpGetResult } from '../util/http.js';
 import { type CacheEntry, type CacheForm, readCacheEntry, writeCacheEntry } from './cache.js';
-import { credentialFor, displayUrl, type NpmConfig, nerfDart, packumentUrl, registryFor } from './npmrc.js';
+import {
+  type Credential,
+  credentialFor,
+  displayUrl,
+  type NpmConfig,
+  nerfDart,
+  packumentUrl,
+  registryFor,
+} from './npmrc.js';
 import { readPackument } from './packument.js';
 import type { GetPackageOptions, PackageMetadata, Registry } from './types.js';
 
@@ -33,10 +41,12 @@ export interface NpmRegistryOptions {
   readonly concurrency: number;
   /** Per request, body included. */
   readonly timeoutMs: number;
+  /** A document (decompressed) longer than this is refused, not retried. */
+  readonly maxDocumentBytes: number;
   readonly retry: RetryPolicy;
   readonly sleep: (ms: number) => Promise<void>;
   readonly onWarning: (message: string) => void;
-  /** Stops waiting requests (Ctrl-C). */
+  /** Stops waiting requests and backoff waits (Ctrl-C). */
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -46,7 +56,9 @@ const maxRedirects = 5;
 type Limit = <T>(task: () => Promise<T>) => Promise<T>;
 
 /** At most `max` tasks at once; a finishing task hands its slot straight to the next waiting one. */
-export const limiter = (max: number): Limit => {
+export const limiter = (wanted: number): Limit => {
+  // NaN or 0 would never admit a task: every request would wait forever.
+  const max = Number.isFinite(wanted) && wanted >= 1 ? Math.floor(wanted) : 1;
   let active = 0;
   const waiting: (() => void)[] = [];
   return async (task) => {
@@ -67,6 +79,8 @@ export const retryAfterMs = (value: string | undefined, now: number): number | u
   if (value === undefined) return undefined;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // An HTTP date names its day and month; Date.parse would also read "1.5" as a date in 2001.
+  if (!/[a-z]{3}/i.test(text)) return undefined;
   const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 };
@@ -79,7 +93,44 @@ const backoffMs = (policy: RetryPolicy, attempt: number): number => {
 const isRetriedStatus = (status: number): boolean => status === 429 || status >= 500;
 const isRedirect = (status: number): boolean => [301, 302, 303, 307, 308].includes(status);
 
+/** A wait that ends early when `signal` aborts. */
+const pause = async (
+  sleep: (ms: number) => Promise<void>,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<void> => {
+  if (!signal) return sleep(ms);
+  if (signal.aborted) return;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = () => resolve();
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([sleep(ms), aborted]);
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+};
+
+/**
+ * Whether a hop may carry a credential: never over plain http once the request started over https
+ * (a redirect that downgrades would put the token on the wire in clear).
+ */
+export const mayCarryCredential = (first: URL, hop: URL): boolean =>
+  first.protocol !== 'https:' || hop.protocol === 'https:';
+
 type Response = Extract<HttpGetResult, { kind: 'response' }>;
+
+interface Answer {
+  /** The URL that answered, after redirects. */
+  readonly url: string;
+  readonly response: Response;
+  /** The credential sent to `url`, if any. */
+  readonly sent: Credential | undefined;
+  /** A credential configured for `url` but withheld (a redirect from https to http). */
+  readonly withheld: Credential | undefined;
+}
 
 export const createNpmRegistry = (options: NpmRegistryOptions): Registry => {
   const { config, cacheDir } = options;
@@ -88,7 +139,7 @@ export const createNpmRegistry = (options: NpmRegistryOptions): Registry => {
     http ??= createHttpClient(config.proxy);
     return http;
   };
-  const limit = limiter(Math.max(1, options.concurrency));
+  const limit = limiter(options.concurrency);
   const memo = new Map<string, Promise<PackageMetadata | undefined>>();
   let cacheWriteFailed = false;
 
@@ -111,46 +162,83 @@ export const createNpmRegistry = (options: NpmRegistryOptions): Registry => {
       cause,
     });
 
-  /** One URL, following redirects (each hop gets its own host's credential) and retrying. */
-  const request = async (
-    url: string,
-    headers: Record<string, string>,
-  ): Promise<{ url: string; response: Response }> => {
-    let target = url;
+  const interrupted = (url: string, cause?: unknown): PatchPilotError =>
+    failed(url, 'interrupted', 'rerun when ready', cause);
+
+  /**
+   * One URL, following redirects (each hop gets its own host's credential, none over a downgrade
+   * to http) and retrying.
+   */
+  const request = async (url: string, headers: Record<string, string>): Promise<Answer> => {
+    const first = new URL(url);
+    let target = first;
     let redirects = 0;
     for (let attempt = 0; ; attempt++) {
-      const credential = credentialFor(config, target);
-      const result = await client().get(target, {
+      if (options.signal?.aborted) throw interrupted(target.href);
+      const configured = credentialFor(config, target.href);
+      const credential = configured && mayCarryCredential(first, target) ? configured : undefined;
+      const result = await client().get(target.href, {
         headers: credential ? { ...headers, authorization: credential.authorization } : headers,
         timeoutMs: options.timeoutMs,
+        maxBytes: options.maxDocumentBytes,
         signal: options.signal,
       });
       const attempts = attempt + 1;
       if (result.kind === 'failed') {
-        if (options.signal?.aborted) throw failed(target, 'interrupted', 'rerun when ready', result.cause);
+        if (options.signal?.aborted) throw interrupted(target.href, result.cause);
+        if (result.tooLarge) {
+          throw failed(
+            target.href,
+            result.reason,
+            'a registry document this large is not a package document',
+          );
+        }
         if (attempt < options.retry.retries) {
-          await options.sleep(backoffMs(options.retry, attempt));
+          await pause(options.sleep, backoffMs(options.retry, attempt), options.signal);
           continue;
         }
         const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
-        throw failed(target, `${result.reason}${tries}`, undefined, result.cause);
+        throw failed(target.href, `${result.reason}${tries}`, undefined, result.cause);
       }
       if (isRedirect(result.status) && result.headers.location) {
         if (++redirects > maxRedirects) throw failed(url, `more than ${maxRedirects} redirects`);
+        let next: URL | undefined;
         try {
-          target = new URL(result.headers.location, target).href;
-        } catch (cause) {
-          throw failed(target, `HTTP ${result.status} to an unreadable location`, undefined, cause);
+          next = new URL(result.headers.location, target);
+        } catch {
+          next = undefined;
         }
+        // Only http(s), and never credentials in the URL: fetch would refuse them and print them.
+        if (
+          !next ||
+          (next.protocol !== 'https:' && next.protocol !== 'http:') ||
+          next.username ||
+          next.password
+        ) {
+          throw failed(
+            target.href,
+            `HTTP ${result.status} to a location that is not an http(s) URL without credentials`,
+          );
+        }
+        target = next;
         attempt--;
         continue;
       }
       if (isRetriedStatus(result.status) && attempt < options.retry.retries) {
         const asked = retryAfterMs(result.headers['retry-after'], Date.now());
-        await options.sleep(Math.min(options.retry.maxDelayMs, asked ?? backoffMs(options.retry, attempt)));
+        await pause(
+          options.sleep,
+          Math.min(options.retry.maxDelayMs, asked ?? backoffMs(options.retry, attempt)),
+          options.signal,
+        );
         continue;
       }
-      return { url: target, response: result };
+      return {
+        url: target.href,
+        response: result,
+        sent: credential,
+        withheld: credential ? undefined : configured,
+      };
     }
   };
 
@@ -165,7 +253,7 @@ export const createNpmRegistry = (options: NpmRegistryOptions): Registry => {
     };
     if (stale?.etag) headers['if-none-match'] = stale.etag;
     if (stale?.lastModified) headers['if-modified-since'] = stale.lastModified;
-    const { url: answered, response } = await request(url, headers);
+    const { url: answered, response, sent, withheld } = await request(url, headers);
     const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
     if (response.status === 304 && stale) {
       save({
@@ -178,10 +266,11 @@ export const createNpmRegistry = (options: NpmRegistryOptions): Registry => {
     }
     if (response.status === 404 || response.status === 410) return undefined;
     if (response.status === 401 || response.status === 403) {
-      const credential = credentialFor(config, answered);
-      const hint = credential
-        ? `the registry refused the credential configured for ${credential.nerfDart} in ${credential.source}; renew it (npm login --registry …)`
-        : `no credential is configured for ${nerfDart(answered)}; add "${nerfDart(answered)}:_authToken=\${TOKEN}" to the project or user .npmrc`;
+      const hint = sent
+        ? `the registry refused the credential configured for ${sent.nerfDart} in ${sent.source}; renew it (npm login --registry …)`
+        : withheld
+          ? `the credential configured for ${withheld.nerfDart} is not sent over plain http after a redirect from https; fix the registry's redirect or configure its https URL`
+          : `no credential is configured for ${nerfDart(answered)}; add "${nerfDart(answered)}:_authToken=\${TOKEN}" to the project or user .npmrc`;
       throw new PatchPilotError(
         'REGISTRY_AUTH',
         `GET ${displayUrl(answered)}: ${status}: not authorised to read ${name}`,
@@ -198,7 +287,13 @@ export const createNpmRegistry = (options: NpmRegistryOptions): Registry => {
     try {
       json = JSON.parse(response.body);
     } catch (cause) {
-      throw failed(answered, `the answer is not JSON (${response.body.length} bytes)`, undefined, cause);
+      // The parser's message quotes the body; the cause is kept for --debug only.
+      throw failed(
+        answered,
+        `the answer is not JSON (${Buffer.byteLength(response.body)} bytes)`,
+        undefined,
+        cause,
+      );
     }
     const read = readPackument(json, name, form);
     if (!read.ok) throw failed(answered, read.reason);

@@ -1,14 +1,17 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} is the .npmrc syntax under test
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/cli.js';
 import { PatchPilotError } from '../core/errors.js';
 import {
   credentialFor,
   defaultRegistry,
+  displayUrl,
   environmentLayer,
   expandEnv,
+  isValidPackageName,
   loadNpmConfig,
   type NpmrcLayer,
   nerfDart,
@@ -74,6 +77,22 @@ describe('parseNpmrc', () => {
     ).toEqual({ '//npm.example.org/:_authToken': 's3cret', registry: 'https://npm.example.org/' });
   });
 
+  it("reads single-quoted JSON strings and keeps a scalar before key[] as the array's first item", () => {
+    expect(values(`a = '"x;y"'\nb = 'it''s'\nca = zero\nca[] = one\nca[] = two`)).toEqual({
+      a: 'x;y',
+      b: "it''s",
+      ca: ['zero', 'one', 'two'],
+    });
+  });
+
+  it('expands ${VAR?} to nothing when unset, inside quotes too, and leaves ${VAR} as written', () => {
+    expect(
+      values('a = "${UNSET?} --flag"\nb = ${UNSET}\n//h/:_authToken = ${TOKEN?}\nc = \\${TOKEN}', {
+        TOKEN: 't',
+      }),
+    ).toEqual({ a: ' --flag', b: '${UNSET}', '//h/:_authToken': 't', c: '${TOKEN}' });
+  });
+
   it('leaves settings under an ini [section] out', () => {
     expect(values('a=1\n[section]\nregistry=https://nope.example.org/')).toEqual({ a: '1' });
   });
@@ -125,8 +144,54 @@ describe('nerfDart and packumentUrl', () => {
     expect(packumentUrl('https://r.example.org//', 'left-pad')).toBe('https://r.example.org/left-pad');
   });
 
-  it.each(['..', '.', 'a/b', '@scope/..', '', '@scope', 'has space'])('refuses %j', (name) => {
+  it.each([
+    '..',
+    '.',
+    'a/b',
+    '@scope/..',
+    '@scope/.',
+    '@../x',
+    '../x',
+    '../../etc/passwd',
+    '%2e%2e',
+    '@scope/%2e%2e',
+    '%2F',
+    '',
+    '@scope',
+    '@scope/',
+    '@/x',
+    '@scope/a/b',
+    'has space',
+    ' lead',
+    'a:b',
+    'a?b',
+    'a#b',
+    'a\\b',
+    '.hidden',
+    '_private',
+    'node_modules',
+    'FAVICON.ICO',
+    'caf\u00e9',
+  ])('refuses %j', (name) => {
+    expect(isValidPackageName(name)).toBe(false);
     expect(packumentUrl(defaultRegistry, name)).toBeUndefined();
+  });
+
+  it.each([
+    ['lodash.merge', 'https://registry.npmjs.org/lodash.merge'],
+    ['JSONStream', 'https://registry.npmjs.org/JSONStream'],
+    ['@types/node', 'https://registry.npmjs.org/@types%2fnode'],
+    ['@scope/.dotted', 'https://registry.npmjs.org/@scope%2f.dotted'],
+    ["old-(style)!*'~", "https://registry.npmjs.org/old-(style)!*'~"],
+  ])('accepts %j as %s', (name, url) => {
+    expect(isValidPackageName(name)).toBe(true);
+    expect(packumentUrl(defaultRegistry, name)).toBe(url);
+  });
+
+  it('shows URLs without credentials, query or fragment', () => {
+    expect(displayUrl('https://u:p@cdn.example.org/x.json?X-Signature=abc#f')).toBe(
+      'https://cdn.example.org/x.json',
+    );
   });
 });
 
@@ -204,6 +269,51 @@ describe('resolveNpmConfig', () => {
     expect(auth('https://sub.npm.example.org/lodash')).toBeUndefined();
   });
 
+  it('never matches another host, a longer host name, another port or a host in the path', () => {
+    const config = resolveNpmConfig([layer('user', { '//reg.example/:_authToken': 'tok' })], {});
+    const auth = (url: string) => credentialFor(config, url)?.authorization;
+    expect(auth('https://reg.example/x')).toBe('Bearer tok');
+    expect(auth('https://reg.example:443/x')).toBe('Bearer tok');
+    expect(auth('https://reg.example/deep/path/x')).toBe('Bearer tok');
+    for (const url of [
+      'https://reg.example.evil/x',
+      'https://evil-reg.example/x',
+      'https://reg.example:8443/x',
+      'http://reg.example:443/x',
+      'https://evil.example/reg.example/x',
+      'https://evil.example//reg.example/x',
+      'https://reg.example@evil.example/x',
+      'https://evil.example/?//reg.example/',
+    ]) {
+      expect([url, auth(url)]).toEqual([url, undefined]);
+    }
+  });
+
+  it('prefers the key written with the trailing slash when both spellings are set', () => {
+    const config = resolveNpmConfig(
+      [layer('p', { '//r.example/npm/:_authToken': 'slash', '//r.example/npm:_authToken': 'bare' })],
+      {},
+    );
+    expect(credentialFor(config, 'https://r.example/npm/x')?.authorization).toBe('Bearer slash');
+    const reversed = resolveNpmConfig(
+      [layer('p', { '//r.example/npm:_authToken': 'bare', '//r.example/npm/:_authToken': 'slash' })],
+      {},
+    );
+    expect(credentialFor(reversed, 'https://r.example/npm/x')?.authorization).toBe('Bearer slash');
+  });
+
+  it('keeps tokens out of JSON and inspection of the configuration', () => {
+    const config = resolveNpmConfig(
+      [layer('u', { '//r.example/:_authToken': 'tok-s3cret', '//b.example/:_auth': 'YmFzaWMtczNjcmV0' })],
+      {},
+    );
+    const credentials = [...config.credentials.values()];
+    expect(credentials.map((c) => c.authorization)).toEqual(['Bearer tok-s3cret', 'Basic YmFzaWMtczNjcmV0']);
+    const shown = JSON.stringify(credentials) + inspect(config, { depth: 5 });
+    expect(shown).toContain('//r.example/');
+    expect(shown).not.toMatch(/s3cret|YmFzaWMtczNjcmV0/);
+  });
+
   it('gives a scoped registry its own token and the default registry none of it', () => {
     const config = resolveNpmConfig(
       [
@@ -237,6 +347,19 @@ describe('resolveNpmConfig', () => {
     expect(config.warnings).toHaveLength(1);
     expect(config.warnings[0]).toContain('/home/me/.npmrc');
     expect(config.warnings.join()).not.toContain('leaky-secret');
+  });
+
+  it('warns, by name only, about a credential that refers to an unset variable', () => {
+    const file = parseNpmrc(
+      '//r.example/:_authToken=${NPM_TOKEN}\n//s.example/:_authToken=${SET}\n',
+      { SET: 'v' },
+      'p',
+    );
+    const config = resolveNpmConfig([file], {});
+    expect(config.warnings).toEqual([
+      'p: //r.example/:_authToken refers to ${NPM_TOKEN}, which is not set; it is sent as written',
+    ]);
+    expect(credentialFor(config, 'https://s.example/x')?.authorization).toBe('Bearer v');
   });
 
   it('takes proxies from .npmrc before the environment', () => {
@@ -308,6 +431,72 @@ describe('loadNpmConfig', () => {
     const config = loadNpmConfig({ cwd: dir.path, env: { HOME: home, npm_config_globalconfig: global } });
     expect(config.registry).toBe('https://user.example.org/');
     expect(registryFor(config, '@glob/x')).toBe('https://glob.example.org/');
+  });
+
+  it('puts NPM_CONFIG_* (any case) above the project file and expands ${VAR?} in files', () => {
+    writeFileSync(join(project, '.npmrc'), '@acme:registry=https://acme-project.example.org/${REGION?}\n');
+    const config = loadNpmConfig({
+      cwd: project,
+      env: { HOME: home, NPM_CONFIG_REGISTRY: 'https://env.example.org/', 'Npm_Config_@acme:registry': '' },
+    });
+    expect(config.registry).toBe('https://env.example.org/');
+    expect(registryFor(config, '@acme/x')).toBe('https://acme-project.example.org/');
+  });
+
+  it.skipIf(process.platform === 'win32' || !existsSync('/dev/zero'))(
+    'skips a project .npmrc that is not a regular file (a link to /dev/zero) with a warning',
+    () => {
+      writeFileSync(join(project, '.npmrc'), '');
+      const link = join(dir.path, 'linked');
+      mkdirSync(link);
+      writeFileSync(join(link, 'package.json'), '{}');
+      symlinkSync('/dev/zero', join(link, '.npmrc'));
+      const config = loadNpmConfig({ cwd: link, env: { HOME: home, ACME_TOKEN: 'tok' } });
+      expect(config.registry).toBe('https://user.example.org/');
+      expect(config.warnings).toEqual([`${join(link, '.npmrc')}: not a regular file; ignored`]);
+    },
+  );
+
+  it('skips an .npmrc far larger than any real one with a warning', () => {
+    writeFileSync(
+      join(project, '.npmrc'),
+      `registry=https://big.example.org/\n${'#'.repeat(2 * 1024 * 1024)}\n`,
+    );
+    const config = loadNpmConfig({ cwd: project, env: { HOME: home } });
+    expect(config.registry).toBe('https://user.example.org/');
+    expect(config.warnings[0]).toMatch(/\.npmrc: \d+ bytes, more than an npmrc holds; ignored$/);
+  });
+
+  it("reads a workspace root's .npmrc from inside one of its workspaces, as npm does", () => {
+    const app = join(project, 'packages/app');
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ workspaces: ['packages/*', '!packages/skip'] }),
+    );
+    writeFileSync(join(app, 'package.json'), '{}');
+    writeFileSync(join(app, '.npmrc'), 'registry=https://workspace.example.org/\n');
+    const config = loadNpmConfig({ cwd: app, env: { HOME: home, ACME_TOKEN: 't' } });
+    expect(config.registry).toBe('https://project.example.org/');
+    expect(config.warnings).toEqual([
+      `${join(app, '.npmrc')}: a workspace's own .npmrc is ignored, as npm ignores it`,
+    ]);
+
+    const skipped = join(project, 'packages/skip');
+    mkdirSync(skipped);
+    writeFileSync(join(skipped, 'package.json'), '{}');
+    writeFileSync(join(skipped, '.npmrc'), 'registry=https://skip.example.org/\n');
+    expect(loadNpmConfig({ cwd: skipped, env: { HOME: home } }).registry).toBe('https://skip.example.org/');
+
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ workspaces: { packages: ['./{libs,packages}/*/'] } }),
+    );
+    expect(loadNpmConfig({ cwd: app, env: { HOME: home } }).registry).toBe('https://project.example.org/');
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ workspaces: { packages: ['apps/**', '{x'] } }),
+    );
+    expect(loadNpmConfig({ cwd: app, env: { HOME: home } }).registry).toBe('https://workspace.example.org/');
   });
 
   it('works with no file at all', () => {

@@ -1,6 +1,6 @@
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, parse, relative, resolve, sep } from 'node:path';
 import { PatchPilotError } from '../core/errors.js';
-import { readTextIfExists, statOrUndefined } from '../util/fs.js';
+import { readConfinedText, readTextIfExists, realPathOrUndefined, statOrUndefined } from '../util/fs.js';
 import type { Env } from '../util/home.js';
 import { type ProxySettings, proxySettings } from '../util/http.js';
 
@@ -25,11 +25,25 @@ export interface NpmrcLayer {
 export interface Credential {
   /** `//host[:port]/path/`: the registry prefix it was configured for. */
   readonly nerfDart: string;
-  /** The `Authorization` header value. Never printed. */
+  /**
+   * The `Authorization` header value. Never printed: the property is not enumerable, so that
+   * JSON.stringify, util.inspect and test diffs of a config leave it out.
+   */
   readonly authorization: string;
   readonly kind: 'token' | 'basic';
   readonly source: string;
 }
+
+const makeCredential = (
+  nerfDart: string,
+  authorization: string,
+  kind: Credential['kind'],
+  source: string,
+): Credential => {
+  const credential = { nerfDart, kind, source };
+  Object.defineProperty(credential, 'authorization', { value: authorization, enumerable: false });
+  return Object.freeze(credential) as Credential;
+};
 
 export interface NpmConfig {
   /** The default registry, with a trailing slash. */
@@ -61,16 +75,20 @@ const isQuoted = (value: string): boolean =>
   value.length >= 2 &&
   ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'")));
 
-/** An ini value: quoted ones are taken whole; in others `;` and `#` start a comment unless escaped. */
+/**
+ * An ini value: quoted ones are taken whole (double quotes as a JSON string; single quotes are
+ * dropped, and what they held is read as a JSON string when it is one, as npm's ini reads it); in
+ * others `;` and `#` start a comment unless escaped.
+ */
 const iniValue = (raw: string): string => {
   const value = raw.trim();
   if (isQuoted(value)) {
-    if (value.startsWith("'")) return value.slice(1, -1);
+    const text = value.startsWith("'") ? value.slice(1, -1) : value;
     try {
-      const parsed: unknown = JSON.parse(value);
-      return typeof parsed === 'string' ? parsed : value;
+      const parsed: unknown = JSON.parse(text);
+      return typeof parsed === 'string' ? parsed : text;
     } catch {
-      return value;
+      return text;
     }
   }
   let out = '';
@@ -117,8 +135,9 @@ export const parseNpmrc = (text: string, env: Env, source: string): NpmrcLayer =
     let key = expandEnv(rawKey, env);
     if (key.length > 2 && key.endsWith('[]')) {
       key = key.slice(0, -2);
+      // A plain `key=` before the first `key[]=` becomes the array's first item, as in npm's ini.
       const previous = values.get(key);
-      const list = Array.isArray(previous) ? previous : [];
+      const list = Array.isArray(previous) ? previous : previous === undefined ? [] : [String(previous)];
       values.set(key, [...list, String(value)]);
       continue;
     }
@@ -143,12 +162,17 @@ export const environmentLayer = (env: Env): NpmrcLayer => {
   return { source: 'environment (npm_config_*)', values };
 };
 
-/** A registry URL without credentials it may carry, for messages. */
+/**
+ * A URL for messages: without the credentials it may carry, and without its query and fragment
+ * (a redirect target may be a signed URL whose query is a credential of its own).
+ */
 export const displayUrl = (url: string): string => {
   try {
     const parsed = new URL(url);
     parsed.username = '';
     parsed.password = '';
+    parsed.search = '';
+    parsed.hash = '';
     return parsed.href;
   } catch {
     return '(unparsable URL)';
@@ -207,6 +231,7 @@ const credentialSuffixes = [':_authToken', ':_auth', ':username', ':_password'];
 
 const credentialsOf = (
   merged: ReadonlyMap<string, { value: NpmrcValue; source: string }>,
+  warnings: string[],
 ): Map<string, Credential> => {
   const darts = new Set<string>();
   for (const key of merged.keys()) {
@@ -216,42 +241,39 @@ const credentialsOf = (
   }
   const text = (key: string): { value: string; source: string } | undefined => {
     const entry = merged.get(key);
-    return typeof entry?.value === 'string' && entry.value !== ''
-      ? { value: entry.value, source: entry.source }
-      : undefined;
+    if (typeof entry?.value !== 'string' || entry.value === '') return undefined;
+    // npm sends such a value as written; a 401 is then easier to understand with this said first.
+    const unset = /\$\{([^${}?]+)\}/.exec(entry.value)?.[1];
+    if (unset !== undefined) {
+      warnings.push(
+        `${entry.source}: ${key} refers to \${${unset}}, which is not set; it is sent as written`,
+      );
+    }
+    return { value: entry.value, source: entry.source };
   };
-  const credentials = new Map<string, Credential>();
-  for (const raw of darts) {
-    // Keys are written `//host/path/:_authToken`; one written without the last slash still means it.
-    const dart = raw.endsWith('/') ? raw : `${raw}/`;
+  const credentialAt = (raw: string, dart: string): Credential | undefined => {
     const token = text(`${raw}:_authToken`);
     const auth = text(`${raw}:_auth`);
     const username = text(`${raw}:username`);
     const password = text(`${raw}:_password`);
-    if (token) {
-      credentials.set(dart, {
-        nerfDart: dart,
-        authorization: `Bearer ${token.value}`,
-        kind: 'token',
-        source: token.source,
-      });
-    } else if (auth) {
-      credentials.set(dart, {
-        nerfDart: dart,
-        authorization: `Basic ${auth.value}`,
-        kind: 'basic',
-        source: auth.source,
-      });
-    } else if (username && password) {
+    if (token) return makeCredential(dart, `Bearer ${token.value}`, 'token', token.source);
+    if (auth) return makeCredential(dart, `Basic ${auth.value}`, 'basic', auth.source);
+    if (username && password) {
       // `_password` is stored base64-encoded.
       const clear = Buffer.from(password.value, 'base64').toString('utf8');
-      credentials.set(dart, {
-        nerfDart: dart,
-        authorization: `Basic ${Buffer.from(`${username.value}:${clear}`).toString('base64')}`,
-        kind: 'basic',
-        source: password.source,
-      });
+      const basic = Buffer.from(`${username.value}:${clear}`).toString('base64');
+      return makeCredential(dart, `Basic ${basic}`, 'basic', password.source);
     }
+    return undefined;
+  };
+  const credentials = new Map<string, Credential>();
+  // Keys are written `//host/path/:_authToken`; one written without the last slash still means it,
+  // but when both are written the one with the slash wins, as npm looks it up first.
+  const ordered = [...darts].sort((a, b) => Number(a.endsWith('/')) - Number(b.endsWith('/')));
+  for (const raw of ordered) {
+    const dart = raw.endsWith('/') ? raw : `${raw}/`;
+    const credential = credentialAt(raw, dart);
+    if (credential) credentials.set(dart, credential);
   }
   return credentials;
 };
@@ -292,7 +314,7 @@ export const resolveNpmConfig = (layers: readonly NpmrcLayer[], env: Env): NpmCo
   return {
     registry,
     scopedRegistries,
-    credentials: credentialsOf(merged),
+    credentials: credentialsOf(merged, warnings),
     proxy: {
       httpProxy: text('proxy') ?? fromEnv.httpProxy,
       httpsProxy: text('https-proxy') ?? text('proxy') ?? fromEnv.httpsProxy,
@@ -330,34 +352,112 @@ export const credentialFor = (config: NpmConfig, url: string): Credential | unde
   }
 };
 
-const packageNamePattern = /^(?:@([^/@\s]+)\/)?([^/@\s][^/\s]*)$/;
+/** One part of a name (scope or bare name): only characters a URL carries unescaped. */
+const isUrlSafePart = (part: string): boolean =>
+  part !== '' && part !== '.' && part !== '..' && encodeURIComponent(part) === part;
+
+/**
+ * Whether a registry can hold `name`, by npm's rules for names that exist (validate-npm-package-name's
+ * rules for old packages: upper case, long names and `~'!()*` were once allowed): `[@scope/]name`,
+ * URL-safe characters only, not starting with `.` or `_`, not `node_modules` or `favicon.ico`.
+ * Everything else (a path, `%2e%2e`, spaces, a second slash) never reaches a URL or a file name.
+ */
+export const isValidPackageName = (name: string): boolean => {
+  if (name === '' || name.startsWith('.') || name.startsWith('_')) return false;
+  if (['node_modules', 'favicon.ico'].includes(name.toLowerCase())) return false;
+  const scoped = /^@([^/]+)\/([^/]+)$/.exec(name);
+  if (scoped) return isUrlSafePart(scoped[1] as string) && isUrlSafePart(scoped[2] as string);
+  return isUrlSafePart(name);
+};
 
 /**
  * The document URL of `name` on `registry`: `<registry>/<name>`, a scope's slash written `%2f` as
- * npm writes it. Undefined for a name no registry can hold (`..`, a path).
+ * npm writes it. Undefined for a name no registry can hold (see `isValidPackageName`).
  */
 export const packumentUrl = (registry: string, name: string): string | undefined => {
-  const match = packageNamePattern.exec(name);
-  if (!match || name === '.' || name === '..') return undefined;
-  const [, scope, bare] = match;
-  if (bare === undefined || bare === '.' || bare === '..') return undefined;
-  const escaped =
-    scope === undefined
-      ? encodeURIComponent(bare)
-      : `@${encodeURIComponent(scope)}%2f${encodeURIComponent(bare)}`;
-  return `${registry.replace(/\/+$/, '')}/${escaped}`;
+  if (!isValidPackageName(name)) return undefined;
+  return `${registry.replace(/\/+$/, '')}/${name.replace('/', '%2f')}`;
 };
 
-/** The project folder as npm finds it: the nearest folder up from cwd with package.json or node_modules. */
-export const projectFolder = (cwd: string): string => {
-  let dir = resolve(cwd);
-  for (;;) {
-    if (statOrUndefined(join(dir, 'package.json')) || statOrUndefined(join(dir, 'node_modules'))) return dir;
+/** A workspace glob (`packages/*`, `apps/**`, `{a,b}/*`) as a regular expression over `/` paths. */
+const workspacePattern = (glob: string): RegExp => {
+  const text = glob.replace(/^\.\//, '').replace(/\/+$/, '');
+  let out = '';
+  let braces = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === '*' && text[i + 1] === '*') {
+      // `**/` also matches no folder at all.
+      const slash = text[i + 2] === '/';
+      out += slash ? '(?:.*/)?' : '.*';
+      i += slash ? 2 : 1;
+    } else if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else if (c === '{') {
+      braces++;
+      out += '(?:';
+    } else if (c === '}' && braces > 0) {
+      braces--;
+      out += ')';
+    } else if (c === ',' && braces > 0) out += '|';
+    else out += c.replace(/[.+^$()|[\]{}\\]/g, '\\$&');
+  }
+  // An unclosed brace is taken literally rather than as a broken expression.
+  if (braces > 0) return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  return new RegExp(`^${out}$`);
+};
+
+/** Whether `root`'s package.json lists `member` among its workspaces (`!pattern` excludes). */
+const isWorkspaceOf = (root: string, member: string): boolean => {
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(readTextIfExists(join(root, 'package.json')) ?? 'null');
+  } catch {
+    return false;
+  }
+  const declared = (manifest as { workspaces?: unknown } | null)?.workspaces;
+  const patterns = Array.isArray(declared)
+    ? declared
+    : Array.isArray((declared as { packages?: unknown } | undefined)?.packages)
+      ? (declared as { packages: unknown[] }).packages
+      : [];
+  const path = relative(root, member).split(sep).join('/');
+  let listed = false;
+  for (const pattern of patterns) {
+    if (typeof pattern !== 'string' || pattern.trim() === '') continue;
+    const negated = pattern.startsWith('!');
+    if (workspacePattern(negated ? pattern.slice(1) : pattern).test(path)) listed = !negated;
+  }
+  return listed;
+};
+
+/** The folder whose `.npmrc` npm reads, and the workspace cwd is in when that folder is its root. */
+const findProject = (cwd: string): { folder: string; workspace: string | undefined } => {
+  const start = resolve(cwd);
+  let found: string | undefined;
+  for (let dir = start; ; ) {
+    const manifest = statOrUndefined(join(dir, 'package.json')) !== undefined;
+    if (found === undefined) {
+      if (manifest || statOrUndefined(join(dir, 'node_modules'))) {
+        found = dir;
+        // Only a folder with its own package.json can be a workspace.
+        if (!manifest) return { folder: found, workspace: undefined };
+      }
+    } else if (manifest && isWorkspaceOf(dir, found)) {
+      return { folder: dir, workspace: found };
+    }
     const parent = dirname(dir);
-    if (parent === dir) return resolve(cwd);
+    if (parent === dir) return { folder: found ?? start, workspace: undefined };
     dir = parent;
   }
 };
+
+/**
+ * The project folder as npm finds it: the nearest folder up from cwd with package.json or
+ * node_modules, unless a folder further up is a workspace root that lists it (npm then reads the
+ * root's `.npmrc`, not the workspace's).
+ */
+export const projectFolder = (cwd: string): string => findProject(cwd).folder;
 
 export interface LoadNpmConfigOptions {
   readonly cwd: string;
@@ -368,6 +468,32 @@ export interface LoadNpmConfigOptions {
 
 const expandHome = (path: string, home: string): string =>
   path === '~' ? home : path.startsWith('~/') ? join(home, path.slice(2)) : path;
+
+/** Far above any real `.npmrc`; a bigger one is not read. */
+const maxNpmrcBytes = 1024 * 1024;
+
+/**
+ * The text of a configuration file, or undefined when there is none. Only a regular file of sane
+ * size is read: a project's `.npmrc` comes with the repository, and a symbolic link to /dev/zero
+ * or a FIFO must not hang or exhaust the run. Such a file is skipped with a warning.
+ */
+const readConfigFile = (path: string, warnings: string[]): string | undefined => {
+  const real = realPathOrUndefined(path);
+  if (real === undefined) return undefined;
+  const read = readConfinedText(path, parse(real).root, maxNpmrcBytes);
+  switch (read.kind) {
+    case 'text':
+      return read.text;
+    case 'not-a-file':
+      warnings.push(`${path}: not a regular file; ignored`);
+      return undefined;
+    case 'too-large':
+      warnings.push(`${path}: ${read.bytes} bytes, more than an npmrc holds; ignored`);
+      return undefined;
+    default:
+      return undefined;
+  }
+};
 
 /**
  * Reads the layers npm reads and resolves them. The user file is `npm_config_userconfig` or
@@ -382,12 +508,17 @@ export const loadNpmConfig = (options: LoadNpmConfigOptions): NpmConfig => {
     const value = environment.values.get(key);
     return typeof value === 'string' && value !== '' ? value : undefined;
   };
+  const fileWarnings: string[] = [];
   const fileLayer = (path: string): NpmrcLayer | undefined => {
-    const text = readTextIfExists(path);
+    const text = readConfigFile(path, fileWarnings);
     return text === undefined ? undefined : parseNpmrc(text, env, path);
   };
   const userPath = resolve(cwd, expandHome(setting('userconfig') ?? '~/.npmrc', home));
-  const projectPath = join(projectFolder(cwd), '.npmrc');
+  const { folder, workspace } = findProject(cwd);
+  const projectPath = join(folder, '.npmrc');
+  if (workspace !== undefined && statOrUndefined(join(workspace, '.npmrc'))) {
+    fileWarnings.push(`${join(workspace, '.npmrc')}: a workspace's own .npmrc is ignored, as npm ignores it`);
+  }
   const prefix = setting('prefix');
   const globalSetting = setting('globalconfig') ?? (prefix ? join(prefix, 'etc', 'npmrc') : undefined);
   const globalPath = globalSetting ? resolve(cwd, expandHome(globalSetting, home)) : undefined;
@@ -403,5 +534,6 @@ export const loadNpmConfig = (options: LoadNpmConfigOptions): NpmConfig => {
   if (user) layers.push(user);
   const global = globalPath && globalPath !== userPath ? fileLayer(globalPath) : undefined;
   if (global) layers.push(global);
-  return resolveNpmConfig(layers, env);
+  const resolved = resolveNpmConfig(layers, env);
+  return { ...resolved, warnings: [...fileWarnings, ...resolved.warnings] };
 };

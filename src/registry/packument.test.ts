@@ -125,7 +125,36 @@ describe('readPackument', () => {
     expect(read(fixture('glob.full.json'), 'glob', 'abbreviated').form).toBe('full');
   });
 
-  it.each([null, [], 'text', { name: 'x' }, { versions: [] }])('refuses %j as a document', (doc) => {
-    expect(readPackument(doc, 'x', 'abbreviated')).toMatchObject({ ok: false });
+  it.each([null, [], 'text', { name: 'x' }, { versions: [] }, { time: { modified: '2020-01-01' } }])(
+    'refuses %j as a document',
+    (doc) => {
+      expect(readPackument(doc, 'x', 'abbreviated')).toMatchObject({ ok: false });
+    },
+  );
+
+  it("refuses another package's document", () => {
+    expect(readPackument(fixture('glob.abbreviated.json'), 'globby', 'abbreviated')).toEqual({
+      ok: false,
+      reason: 'the document is for "glob", not "globby"',
+    });
+  });
+
+  it('reads an unpublished package as one without versions', () => {
+    const doc = {
+      name: 'gone',
+      time: { created: '2020-01-01T00:00:00.000Z', unpublished: { time: '2021-01-01T00:00:00.000Z' } },
+    };
+    expect(read(doc, 'gone', 'abbreviated')).toMatchObject({ name: 'gone', versions: {}, distTags: {} });
+  });
+
+  it('drops __proto__ keys without touching any prototype', () => {
+    const doc = JSON.parse(
+      '{"name":"x","dist-tags":{"__proto__":"1.0.0"},"versions":{"1.0.0":{"dependencies":{"__proto__":"1","a":"^1"},"peerDependencies":{"__proto__":"*"},"peerDependenciesMeta":{"__proto__":{"optional":true}}}}}',
+    );
+    const version = read(doc, 'x', 'abbreviated').versions['1.0.0'];
+    expect(Object.keys(version?.dependencies ?? {})).toEqual(['a']);
+    expect(Object.getPrototypeOf(version?.dependencies)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(version?.peerDependenciesMeta)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).optional).toBeUndefined();
   });
 });

@@ -36,7 +36,8 @@ const documentSchema = z.object({
   name: z.string().nullish(),
   modified: z.string().nullish().catch(undefined),
   'dist-tags': z.record(z.string(), z.unknown()).nullish().catch(undefined),
-  versions: z.record(z.string(), z.unknown()),
+  // Absent only in the document of an unpublished package (checked below).
+  versions: z.record(z.string(), z.unknown()).optional(),
   time: z.record(z.string(), z.unknown()).nullish().catch(undefined),
 });
 
@@ -46,10 +47,18 @@ export type PackumentResult =
 
 const installScripts = ['preinstall', 'install', 'postinstall'];
 
+// Keys come from the registry: control characters in them are shown escaped, never sent to a terminal.
+const printable = (text: string): string =>
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
+  text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 const describeIssues = (error: z.ZodError): string =>
   error.issues
     .slice(0, 2)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(document)'}: ${issue.message}`)
+    .map(
+      (issue) =>
+        `${issue.path.length > 0 ? printable(issue.path.map(String).join('.')) : '(document)'}: ${issue.message}`,
+    )
     .join('; ');
 
 const isoTime = (value: unknown): string | undefined => {
@@ -99,13 +108,23 @@ export const readPackument = (
   if (!parsed.success)
     return { ok: false, reason: `not a package document: ${describeIssues(parsed.error)}` };
   const doc = parsed.data;
+  // A registry (or a proxy in front of it) that answers with another package's document must not
+  // have that package's versions taken for this one's.
+  if (typeof doc.name === 'string' && doc.name !== name) {
+    const shown = JSON.stringify(doc.name.slice(0, 214));
+    return { ok: false, reason: `the document is for ${shown}, not ${JSON.stringify(name)}` };
+  }
   const time = doc.time ?? undefined;
+  if (doc.versions === undefined && (time === undefined || time.unpublished === undefined)) {
+    return { ok: false, reason: 'not a package document: versions: missing' };
+  }
   // A registry without the abbreviated format answers with the full document; its `time` and
   // `scripts` are then as good as a full request's.
   const form = requested === 'full' || time !== undefined ? 'full' : 'abbreviated';
   const versions: Record<string, PackageVersion> = {};
   const skipped: SkippedVersion[] = [];
-  for (const [version, raw] of Object.entries(doc.versions)) {
+  // An unpublished package keeps a document with `time.unpublished` and no versions.
+  for (const [version, raw] of Object.entries(doc.versions ?? {})) {
     if (!isStrictVersion(version)) {
       skipped.push({ version, reason: 'not a semver version' });
       continue;

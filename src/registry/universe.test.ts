@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { requireSharedData, sharedData, tempDir } from '../../test/helpers/cli.js';
 import { createRegistry } from './index.js';
 import { parseUniverse } from './universe.js';
@@ -72,6 +73,15 @@ describe('parseUniverse', () => {
     });
   });
 
+  it('reads an empty requirement as *, leaves Test dependencies out, and skips pre-releases for latest', () => {
+    const a = parseUniverse(
+      universe('a\n  1.0.0\n    b@\n    Test|c@^1\n  1.1.0+build-7\n  2.0.0-rc.1'),
+      'u.yaml',
+    ).get('a');
+    expect(a?.versions['1.0.0']?.dependencies).toEqual({ b: '*' });
+    expect(a?.distTags).toEqual({ latest: '1.1.0+build-7' });
+  });
+
   it.each([
     [universe('a\n  1.0.0', 'maven'), /system "maven": only npm universes are read/],
     ['system: npm\n', /no "schema" block/],
@@ -140,11 +150,65 @@ describe.skipIf(!requireSharedData())(
     it.each(files)('reads %s', (file) => {
       const packages = parseUniverse(readFileSync(file, 'utf8'), file);
       expect(packages.size).toBeGreaterThan(0);
-      for (const metadata of packages.values()) {
-        for (const version of Object.values(metadata.versions)) {
-          for (const spec of Object.values(version.dependencies)) expect(spec).not.toBe('');
+      const empty = [...packages.values()].flatMap((metadata) =>
+        Object.values(metadata.versions).flatMap((version) =>
+          Object.entries({
+            ...version.dependencies,
+            ...version.optionalDependencies,
+            ...version.peerDependencies,
+          })
+            .filter(([, spec]) => spec.trim() === '')
+            .map(([name]) => `${metadata.name}@${version.version} → ${name}`),
+        ),
+      );
+      expect(empty).toEqual([]);
+    });
+
+    /** Every package, version and (non-dev) dependency name, counted line by line from the schema. */
+    const census = (schema: string): Record<string, Record<string, string[]>> => {
+      const found: Record<string, Record<string, string[]>> = {};
+      let versions: Record<string, string[]> = {};
+      let names: string[] = [];
+      for (const line of schema.split('\n')) {
+        const text = line.replace(/#.*/, '').trimEnd();
+        if (text.trim() === '') continue;
+        const depth = (/^(?:\t| {2})*/.exec(text)?.[0] ?? '').replace(/ {2}/g, '\t').length;
+        const body = text.trim();
+        if (depth === 0) {
+          versions = found[body] ?? {};
+          found[body] = versions;
+        } else if (depth === 1 && !body.includes('->')) {
+          const version = body.slice(body.indexOf('|') + 1);
+          names = versions[version] ?? [];
+          versions[version] = names;
+        } else if (depth === 2 && !/^(?:[^|@]*\s)?Dev[\s|]/.test(body)) {
+          const alias = /^KnownAs (\S+)\|/.exec(body)?.[1];
+          const spec = body.replace(/^[^@|]*\|/, '');
+          const name = alias ?? spec.slice(0, spec.indexOf('@', 1));
+          if (!names.includes(name)) names.push(name);
         }
       }
+      for (const versionsOf of Object.values(found))
+        for (const list of Object.values(versionsOf)) list.sort();
+      return found;
+    };
+
+    it.each(files)('keeps every package, version and dependency of %s', (file) => {
+      const text = readFileSync(file, 'utf8');
+      const got: Record<string, Record<string, string[]>> = {};
+      for (const [name, metadata] of parseUniverse(text, file)) {
+        got[name] = Object.fromEntries(
+          Object.entries(metadata.versions).map(([version, v]) => [
+            version,
+            [
+              ...Object.keys(v.dependencies),
+              ...Object.keys(v.optionalDependencies),
+              ...Object.keys(v.peerDependencies),
+            ].sort(),
+          ]),
+        );
+      }
+      expect(got).toEqual(census((parse(text) as { schema: string }).schema));
     });
 
     it('reads the santatracker slice of npm as published', () => {

@@ -16,11 +16,12 @@ import type { PackageMetadata, PackageVersion, Registry } from './types.js';
  *       [Type|]name@requirement   a dependency of that version
  *     tag -> version              a symbolic version (dist-tag)
  *
- * Dependency types are space-separated attributes: `Dev` (left out: a published package's dev
- * dependencies are never installed), `Opt` (optional), `Scope peer` (peer; with `Opt` an optional
+ * Dependency types are space-separated attributes: `Dev` and `Test` (left out: a published
+ * package's dev dependencies are never installed), `Opt` (optional), `Scope peer` (peer; with `Opt` an optional
  * peer), `Scope bundle` (left out: bundled inside the tarball), `KnownAs alias` (the dependency is
- * installed as `alias`, spec `npm:name@requirement`). `#` starts a comment. A universe has no
- * tarballs, publish times or scripts: those fields are undefined.
+ * installed as `alias`, spec `npm:name@requirement`). An empty requirement is `*`, as npm reads
+ * one. `#` starts a comment. A universe has no tarballs, publish times or scripts: those fields
+ * are undefined.
  */
 
 // Loaded on first use: only `--universe` runs need a YAML parser.
@@ -177,9 +178,10 @@ export const parseUniverse = (text: string, path: string): ReadonlyMap<string, P
       const attributes = bar >= 0 ? parseType(line.slice(0, bar)) : new Map<string, string>();
       const spec = splitSpec((bar >= 0 ? line.slice(bar + 1) : line).trim());
       if (!spec) throw invalid(path, lineNo, `expected name@requirement, got "${line}"`);
-      const [name, requirement] = spec;
+      const [name, written] = spec;
+      const requirement = written.trim() === '' ? '*' : written;
       const scope = attributes.get('Scope');
-      if (attributes.has('Dev') || scope === 'bundle') continue;
+      if (attributes.has('Dev') || attributes.has('Test') || scope === 'bundle') continue;
       const alias = attributes.get('KnownAs');
       const key = alias || name;
       const value = alias ? `npm:${name}@${requirement}` : requirement;
@@ -213,7 +215,8 @@ export const parseUniverse = (text: string, path: string): ReadonlyMap<string, P
     const distTags = { ...draft.tags };
     if (distTags.latest === undefined) {
       // npm's `latest` is the newest release unless a publisher says otherwise.
-      const releases = Object.keys(versions).filter((v) => !v.includes('-'));
+      // A release has no pre-release part; build metadata (`+…`) may hold a hyphen.
+      const releases = Object.keys(versions).filter((v) => !v.split('+')[0]?.includes('-'));
       const latest = releases.sort(compareVersions).at(-1);
       if (latest) distTags.latest = latest;
     }

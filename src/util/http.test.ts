@@ -3,8 +3,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { downloadToFile, proxyFor, proxySettings, redact } from './http.js';
+import { createHttpClient, downloadToFile, proxyFor, proxySettings, redact } from './http.js';
 
 describe('proxySettings and proxyFor', () => {
   it('prefers the lower-case variable, as curl does', () => {
@@ -152,5 +153,83 @@ describe('downloadToFile', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const result = await downloadToFile(`http://127.0.0.1:${port}/x`, target, options);
     expect(result.kind === 'failed' && result.reason).toMatch(/^request failed: .*ECONNREFUSED/);
+  });
+});
+
+describe('createHttpClient', () => {
+  let respond: (req: IncomingMessage, res: ServerResponse) => void;
+  const server = createServer((req, res) => respond(req, res));
+  const client = createHttpClient({ httpProxy: undefined, httpsProxy: undefined, noProxy: undefined });
+  let base: string;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await client.close();
+    await new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  });
+
+  it('returns a redirect instead of following it', async () => {
+    respond = (_req, res) => res.writeHead(302, { location: '/elsewhere' }).end();
+    expect(await client.get(`${base}/x`, { timeoutMs: 5000 })).toMatchObject({
+      kind: 'response',
+      status: 302,
+      headers: { location: '/elsewhere' },
+    });
+  });
+
+  it('reads a body up to maxBytes, decompressed', async () => {
+    const text = `{"a":"${'é'.repeat(1000)}"}`;
+    respond = (_req, res) => res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(text));
+    const size = Buffer.byteLength(text);
+    expect(await client.get(`${base}/x`, { timeoutMs: 5000, maxBytes: size })).toMatchObject({ body: text });
+  });
+
+  it.each([
+    ['with a Content-Length', (res: ServerResponse) => res.writeHead(200).end(Buffer.alloc(10_000, 0x61))],
+    [
+      'streamed without one',
+      (res: ServerResponse) => {
+        res.writeHead(200);
+        for (let i = 0; i < 10; i++) res.write(Buffer.alloc(1000, 0x61));
+        res.end();
+      },
+    ],
+    [
+      'compressed (a few bytes that inflate past the bound)',
+      (res: ServerResponse) =>
+        res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(Buffer.alloc(4 * 1024 * 1024, 0x61))),
+    ],
+  ])('refuses a body longer than maxBytes %s', async (_what, send) => {
+    respond = (_req, res) => send(res);
+    expect(await client.get(`${base}/x`, { timeoutMs: 5000, maxBytes: 4096 })).toEqual({
+      kind: 'failed',
+      reason: 'the answer is larger than 4096 bytes',
+      timedOut: false,
+      tooLarge: true,
+    });
+    // The connection pool still works afterwards.
+    respond = (_req, res) => res.writeHead(200).end('ok');
+    expect(await client.get(`${base}/y`, { timeoutMs: 5000, maxBytes: 4096 })).toMatchObject({ body: 'ok' });
+  });
+
+  it('says whether a failure was a timeout or an interruption', async () => {
+    respond = () => undefined;
+    expect(await client.get(`${base}/x`, { timeoutMs: 50 })).toMatchObject({
+      kind: 'failed',
+      reason: 'timed out after 0.05 s',
+      timedOut: true,
+    });
+    const controller = new AbortController();
+    controller.abort();
+    expect(await client.get(`${base}/x`, { timeoutMs: 5000, signal: controller.signal })).toMatchObject({
+      kind: 'failed',
+      reason: 'interrupted',
+      timedOut: false,
+    });
   });
 });

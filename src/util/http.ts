@@ -94,6 +94,14 @@ const dispatcherFor = (settings: ProxySettings): Dispatcher =>
 const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;
 
 /**
+ * A server's reason phrase may hold control characters (an escape sequence that rewrites the
+ * terminal when a message is printed): they are shown as `\u001b` and the like.
+ */
+const printable = (text: string): string =>
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
+  text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/**
  * Downloads `url` into `path` (created; it must not exist). On any outcome but `downloaded` the
  * file is removed. The caller removes it after use.
  */
@@ -153,7 +161,7 @@ export const downloadToFile = async (
     }
     if (!response.ok) {
       await response.body?.cancel().catch(() => undefined);
-      const text = response.statusText ? ` ${response.statusText}` : '';
+      const text = response.statusText ? ` ${printable(response.statusText)}` : '';
       return { kind: 'failed', reason: `HTTP ${response.status}${text}${via}` };
     }
     const length = response.headers.get('content-length');
@@ -238,6 +246,11 @@ export interface HttpGetOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Abort when the request, body included, takes longer than this. */
   readonly timeoutMs: number;
+  /**
+   * Refuse a body longer than this many bytes, counted after decompression (a small gzip body can
+   * inflate without bound). Default: no limit.
+   */
+  readonly maxBytes?: number | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -245,6 +258,7 @@ export type HttpGetResult =
   | {
       readonly kind: 'response';
       readonly status: number;
+      /** Control characters shown escaped (`\u001b`), so that a message may quote it. */
       readonly statusText: string;
       /** Lower-case names. */
       readonly headers: Readonly<Record<string, string>>;
@@ -254,8 +268,32 @@ export type HttpGetResult =
       readonly kind: 'failed';
       readonly reason: string;
       readonly timedOut: boolean;
+      /** The body was longer than `maxBytes`: asking again would give the same answer. */
+      readonly tooLarge?: boolean;
       readonly cause?: unknown;
     };
+
+/** Thrown inside `get` when the body passes `maxBytes`; never escapes it. */
+class TooLarge extends Error {}
+
+/** Reads a body as UTF-8 text, stopping at `maxBytes` decoded bytes. */
+const readBodyText = async (
+  response: Awaited<ReturnType<typeof fetch>>,
+  maxBytes: number,
+): Promise<string> => {
+  if (!response.body) return '';
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  let received = 0;
+  for await (const chunk of response.body) {
+    const bytes = chunk as Uint8Array;
+    received += bytes.byteLength;
+    if (received > maxBytes) throw new TooLarge();
+    parts.push(decoder.decode(bytes, { stream: true }));
+  }
+  parts.push(decoder.decode());
+  return parts.join('');
+};
 
 /**
  * A client for many small GETs (registry documents): one connection pool for its lifetime, bodies
@@ -301,13 +339,36 @@ export const createHttpClient = (settings: ProxySettings): HttpClient => {
           redirect: 'manual',
           headers: { 'user-agent': 'patchpilot', ...options.headers },
         });
-        const body = await response.text();
+        const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+        const length = response.headers.get('content-length');
+        const encoded = (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
+        // Without content coding the length is known before a byte is read.
+        if (!encoded && length !== null && /^\d+$/.test(length) && Number(length) > maxBytes) {
+          throw new TooLarge();
+        }
+        const body = await readBodyText(response, maxBytes);
         const headers: Record<string, string> = {};
         response.headers.forEach((value, name) => {
           headers[name.toLowerCase()] = value;
         });
-        return { kind: 'response', status: response.status, statusText: response.statusText, headers, body };
+        return {
+          kind: 'response',
+          status: response.status,
+          statusText: printable(response.statusText),
+          headers,
+          body,
+        };
       } catch (cause) {
+        if (cause instanceof TooLarge) {
+          // Stop the transfer: the connection is not reused for the rest of a body nobody reads.
+          controller.abort(cause);
+          return {
+            kind: 'failed',
+            reason: `the answer is larger than ${options.maxBytes} bytes${via}`,
+            timedOut: false,
+            tooLarge: true,
+          };
+        }
         const timedOut = aborted !== undefined && aborted !== 'interrupted';
         return {
           kind: 'failed',
