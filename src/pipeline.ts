@@ -1,8 +1,10 @@
 import { join, relative, sep } from 'node:path';
+import { applyExceptions } from './assess/exceptions.js';
 import { defaultAssessOptions, matchAdvisories } from './assess/index.js';
 import { prioritize } from './assess/priority.js';
 import { attachSignals, type ExploitSignals } from './assess/signals.js';
 import { applyVex } from './assess/vex.js';
+import { type LoadedConfig, loadConfigFile, loadProjectConfig } from './config/load.js';
 import { PatchPilotError } from './core/errors.js';
 import { cveIds, type Finding, type FindingEpss, type FindingKev } from './core/finding.js';
 import { type Inventory, registryPackageKeys, type Scope, widestScope } from './core/inventory.js';
@@ -15,8 +17,8 @@ import { readSbom } from './inventory/sbom/read.js';
 import { readConfinedText, readText, realPathOrUndefined, statOrUndefined } from './util/fs.js';
 
 /**
- * The one file that knows the stage order: inventory → intel → assess → VEX (plan and policy to
- * come).
+ * The one file that knows the stage order: inventory → intel → assess → VEX → the project
+ * configuration's exceptions (plan and policy to come).
  */
 
 export interface ScannedProject {
@@ -33,6 +35,8 @@ export interface ScannedProject {
   readonly inventory?: readonly InstalledPackage[];
   /** The project's own VEX document (`.patchpilot/vex.json`), relative to the working folder, when it has one. */
   readonly vex?: string;
+  /** The configuration applied (the project's `.patchpilot.yml` or `configFile`), when there is one. */
+  readonly config?: LoadedConfig;
 }
 
 /** A VEX document a scan read: where, which format, how many statements. */
@@ -67,6 +71,13 @@ export interface ScanOptions {
   readonly maxPaths?: number;
   /** VEX documents (OpenVEX or CycloneDX JSON) applied to every project, after each project's own. */
   readonly vexFiles?: readonly string[];
+  /**
+   * Today (`YYYY-MM-DD`, UTC): the configuration's exceptions are applied as of this day (an
+   * expired one is attached, marked expired). Without it, exceptions are not applied.
+   */
+  readonly today?: string;
+  /** A configuration file for every project, instead of each project's own `.patchpilot.yml`. */
+  readonly configFile?: string;
   readonly onProgress?: (message: string) => void;
 }
 
@@ -81,6 +92,8 @@ export const scanProjects = (store: AdvisoryStore, options: ScanOptions): ScanRe
   const vexDocuments = (options.vexFiles ?? []).map((file) => readVexFile(file, options.cwd));
   const vex: VexDocumentRead[] = vexDocuments.map(documentRead);
   const shared = vexDocuments.flatMap((d) => d.statements);
+  const configFile =
+    options.configFile === undefined ? undefined : loadConfigFile(options.configFile, options.cwd);
   if (options.sbom) {
     if (!statOrUndefined(options.target)?.isFile()) {
       throw new PatchPilotError('SBOM_NOT_FOUND', `${options.target}: no such file`, {
@@ -89,7 +102,7 @@ export const scanProjects = (store: AdvisoryStore, options: ScanOptions): ScanRe
     }
     const inventory = readSbom(readText(options.target), options.target);
     return {
-      projects: [assessInventory(store, inventory, options, shared)],
+      projects: [assessInventory(store, inventory, options, shared, undefined, configFile)],
       store: { path: store.path, advisories },
       vex,
     };
@@ -97,6 +110,7 @@ export const scanProjects = (store: AdvisoryStore, options: ScanOptions): ScanRe
   const lockfiles = findLockfiles(options.target, options.recursive);
   if (lockfiles.length > 1) options.onProgress?.(`scanning ${lockfiles.length} lockfiles`);
   const projects: ScannedProject[] = [];
+  const configs = new Map<string, LoadedConfig | undefined>();
   for (const [i, lockfile] of lockfiles.entries()) {
     if (lockfiles.length > 1)
       options.onProgress?.(`[${i + 1}/${lockfiles.length}] ${display(options.cwd, lockfile)}`);
@@ -104,7 +118,11 @@ export const scanProjects = (store: AdvisoryStore, options: ScanOptions): ScanRe
     const own = readProjectVex(inventory.root, options.cwd);
     // A folder with lockfiles of several package managers shares one VEX document: list it once.
     if (own && !vex.some((d) => d.path === own.path)) vex.push(documentRead(own));
-    projects.push(assessInventory(store, inventory, options, shared, own));
+    if (configFile === undefined && !configs.has(inventory.root)) {
+      configs.set(inventory.root, loadProjectConfig(inventory.root, options.cwd));
+    }
+    const config = configFile ?? configs.get(inventory.root);
+    projects.push(assessInventory(store, inventory, options, shared, own, config));
   }
   return { projects, store: { path: store.path, advisories }, vex };
 };
@@ -163,6 +181,7 @@ const assessInventory = (
   options: ScanOptions,
   shared: readonly VexStatement[],
   own?: VexDocument,
+  config?: LoadedConfig,
 ): ScannedProject => {
   const names = new Set<string>();
   for (const pkg of inventory.packages.values()) if (pkg.source === 'registry') names.add(pkg.name);
@@ -171,7 +190,11 @@ const assessInventory = (
     maxPaths: options.maxPaths ?? defaultAssessOptions.maxPaths,
   });
   const prioritized = prioritize(attachSignals(matched, lookUpSignals(store, matched)));
-  const findings = applyVex(prioritized, [...(own?.statements ?? []), ...shared]);
+  const vexed = applyVex(prioritized, [...(own?.statements ?? []), ...shared]);
+  const findings =
+    config && options.today !== undefined
+      ? applyExceptions(vexed, config.config.exceptions, options.today, config.path)
+      : vexed;
   return {
     path: display(options.cwd, inventory.root),
     lockfile: display(options.cwd, inventory.lockfile),
@@ -181,6 +204,7 @@ const assessInventory = (
     findings,
     ...(options.listPackages ? { inventory: installedPackages(inventory) } : {}),
     ...(own ? { vex: own.path } : {}),
+    ...(config ? { config } : {}),
   };
 };
 

@@ -130,6 +130,7 @@ export const matchAdvisories = (
       const top = primaryCvss(group.flatMap((h) => h.advisory.cvss));
       const kind = group.some((h) => h.advisory.kind === 'malicious') ? 'malicious' : 'vulnerability';
       const fixedIn = [...new Set(group.flatMap((h) => h.fixed))].sort(compareVersions);
+      const published = earliestPublished(group.map((h) => h.advisory));
       findings.push({
         id,
         aliases: [...ids].filter((x) => x !== id).sort(),
@@ -148,6 +149,7 @@ export const matchAdvisories = (
         direct: installed.some(incomingFromImporter),
         workspaces,
         locations: installed.map((pkg) => pkg.id).sort(),
+        ...(published !== undefined ? { published } : {}),
         ...(kind === 'malicious'
           ? {
               remedy: malwareRemedy(
@@ -162,6 +164,20 @@ export const matchAdvisories = (
     }
   }
   return findings.sort(compareFindings);
+};
+
+/** The earliest `published` time of the records (the gate's SLA clock starts no sooner). */
+const earliestPublished = (advisories: readonly Advisory[]): string | undefined => {
+  let earliest: string | undefined;
+  let earliestMs = Number.POSITIVE_INFINITY;
+  for (const { published } of advisories) {
+    const ms = published === undefined ? Number.NaN : Date.parse(published);
+    if (!Number.isNaN(ms) && ms < earliestMs) {
+      earliest = published;
+      earliestMs = ms;
+    }
+  }
+  return earliest;
 };
 
 const compareFindings = (a: Finding, b: Finding): number =>

@@ -16,6 +16,10 @@ releases) plans, applies and proves the smallest safe fix.
 
 Commands:
   scan [DIR]          report known vulnerabilities in the lockfile(s) of DIR
+  gate [DIR]          fail (exit 1) when DIR breaks its gate: malicious packages, known exploited
+                      vulnerabilities, fixes left unapplied past their SLA (text, JSON, SARIF,
+                      JUnit XML, Markdown)
+  init [DIR]          write a commented default configuration (.patchpilot.yml)
   sbom [DIR]          write a CycloneDX or SPDX bill of materials from the lockfile of DIR
   db import PATH...   import OSV advisories into the local store
   db sync             download OSV's npm export and update the store (atomic, incremental)
@@ -43,6 +47,8 @@ Run \`patchpilot <command> --help\` for a command's options.
 
 const commands: Record<string, () => Promise<Command>> = {
   scan: async () => (await import('./commands/scan.js')).scanCommand,
+  gate: async () => (await import('./commands/gate.js')).gateCommand,
+  init: async () => (await import('./commands/init.js')).initCommand,
   sbom: async () => (await import('./commands/sbom.js')).sbomCommand,
   db: async () => (await import('./commands/db.js')).dbCommand,
   vex: async () => (await import('./commands/vex.js')).vexCommand,

@@ -27,6 +27,9 @@ export type ErrorCode =
   | 'REGISTRY_CONFIG_INVALID'
   | 'UNIVERSE_NOT_FOUND'
   | 'UNIVERSE_INVALID'
+  | 'CONFIG_INVALID'
+  | 'CONFIG_NOT_FOUND'
+  | 'CONFIG_EXISTS'
   | 'INTERNAL';
 
 /** The category decides the exit code; see cli/main.ts and docs/errors.md. */
@@ -57,6 +60,9 @@ const categories: Record<ErrorCode, ErrorCategory> = {
   REGISTRY_CONFIG_INVALID: 'input',
   UNIVERSE_NOT_FOUND: 'input',
   UNIVERSE_INVALID: 'input',
+  CONFIG_INVALID: 'input',
+  CONFIG_NOT_FOUND: 'input',
+  CONFIG_EXISTS: 'usage',
   INTERNAL: 'internal',
 };
 

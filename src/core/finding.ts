@@ -40,6 +40,30 @@ export interface Finding {
   readonly remedy?: FindingRemedy;
   /** The VEX statement that speaks about this finding (the latest one), when a VEX document names it. */
   readonly vex?: FindingVex;
+  /** The earliest `published` date of the finding's records (ISO 8601), when they state one. */
+  readonly published?: string;
+  /** The project configuration's exception naming this finding, when there is one (src/assess/exceptions.ts). */
+  readonly exception?: FindingException;
+}
+
+/**
+ * An accepted risk from the project's configuration (`exceptions:`) as applied to a finding. Only
+ * an exception that has not `expired` excepts the finding: it stays in every report but never
+ * fails the gate or `--fail-on`; an expired one is shown so that the gate can say so.
+ */
+export interface FindingException {
+  /** The exception's id as written (the finding's id or one of its aliases). */
+  readonly id: string;
+  /** The package it is limited to, as written (name, name@version or purl); absent: every package. */
+  readonly package?: string;
+  readonly reason: string;
+  /** `YYYY-MM-DD`: the last day (UTC) it holds. */
+  readonly expires: string;
+  readonly author: string;
+  /** True from the day after `expires`. */
+  readonly expired: boolean;
+  /** The configuration file it comes from. */
+  readonly source: string;
 }
 
 /**

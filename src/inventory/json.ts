@@ -13,7 +13,8 @@ export const parseJsonDocument = (
     | 'MANIFEST_INVALID'
     | 'SBOM_INVALID'
     | 'ADVISORY_INPUT_INVALID'
-    | 'VEX_INVALID',
+    | 'VEX_INVALID'
+    | 'CONFIG_INVALID',
 ): unknown => {
   // A byte-order mark is not JSON, but editors write one and npm accepts it.
   const text = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
@@ -36,7 +37,9 @@ export const parseJsonDocument = (
               ? 'the file is corrupt or was cut short; download it again (nothing was imported)'
               : code === 'VEX_INVALID'
                 ? 'fix the JSON syntax of this VEX document (OpenVEX or CycloneDX JSON)'
-                : 'fix the JSON syntax of this package.json',
+                : code === 'CONFIG_INVALID'
+                  ? 'fix the JSON syntax of this configuration file'
+                  : 'fix the JSON syntax of this package.json',
       cause,
     });
   }

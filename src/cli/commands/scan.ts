@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
+import { isExcepted } from '../../assess/exceptions.js';
 import { priorityThresholds } from '../../assess/priority.js';
 import { isSuppressed, patchPilotAuthor, vexStatementsOf } from '../../assess/vex.js';
 import { parseSeverityLabel, type SeverityLabel, severityRank } from '../../core/advisory.js';
@@ -27,7 +28,8 @@ priority first. Priority (0-100) combines severity or CVSS, CISA KEV, EPSS, scop
 malicious packages are 100, known exploited vulnerabilities 80-99.9, the rest 0-79.9; labels are
 critical (80+), high (60+), medium (40+) and low.
 Lockfiles: package-lock.json, npm-shrinkwrap.json, yarn.lock (classic and berry), pnpm-lock.yaml,
-bun.lock.
+bun.lock. The project's .patchpilot.yml is read: an exception there that has not expired marks
+the finding excepted (still listed, never counted for --fail-on).
 
 Options:
   -r, --recursive        scan every lockfile below DIR (never inside node_modules), each as a project
@@ -82,16 +84,20 @@ export interface ScanReport {
     readonly inventory?: readonly InstalledPackage[];
     /** The project's own `.patchpilot/vex.json`, when it has one. */
     readonly vex?: string;
+    /** The configuration file applied (`.patchpilot.yml`), when there is one. */
+    readonly config?: string;
   }[];
   /** Highest priority first within each project; each carries `priority` (score, label, reasons). */
   readonly findings: readonly (Finding & { readonly project: string })[];
   /**
    * Counts over every listed finding; `suppressed` says how many of them a `not_affected` VEX
-   * statement suppresses (they never count for `--fail-on`).
+   * statement suppresses, `excepted` how many an unexpired exception of the configuration
+   * excepts (neither counts for `--fail-on`).
    */
   readonly summary: Readonly<Record<SeverityLabel, number>> & {
     readonly total: number;
     readonly suppressed: number;
+    readonly excepted: number;
   };
   /** The VEX documents applied, when there were any. */
   readonly vex?: readonly VexDocumentRead[];
@@ -164,6 +170,7 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
       cwd: io.cwd,
       maxPaths,
       vexFiles: (values.vex ?? []).map((file) => resolve(io.cwd, file)),
+      today: io.now().toISOString().slice(0, 10),
       onProgress: (message) => io.stderr.write(`${message}\n`),
     });
     report = toReport(result, values.deterministic ? undefined : io.now(), minPriority);
@@ -181,8 +188,11 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
   io.stdout.write(await render(format, report, io.cwd));
   if (failOn === undefined) return 'ok';
   const threshold = severityRank[failOn];
-  // A finding a not_affected VEX statement suppresses is listed but never fails the build.
-  return report.findings.some((f) => !isSuppressed(f) && severityRank[f.severity] >= threshold)
+  // A finding a not_affected VEX statement suppresses, or an exception excepts, is listed but never
+  // fails the build.
+  return report.findings.some(
+    (f) => !isSuppressed(f) && !isExcepted(f) && severityRank[f.severity] >= threshold,
+  )
     ? 'failed'
     : 'ok';
 };
@@ -235,17 +245,23 @@ const toReport = (result: ScanResult, now: Date | undefined, minPriority: number
     unknown: 0,
     total: findings.length,
     suppressed: 0,
+    excepted: 0,
   };
   for (const f of findings) {
     summary[f.severity]++;
     if (isSuppressed(f)) summary.suppressed++;
+    if (isExcepted(f)) summary.excepted++;
   }
   return {
     schemaVersion: 1,
     tool: { name: 'patchpilot', version: toolVersion() },
     ...(now ? { generatedAt: now.toISOString() } : {}),
     store: result.store,
-    projects: projects.map(({ findings: list, ...rest }) => ({ ...rest, findings: list.length })),
+    projects: projects.map(({ findings: list, config, ...rest }) => ({
+      ...rest,
+      ...(config ? { config: config.path } : {}),
+      findings: list.length,
+    })),
     findings,
     summary,
     ...(result.vex.length > 0 ? { vex: result.vex } : {}),

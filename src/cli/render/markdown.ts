@@ -1,6 +1,7 @@
 import type { ScanReport } from '../commands/scan.js';
 import {
   countText,
+  exceptionDetail,
   exploitText,
   fixedText,
   hasExploitSignals,
@@ -27,7 +28,8 @@ export const renderMarkdown = (report: ScanReport): string => {
     '# PatchPilot scan',
     '',
     `${countText(s.total, 'finding')}: ${s.critical} critical, ${s.high} high, ${s.moderate} moderate, ` +
-      `${s.low} low, ${s.unknown} unknown${s.suppressed > 0 ? `; ${s.suppressed} suppressed by VEX` : ''}.`,
+      `${s.low} low, ${s.unknown} unknown${s.suppressed > 0 ? `; ${s.suppressed} suppressed by VEX` : ''}` +
+      `${s.excepted > 0 ? `; ${s.excepted} excepted` : ''}.`,
     '',
   ];
   const exploit = hasExploitSignals(report.findings);
@@ -62,6 +64,10 @@ export const renderMarkdown = (report: ScanReport): string => {
     const stated = findings.filter((f) => f.vex !== undefined);
     if (stated.length > 0) {
       out.push('', 'VEX statements:', '', ...stated.map((f) => `- ${plain(vexDetail(f))}`));
+    }
+    const excepted = findings.filter((f) => f.exception !== undefined);
+    if (excepted.length > 0) {
+      out.push('', 'Exceptions:', '', ...excepted.map((f) => `- ${plain(exceptionDetail(f))}`));
     }
     out.push('');
   }

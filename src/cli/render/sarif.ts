@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Finding } from '../../core/finding.js';
 import type { ScanReport } from '../commands/scan.js';
-import { fixedText, pathText, vexDetail } from './text.js';
+import { exceptionDetail, fixedText, pathText, vexDetail } from './text.js';
 
 /**
  * SARIF 2.1.0: one rule per vulnerability id, one result per finding, located at the lockfile.
@@ -24,7 +24,7 @@ const securitySeverity = (f: Finding): string => {
  * A lockfile's location: relative to the source root (the working folder) when it lies below it,
  * percent-encoded as a URI reference; an absolute file: URI otherwise.
  */
-const artifactLocation = (lockfile: string, cwd: string): { uri: string; uriBaseId?: string } => {
+export const artifactLocation = (lockfile: string, cwd: string): { uri: string; uriBaseId?: string } => {
   if (lockfile === '..' || lockfile.startsWith('../'))
     return { uri: pathToFileURL(resolve(cwd, lockfile)).href };
   return { uri: lockfile.split('/').map(encodeURIComponent).join('/'), uriBaseId: '%SRCROOT%' };
@@ -75,9 +75,19 @@ export const renderSarif = (report: ScanReport, cwd: string): string => {
         },
       ],
       partialFingerprints: { 'patchpilot/v1': `${f.id}|${f.package.name}@${f.package.version}|${f.project}` },
-      // A not_affected VEX statement is a suppression made outside the code, accepted by whoever wrote it.
-      ...(f.vex?.suppressed
-        ? { suppressions: [{ kind: 'external', status: 'accepted', justification: vexDetail(f) }] }
+      // A not_affected VEX statement is a suppression made outside the code, accepted by whoever
+      // wrote it; so is an exception of the project's configuration while it holds.
+      ...(f.vex?.suppressed || (f.exception && !f.exception.expired)
+        ? {
+            suppressions: [
+              ...(f.vex?.suppressed
+                ? [{ kind: 'external', status: 'accepted', justification: vexDetail(f) }]
+                : []),
+              ...(f.exception && !f.exception.expired
+                ? [{ kind: 'external', status: 'accepted', justification: exceptionDetail(f) }]
+                : []),
+            ],
+          }
         : {}),
       properties: {
         severity: f.severity,
@@ -93,6 +103,7 @@ export const renderSarif = (report: ScanReport, cwd: string): string => {
         ...(f.priority ? { priority: f.priority } : {}),
         ...(f.remedy ? { remedy: f.remedy } : {}),
         ...(f.vex ? { vex: f.vex } : {}),
+        ...(f.exception ? { exception: f.exception } : {}),
       },
     };
   });

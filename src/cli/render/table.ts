@@ -1,6 +1,7 @@
 import type { ScanReport } from '../commands/scan.js';
 import {
   countText,
+  exceptionDetail,
   exploitText,
   fixedText,
   hasExploitSignals,
@@ -63,12 +64,15 @@ export const renderTable = (report: ScanReport): string => {
     }
     const stated = findings.filter((f) => f.vex !== undefined);
     if (stated.length > 0) out.push('  VEX:', ...stated.map((f) => `    ${vexDetail(f)}`));
+    const excepted = findings.filter((f) => f.exception !== undefined);
+    if (excepted.length > 0) out.push('  Exceptions:', ...excepted.map((f) => `    ${exceptionDetail(f)}`));
     out.push('');
   }
   const s = report.summary;
   out.push(
     `${countText(s.total, 'finding')}: ${s.critical} critical, ${s.high} high, ${s.moderate} moderate, ` +
-      `${s.low} low, ${s.unknown} unknown${s.suppressed > 0 ? `, ${s.suppressed} suppressed by VEX` : ''} ` +
+      `${s.low} low, ${s.unknown} unknown${s.suppressed > 0 ? `, ${s.suppressed} suppressed by VEX` : ''}` +
+      `${s.excepted > 0 ? `, ${s.excepted} excepted` : ''} ` +
       `(store: ${report.store.advisories} advisories)`,
   );
   return `${out.join('\n')}\n`;

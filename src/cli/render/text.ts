@@ -72,8 +72,23 @@ export const vexDetail = (finding: Finding): string => {
   );
 };
 
-/** ` (2 suppressed by VEX)`, or nothing when none is. */
+/** ` (2 suppressed by VEX, 1 excepted)`, or nothing when none is. */
 export const suppressedText = (findings: readonly Finding[]): string => {
   const n = findings.filter((f) => f.vex?.suppressed).length;
-  return n > 0 ? ` (${n} suppressed by VEX)` : '';
+  const e = findings.filter((f) => f.exception && !f.exception.expired).length;
+  const parts = [...(n > 0 ? [`${n} suppressed by VEX`] : []), ...(e > 0 ? [`${e} excepted`] : [])];
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+};
+
+/**
+ * An exception of the configuration as applied to a finding, in one line: until when (or that it
+ * expired), who accepted the risk and why, and where.
+ */
+export const exceptionDetail = (finding: Finding): string => {
+  const e = finding.exception;
+  if (!e) return '';
+  const state = e.expired ? `exception EXPIRED on ${e.expires}, not applied` : `excepted until ${e.expires}`;
+  return oneLine(
+    `${finding.id} ${finding.package.name}@${finding.package.version}: ${state}; by ${e.author}: ${e.reason} (${e.source})`,
+  );
 };
