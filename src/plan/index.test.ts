@@ -1,0 +1,492 @@
+import { describe, expect, it } from 'vitest';
+import { advisory, describeChanges, npmInventory, planInput, universe } from '../../test/helpers/plan.js';
+import type { Finding } from '../core/finding.js';
+import { patchId } from '../core/plan.js';
+import type { PackageMetadata, RegistrySource } from '../registry/types.js';
+import { assemblePlan, ignoreReason, parseUpgradeConfig, planOptions } from './index.js';
+
+/** One direct dependency `lib` at 1.0.0, vulnerable below 1.0.1. */
+const libRegistry = universe(`
+  lib
+    1.0.0
+    1.0.1
+    1.0.2
+    1.1.0
+    2.0.0
+`);
+
+const libProject = (extra: Record<string, Record<string, unknown>> = {}) =>
+  npmInventory({
+    '': { dependencies: { lib: '^1.0.0', ...((extra['']?.dependencies as object) ?? {}) } },
+    'node_modules/lib': { version: '1.0.0' },
+    ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== '')),
+  });
+
+const libAdvisory = advisory('GHSA-lib', 'lib', { fixed: '1.0.1' });
+
+describe('in-place', () => {
+  it('moves to the lowest fixed version by default', async () => {
+    const plan = await assemblePlan(planInput(libProject(), [libAdvisory], libRegistry));
+    expect(plan.patches.map(describeChanges)).toEqual([['lib 1.0.0 -> 1.0.1']]);
+    const [patch] = plan.patches;
+    expect(patch?.strategy).toBe('in-place');
+    expect(patch?.fixes).toEqual([{ id: 'GHSA-lib', name: 'lib', version: '1.0.0' }]);
+    expect(patch?.risk).toMatchObject({
+      step: 'patch',
+      downgrade: false,
+      inRange: true,
+      stillAffectedBy: [],
+    });
+    expect(plan.remaining).toEqual([]);
+    expect(plan.summary).toMatchObject({ findings: 1, targeted: 1, fixed: 1, remaining: 0, unfixable: 0 });
+  });
+
+  it('moves to the highest version the ranges accept with preferHighest', async () => {
+    const plan = await assemblePlan(planInput(libProject(), [libAdvisory], libRegistry), {
+      preferHighest: true,
+    });
+    // ^1.0.0 accepts 1.1.0, not 2.0.0.
+    expect(plan.patches.map(describeChanges)).toEqual([['lib 1.0.0 -> 1.1.0']]);
+    expect(plan.patches[0]?.risk.step).toBe('minor');
+  });
+
+  it('stays inside every dependent range', async () => {
+    const inventory = libProject({
+      '': { dependencies: { strict: '^1.0.0' } },
+      'node_modules/strict': { version: '1.0.0', dependencies: { lib: '~1.0.0' } },
+    });
+    const registry = universe(`
+      lib
+        1.0.0
+        1.0.1
+        1.0.2
+        1.1.0
+      strict
+        1.0.0
+          lib@~1.0.0
+    `);
+    const plan = await assemblePlan(planInput(inventory, [libAdvisory], registry), { preferHighest: true });
+    expect(plan.patches.map(describeChanges)).toEqual([['lib 1.0.0 -> 1.0.2']]);
+  });
+
+  it('resolves a dependency the new version adds, and reports it', async () => {
+    const registry = universe(`
+      lib
+        1.0.0
+        1.0.1
+          helper@^1.0.0
+      helper
+        1.0.0
+        1.1.0
+    `);
+    const plan = await assemblePlan(planInput(libProject(), [libAdvisory], registry));
+    expect(plan.patches.map(describeChanges)).toEqual([['lib 1.0.0 -> 1.0.1', '+helper@1.1.0']]);
+    expect(plan.patches[0]?.changes.find((c) => c.kind === 'add')).toMatchObject({
+      locations: ['node_modules/helper'],
+    });
+  });
+
+  it('counts the findings of an added dependency as introduced and looks further', async () => {
+    const registry = universe(`
+      lib
+        1.0.0
+        1.0.1
+          helper@^1.0.0
+        1.0.2
+      helper
+        1.0.0
+    `);
+    const helperAdvisory = advisory('GHSA-helper', 'helper', {});
+    const plan = await assemblePlan(planInput(libProject(), [libAdvisory, helperAdvisory], registry));
+    // 1.0.1 would install helper@1.0.0, affected by GHSA-helper: 1.0.2 is taken instead.
+    expect(plan.patches.map(describeChanges)).toEqual([['lib 1.0.0 -> 1.0.2']]);
+  });
+
+  it('with dependencies: existing, rejects a version whose dependencies the tree does not have', async () => {
+    const registry = universe(`
+      lib
+        1.0.0
+        1.0.1
+          helper@^1.0.0
+        1.0.2
+      helper
+        1.0.0
+    `);
+    const plan = await assemblePlan(planInput(libProject(), [libAdvisory], registry), {
+      dependencies: 'existing',
+    });
+    expect(plan.patches.map(describeChanges)).toEqual([['lib 1.0.0 -> 1.0.2']]);
+  });
+
+  it('never introduces a malicious package: the candidate is kept only to explain', async () => {
+    const registry = universe(`
+      lib
+        1.0.0
+        1.0.1
+          helper@^1.0.0
+      helper
+        1.0.0
+    `);
+    const malware = advisory('MAL-2025-1', 'helper', {});
+    const plan = await assemblePlan(planInput(libProject(), [libAdvisory, malware], registry));
+    expect(plan.patches).toEqual([]);
+    expect(plan.alternatives).toHaveLength(1);
+    expect(plan.alternatives[0]?.introduces).toMatchObject([
+      { id: 'MAL-2025-1', name: 'helper', version: '1.0.0', kind: 'malicious', severity: 'critical' },
+    ]);
+    expect(plan.unfixable).toMatchObject([{ finding: { id: 'GHSA-lib' }, reason: 'would-introduce' }]);
+    expect(plan.unfixable[0]?.text).toContain('MAL-2025-1 (helper@1.0.0, malicious)');
+    expect(plan.remaining).toEqual([{ id: 'GHSA-lib', name: 'lib', version: '1.0.0' }]);
+  });
+
+  it('moves every install location of a name@version together', async () => {
+    const inventory = npmInventory({
+      '': { dependencies: { a: '^1.0.0', b: '^1.0.0', lib: '^2.0.0' } },
+      'node_modules/a': { version: '1.0.0', dependencies: { lib: '^1.0.0' } },
+      'node_modules/a/node_modules/lib': { version: '1.0.0' },
+      'node_modules/b': { version: '1.0.0', dependencies: { lib: '^1.0.0' } },
+      'node_modules/b/node_modules/lib': { version: '1.0.0' },
+      'node_modules/lib': { version: '2.0.0' },
+    });
+    const registry = universe(`
+      a
+        1.0.0
+          lib@^1.0.0
+      b
+        1.0.0
+          lib@^1.0.0
+      lib
+        1.0.0
+        1.0.1
+        2.0.0
+    `);
+    const plan = await assemblePlan(planInput(inventory, [libAdvisory], registry));
+    expect(plan.patches[0]?.changes).toEqual([
+      {
+        kind: 'lock',
+        name: 'lib',
+        from: '1.0.0',
+        to: '1.0.1',
+        locations: ['node_modules/a/node_modules/lib', 'node_modules/b/node_modules/lib'],
+        step: 'patch',
+        downgrade: false,
+      },
+    ]);
+  });
+});
+
+describe('relax', () => {
+  /** `zero` holds `dep` below its fix; only `zero`'s next 0.x release moves it. */
+  const zeroRegistry = universe(`
+    zero
+      0.1.0
+        dep@^1.0.0
+      0.1.5
+        dep@^1.0.0
+      0.2.0
+        dep@^2.0.0
+    dep
+      1.0.0
+      2.0.0
+  `);
+  const zeroProject = () =>
+    npmInventory({
+      '': { dependencies: { zero: '^0.1.0' } },
+      'node_modules/zero': { version: '0.1.5', dependencies: { dep: '^1.0.0' } },
+      'node_modules/dep': { version: '1.0.0' },
+    });
+  const depAdvisory = advisory('GHSA-dep', 'dep', { fixed: '2.0.0' });
+
+  it('raises the range of the direct dependency and reports a 0.x minor as major', async () => {
+    const plan = await assemblePlan(planInput(zeroProject(), [depAdvisory], zeroRegistry));
+    expect(plan.patches.map(describeChanges)).toEqual([['zero ^0.1.0 -> ^0.2.0', 'dep 1.0.0 -> 2.0.0']]);
+    const [patch] = plan.patches;
+    expect(patch?.strategy).toBe('relax');
+    expect(patch?.changes[0]).toMatchObject({
+      kind: 'manifest',
+      importer: '',
+      dependency: 'zero',
+      from: '0.1.5',
+      to: '0.2.0',
+      step: 'major',
+    });
+    expect(patch?.risk).toMatchObject({ step: 'major', inRange: false });
+  });
+
+  it('explains a fix that --upgrade-config forbids', async () => {
+    const plan = await assemblePlan(planInput(zeroProject(), [depAdvisory], zeroRegistry), {
+      upgradeConfig: parseUpgradeConfig(['zero:minor']),
+    });
+    expect(plan.patches).toEqual([]);
+    expect(plan.unfixable).toMatchObject([
+      {
+        finding: { id: 'GHSA-dep', name: 'dep', version: '1.0.0' },
+        reason: 'major-forbidden',
+        alternatives: [{ kind: 'major-upgrade', name: 'zero', version: '0.2.0' }],
+      },
+    ]);
+    expect(plan.unfixable[0]?.text).toContain('--upgrade-config zero:minor');
+  });
+});
+
+describe('npm workspaces', () => {
+  it("relaxes a workspace's own manifest", async () => {
+    const inventory = npmInventory({
+      '': { workspaces: ['packages/*'] },
+      'packages/a': { name: 'a', version: '1.0.0', dependencies: { zero: '^0.1.0' } },
+      'node_modules/a': { resolved: 'packages/a', link: true },
+      'node_modules/zero': { version: '0.1.5', dependencies: { dep: '^1.0.0' } },
+      'node_modules/dep': { version: '1.0.0' },
+    });
+    const registry = universe(`
+      zero
+        0.1.5
+          dep@^1.0.0
+        0.2.0
+          dep@^2.0.0
+      dep
+        1.0.0
+        2.0.0
+    `);
+    const plan = await assemblePlan(
+      planInput(inventory, [advisory('GHSA-dep', 'dep', { fixed: '2.0.0' })], registry),
+    );
+    expect(plan.patches[0]?.changes[0]).toMatchObject({
+      kind: 'manifest',
+      importer: 'packages/a',
+      dependency: 'zero',
+      fromRange: '^0.1.0',
+      toRange: '^0.2.0',
+    });
+    expect(plan.remaining).toEqual([]);
+  });
+});
+
+describe('unfixable findings', () => {
+  it('no fixed version published', async () => {
+    const plan = await assemblePlan(
+      planInput(libProject(), [advisory('GHSA-all', 'lib', { introduced: '0' })], libRegistry),
+    );
+    expect(plan.unfixable).toMatchObject([
+      { reason: 'no-fix-published', alternatives: [{ kind: 'remove' }] },
+    ]);
+    expect(plan.unfixable[0]?.text).toBe(
+      'no published version of lib above 1.0.0 is free of GHSA-all (latest: 2.0.0)',
+    );
+  });
+
+  it('the dependents exclude every fixed version and no direct dependency can be raised', async () => {
+    const inventory = npmInventory({
+      '': { dependencies: { parent: '^1.0.0' } },
+      'node_modules/parent': { version: '1.0.0', dependencies: { lib: '1.0.0' } },
+      'node_modules/lib': { version: '1.0.0' },
+    });
+    const registry = universe(`
+      parent
+        1.0.0
+          lib@1.0.0
+      lib
+        1.0.0
+        1.0.1
+    `);
+    const plan = await assemblePlan(planInput(inventory, [libAdvisory], registry));
+    expect(plan.unfixable).toEqual([
+      {
+        finding: { id: 'GHSA-lib', name: 'lib', version: '1.0.0' },
+        reason: 'ranges-exclude-fixes',
+        text: "parent@1.0.0 requires 1.0.0, excluding every fixed version (1.0.1 and later), and raising no direct dependency's range removes it",
+        alternatives: [
+          {
+            kind: 'override',
+            name: 'lib',
+            version: '1.0.1',
+            text: `an npm "overrides" entry "lib": "1.0.1" (forces it past the dependents' ranges; test it)`,
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('a fix only in a major that --upgrade-config forbids (in-place)', async () => {
+    const inventory = npmInventory({
+      '': { dependencies: { lib: '>=1.0.0' } },
+      'node_modules/lib': { version: '1.0.0' },
+    });
+    const registry = universe(`
+      lib
+        1.0.0
+        2.0.0
+    `);
+    const plan = await assemblePlan(
+      planInput(inventory, [advisory('GHSA-major', 'lib', { fixed: '2.0.0' })], registry),
+      {
+        upgradeConfig: parseUpgradeConfig(['lib:minor']),
+      },
+    );
+    expect(plan.patches).toEqual([]);
+    expect(plan.unfixable).toMatchObject([
+      {
+        reason: 'major-forbidden',
+        text: 'the fix needs a major upgrade, lib 1.0.0 → 2.0.0, which --upgrade-config lib:minor forbids',
+        alternatives: [
+          { kind: 'major-upgrade', name: 'lib', version: '2.0.0', text: 'major upgrade of lib to 2.0.0' },
+        ],
+      },
+    ]);
+  });
+
+  it('planning other lockfile formats is not supported yet', async () => {
+    const inventory = { ...libProject(), format: 'yarn-v1' };
+    const plan = await assemblePlan(planInput(inventory, [libAdvisory], libRegistry));
+    expect(plan.patches).toEqual([]);
+    expect(plan.unfixable).toMatchObject([{ reason: 'unsupported-lockfile' }]);
+  });
+});
+
+describe('existing overrides', () => {
+  const registry = universe(`
+    parent
+      1.0.0
+        lib@^1.0.0
+      2.0.0
+        lib@^1.0.1
+    lib
+      1.0.0
+      1.0.1
+  `);
+  const inventory = () =>
+    npmInventory({
+      '': { dependencies: { parent: '^1.0.0' } },
+      'node_modules/parent': { version: '1.0.0', dependencies: { lib: '^1.0.0' } },
+      'node_modules/lib': { version: '1.0.0' },
+    });
+
+  it('without the override, lib moves in place', async () => {
+    const plan = await assemblePlan(planInput(inventory(), [libAdvisory], registry));
+    expect(plan.patches.map(describeChanges)).toEqual([['lib 1.0.0 -> 1.0.1']]);
+  });
+
+  for (const overrides of [{ lib: '1.0.0' }, { parent: { lib: '1.0.0' } }]) {
+    it(`an override pinning the affected version undoes every fix: ${JSON.stringify(overrides)}`, async () => {
+      const plan = await assemblePlan(planInput(inventory(), [libAdvisory], registry, { overrides }));
+      // Neither lib 1.0.0 → 1.0.1 nor parent ^1 → ^2 is a fix: the override puts 1.0.0 back.
+      expect(plan.patches).toEqual([]);
+      expect(plan.unfixable).toMatchObject([
+        { reason: 'override-pins', alternatives: [{ kind: 'override' }] },
+      ]);
+      expect(plan.overrides).toMatchObject([
+        { value: '1.0.0', finding: { id: 'GHSA-lib', name: 'lib', version: '1.0.0' } },
+      ]);
+    });
+  }
+});
+
+describe('risk facts', () => {
+  const meta = (versions: Record<string, Partial<PackageMetadata['versions'][string]>>): PackageMetadata => ({
+    name: 'lib',
+    form: 'full',
+    distTags: { latest: '1.0.1' },
+    modified: undefined,
+    skipped: [],
+    versions: Object.fromEntries(
+      Object.entries(versions).map(([version, v]) => [
+        version,
+        {
+          version,
+          dependencies: {},
+          optionalDependencies: {},
+          peerDependencies: {},
+          peerDependenciesMeta: {},
+          dist: undefined,
+          deprecated: undefined,
+          hasInstallScript: false,
+          publishedAt: undefined,
+          ...v,
+        },
+      ]),
+    ),
+  });
+  const registry: RegistrySource = {
+    kind: 'npm',
+    getPackage: async (name) =>
+      name === 'lib'
+        ? meta({
+            '1.0.0': { publishedAt: '2024-01-01T00:00:00.000Z' },
+            '1.0.1': {
+              publishedAt: '2025-12-01T00:00:00.000Z',
+              hasInstallScript: true,
+              deprecated: 'use 2.x',
+            },
+          })
+        : undefined,
+  };
+
+  it('age, deprecation and new install scripts of the target', async () => {
+    const plan = await assemblePlan(planInput(libProject(), [libAdvisory], registry));
+    expect(plan.patches[0]?.risk).toEqual({
+      step: 'patch',
+      downgrade: false,
+      inRange: true,
+      publishedAt: '2025-12-01T00:00:00.000Z',
+      ageDays: 31,
+      deprecated: 'lib@1.0.1: use 2.x',
+      addsInstallScript: true,
+      stillAffectedBy: [],
+    });
+  });
+});
+
+describe('plans are stable', () => {
+  it('the same input gives the same plan, and ids hash the changes', async () => {
+    const a = await assemblePlan(planInput(libProject(), [libAdvisory], libRegistry));
+    const b = await assemblePlan(planInput(libProject(), [libAdvisory], libRegistry));
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    const [patch] = a.patches;
+    expect(patch?.id).toBe(patchId('in-place', patch?.changes ?? []));
+    expect(patch?.id).toMatch(/^p-[0-9a-f]{10}$/);
+  });
+});
+
+describe('options', () => {
+  it('parses --upgrade-config as osv-scanner does', () => {
+    expect(parseUpgradeConfig(['minor', 'lodash:patch', '@scope/pkg:none'])).toEqual({
+      default: 'minor',
+      packages: { lodash: 'patch', '@scope/pkg': 'none' },
+    });
+    expect(() => parseUpgradeConfig(['lodash:sometimes'])).toThrow(/must be one of/);
+  });
+
+  const finding = (extra: Partial<Finding>): Finding =>
+    ({
+      id: 'GHSA-x',
+      aliases: [],
+      advisories: ['GHSA-x'],
+      kind: 'vulnerability',
+      severity: 'moderate',
+      cvssScore: 5.3,
+      cvssVector: undefined,
+      summary: undefined,
+      package: { name: 'x', version: '1.0.0', purl: undefined },
+      fixedIn: [],
+      paths: [['app', 'a@1.0.0', 'x@1.0.0']],
+      pathCount: 1,
+      pathsComplete: true,
+      scope: 'prod',
+      direct: false,
+      workspaces: [],
+      locations: ['node_modules/x'],
+      ...extra,
+    }) as Finding;
+
+  it('leaves findings out by scope, severity and depth', () => {
+    expect(ignoreReason(finding({ scope: 'dev' }), planOptions({ ignoreDev: true }))).toBe('dev');
+    expect(ignoreReason(finding({}), planOptions({ minSeverity: 'high' }))).toBe('severity');
+    expect(ignoreReason(finding({}), planOptions({ minSeverity: 5.3 }))).toBeUndefined();
+    expect(ignoreReason(finding({}), planOptions({ minSeverity: 7 }))).toBe('severity');
+    expect(
+      ignoreReason(finding({ kind: 'malicious' }), planOptions({ minSeverity: 'critical' })),
+    ).toBeUndefined();
+    expect(ignoreReason(finding({}), planOptions({ maxDepth: 1 }))).toBe('depth');
+    expect(ignoreReason(finding({}), planOptions({ maxDepth: 2 }))).toBeUndefined();
+  });
+});

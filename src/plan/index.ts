@@ -1,0 +1,343 @@
+import { priorityOf } from '../assess/priority.js';
+import type { Advisory, SeverityLabel } from '../core/advisory.js';
+import { severityRank } from '../core/advisory.js';
+import { PatchPilotError } from '../core/errors.js';
+import type { Finding } from '../core/finding.js';
+import type { Inventory } from '../core/inventory.js';
+import {
+  compareFindingRefs,
+  type FindingRef,
+  findingRefKey,
+  type IgnoredFinding,
+  type Patch,
+  type Plan,
+  type PlanOptions,
+  type Unfixable,
+  type UpgradeConfig,
+  type UpgradeLevel,
+} from '../core/plan.js';
+import type { PackageMetadata, RegistrySource } from '../registry/types.js';
+import type { BlockedFix, Candidate, StrategyContext } from './context.js';
+import {
+  affectedByRecords,
+  type Baseline,
+  countAfter,
+  createBaseline,
+  type Evaluation,
+  evaluateIntents,
+  findingKey,
+  grownVersions,
+  type Intent,
+  intentKey,
+  refOf,
+} from './evaluate.js';
+import { createMetadataCache, type MetadataCache, runWithMetadata } from './metadata.js';
+import { parseOverrides } from './overrides.js';
+import { riskFacts } from './patch.js';
+import { choosePatches, comparePatches } from './rank.js';
+import { inventoryFromTree, type ManifestDependencies, resolveManifestTree } from './resolve.js';
+import { strategies } from './strategies/index.js';
+import { treeFromInventory } from './tree.js';
+import { explainUnfixable, overrideNotes } from './unfixable.js';
+
+/**
+ * plan: findings × registry metadata → Plan. `assemblePlan` is async only because metadata comes
+ * through a RegistrySource (fetched as the decisions need it, in parallel); every decision is a
+ * pure function of the inventory, the findings, the advisories and the metadata fetched.
+ */
+
+export interface PlanInput {
+  readonly inventory: Inventory;
+  readonly findings: readonly Finding[];
+  /** The advisory store's lookup: every record naming a package (malicious ones included). */
+  readonly advisoriesFor: (name: string) => readonly Advisory[];
+  readonly registry: RegistrySource;
+  readonly now: Date;
+  /** The root package.json's npm `overrides`, honoured when resolving. */
+  readonly overrides?: unknown;
+}
+
+export const defaultPlanOptions: PlanOptions = {
+  strategies: ['in-place', 'relax'],
+  preferHighest: false,
+  maxDepth: 0,
+  minSeverity: undefined,
+  ignoreDev: false,
+  upgradeConfig: { default: 'major', packages: {} },
+  dependencies: 'resolve',
+  relaxRanges: 'floor',
+  avoidIntroducing: true,
+  maxRelaxVersions: 40,
+};
+
+/**
+ * The settings under which PatchPilot's strategies reproduce `osv-scanner fix` where the two agree
+ * on what a fix is (the conformance tests run them): highest version first, a new version's
+ * dependencies must be met by the current ones, osv-scanner's relaxation steps, and the first fix
+ * found is taken even when it introduces a finding (the plan still never applies it).
+ */
+export const osvScannerCompatible: Partial<PlanOptions> = {
+  preferHighest: true,
+  dependencies: 'existing',
+  relaxRanges: 'osv-scanner',
+  avoidIntroducing: false,
+  maxRelaxVersions: 1000,
+};
+
+export const planOptions = (partial: Partial<PlanOptions> = {}): PlanOptions => ({
+  ...defaultPlanOptions,
+  ...partial,
+});
+
+const levels: readonly UpgradeLevel[] = ['major', 'minor', 'patch', 'none'];
+
+/**
+ * `--upgrade-config` values as osv-scanner reads them: `PKG:LEVEL` for one package, a bare
+ * `LEVEL` for every package not named (the last one wins).
+ */
+export const parseUpgradeConfig = (entries: readonly string[]): UpgradeConfig => {
+  let fallback: UpgradeLevel = 'major';
+  const packages: Record<string, UpgradeLevel> = {};
+  for (const entry of entries) {
+    const colon = entry.lastIndexOf(':');
+    const name = colon === -1 ? '' : entry.slice(0, colon);
+    const level = (colon === -1 ? entry : entry.slice(colon + 1)) as UpgradeLevel;
+    if (!levels.includes(level)) {
+      throw new PatchPilotError(
+        'USAGE',
+        `--upgrade-config ${entry}: the level must be one of ${levels.join(', ')}`,
+        {
+          hint: 'write PKG:LEVEL (for example lodash:minor) or a bare LEVEL for every package',
+        },
+      );
+    }
+    if (name === '') fallback = level;
+    else packages[name] = level;
+  }
+  return { default: fallback, packages };
+};
+
+/** Why the options leave a finding out, if they do. */
+export const ignoreReason = (f: Finding, options: PlanOptions): IgnoredFinding['reason'] | undefined => {
+  if (options.ignoreDev && f.scope === 'dev') return 'dev';
+  if (f.kind !== 'malicious' && options.minSeverity !== undefined) {
+    if (typeof options.minSeverity === 'number') {
+      if (f.cvssScore !== undefined && Math.round(f.cvssScore * 10) < Math.round(options.minSeverity * 10)) {
+        return 'severity';
+      }
+    } else if (
+      f.severity !== 'unknown' &&
+      severityRank[f.severity] < severityRank[options.minSeverity as SeverityLabel]
+    ) {
+      return 'severity';
+    }
+  }
+  if (options.maxDepth > 0) {
+    const shortest = f.paths[0];
+    if (shortest !== undefined && shortest.length - 1 > options.maxDepth) return 'depth';
+  }
+  return undefined;
+};
+
+/** Everything the strategies and the ranking share for one project. */
+export interface Planning {
+  /** The inventory's lockfile format; only npm lockfiles are planned so far. */
+  readonly format: string;
+  readonly baseline: Baseline;
+  readonly options: PlanOptions;
+  readonly cache: MetadataCache;
+  readonly targeted: readonly Finding[];
+  readonly ignored: readonly IgnoredFinding[];
+  readonly context: StrategyContext;
+}
+
+const supportedFormat = (format: string): boolean => format.startsWith('npm');
+
+/** Sets up planning: the tree, the targeted findings, the metadata cache, the memoised evaluator. */
+export const preparePlanning = (input: PlanInput, partial: Partial<PlanOptions> = {}): Planning => {
+  const options = planOptions(partial);
+  const tree = treeFromInventory(input.inventory);
+  const targeted: Finding[] = [];
+  const ignored: IgnoredFinding[] = [];
+  const weights = new Map<string, number>();
+  for (const f of input.findings) {
+    const reason = ignoreReason(f, options);
+    if (reason) {
+      ignored.push({ finding: refOf(f), reason });
+      continue;
+    }
+    targeted.push(f);
+    weights.set(findingKey(f), Math.max(1, f.priority?.score ?? priorityOf(f).score));
+  }
+  targeted.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : compareFindingRefs(refOf(a), refOf(b))));
+  const root = tree.nodes.get('');
+  const rootSpecs: Record<string, string> = {};
+  for (const d of root?.deps ?? []) rootSpecs[d.key] = d.spec;
+  const baseline = createBaseline({
+    tree,
+    findings: input.findings,
+    targeted: new Set(targeted.map(findingKey)),
+    weights,
+    advisoriesFor: input.advisoriesFor,
+    overrides: parseOverrides(input.overrides, rootSpecs),
+    options,
+  });
+  const cache = createMetadataCache(input.registry);
+  const memo = new Map<string, Promise<Evaluation>>();
+  const evaluate = (intents: readonly Intent[]): Promise<Evaluation> => {
+    const key = intentKey(intents);
+    let pending = memo.get(key);
+    if (!pending) {
+      pending = runWithMetadata(cache, (lookup) => evaluateIntents(baseline, intents, lookup));
+      memo.set(key, pending);
+    }
+    return pending;
+  };
+  const context: StrategyContext = { baseline, options, cache, targeted, now: input.now, evaluate };
+  return { format: input.inventory.format, baseline, options, cache, targeted, ignored, context };
+};
+
+export interface CandidateSet {
+  readonly candidates: readonly Candidate[];
+  readonly blocked: readonly BlockedFix[];
+}
+
+/** Runs the enabled strategies: every candidate patch, before ranking. */
+export const computeCandidates = async (planning: Planning): Promise<CandidateSet> => {
+  if (!supportedFormat(planning.format)) return { candidates: [], blocked: [] };
+  // Strategies share the metadata cache and the memoised evaluations; their results are joined
+  // in the order the options list them, so running them at once changes nothing but the wait.
+  const results = await Promise.all(
+    planning.options.strategies.map((name) => strategies[name](planning.context)),
+  );
+  return { candidates: results.flatMap((r) => r.candidates), blocked: results.flatMap((r) => r.blocked) };
+};
+
+/** Plans the remediation of one project. */
+export const assemblePlan = async (input: PlanInput, partial: Partial<PlanOptions> = {}): Promise<Plan> => {
+  const planning = preparePlanning(input, partial);
+  const { baseline, options, cache } = planning;
+  const supported = supportedFormat(planning.format);
+  const { candidates, blocked } = await computeCandidates(planning);
+  const peek = (name: string): PackageMetadata | null | undefined => cache.peek(name);
+  const ranking = await choosePatches(
+    { baseline, options, peek, now: input.now, evaluate: planning.context.evaluate },
+    candidates,
+  );
+
+  // Risk facts of the chosen patches from the full documents (publish times, scripts).
+  const names = new Set<string>();
+  for (const c of ranking.chosen) for (const x of c.patch.changes) if (x.kind !== 'remove') names.add(x.name);
+  const full = new Map<string, PackageMetadata | null>();
+  await Promise.all(
+    [...names].map(async (n) => {
+      full.set(n, await cache.full(n));
+    }),
+  );
+  const fullPeek = (name: string): PackageMetadata | null | undefined => full.get(name) ?? cache.peek(name);
+  const patches: Patch[] = ranking.chosen.map((c) => ({
+    ...c.patch,
+    risk: riskFacts(c.patch.changes, c.patch.risk.stillAffectedBy, fullPeek, input.now),
+  }));
+
+  const final = ranking.final;
+  const fixedKeys = new Set(final.fixes.map(findingKey));
+  const unfixable: Unfixable[] = [];
+  for (const f of planning.targeted) {
+    if (fixedKeys.has(findingKey(f))) continue;
+    if (!supported) {
+      unfixable.push({
+        finding: refOf(f),
+        reason: 'unsupported-lockfile',
+        text: `planning for ${input.inventory.format} lockfiles is not supported yet; PatchPilot plans npm lockfiles (package-lock.json, npm-shrinkwrap.json)`,
+        alternatives: [],
+      });
+      continue;
+    }
+    unfixable.push(
+      explainUnfixable(
+        { baseline, options, peek, candidates, blocked, chosen: ranking.chosen.map((c) => c.candidate) },
+        f,
+      ),
+    );
+  }
+
+  const remaining = predictRemaining(baseline, final);
+  const seen = new Set<string>();
+  const alternatives: Patch[] = [];
+  for (const c of ranking.alternatives) {
+    if (seen.has(c.patch.id) || patches.some((p) => p.id === c.patch.id)) continue;
+    seen.add(c.patch.id);
+    alternatives.push(c.patch);
+  }
+  alternatives.sort((a, b) => comparePatches(a, b, options.preferHighest));
+  return {
+    schemaVersion: 1,
+    lockfile: input.inventory.lockfile,
+    format: input.inventory.format,
+    options,
+    patches,
+    alternatives,
+    unfixable,
+    ignored: planning.ignored,
+    remaining,
+    overrides: overrideNotes(baseline, peek, input.findings),
+    summary: {
+      findings: input.findings.length,
+      targeted: planning.targeted.length,
+      fixed: [...fixedKeys].filter((k) => baseline.targeted.has(k)).length,
+      remaining: remaining.length,
+      unfixable: unfixable.length,
+    },
+  };
+};
+
+/**
+ * The findings after the plan: each one whose name@version stays, and each one that moves to a
+ * version the plan installs that its vulnerability still affects.
+ */
+export const predictRemaining = (baseline: Baseline, final: Evaluation): FindingRef[] => {
+  const out = new Map<string, FindingRef>();
+  const grown = grownVersions(baseline, final.delta);
+  for (const f of baseline.findings) {
+    const key = `${f.package.name}@${f.package.version}`;
+    if (!baseline.counts.has(key) || countAfter(baseline, final.delta, key) > 0) {
+      const ref = refOf(f);
+      out.set(findingRefKey(ref), ref);
+      continue;
+    }
+    for (const { version } of grown.get(f.package.name) ?? []) {
+      if (!affectedByRecords(baseline, f.package.name, version, f.advisories)) continue;
+      const ref = { id: f.id, name: f.package.name, version };
+      out.set(findingRefKey(ref), ref);
+    }
+  }
+  for (const i of final.introduces) {
+    const ref = { id: i.id, name: i.name, version: i.version };
+    out.set(findingRefKey(ref), ref);
+  }
+  return [...out.values()].sort(compareFindingRefs);
+};
+
+export type { BlockedFix, Candidate, Strategy, StrategyContext, StrategyResult } from './context.js';
+export type { Evaluation, Intent } from './evaluate.js';
+export { inventoryFromTree, type ManifestDependencies, resolveManifestTree } from './resolve.js';
+
+/**
+ * Resolves a root manifest from scratch (no lockfile) into an Inventory, as `npm install` would
+ * lay it out: for manifest-only projects, and for osv-scanner's relax fixtures.
+ */
+export const resolveManifest = async (
+  manifest: ManifestDependencies,
+  registry: RegistrySource,
+  where: { readonly root: string; readonly lockfile: string },
+): Promise<{ inventory: Inventory; problems: readonly string[] }> => {
+  const cache = createMetadataCache(registry);
+  const { tree, problems } = await runWithMetadata(cache, (meta) =>
+    resolveManifestTree(manifest, { meta, overrides: [], ancestors: () => new Set(), maxNodes: 100_000 }),
+  );
+  return {
+    inventory: inventoryFromTree(tree, where.root, where.lockfile),
+    problems: problems.map((p) => `${p.location || '(root)'} → ${p.dependency}@${p.spec}: ${p.message}`),
+  };
+};

@@ -1,0 +1,100 @@
+import semver from 'semver';
+import { parseSpec } from './versions.js';
+
+/**
+ * The project's npm `overrides` (root package.json), honoured when the planner resolves: a
+ * dependency an override covers is resolved with the override's spec, so a fix the override
+ * would undo is not a fix.
+ *
+ * Read as npm documents them: `"name": spec`, `"name@range": spec`, nested objects that scope a
+ * rule to a parent (`"parent": { "child": spec }`) with `"."` for the parent itself, and `"$name"`
+ * for the root's own spec of `name`. One simplification: a scoped rule applies when each of its
+ * parents is an ancestor of the dependent, in any order.
+ */
+
+export interface Selector {
+  readonly name: string;
+  readonly range: string | undefined;
+}
+
+export interface OverrideRule {
+  /** The entry's path, parents first: `a > b@^1`. */
+  readonly key: string;
+  readonly parents: readonly Selector[];
+  readonly target: Selector;
+  readonly value: string;
+}
+
+const parseSelector = (key: string): Selector => {
+  const at = key.indexOf('@', 1);
+  if (at <= 0) return { name: key, range: undefined };
+  return { name: key.slice(0, at), range: key.slice(at + 1) || undefined };
+};
+
+const showSelector = (s: Selector): string => (s.range === undefined ? s.name : `${s.name}@${s.range}`);
+
+export const parseOverrides = (
+  raw: unknown,
+  rootSpecs: Readonly<Record<string, string>> = {},
+): OverrideRule[] => {
+  const rules: OverrideRule[] = [];
+  const specOf = (text: string): string | undefined => {
+    if (!text.startsWith('$')) return text;
+    return rootSpecs[text.slice(1)];
+  };
+  const walk = (node: unknown, parents: Selector[]): void => {
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) return;
+    for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+      if (key === '.') continue;
+      const target = parseSelector(key);
+      const path = [...parents, target].map(showSelector).join(' > ');
+      if (typeof value === 'string') {
+        const spec = specOf(value);
+        if (spec !== undefined && spec !== '') rules.push({ key: path, parents, target, value: spec });
+      } else if (typeof value === 'object' && value !== null) {
+        const self = (value as Record<string, unknown>)['.'];
+        if (typeof self === 'string') {
+          const spec = specOf(self);
+          if (spec !== undefined && spec !== '') rules.push({ key: path, parents, target, value: spec });
+        }
+        walk(value, [...parents, target]);
+      }
+    }
+  };
+  walk(raw, []);
+  return rules;
+};
+
+const selectorMatchesSpec = (selector: Selector, spec: string): boolean => {
+  if (selector.range === undefined) return true;
+  const parsed = parseSpec(spec);
+  if (parsed.kind !== 'range') return true;
+  try {
+    return semver.intersects(parsed.range, selector.range);
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The rule that decides a dependency's spec, if any: the most specific (most parents) of those
+ * that match. `ancestors` are the package names above the dependent, the dependent included.
+ */
+export const matchOverride = (
+  rules: readonly OverrideRule[],
+  name: string,
+  spec: string,
+  ancestors: () => ReadonlySet<string>,
+): OverrideRule | undefined => {
+  let best: OverrideRule | undefined;
+  for (const rule of rules) {
+    if (rule.target.name !== name || !selectorMatchesSpec(rule.target, spec)) continue;
+    if (best && best.parents.length >= rule.parents.length) continue;
+    if (rule.parents.length > 0) {
+      const names = ancestors();
+      if (!rule.parents.every((p) => names.has(p.name))) continue;
+    }
+    best = rule;
+  }
+  return best;
+};

@@ -1,0 +1,424 @@
+import type { Importer, Inventory, InventoryEdge, InventoryPackage } from '../core/inventory.js';
+import { npmPurl } from '../core/purl.js';
+import { computeScopes } from '../inventory/scopes.js';
+import type { PackageMetadata } from '../registry/types.js';
+import type { MetadataLookup } from './metadata.js';
+import { matchOverride, type OverrideRule } from './overrides.js';
+import {
+  compareDecls,
+  type DepDecl,
+  declarersOf,
+  folderAt,
+  installedDeps,
+  isWithin,
+  levelOf,
+  makeTree,
+  resolveDep,
+  setNode,
+  type Tree,
+  type TreeNode,
+} from './tree.js';
+import { parseSpec, pickVersion, satisfiesSpec } from './versions.js';
+
+/**
+ * An npm-like resolver, good enough to predict what `npm install` puts in a tree when a range or
+ * a locked version changes: the set of name@version installed and who depends on what, not the
+ * byte-exact folder layout.
+ *
+ * - A dependency already visible from the dependent (Node's lookup up the node_modules folders)
+ *   that satisfies the spec is kept; otherwise the version npm picks (`pickVersion`) is placed
+ *   as high as it can go: the shallowest folder on the dependent's path where the name is free
+ *   and no package below would be shadowed by a version it does not accept. An existing copy is
+ *   replaced when every package using it accepts the new version (npm's dedupe); at the
+ *   dependent's own folder it is replaced anyway and the packages that rejected it get their own
+ *   copy of what they had.
+ * - Packages are processed breadth first (by folder depth, then location), dependencies sorted by
+ *   name, as arborist does. devDependencies are installed for importers only; optional
+ *   dependencies that cannot be resolved are skipped; peers are installed (npm 7+) unless
+ *   `peerDependenciesMeta` makes them optional or the registry does not have them at all (left
+ *   unmet); `npm:` aliases install the real package under the alias; cycles end at the first
+ *   visible copy.
+ * - The project's `overrides` replace the spec of every dependency they cover.
+ */
+
+export interface ResolveContext {
+  readonly meta: MetadataLookup;
+  readonly overrides: readonly OverrideRule[];
+  /** Names above a location, itself included (for scoped overrides). */
+  readonly ancestors: (tree: Tree, location: string) => ReadonlySet<string>;
+  /** The tree may not grow past this many packages. */
+  readonly maxNodes: number;
+}
+
+export interface ResolveProblem {
+  readonly location: string;
+  readonly dependency: string;
+  readonly spec: string;
+  readonly message: string;
+}
+
+/** A dependency's spec after the project's overrides; importers' own specs are never overridden. */
+export const effectiveSpec = (
+  ctx: Pick<ResolveContext, 'overrides' | 'ancestors'>,
+  tree: Tree,
+  from: string,
+  decl: DepDecl,
+): { spec: string; rule: OverrideRule | undefined } => {
+  if (ctx.overrides.length === 0) return { spec: decl.spec, rule: undefined };
+  const node = tree.nodes.get(from);
+  if (!node || node.importer) return { spec: decl.spec, rule: undefined };
+  const parsed = parseSpec(decl.spec);
+  const name = parsed.name ?? decl.key;
+  const rule = matchOverride(ctx.overrides, name, decl.spec, () => ctx.ancestors(tree, from));
+  return rule ? { spec: rule.value, rule } : { spec: decl.spec, rule: undefined };
+};
+
+const declsCache = new WeakMap<object, readonly DepDecl[]>();
+
+/** A published version's declarations, sorted by name; computed once per version document. */
+const declsOf = (meta: PackageMetadata, version: string): readonly DepDecl[] => {
+  const pv = meta.versions[version];
+  if (!pv) return [];
+  let decls = declsCache.get(pv);
+  if (!decls) {
+    const list: DepDecl[] = [];
+    for (const [key, spec] of Object.entries(pv.dependencies)) list.push({ key, spec, type: 'prod' });
+    for (const [key, spec] of Object.entries(pv.optionalDependencies))
+      list.push({ key, spec, type: 'optional' });
+    for (const [key, spec] of Object.entries(pv.peerDependencies)) {
+      list.push({ key, spec, type: 'peer', optionalPeer: pv.peerDependenciesMeta[key]?.optional === true });
+    }
+    decls = list.sort(compareDecls);
+    declsCache.set(pv, decls);
+  }
+  return decls;
+};
+
+/** A tree node for a published version: its dependencies as the registry states them. */
+export const nodeFor = (location: string, meta: PackageMetadata, version: string): TreeNode => ({
+  location,
+  name: meta.name,
+  version,
+  source: 'registry',
+  deps: declsOf(meta, version),
+  bundled: false,
+  importer: false,
+});
+
+const depthOf = (location: string): number => location.split('/node_modules/').length;
+
+/** The folders from the root down to `from`, each a place a dependency of `from` could go. */
+const levelsTo = (from: string): string[] => {
+  const levels: string[] = [];
+  let level = from;
+  while (true) {
+    levels.unshift(level);
+    if (level === '') return levels;
+    level = levelOf(level);
+  }
+};
+
+interface Dependent {
+  readonly location: string;
+  readonly decl: DepDecl;
+}
+
+/** Packages whose declaration named `key` resolves to `target`. */
+const dependentsOf = (tree: Tree, target: string, key: string): Dependent[] => {
+  const level = levelOf(target);
+  const out: Dependent[] = [];
+  for (const location of declarersOf(tree, key)) {
+    const node = tree.nodes.get(location);
+    if (!node || !isWithin(location, level)) continue;
+    for (const decl of installedDeps(node)) {
+      if (decl.key === key && decl.target === undefined && resolveDep(tree, node.location, decl) === target) {
+        out.push({ location: node.location, decl });
+      }
+    }
+  }
+  return out;
+};
+
+/**
+ * What a metadata-driven step asks for: the names it needs before it can go on. The driver
+ * (`runWithMetadata`) fetches them and resumes the step, so a decision never depends on what
+ * happened to be fetched before: each batch states everything it will look at up front.
+ */
+export type NeedsMetadata<T> = Generator<readonly string[], T, void>;
+
+/** The package names a package's declarations resolve to (after overrides). */
+const namesNeeded = (tree: Tree, ctx: ResolveContext, location: string): string[] => {
+  const node = tree.nodes.get(location);
+  if (!node) return [];
+  const names: string[] = [];
+  for (const decl of installedDeps(node)) {
+    if (decl.target !== undefined) continue;
+    const parsed = parseSpec(effectiveSpec(ctx, tree, location, decl).spec);
+    if (parsed.kind !== 'other') names.push(parsed.name ?? decl.key);
+  }
+  return names;
+};
+
+/**
+ * Installs what the given packages (and whatever they pull in) need and does not have. The tree
+ * changes in place; problems are returned, not thrown. Yields the names each batch needs
+ * metadata for and that the lookup does not have yet.
+ */
+export function* installDependencies(
+  tree: Tree,
+  start: Iterable<string>,
+  ctx: ResolveContext,
+  prefer: Map<string, string> = new Map(),
+): NeedsMetadata<ResolveProblem[]> {
+  const problems: ResolveProblem[] = [];
+  const done = new Set<TreeNode>();
+  let batch = [...new Set(start)];
+  while (batch.length > 0) {
+    batch.sort((a, b) => depthOf(a) - depthOf(b) || (a < b ? -1 : a > b ? 1 : 0));
+    const wanted = new Set<string>();
+    for (const location of batch) for (const name of namesNeeded(tree, ctx, location)) wanted.add(name);
+    const missing = [...wanted].filter((name) => ctx.meta(name) === undefined);
+    if (missing.length > 0) yield missing;
+    const next = new Set<string>();
+    for (const location of batch) {
+      const node = tree.nodes.get(location);
+      if (!node || done.has(node)) continue;
+      done.add(node);
+      for (const decl of installedDeps(node)) {
+        if (decl.target !== undefined) continue;
+        ensureDependency(tree, location, decl, ctx, prefer, next, problems);
+        if (tree.nodes.size > ctx.maxNodes) {
+          problems.push({
+            location,
+            dependency: decl.key,
+            spec: decl.spec,
+            message: `the tree grew past ${ctx.maxNodes} packages`,
+          });
+          return problems;
+        }
+      }
+      // A node replaced while its own dependencies were placed is processed again.
+      const now = tree.nodes.get(location);
+      if (now && now !== node) next.add(location);
+    }
+    batch = [...next];
+  }
+  return problems;
+}
+
+const ensureDependency = (
+  tree: Tree,
+  from: string,
+  decl: DepDecl,
+  ctx: ResolveContext,
+  prefer: Map<string, string>,
+  queue: Set<string>,
+  problems: ResolveProblem[],
+): void => {
+  const { spec } = effectiveSpec(ctx, tree, from, decl);
+  const parsed = parseSpec(spec);
+  if (parsed.kind === 'other') return;
+  const name = parsed.name ?? decl.key;
+  const visible = resolveDep(tree, from, decl);
+  if (visible !== undefined) {
+    const node = tree.nodes.get(visible);
+    if (!node) return;
+    if (node.importer || node.source !== 'registry') return;
+    if (node.name === name && satisfiesSpec(node.version, parsed)) return;
+  } else if (decl.type === 'peer' && decl.optionalPeer) {
+    return;
+  }
+  const optional = decl.type === 'optional' || decl.optionalPeer === true;
+  const meta = ctx.meta(name);
+  if (meta === undefined) return;
+  if (meta === null) {
+    // A peer the registry does not know is left to the consumer, as an unmet peer; registry
+    // slices (osv-scanner universes) leave out peers that were never installed.
+    if (!optional && decl.type !== 'peer') {
+      problems.push({
+        location: from,
+        dependency: decl.key,
+        spec,
+        message: `${name} is not in the registry`,
+      });
+    }
+    return;
+  }
+  const version = pickVersion(meta, parsed, prefer.get(name));
+  if (version === undefined) {
+    if (!optional) {
+      problems.push({
+        location: from,
+        dependency: decl.key,
+        spec,
+        message: `no version of ${name} satisfies ${spec}`,
+      });
+    }
+    return;
+  }
+  if (!place(tree, from, decl, meta, version, visible, ctx, prefer, queue)) {
+    problems.push({
+      location: from,
+      dependency: decl.key,
+      spec,
+      message: `${name}@${version} cannot be placed without breaking another dependent`,
+    });
+  }
+};
+
+const place = (
+  tree: Tree,
+  from: string,
+  decl: DepDecl,
+  meta: PackageMetadata,
+  version: string,
+  visible: string | undefined,
+  ctx: ResolveContext,
+  prefer: Map<string, string>,
+  queue: Set<string>,
+): boolean => {
+  const levels = levelsTo(from);
+  const start = visible === undefined ? 0 : Math.max(0, levels.indexOf(levelOf(visible)));
+  const accepts = (location: string, d: DepDecl): boolean => {
+    const spec = parseSpec(effectiveSpec(ctx, tree, location, d).spec);
+    return (spec.name ?? d.key) === meta.name && satisfiesSpec(version, spec);
+  };
+  for (let i = start; i < levels.length; i++) {
+    const level = levels[i] as string;
+    const target = folderAt(level, decl.key);
+    if (tree.links.has(target)) continue;
+    const existing = tree.nodes.get(target);
+    const last = i === levels.length - 1;
+    if (existing) {
+      if (existing.importer || existing.source !== 'registry') continue;
+      if (existing.name === meta.name && existing.version === version) return true;
+      const rejecting = dependentsOf(tree, target, decl.key).filter(
+        (d) => d.location !== from && !accepts(d.location, d.decl),
+      );
+      if (rejecting.length > 0 && !last) continue;
+      setNode(tree, nodeFor(target, meta, version));
+      queue.add(target);
+      if (rejecting.length > 0) {
+        // npm gives the packages that rejected the new version a copy of their own.
+        if (existing.name === meta.name) prefer.set(meta.name, existing.version);
+        for (const d of rejecting) {
+          const node = tree.nodes.get(d.location);
+          if (node) {
+            ensureDependency(tree, d.location, d.decl, ctx, prefer, queue, []);
+          }
+        }
+      }
+      return true;
+    }
+    if (level !== '' && !canPlaceBelow(tree, level, decl.key, accepts)) continue;
+    setNode(tree, nodeFor(target, meta, version));
+    queue.add(target);
+    return true;
+  }
+  return false;
+};
+
+/**
+ * Whether a new package at `level/node_modules/key` would leave every package below `level`
+ * that declares `key` with a version it accepts (they would all resolve to it).
+ */
+const canPlaceBelow = (
+  tree: Tree,
+  level: string,
+  key: string,
+  accepts: (location: string, decl: DepDecl) => boolean,
+): boolean => {
+  for (const location of declarersOf(tree, key)) {
+    const node = tree.nodes.get(location);
+    if (!node || !isWithin(location, level)) continue;
+    for (const decl of installedDeps(node)) {
+      if (decl.key !== key || decl.target !== undefined) continue;
+      const now = resolveDep(tree, node.location, decl);
+      if (now !== undefined && isWithin(now, level) && now !== folderAt(level, key)) continue;
+      if (!accepts(node.location, decl)) return false;
+    }
+  }
+  return true;
+};
+
+/** A manifest's dependencies as npm declares them for an importer. */
+export interface ManifestDependencies {
+  readonly name?: string;
+  readonly version?: string;
+  readonly dependencies?: Readonly<Record<string, string>>;
+  readonly devDependencies?: Readonly<Record<string, string>>;
+  readonly optionalDependencies?: Readonly<Record<string, string>>;
+}
+
+/** The declarations of a root manifest, with npm's precedence (dev over optional over prod). */
+export const manifestDecls = (manifest: ManifestDependencies): DepDecl[] => {
+  const decls = new Map<string, DepDecl>();
+  for (const [key, spec] of Object.entries(manifest.dependencies ?? {}))
+    decls.set(key, { key, spec, type: 'prod' });
+  for (const [key, spec] of Object.entries(manifest.optionalDependencies ?? {})) {
+    decls.set(key, { key, spec, type: 'optional' });
+  }
+  for (const [key, spec] of Object.entries(manifest.devDependencies ?? {}))
+    decls.set(key, { key, spec, type: 'dev' });
+  return [...decls.values()].sort(compareDecls);
+};
+
+/** Resolves a root manifest from scratch into a tree (no lockfile), as `npm install` would. */
+export function* resolveManifestTree(
+  manifest: ManifestDependencies,
+  ctx: ResolveContext,
+): NeedsMetadata<{ tree: Tree; problems: ResolveProblem[] }> {
+  const root: TreeNode = {
+    location: '',
+    name: manifest.name ?? 'root',
+    version: manifest.version ?? '0.0.0',
+    source: 'root',
+    deps: manifestDecls(manifest),
+    bundled: false,
+    importer: true,
+  };
+  const tree = makeTree(new Map([['', root]]), new Map(), ['']);
+  const problems = yield* installDependencies(tree, [''], ctx);
+  return { tree, problems };
+}
+
+/** An Inventory of a tree, as the npm lockfile parser would produce it for the same layout. */
+export const inventoryFromTree = (
+  tree: Tree,
+  root: string,
+  lockfile: string,
+  format = 'npm-v3',
+): Inventory => {
+  const edges: InventoryEdge[] = [];
+  for (const node of tree.nodes.values()) {
+    for (const decl of installedDeps(node)) {
+      const to = resolveDep(tree, node.location, decl);
+      if (to !== undefined && tree.nodes.has(to))
+        edges.push({ from: node.location, to, type: decl.type, spec: decl.spec });
+    }
+  }
+  const importers: Importer[] = tree.importers.map((id) => {
+    const node = tree.nodes.get(id);
+    return { id, name: node?.name ?? id, path: id };
+  });
+  const { scopes } = computeScopes(tree.nodes.keys(), importers, edges);
+  const packages = new Map<string, InventoryPackage>();
+  for (const node of tree.nodes.values()) {
+    const registry = node.source === 'registry';
+    const folder = node.location.slice(node.location.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    packages.set(node.location, {
+      id: node.location,
+      name: node.name,
+      version: node.version,
+      purl: registry ? npmPurl(node.name, node.version) : undefined,
+      integrity: undefined,
+      resolved: undefined,
+      source: node.source,
+      scope: scopes.get(node.location) ?? 'prod',
+      bundled: node.bundled,
+      alias: registry && folder !== node.name ? folder : undefined,
+      license: undefined,
+    });
+  }
+  return { root, lockfile, format, importers, packages, edges };
+};

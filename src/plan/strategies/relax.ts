@@ -1,0 +1,391 @@
+import type { Finding } from '../../core/finding.js';
+import { levelAllows, type UpgradeLevel, upgradeLevelOf } from '../../core/plan.js';
+import { compareVersions, parseVersion } from '../../core/version.js';
+import type { PackageMetadata } from '../../registry/types.js';
+import type { BlockedFix, Candidate, Strategy, StrategyContext } from '../context.js';
+import {
+  affectedByRecords,
+  type Baseline,
+  type Evaluation,
+  findingKey,
+  type Intent,
+  intentKey,
+  subtreePackages,
+} from '../evaluate.js';
+import type { MetadataLookup } from '../metadata.js';
+import { buildPatch } from '../patch.js';
+import { effectiveSpec } from '../resolve.js';
+import { type DepDecl, resolveDep } from '../tree.js';
+import {
+  isPrerelease,
+  maxSatisfying,
+  parseSpec,
+  pickVersion,
+  rangeText,
+  satisfiesRange,
+  sortedVersions,
+  stepBetween,
+  withRange,
+} from '../versions.js';
+
+/**
+ * relax: raise a direct dependency's declared range above its current upper bound, so that the
+ * version npm then installs, and the subtree it resolves, no longer holds the findings.
+ *
+ * For each direct dependency whose subtree holds a targeted finding, target ranges are tried in
+ * order of preference and each is evaluated by re-resolving (`evaluate.ts`). A range is kept when
+ * it fixes something and no range kept before it fixes at least as much while introducing at most
+ * as much; the search stops at the first range that fixes, without introducing anything, every
+ * finding only this dependency holds in place (capped at `maxRelaxVersions` ranges).
+ *
+ * A finding that several direct dependencies hold in place (each path to it constrains it to an
+ * affected version; a range that would allow a fixed one does not count, osv-scanner's
+ * "constraining subgraph" rule) is fixed by relaxing all of them together: for each, the first
+ * range that removes the affected version from its own subtree.
+ *
+ * Ranges (`relaxRanges`):
+ * - `floor` (default): the range keeps its operator (exact, `~` or `^`; anything else becomes `^`)
+ *   and its floor is the lowest version, above the current upper bound and not affected by the
+ *   dependency's own findings, that installs a given version; lowest such version first, or
+ *   highest with `preferHighest`. `^1.0.0` with a fix in 3.0.0 becomes `^3.0.0`.
+ * - `osv-scanner`: osv-scanner's steps, one at a time until the findings are gone: an exact
+ *   version to `~` its highest patch, then `^` its highest minor, then `^` the highest of each next
+ *   major.
+ */
+
+interface DirectDependency {
+  readonly id: string;
+  readonly importer: string;
+  readonly decl: DepDecl;
+  readonly location: string;
+  readonly name: string;
+  readonly installed: string;
+  readonly targets: readonly Finding[];
+}
+
+interface Step {
+  readonly range: string;
+  readonly install: string;
+}
+
+interface Tried {
+  readonly step: Step;
+  readonly allowed: boolean;
+  readonly evaluation: Evaluation;
+}
+
+const depId = (importer: string, key: string): string => `${importer}\u0000${key}`;
+
+export const relax: Strategy = async (ctx) => {
+  const { baseline } = ctx;
+  const targetedByPackage = new Map<string, Finding[]>();
+  for (const f of ctx.targeted) {
+    const key = `${f.package.name}@${f.package.version}`;
+    const list = targetedByPackage.get(key);
+    if (list) list.push(f);
+    else targetedByPackage.set(key, [f]);
+  }
+  const directs = directDependencies(ctx, targetedByPackage);
+  await ctx.cache.fetch([...directs.map((d) => d.name), ...ctx.targeted.map((f) => f.package.name)]);
+  const constraining = new Map<string, Set<string>>();
+  for (const f of ctx.targeted)
+    constraining.set(findingKey(f), constrainingDependencies(baseline, f, ctx.cache.peek));
+  const searches = await Promise.all(
+    directs.map(async (d) => {
+      const exclusive = d.targets.map(findingKey).filter((k) => {
+        const set = constraining.get(k);
+        return set !== undefined && set.size === 1 && set.has(d.id);
+      });
+      return { direct: d, ...(await searchDependency(ctx, d, new Set(exclusive))) };
+    }),
+  );
+  const candidates: Candidate[] = searches.flatMap((s) => s.candidates);
+  const blocked: BlockedFix[] = searches.flatMap((s) => s.blocked);
+
+  // Findings that no single relaxation fixes, held in place by several direct dependencies.
+  const fixedSomehow = new Set(candidates.flatMap((c) => c.evaluation.fixes.map(findingKey)));
+  const searchOf = new Map(searches.map((s) => [s.direct.id, s]));
+  const tried = new Set<string>();
+  for (const f of ctx.targeted) {
+    const key = findingKey(f);
+    const deps = constraining.get(key);
+    if (fixedSomehow.has(key) || !deps || deps.size < 2) continue;
+    const intents: Intent[] = [];
+    for (const id of [...deps].sort()) {
+      const search = searchOf.get(id);
+      const pick = search?.tried.find((t) => {
+        if (!t.allowed || !t.evaluation.ok) return false;
+        const at = resolveDep(t.evaluation.tree, search.direct.importer, search.direct.decl);
+        return (
+          at !== undefined &&
+          !subtreePackages(t.evaluation.tree, at).has(`${f.package.name}@${f.package.version}`)
+        );
+      });
+      if (!search || !pick) {
+        intents.length = 0;
+        break;
+      }
+      intents.push(manifestIntent(search.direct, pick.step.range));
+    }
+    if (intents.length < 2) continue;
+    const id = intentKey(intents);
+    if (tried.has(id)) continue;
+    tried.add(id);
+    const evaluation = await ctx.evaluate(intents);
+    if (!evaluation.ok || !evaluation.fixes.some((x) => findingKey(x) === key)) continue;
+    const candidate = toCandidate(ctx, evaluation);
+    if (!candidates.some((c) => c.patch.id === candidate.patch.id)) candidates.push(candidate);
+    for (const x of evaluation.fixes) fixedSomehow.add(findingKey(x));
+  }
+  return { candidates, blocked };
+};
+
+const manifestIntent = (d: DirectDependency, range: string): Intent => ({
+  kind: 'manifest',
+  importer: d.importer,
+  key: d.decl.key,
+  spec: range,
+});
+
+const toCandidate = (ctx: StrategyContext, evaluation: Evaluation): Candidate => ({
+  strategy: 'relax',
+  intents: evaluation.intents,
+  evaluation,
+  patch: buildPatch('relax', evaluation, ctx.baseline, ctx.cache.peek, ctx.now),
+});
+
+const directDependencies = (
+  ctx: StrategyContext,
+  targetedByPackage: ReadonlyMap<string, readonly Finding[]>,
+): DirectDependency[] => {
+  const { baseline, options } = ctx;
+  const out: DirectDependency[] = [];
+  for (const importer of baseline.tree.importers) {
+    const node = baseline.tree.nodes.get(importer);
+    if (!node) continue;
+    for (const decl of node.deps) {
+      if (decl.target !== undefined || decl.type === 'peer') continue;
+      if (options.ignoreDev && decl.type === 'dev') continue;
+      if (parseSpec(decl.spec).kind === 'other') continue;
+      const location = resolveDep(baseline.tree, importer, decl);
+      const target = location === undefined ? undefined : baseline.tree.nodes.get(location);
+      if (target?.source !== 'registry' || location === undefined) continue;
+      const targets: Finding[] = [];
+      for (const key of subtreePackages(baseline.tree, location))
+        targets.push(...(targetedByPackage.get(key) ?? []));
+      if (targets.length === 0) continue;
+      out.push({
+        id: depId(importer, decl.key),
+        importer,
+        decl,
+        location,
+        name: target.name,
+        installed: target.version,
+        targets,
+      });
+    }
+  }
+  return out;
+};
+
+/**
+ * The direct dependencies that hold a finding in place: follow the dependents of the affected
+ * copies up to the importers, starting only from dependents whose range allows no fixed version
+ * (its highest match is affected); if none is such, from all of them.
+ */
+export const constrainingDependencies = (
+  baseline: Baseline,
+  f: Finding,
+  peek: MetadataLookup,
+): Set<string> => {
+  const meta = peek(f.package.name) ?? undefined;
+  const locations = f.locations.filter((at) => baseline.reached.has(at));
+  const edges = locations.flatMap((to) => baseline.dependents.get(to) ?? []);
+  const constraining = edges.filter((e) => {
+    const spec = parseSpec(effectiveSpec(baseline, baseline.tree, e.from, e.decl).spec);
+    const best = meta ? maxSatisfying(meta, spec) : undefined;
+    return best === undefined || affectedByRecords(baseline, f.package.name, best, f.advisories);
+  });
+  const out = new Set<string>();
+  const seen = new Set<string>();
+  const queue: string[] = [];
+  const visit = (e: { from: string; decl: DepDecl }): void => {
+    if (baseline.tree.nodes.get(e.from)?.importer) out.add(depId(e.from, e.decl.key));
+    else if (!seen.has(e.from)) {
+      seen.add(e.from);
+      queue.push(e.from);
+    }
+  };
+  for (const e of constraining.length > 0 ? constraining : edges) visit(e);
+  for (let i = 0; i < queue.length; i++) {
+    for (const e of baseline.dependents.get(queue[i] as string) ?? []) visit(e);
+  }
+  return out;
+};
+
+const searchDependency = async (
+  ctx: StrategyContext,
+  d: DirectDependency,
+  exclusive: ReadonlySet<string>,
+): Promise<{ candidates: Candidate[]; blocked: BlockedFix[]; tried: Tried[] }> => {
+  const { baseline, options } = ctx;
+  const candidates: Candidate[] = [];
+  const blocked: BlockedFix[] = [];
+  const tried: Tried[] = [];
+  const meta = ctx.cache.peek(d.name);
+  const level = upgradeLevelOf(options.upgradeConfig, d.name);
+  if (!meta || level === 'none') return { candidates, blocked, tried };
+  const own = d.targets.filter((f) => f.package.name === d.name && f.package.version === d.installed);
+  const ownRecords = new Set(own.flatMap((f) => f.advisories));
+  const steps =
+    options.relaxRanges === 'osv-scanner'
+      ? osvScannerSteps(d.decl.spec, meta, level)
+      : floorSteps(d.decl.spec, meta, d.installed, options.preferHighest, (v) =>
+          ownRecords.size > 0 ? affectedByRecords(baseline, d.name, v, ownRecords) : false,
+        );
+  const kept: { allowed: boolean; fixes: Set<string>; introduces: Set<string> }[] = [];
+  for (const step of steps.slice(0, options.maxRelaxVersions)) {
+    const allowed =
+      options.relaxRanges === 'osv-scanner' || levelAllows(level, stepBetween(d.installed, step.install));
+    const evaluation = await ctx.evaluate([manifestIntent(d, step.range)]);
+    tried.push({ step, allowed, evaluation });
+    if (!evaluation.ok) continue;
+    const fixes = new Set(evaluation.fixes.map(findingKey).filter((k) => baseline.targeted.has(k)));
+    if (fixes.size === 0) continue;
+    const introduces = new Set(evaluation.introduces.map((i) => `${i.id}\u0000${i.name}@${i.version}`));
+    const dominated = kept.some(
+      (k) =>
+        k.allowed === allowed &&
+        [...fixes].every((x) => k.fixes.has(x)) &&
+        [...k.introduces].every((x) => introduces.has(x)),
+    );
+    if (dominated) continue;
+    kept.push({ allowed, fixes, introduces });
+    if (allowed) {
+      candidates.push(toCandidate(ctx, evaluation));
+      if (introduces.size === 0 && [...exclusive].every((k) => fixes.has(k))) break;
+    } else {
+      blocked.push({
+        strategy: 'relax',
+        findings: [...fixes],
+        name: d.name,
+        from: d.installed,
+        to: step.install,
+        step: stepBetween(d.installed, step.install),
+        level,
+        dependency: d.decl.key,
+        range: step.range,
+      });
+    }
+  }
+  return { candidates, blocked, tried };
+};
+
+const exactPattern = /^=?v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+
+/** PatchPilot's ranges: the operator kept, the floor raised (see the module comment). */
+export const floorSteps = (
+  spec: string,
+  meta: PackageMetadata,
+  installed: string,
+  preferHighest: boolean,
+  floorAffected: (version: string) => boolean,
+): Step[] => {
+  const parsed = parseSpec(spec);
+  const top = maxSatisfying(meta, parsed) ?? installed;
+  const text = rangeText(spec).trim();
+  const operator = exactPattern.test(text) ? '' : text.startsWith('~') ? '~' : '^';
+  const above = sortedVersions(meta).filter((v) => compareVersions(v, top) > 0 && !isPrerelease(v));
+  const steps: Step[] = [];
+  const seen = new Set<string>();
+  for (const v of preferHighest ? [...above].reverse() : above) {
+    if (floorAffected(v)) continue;
+    const range = withRange(spec, `${operator}${v}`);
+    const install = pickVersion(meta, parseSpec(range));
+    if (install === undefined || seen.has(install)) continue;
+    seen.add(install);
+    steps.push({ range, install });
+  }
+  return steps;
+};
+
+type Difference = 'same' | 'major' | 'minor' | 'patch' | 'prerelease';
+
+const differenceRank: Record<Difference, number> = { major: 0, minor: 1, patch: 2, prerelease: 3, same: 4 };
+
+/** The first component two versions differ in (no 0.x rule: osv-scanner's notion). */
+const difference = (a: string, b: string): Difference => {
+  const x = parseVersion(a);
+  const y = parseVersion(b);
+  if (!x || !y) return 'major';
+  if (x.major !== y.major) return 'major';
+  if (x.minor !== y.minor) return 'minor';
+  if (x.patch !== y.patch) return 'patch';
+  return x.prerelease.join('.') === y.prerelease.join('.') ? 'same' : 'prerelease';
+};
+
+const osvAllows = (level: UpgradeLevel, diff: Difference): boolean =>
+  diff === 'same' ||
+  level === 'major' ||
+  (level === 'minor' && diff !== 'major') ||
+  (level === 'patch' && diff !== 'major' && diff !== 'minor');
+
+/** One osv-scanner relaxation step from a range, or undefined when there is nowhere to go. */
+export const nextOsvScannerRange = (
+  range: string,
+  meta: PackageMetadata,
+  level: UpgradeLevel,
+): string | undefined => {
+  const parsed = parseSpec(range);
+  let matches: (v: string) => boolean;
+  if (parsed.kind === 'range') matches = (v) => satisfiesRange(v, parsed.range);
+  else if (parsed.kind === 'tag') {
+    const tagged = meta.distTags[parsed.tag];
+    matches = (v) => v === tagged;
+  } else return undefined;
+  const versions = sortedVersions(meta);
+  let last = -1;
+  let next = -1;
+  let nextIsPre = true;
+  for (let i = versions.length - 1; i >= 0; i--) {
+    const v = versions[i] as string;
+    if (matches(v)) {
+      last = i;
+      break;
+    }
+    if (!isPrerelease(v) || nextIsPre) {
+      next = i;
+      nextIsPre = isPrerelease(v);
+    }
+  }
+  if (next === -1 || last === -1) return undefined;
+  let base = versions[last] as string;
+  let diff = difference(base, versions[next] as string);
+  if (!osvAllows(level, diff)) return undefined;
+  if (diff === 'major') {
+    base = versions[next] as string;
+    diff = 'minor';
+  }
+  let best = versions[next] as string;
+  for (let i = next + 1; i < versions.length; i++) {
+    const v = versions[i] as string;
+    const d = difference(base, v);
+    if (!osvAllows(level, d) || differenceRank[d] < differenceRank[diff]) break;
+    if (!isPrerelease(v) || nextIsPre) best = v;
+  }
+  return withRange(range, `${diff === 'patch' ? '~' : '^'}${best}`);
+};
+
+export const osvScannerSteps = (spec: string, meta: PackageMetadata, level: UpgradeLevel): Step[] => {
+  const steps: Step[] = [];
+  let range = spec;
+  for (let i = 0; i < 100; i++) {
+    const next = nextOsvScannerRange(range, meta, level);
+    if (next === undefined) break;
+    const install = pickVersion(meta, parseSpec(next));
+    if (install === undefined) break;
+    steps.push({ range: next, install });
+    range = next;
+  }
+  return steps;
+};

@@ -1,0 +1,294 @@
+import type { EdgeType, Inventory, SourceKind } from '../core/inventory.js';
+
+/**
+ * An npm install tree the planner can change: packages by install location
+ * (`node_modules/a/node_modules/b`), each with the dependencies it declares. Which package a
+ * declaration resolves to is not stored but found as Node finds it, walking up the
+ * `node_modules` folders, so replacing or adding a package re-points every dependent at once.
+ *
+ * A tree is changed only on a copy (`cloneTree`), and only through `setNode` and `deleteNode`:
+ * nodes are immutable values, so a copy is one Map copy. Every copy shares its origin (the tree
+ * as first built), whose resolutions are computed once: a resolution from anywhere of a folder
+ * name that no change added or removed is the origin's.
+ */
+
+export interface DepDecl {
+  /** The folder name it is installed under (the alias for `npm:` aliases). */
+  readonly key: string;
+  readonly spec: string;
+  readonly type: EdgeType;
+  /** An optional peer (`peerDependenciesMeta`): never installed for its own sake. */
+  readonly optionalPeer?: boolean;
+  /** A fixed target (a workspace or linked folder), never re-resolved. */
+  readonly target?: string;
+}
+
+export interface TreeNode {
+  readonly location: string;
+  readonly name: string;
+  readonly version: string;
+  readonly source: SourceKind;
+  readonly deps: readonly DepDecl[];
+  /** Shipped inside another package's tarball: cannot be changed on its own. */
+  readonly bundled: boolean;
+  /** The root or a workspace: its devDependencies are installed. */
+  readonly importer: boolean;
+}
+
+/** The tree as first built, shared by all its copies. */
+interface Origin {
+  readonly nodes: ReadonlyMap<string, TreeNode>;
+  /** from → folder name → resolved location (null: nothing). */
+  readonly resolved: Map<string, Map<string, string | null>>;
+  /** Folder name → locations whose installed declarations name it. */
+  readonly declarers: ReadonlyMap<string, readonly string[]>;
+  /** Per node: where its declarations resolve in the origin, in declaration order. */
+  readonly byNode: WeakMap<TreeNode, readonly (string | undefined)[]>;
+}
+
+export interface Tree {
+  readonly nodes: Map<string, TreeNode>;
+  /** `node_modules/<name>` links to workspace and linked folders. */
+  readonly links: ReadonlyMap<string, string>;
+  readonly importers: readonly string[];
+  readonly origin: Origin;
+  /** Folder names a location was added or removed under since the origin. */
+  readonly dirtyKeys: Set<string>;
+  /** Locations set since the origin. */
+  readonly changed: Set<string>;
+  /** Folder name → locations set since the origin whose declarations name it (may be stale). */
+  readonly changedDeclarers: Map<string, string[]>;
+}
+
+export const makeTree = (
+  nodes: Map<string, TreeNode>,
+  links: ReadonlyMap<string, string>,
+  importers: readonly string[],
+): Tree => {
+  const declarers = new Map<string, string[]>();
+  for (const node of nodes.values()) {
+    for (const decl of installedDeps(node)) {
+      if (decl.target !== undefined) continue;
+      const list = declarers.get(decl.key);
+      if (list) list.push(node.location);
+      else declarers.set(decl.key, [node.location]);
+    }
+  }
+  return {
+    nodes,
+    links,
+    importers,
+    origin: { nodes: new Map(nodes), resolved: new Map(), declarers, byNode: new WeakMap() },
+    dirtyKeys: new Set(),
+    changed: new Set(),
+    changedDeclarers: new Map(),
+  };
+};
+
+export const cloneTree = (tree: Tree): Tree => ({
+  nodes: new Map(tree.nodes),
+  links: tree.links,
+  importers: tree.importers,
+  origin: tree.origin,
+  dirtyKeys: new Set(tree.dirtyKeys),
+  changed: new Set(tree.changed),
+  changedDeclarers: new Map([...tree.changedDeclarers].map(([key, list]) => [key, [...list]])),
+});
+
+export const setNode = (tree: Tree, node: TreeNode): void => {
+  if (!tree.nodes.has(node.location)) tree.dirtyKeys.add(keyOf(node.location));
+  tree.nodes.set(node.location, node);
+  tree.changed.add(node.location);
+  for (const decl of node.deps) {
+    const list = tree.changedDeclarers.get(decl.key);
+    if (list) list.push(node.location);
+    else tree.changedDeclarers.set(decl.key, [node.location]);
+  }
+};
+
+export const deleteNode = (tree: Tree, location: string): void => {
+  if (tree.nodes.delete(location)) tree.dirtyKeys.add(keyOf(location));
+};
+
+/** Locations that may declare `key`: the origin's declarers and every location set since. */
+export const declarersOf = (tree: Tree, key: string): Set<string> => {
+  const out = new Set<string>();
+  for (const location of tree.origin.declarers.get(key) ?? [])
+    if (tree.nodes.has(location)) out.add(location);
+  for (const location of tree.changedDeclarers.get(key) ?? []) {
+    if (tree.nodes.get(location)?.deps.some((d) => d.key === key)) out.add(location);
+  }
+  return out;
+};
+
+export const isUnderModules = (location: string): boolean =>
+  location.startsWith('node_modules/') || location.includes('/node_modules/');
+
+/** The folder whose node_modules holds a location: '' for top-level packages and workspaces. */
+export const levelOf = (location: string): string => {
+  const at = location.lastIndexOf('/node_modules/');
+  return at === -1 ? '' : location.slice(0, at);
+};
+
+export const folderAt = (level: string, key: string): string =>
+  level === '' ? `node_modules/${key}` : `${level}/node_modules/${key}`;
+
+export const keyOf = (location: string): string => {
+  const at = location.lastIndexOf('node_modules/');
+  return at === -1 ? location : location.slice(at + 'node_modules/'.length);
+};
+
+/** Whether `location` is `level` or inside its node_modules. */
+export const isWithin = (location: string, level: string): boolean =>
+  level === '' || location === level || location.startsWith(`${level}/node_modules/`);
+
+/** The location a declaration resolves to from `from`, as Node's module resolution finds it. */
+export const resolveDep = (tree: Tree, from: string, decl: DepDecl): string | undefined => {
+  if (decl.target !== undefined) return decl.target;
+  if (tree.dirtyKeys.has(decl.key)) return walk(tree.nodes, tree.links, from, decl.key);
+  let byKey = tree.origin.resolved.get(from);
+  if (!byKey) {
+    byKey = new Map();
+    tree.origin.resolved.set(from, byKey);
+  }
+  let hit = byKey.get(decl.key);
+  if (hit === undefined) {
+    hit = walk(tree.origin.nodes, tree.links, from, decl.key) ?? null;
+    byKey.set(decl.key, hit);
+  }
+  return hit ?? undefined;
+};
+
+const walk = (
+  nodes: ReadonlyMap<string, TreeNode>,
+  links: ReadonlyMap<string, string>,
+  from: string,
+  key: string,
+): string | undefined => {
+  let level = from;
+  while (true) {
+    const candidate = folderAt(level, key);
+    if (nodes.has(candidate)) return candidate;
+    const link = links.get(candidate);
+    if (link !== undefined) return link;
+    if (level === '') return undefined;
+    level = levelOf(level);
+  }
+};
+
+/**
+ * Declarations a node installs. Only importers install devDependencies, and only importers carry
+ * them: a package's dev declarations are dropped when the tree is built.
+ */
+export const installedDeps = (node: TreeNode): readonly DepDecl[] => node.deps;
+
+/** Where a node's declarations resolve in the origin, in declaration order (memoised per node). */
+const originTargets = (tree: Tree, node: TreeNode): readonly (string | undefined)[] => {
+  let targets = tree.origin.byNode.get(node);
+  if (!targets) {
+    targets = node.deps.map((d) => d.target ?? walk(tree.origin.nodes, tree.links, node.location, d.key));
+    tree.origin.byNode.set(node, targets);
+  }
+  return targets;
+};
+
+/** Every location reached from the importers. */
+export const reachable = (tree: Tree): Set<string> => {
+  const seen = new Set<string>(tree.importers);
+  const queue = [...tree.importers];
+  const dirty = tree.dirtyKeys;
+  for (let i = 0; i < queue.length; i++) {
+    const node = tree.nodes.get(queue[i] as string);
+    if (!node) continue;
+    const targets = originTargets(tree, node);
+    const deps = node.deps;
+    for (let j = 0; j < deps.length; j++) {
+      const decl = deps[j] as DepDecl;
+      const to =
+        dirty.size > 0 && decl.target === undefined && dirty.has(decl.key)
+          ? walk(tree.nodes, tree.links, node.location, decl.key)
+          : targets[j];
+      if (to !== undefined && !seen.has(to) && tree.nodes.has(to)) {
+        seen.add(to);
+        queue.push(to);
+      }
+    }
+  }
+  return seen;
+};
+
+/** Locations reached from one location (itself included). */
+export const reachableFrom = (tree: Tree, start: string): Set<string> => {
+  const seen = new Set<string>([start]);
+  const queue = [start];
+  for (let i = 0; i < queue.length; i++) {
+    const from = queue[i] as string;
+    const node = tree.nodes.get(from);
+    if (!node) continue;
+    for (const decl of installedDeps(node)) {
+      const to = resolveDep(tree, from, decl);
+      if (to !== undefined && !seen.has(to) && tree.nodes.has(to) && !tree.importers.includes(to)) {
+        seen.add(to);
+        queue.push(to);
+      }
+    }
+  }
+  return seen;
+};
+
+/**
+ * Removes what no importer reaches any more. Only packages the original tree reached (or that
+ * the change added) are removed: a package the lockfile lists but nothing reaches was left alone
+ * by npm and is left alone here.
+ */
+export const prune = (tree: Tree, originallyReached: ReadonlySet<string>, original: Tree): Set<string> => {
+  const reached = reachable(tree);
+  // Deleting the current entry while iterating a Map is safe, and saves copying the keys.
+  for (const location of tree.nodes.keys()) {
+    if (reached.has(location)) continue;
+    if (originallyReached.has(location) || !original.nodes.has(location)) deleteNode(tree, location);
+  }
+  return reached;
+};
+
+/** The tree of an npm inventory: locations are its ids, declarations its edges. */
+export const treeFromInventory = (inventory: Inventory): Tree => {
+  const nodes = new Map<string, TreeNode>();
+  const links = new Map<string, string>();
+  const importerIds = new Set(inventory.importers.map((i) => i.id));
+  const depsOf = new Map<string, DepDecl[]>();
+  for (const edge of inventory.edges) {
+    const target = inventory.packages.get(edge.to);
+    if (!target) continue;
+    let decl: DepDecl;
+    if (isUnderModules(edge.to)) {
+      decl = { key: keyOf(edge.to), spec: edge.spec, type: edge.type };
+    } else {
+      decl = { key: target.name, spec: edge.spec, type: edge.type, target: edge.to };
+      links.set(`node_modules/${target.name}`, edge.to);
+    }
+    const list = depsOf.get(edge.from);
+    if (list) list.push(decl);
+    else depsOf.set(edge.from, [decl]);
+  }
+  for (const pkg of inventory.packages.values()) {
+    const importer = importerIds.has(pkg.id);
+    const deps = depsOf.get(pkg.id) ?? [];
+    nodes.set(pkg.id, {
+      location: pkg.id,
+      name: pkg.name,
+      version: pkg.version,
+      source: pkg.source,
+      deps: (importer ? deps : deps.filter((d) => d.type !== 'dev')).sort(compareDecls),
+      bundled: pkg.bundled,
+      importer,
+    });
+  }
+  return makeTree(
+    nodes,
+    links,
+    inventory.importers.map((i) => i.id),
+  );
+};
+
+export const compareDecls = (a: DepDecl, b: DepDecl): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
