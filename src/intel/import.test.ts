@@ -175,6 +175,63 @@ describe('importAdvisories', () => {
   });
 });
 
+const keepAlive: unknown[] = [];
+
+describe('AdvisoryStore.count', () => {
+  const reader = (): AdvisoryStore => AdvisoryStore.open(join(dir, 'store.db'), { readonly: true });
+
+  it('reads the count recorded by the import, and counts rows when another writer added records', async () => {
+    await run(
+      write(
+        'feed.jsonl',
+        ['GHSA-0001', 'GHSA-0002', 'GHSA-0003']
+          .map((id) => JSON.stringify(record(id, '2024-01-01T00:00:00Z')))
+          .join('\n'),
+      ),
+    );
+    store.close();
+    // Kept until the process ends: better-sqlite3 12 on Node 24 must not finalise them early.
+    const raw = new Database(join(dir, 'store.db'));
+    const totals = raw.prepare('SELECT name, value FROM totals');
+    const insert = raw.prepare(
+      `INSERT INTO advisories (id, modified, modified_ms, kind, source, imported_at, normalised, raw)
+       VALUES ('GHSA-0004', 'x', 0, 'vulnerability', 's', 'x', '{}', '{}')`,
+    );
+    keepAlive.push(raw, totals, insert);
+    expect(totals.all()).toEqual([{ name: 'advisories', value: 3 }]);
+    let opened = reader();
+    expect(opened.count()).toBe(3);
+    opened.close();
+    // An older PatchPilot adds a record without knowing the totals table.
+    insert.run();
+    raw.close();
+    opened = reader();
+    expect(opened.count()).toBe(4);
+    opened.close();
+    store = AdvisoryStore.open(join(dir, 'store.db'), { readonly: false });
+    // Nothing newer: nothing written, the recorded count stays as it was.
+    expect(await run(join(dir, 'feed.jsonl'))).toMatchObject({ unchanged: 3 });
+    expect(store.count()).toBe(4);
+    await run(write('more.json', JSON.stringify(record('GHSA-0005', '2024-01-01T00:00:00Z'))));
+    expect(store.count()).toBe(5);
+  });
+
+  it('lists a record under each package it names, once, and moves it when an update renames them', async () => {
+    const twoPackages = (modified: string, names: string[]) =>
+      JSON.stringify({
+        ...record('GHSA-0001', modified),
+        affected: names.map((name) => ({ package: { ecosystem: 'npm', name }, versions: ['1.0.0'] })),
+      });
+    await run(write('v1.json', twoPackages('2024-01-01T00:00:00Z', ['a', 'b', 'a'])));
+    const first = store.advisoriesFor(['a', 'b', 'c']);
+    expect([...first.keys()].sort()).toEqual(['a', 'b']);
+    expect(first.get('a')?.length).toBe(1);
+    await run(write('v2.json', twoPackages('2024-02-01T00:00:00Z', ['c'])));
+    expect([...store.advisoriesFor(['a', 'b', 'c']).keys()]).toEqual(['c']);
+    expect(store.count()).toBe(1);
+  });
+});
+
 describe('AdvisoryStore.open', () => {
   it('refuses a store written by a newer PatchPilot, for reading and for writing', () => {
     store.close();

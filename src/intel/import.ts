@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
 import { PatchPilotError } from '../core/errors.js';
 import { statOrUndefined } from '../util/fs.js';
-import { parseOsvRecord } from './osv.js';
-import { readOsvInput } from './sources/osv-files/index.js';
+import { parseOsvInput, parseOsvInputInWorker, WORKER_MIN_BYTES } from './parse.js';
 import type { AdvisoryStore } from './store.js';
 
 export interface ImportProblem {
@@ -80,7 +79,8 @@ export const newTally = (): ImportTally => ({ read: 0, added: 0, updated: 0, unc
 /**
  * Upserts every record of one OSV input into the store, inside the caller's transaction, and
  * returns how many records it held. `label` names the source in the store and in problem reports
- * (a URL for a downloaded archive, whose local temporary path means nothing to the user).
+ * (a URL for a downloaded archive, whose local temporary path means nothing to the user). A large
+ * file is read on a worker thread while this one writes the store; the outcome is the same.
  */
 export const importSource = async (
   store: AdvisoryStore,
@@ -97,25 +97,25 @@ export const importSource = async (
   const { tally } = options;
   const where = (text: string): string =>
     options.label === path ? text : text.split(path).join(options.label);
+  const size = statOrUndefined(path);
+  const batches =
+    size?.isFile() && size.size >= WORKER_MIN_BYTES ? parseOsvInputInWorker(path) : parseOsvInput(path);
   let records = 0;
-  for await (const item of readOsvInput(path)) {
-    options.signal?.throwIfAborted();
-    tally.read++;
-    if (tally.read % 5000 === 0) options.onProgress?.(tally.read);
-    if (item.kind === 'problem') {
-      tally.skipped.push({ where: where(item.where), id: undefined, reason: item.reason });
-      continue;
+  for await (const batch of batches) {
+    for (const item of batch) {
+      options.signal?.throwIfAborted();
+      tally.read++;
+      if (tally.read % 5000 === 0) options.onProgress?.(tally.read);
+      if (item.kind === 'skipped') {
+        tally.skipped.push({ where: where(item.where), id: item.id, reason: item.reason });
+        continue;
+      }
+      records++;
+      const outcome = store.upsertRow(item.row, options.label, options.importedAt);
+      if (outcome === 'added') tally.added++;
+      else if (outcome === 'updated') tally.updated++;
+      else tally.unchanged++;
     }
-    const parsed = parseOsvRecord(item.raw);
-    if (!parsed.ok) {
-      tally.skipped.push({ where: where(item.where), id: parsed.id, reason: parsed.reason });
-      continue;
-    }
-    records++;
-    const outcome = store.upsert(parsed.advisory, item.text, options.label, options.importedAt);
-    if (outcome === 'added') tally.added++;
-    else if (outcome === 'updated') tally.updated++;
-    else tally.unchanged++;
   }
   return records;
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseOsvRecord } from './osv.js';
+import { parseOsvRecord, parseOsvRecordWithSchema, plainOsvRecord } from './osv.js';
 
 const base = {
   id: 'GHSA-aaaa-bbbb-cccc',
@@ -140,5 +140,94 @@ describe('parseOsvRecord', () => {
     const result = parseOsvRecord(raw);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason).toContain(field);
+  });
+
+  describe('the hand-checked shape gives what the schema gives', () => {
+    const npm = (extra: object) => ({ package: { ecosystem: 'npm', name: 'x' }, ...extra });
+    const range = (events: unknown) => npm({ ranges: [{ type: 'SEMVER', events }] });
+    const variants: Record<string, unknown> = {
+      base,
+      'malicious, versions only': {
+        id: 'MAL-2024-1',
+        modified: '2024-06-25T12:24:03Z',
+        published: '2024-06-25T12:24:03Z',
+        summary: 'Malicious code in x (npm)',
+        affected: [npm({ versions: ['1.0.0'] })],
+        database_specific: { 'malicious-packages-origins': [{ source: 'ossf' }] },
+        credits: [{ name: 'someone' }],
+      },
+      'null aliases, severity, affected, database_specific': {
+        id: 'GHSA-1',
+        modified: '2024-01-01T00:00:00Z',
+        aliases: null,
+        severity: null,
+        affected: null,
+        database_specific: null,
+      },
+      'no affected at all': { id: 'GHSA-1', modified: '2024-01-01T00:00:00Z' },
+      'extra fields everywhere': {
+        ...base,
+        affected: [
+          {
+            package: { ecosystem: 'npm', name: 'x', purl: 'pkg:npm/x', extra: 1 },
+            ranges: [
+              { type: 'ECOSYSTEM', events: [{ introduced: '0' }, { last_affected: '1.0.0' }], more: [] },
+            ],
+            versions: ['0.1.0'],
+            ecosystem_specific: {},
+          },
+        ],
+        severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', extra: true }],
+      },
+      'entry without package': { ...base, affected: [{ ranges: [] }] },
+      'legacy events': {
+        ...base,
+        affected: [
+          range([
+            { type: 'INTRODUCED', value: '0' },
+            { type: 'LIMIT', value: '2' },
+          ]),
+        ],
+      },
+      'empty id': { ...base, id: '' },
+      'numeric id': { ...base, id: 7 },
+      'bad modified': { ...base, modified: 'yesterday' },
+      'missing modified': { ...base, modified: undefined },
+      'null published': { ...base, published: null },
+      'bad withdrawn': { ...base, withdrawn: 'never' },
+      withdrawn: { ...base, withdrawn: '2024-05-01T00:00:00Z' },
+      'null summary': { ...base, summary: null },
+      'numeric alias': { ...base, aliases: ['CVE-1', 2] },
+      'severity without score': { ...base, severity: [{ type: 'CVSS_V3' }] },
+      'affected not a list': { ...base, affected: { package: {} } },
+      'null package': { ...base, affected: [{ package: null }] },
+      'empty package name': { ...base, affected: [npm({ package: { ecosystem: 'npm', name: '' } })] },
+      'numeric purl': { ...base, affected: [npm({ package: { ecosystem: 'npm', name: 'x', purl: 1 } })] },
+      'null ranges': { ...base, affected: [npm({ ranges: null })] },
+      'null versions': { ...base, affected: [npm({ versions: null })] },
+      'numeric version': { ...base, affected: [npm({ versions: ['1.0.0', 1] })] },
+      'no events': { ...base, affected: [range([])] },
+      'empty event': { ...base, affected: [range([{}])] },
+      'two keys in one event': { ...base, affected: [range([{ introduced: '0', fixed: '1' }])] },
+      'unknown event key': { ...base, affected: [range([{ introduced: '0' }, { broken: '1' }])] },
+      'empty version in event': { ...base, affected: [range([{ introduced: '' }])] },
+      'numeric version in event': { ...base, affected: [range([{ fixed: 1 }])] },
+      'events not a list': { ...base, affected: [range({ introduced: '0' })] },
+      'range without type': { ...base, affected: [npm({ ranges: [{ events: [{ introduced: '0' }] }] })] },
+      'database_specific a list': { ...base, database_specific: [] },
+      'a list': [base],
+      'a string': 'GHSA-1',
+      null: null,
+    };
+    it.each(Object.entries(variants))('%s', (_name, raw) => {
+      expect(parseOsvRecord(raw)).toEqual(parseOsvRecordWithSchema(raw));
+    });
+
+    it('takes the common shapes by hand and leaves the rest to the schema', () => {
+      expect(plainOsvRecord(base)).toBe(base);
+      expect(plainOsvRecord(variants['malicious, versions only'])).toBeDefined();
+      expect(plainOsvRecord(variants['legacy events'])).toBeUndefined();
+      expect(plainOsvRecord(variants['two keys in one event'])).toBeUndefined();
+    });
   });
 });

@@ -81,6 +81,13 @@ const describeIssues = (error: z.ZodError): string =>
 
 /** Validates one raw OSV record and normalises it; failures are data, never throws. */
 export const parseOsvRecord = (raw: unknown): ParseResult => {
+  const plain = plainOsvRecord(raw);
+  if (plain) return { ok: true, advisory: normaliseRecord(plain) };
+  return parseOsvRecordWithSchema(raw);
+};
+
+/** The same result as `parseOsvRecord`, from the zod schema alone. */
+export const parseOsvRecordWithSchema = (raw: unknown): ParseResult => {
   const result = osvRecordSchema.safeParse(raw);
   if (!result.success) {
     const id =
@@ -94,6 +101,70 @@ export const parseOsvRecord = (raw: unknown): ParseResult => {
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const isDate = (value: unknown): boolean => typeof value === 'string' && !Number.isNaN(Date.parse(value));
+const isText = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
+const isStringList = (value: unknown): boolean =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string');
+
+const eventKeys = new Set(['introduced', 'fixed', 'last_affected', 'limit']);
+
+/** An event in the current form: exactly one of the four keys, with a non-empty version. */
+const isPlainEvent = (event: unknown): boolean => {
+  if (!isObject(event)) return false;
+  let keys = 0;
+  for (const key in event) {
+    if (++keys > 1 || !eventKeys.has(key) || !isText(event[key])) return false;
+  }
+  return keys === 1;
+};
+
+const isPlainAffected = (entry: unknown): boolean => {
+  if (!isObject(entry)) return false;
+  const { package: pkg, ranges, versions } = entry;
+  if (pkg !== undefined) {
+    if (!isObject(pkg) || typeof pkg.ecosystem !== 'string' || !isText(pkg.name)) return false;
+    if (pkg.purl !== undefined && typeof pkg.purl !== 'string') return false;
+  }
+  if (versions !== undefined && !isStringList(versions)) return false;
+  if (ranges === undefined) return true;
+  return (
+    Array.isArray(ranges) &&
+    ranges.every(
+      (range) =>
+        isObject(range) &&
+        typeof range.type === 'string' &&
+        Array.isArray(range.events) &&
+        range.events.length > 0 &&
+        range.events.every(isPlainEvent),
+    )
+  );
+};
+
+/**
+ * The record itself when it has the shape nearly every record has, checked by hand: zod's parse
+ * costs about as much as the JSON.parse of the record, and an import reads hundreds of
+ * thousands. Only records the schema accepts and leaves as they are pass (the fields normalising
+ * reads are the same either way); anything else, valid or not, legacy `{type, value}` events
+ * included, is undefined and goes through the schema, which stays the definition.
+ */
+export const plainOsvRecord = (raw: unknown): OsvRecord | undefined => {
+  if (!isObject(raw)) return undefined;
+  const r = raw;
+  const ok =
+    isText(r.id) &&
+    isDate(r.modified) &&
+    (r.published === undefined || isDate(r.published)) &&
+    (r.withdrawn === undefined || isDate(r.withdrawn)) &&
+    (r.aliases == null || isStringList(r.aliases)) &&
+    (r.summary === undefined || typeof r.summary === 'string') &&
+    (r.severity == null ||
+      (Array.isArray(r.severity) &&
+        r.severity.every((s) => isObject(s) && typeof s.type === 'string' && typeof s.score === 'string'))) &&
+    (r.affected == null || (Array.isArray(r.affected) && r.affected.every(isPlainAffected))) &&
+    (r.database_specific == null || isObject(r.database_specific));
+  return ok ? (r as OsvRecord) : undefined;
+};
 
 const isNspAdvisory = (value: unknown): boolean =>
   isObject(value) &&

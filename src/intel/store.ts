@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { Advisory } from '../core/advisory.js';
 import { PatchPilotError } from '../core/errors.js';
 import { message, statOrUndefined } from '../util/fs.js';
+import { type AdvisoryRow, advisoryRow } from './row.js';
 
 /**
  * The advisory store: one SQLite file holding normalised OSV records, the raw record beside each,
@@ -10,6 +11,9 @@ import { message, statOrUndefined } from '../util/fs.js';
 const SCHEMA_VERSION = 1;
 /** SQLite's application_id marks the file as PatchPilot's ("PPAS"). */
 const APPLICATION_ID = 0x50504153;
+/** Page cache of a connection that writes, in KiB (SQLite's default is 2,000). */
+const IMPORT_CACHE_KIB = 64 * 1024;
+const NEW_STORE_PAGE_SIZE = 8_192;
 
 const schema = `
 CREATE TABLE IF NOT EXISTS advisories (
@@ -55,6 +59,11 @@ CREATE TABLE IF NOT EXISTS kev (
   ransomware TEXT NOT NULL,
   name TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS totals (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL,
+  max_rowid INTEGER
+);
 CREATE TABLE IF NOT EXISTS signals (
   name TEXT PRIMARY KEY,
   source TEXT NOT NULL,
@@ -177,6 +186,8 @@ export class AdvisoryStore {
   private readonly db: Database.Database;
   /** Tables added after schema 1 that a read-only open of an older store may lack. */
   private readonly tables = new Map<string, boolean>();
+  /** Whether the open transaction added or replaced advisories, so `totals` must be brought up to date. */
+  private advisoriesWritten = false;
 
   private constructor(path: string, db: Database.Database) {
     this.path = path;
@@ -221,7 +232,16 @@ export class AdvisoryStore {
       if (options.readonly) {
         if (tables.n === 0) throw emptyStore(path);
       } else {
+        // Records of 1 to 3 KB fill 4 KiB pages badly and often spill into overflow pages: with
+        // 8 KiB pages a store of 300,000 records is about 10 % smaller and imports no slower,
+        // and the package lookups of a scan stay as fast (16 KiB pages slowed them down). Only a
+        // store without tables takes it; an existing store keeps its page size.
+        if (tables.n === 0) db.exec(`PRAGMA page_size = ${NEW_STORE_PAGE_SIZE}`);
         db.exec('PRAGMA foreign_keys = ON');
+        // A bulk import touches the id, package and advisory indexes at random places: with
+        // SQLite's default 2 MiB page cache most of those writes would evict and re-read pages.
+        // Memory is taken only as pages are used.
+        db.exec(`PRAGMA cache_size = -${IMPORT_CACHE_KIB}`);
         // CREATE … IF NOT EXISTS writes nothing when the tables are there; the pragmas write the
         // header, so they are set only when they differ: opening a store to write and then
         // writing nothing leaves the file byte for byte as it was.
@@ -246,7 +266,9 @@ export class AdvisoryStore {
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     try {
       this.db.exec('BEGIN IMMEDIATE');
+      this.advisoriesWritten = false;
       const result = await work();
+      if (this.advisoriesWritten) this.recordTotals();
       this.db.exec('COMMIT');
       return result;
     } catch (error) {
@@ -259,33 +281,49 @@ export class AdvisoryStore {
 
   /** Adds or replaces one record; a stored record is replaced only by one with a newer `modified`. */
   upsert(advisory: Advisory, raw: string, source: string, importedAt: string): UpsertOutcome {
-    const modifiedMs = Date.parse(advisory.modified);
-    const existing = prepare(this.db, 'SELECT modified_ms FROM advisories WHERE id = ?').get(advisory.id) as
-      | { modified_ms: number }
-      | undefined;
-    if (existing && existing.modified_ms >= modifiedMs) return 'unchanged';
-    prepare(
-      this.db,
-      `INSERT INTO advisories (id, modified, modified_ms, withdrawn, kind, source, imported_at, normalised, raw)
-       VALUES (@id, @modified, @modified_ms, @withdrawn, @kind, @source, @imported_at, @normalised, @raw)
-       ON CONFLICT(id) DO UPDATE SET modified = excluded.modified, modified_ms = excluded.modified_ms,
-         withdrawn = excluded.withdrawn, kind = excluded.kind, source = excluded.source,
-         imported_at = excluded.imported_at, normalised = excluded.normalised, raw = excluded.raw`,
-    ).run({
-      id: advisory.id,
-      modified: advisory.modified,
-      modified_ms: modifiedMs,
-      withdrawn: advisory.withdrawn ?? null,
-      kind: advisory.kind,
+    return this.upsertRow(advisoryRow(advisory, raw), source, importedAt);
+  }
+
+  /**
+   * `upsert` of a record already turned into its row. Its texts are bound as bytes and cast to
+   * TEXT in SQL, which takes them as the UTF-8 they are: the column holds text, as it would from
+   * a string.
+   */
+  upsertRow(row: AdvisoryRow, source: string, importedAt: string): UpsertOutcome {
+    const existing = prepare(this.db, 'SELECT modified_ms FROM advisories WHERE id = ?')
+      .pluck()
+      .get(row.id) as number | undefined;
+    if (existing !== undefined && existing >= row.modifiedMs) return 'unchanged';
+    this.advisoriesWritten = true;
+    const values = [
+      row.modified,
+      row.modifiedMs,
+      row.withdrawn,
+      row.kind,
       source,
-      imported_at: importedAt,
-      normalised: JSON.stringify(advisory),
-      raw,
-    });
-    prepare(this.db, 'DELETE FROM affected WHERE advisory_id = ?').run(advisory.id);
+      importedAt,
+      row.normalised,
+      row.raw,
+      row.id,
+    ];
+    if (existing === undefined) {
+      prepare(
+        this.db,
+        `INSERT INTO advisories (modified, modified_ms, withdrawn, kind, source, imported_at, normalised, raw, id)
+         VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), ?)`,
+      ).run(values);
+    } else {
+      prepare(
+        this.db,
+        `UPDATE advisories SET modified = ?, modified_ms = ?, withdrawn = ?, kind = ?, source = ?,
+           imported_at = ?, normalised = CAST(? AS TEXT), raw = CAST(? AS TEXT)
+         WHERE id = ?`,
+      ).run(values);
+      prepare(this.db, 'DELETE FROM affected WHERE advisory_id = ?').run(row.id);
+    }
     const add = prepare(this.db, 'INSERT OR IGNORE INTO affected (advisory_id, package) VALUES (?, ?)');
-    for (const name of new Set(advisory.affected.map((a) => a.name))) add.run(advisory.id, name);
-    return existing ? 'updated' : 'added';
+    for (const name of row.packages) add.run(row.id, name);
+    return existing === undefined ? 'added' : 'updated';
   }
 
   recordSource(name: string, importedAt: string, records: number): void {
@@ -401,11 +439,45 @@ export class AdvisoryStore {
     return found;
   }
 
+  /**
+   * How many advisories the store holds (withdrawn ones included). Counting 300,000 rows reads
+   * the whole id index, so every write transaction records the count in `totals` together with
+   * the largest rowid; the count is trusted only while that rowid is still the largest, which a
+   * writer that does not know `totals` (an older PatchPilot) would change by adding a record.
+   */
   count(): number {
-    return (prepare(this.db, 'SELECT count(*) AS n FROM advisories').get() as { n: number }).n;
+    if (this.hasTable('totals')) {
+      const recorded = prepare(
+        this.db,
+        "SELECT value, max_rowid AS maxRowid FROM totals WHERE name = 'advisories'",
+      ).get() as { value: number; maxRowid: number | null } | undefined;
+      if (recorded && recorded.maxRowid === this.maxAdvisoryRowid()) return recorded.value;
+    }
+    return prepare(this.db, 'SELECT count(*) FROM advisories').pluck().get() as number;
   }
 
-  /** Every non-withdrawn advisory naming one of `names`, keyed by package name. */
+  private maxAdvisoryRowid(): number | null {
+    return prepare(this.db, 'SELECT max(rowid) FROM advisories').pluck().get() as number | null;
+  }
+
+  /** Inside the caller's transaction, after advisories were written. */
+  private recordTotals(): void {
+    prepare(
+      this.db,
+      `INSERT INTO totals (name, value, max_rowid) VALUES ('advisories', ?, ?)
+         ON CONFLICT(name) DO UPDATE SET value = excluded.value, max_rowid = excluded.max_rowid`,
+    ).run(
+      prepare(this.db, 'SELECT count(*) FROM advisories').pluck().get() as number,
+      this.maxAdvisoryRowid(),
+    );
+  }
+
+  /**
+   * Every non-withdrawn advisory naming one of `names`, keyed by package name. One query: SQLite
+   * sorts the names and searches the `affected` primary key for each, then the advisories by id,
+   * so the cost grows with the names asked and the rows found; the number of records only adds
+   * a level to the indexes now and then.
+   */
   advisoriesFor(names: Iterable<string>): Map<string, Advisory[]> {
     const rows = prepare(
       this.db,

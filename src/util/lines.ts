@@ -1,20 +1,69 @@
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { PatchPilotError } from '../core/errors.js';
 import { message } from './fs.js';
 
-/** Lines of a text file, gunzipped when `gzip` is set, with their 1-based numbers. */
-export async function* readLines(path: string, gzip: boolean): AsyncGenerator<[number, string]> {
-  const file = createReadStream(path);
-  const input = gzip ? file.pipe(createGunzip()) : file;
+/** Large reads and inflate chunks: a feed of hundreds of megabytes is read in a few hundred steps. */
+const CHUNK_BYTES = 1 << 20;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** A line's 1-based number, its text and, when they are exactly that text in UTF-8, its bytes. */
+export type Line = [n: number, text: string, bytes: Uint8Array | undefined];
+
+/**
+ * Lines of a text file, gunzipped when `gzip` is set, in batches (one per chunk read, so that a
+ * caller reading a million lines does not wait on a promise for each). A line's bytes are given
+ * unless it is a piece of a line split at a lone `\r` or is not valid UTF-8. Lines end at `\n`,
+ * `\r\n` or a lone `\r`, as with `node:readline`. Bytes are split before decoding (neither byte
+ * occurs inside a UTF-8 sequence), so each line is decoded once, whatever the chunk borders.
+ */
+export async function* readLines(path: string, gzip: boolean): AsyncGenerator<Line[]> {
+  const file = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  const input = gzip ? file.pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : file;
   file.on('error', (error) => input.emit('error', error));
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let n = 0;
+  /**
+   * Adds the lines of bytes that ended at `\n` (`terminated`) or at the end of the file: a `\r`
+   * before the `\n` belongs to the line break, any other `\r` ends a line of its own.
+   */
+  const add = (batch: Line[], bytes: Buffer, terminated: boolean): void => {
+    if (bytes.length === 0) {
+      if (terminated) batch.push([++n, '', bytes]);
+      return;
+    }
+    const body = bytes[bytes.length - 1] === CR ? bytes.subarray(0, -1) : bytes;
+    if (body.indexOf(CR) === -1) {
+      // Invalid UTF-8 decodes with replacement characters, which the bytes would not have.
+      batch.push([++n, body.toString('utf8'), isUtf8(body) ? body : undefined]);
+      return;
+    }
+    for (const line of body.toString('utf8').split('\r')) batch.push([++n, line, undefined]);
+  };
+  // The start of a line that continues in the next chunk.
+  let pending: Buffer[] = [];
   try {
-    for await (const line of lines) {
-      n++;
-      yield [n, line];
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      const batch: Line[] = [];
+      let start = 0;
+      for (let end = chunk.indexOf(LF); end !== -1; end = chunk.indexOf(LF, start)) {
+        let bytes = chunk.subarray(start, end);
+        if (pending.length > 0) {
+          pending.push(bytes);
+          bytes = Buffer.concat(pending);
+          pending = [];
+        }
+        start = end + 1;
+        add(batch, bytes, true);
+      }
+      if (start < chunk.length) pending.push(chunk.subarray(start));
+      if (batch.length > 0) yield batch;
+    }
+    if (pending.length > 0) {
+      const batch: Line[] = [];
+      add(batch, Buffer.concat(pending), false);
+      if (batch.length > 0) yield batch;
     }
   } catch (cause) {
     throw new PatchPilotError(

@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { PatchPilotError } from '../../../core/errors.js';
 import { ensureParentDir, message, statOrUndefined } from '../../../util/fs.js';
 import type { Env } from '../../../util/home.js';
-import { downloadToFile } from '../../../util/http.js';
+import type { downloadToFile } from '../../../util/http.js';
 import { readZipEntries } from '../../../util/zip.js';
 import { type ImportProblem, importSource, newTally } from '../../import.js';
 import { AdvisoryStore, type SyncRecord } from '../../store.js';
@@ -87,7 +87,9 @@ export const syncOsvBucket = async (options: SyncOptions): Promise<SyncResult> =
     let download: Awaited<ReturnType<typeof downloadToFile>>;
     try {
       ensureParentDir(storePath);
-      download = await downloadToFile(url, temporary, {
+      // Loaded here: undici takes longer to load than a small `db import` takes to run.
+      const http = await import('../../../util/http.js');
+      download = await http.downloadToFile(url, temporary, {
         env: options.env,
         headers: conditional,
         timeoutMs: options.timeoutMs,
