@@ -5,20 +5,24 @@ import { prioritize } from './assess/priority.js';
 import { attachSignals, type ExploitSignals } from './assess/signals.js';
 import { applyVex } from './assess/vex.js';
 import { type LoadedConfig, loadConfigFile, loadProjectConfig } from './config/load.js';
+import type { Advisory } from './core/advisory.js';
 import { PatchPilotError } from './core/errors.js';
 import { cveIds, type Finding, type FindingEpss, type FindingKev } from './core/finding.js';
 import { type Inventory, registryPackageKeys, type Scope, widestScope } from './core/inventory.js';
+import type { Plan, PlanOptions } from './core/plan.js';
 import { projectVexFile, type VexDocument, type VexFormat, type VexStatement } from './core/vex.js';
 import { epssDate } from './intel/signals.js';
 import { type AdvisoryStore, emptyStore } from './intel/store.js';
 import { parseVexDocument } from './intel/vex/read.js';
 import { findLockfiles, readInventory } from './inventory/index.js';
+import { parseJsonDocument } from './inventory/json.js';
 import { readSbom } from './inventory/sbom/read.js';
+import type { RegistrySource } from './registry/types.js';
 import { readConfinedText, readText, realPathOrUndefined, statOrUndefined } from './util/fs.js';
 
 /**
  * The one file that knows the stage order: inventory → intel → assess → VEX → the project
- * configuration's exceptions (plan and policy to come).
+ * configuration's exceptions → plan (policy to come).
  */
 
 export interface ScannedProject {
@@ -182,10 +186,13 @@ const assessInventory = (
   shared: readonly VexStatement[],
   own?: VexDocument,
   config?: LoadedConfig,
+  known?: Map<string, readonly Advisory[]>,
 ): ScannedProject => {
   const names = new Set<string>();
   for (const pkg of inventory.packages.values()) if (pkg.source === 'registry') names.add(pkg.name);
-  const matched = matchAdvisories(inventory, store.advisoriesFor(names), {
+  const advisories = store.advisoriesFor(names);
+  if (known) for (const name of names) known.set(name, advisories.get(name) ?? []);
+  const matched = matchAdvisories(inventory, advisories, {
     ...defaultAssessOptions,
     maxPaths: options.maxPaths ?? defaultAssessOptions.maxPaths,
   });
@@ -247,3 +254,153 @@ export const installedPackages = (inventory: Inventory): InstalledPackage[] => {
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, e]) => ({ name: e.name, version: e.version, purl: e.purl, scope: widestScope(e.scopes) }));
 };
+
+export interface PlanProjectsOptions {
+  /** A project folder or lockfile. */
+  readonly target: string;
+  readonly recursive: boolean;
+  readonly cwd: string;
+  /** VEX documents for every project: findings a `not_affected` statement suppresses are not planned for. */
+  readonly vexFiles?: readonly string[];
+  /** Today (`YYYY-MM-DD`, UTC), for the configuration's exceptions; see `ScanOptions.today`. */
+  readonly today?: string;
+  /** Where package metadata comes from: the npm registry (cached) or a universe file. */
+  readonly registry: RegistrySource;
+  /** The plan's clock: ages of target versions are counted to it. */
+  readonly now: Date;
+  readonly options: Partial<PlanOptions>;
+  readonly onProgress?: (message: string) => void;
+}
+
+export interface PlannedProject {
+  readonly path: string;
+  readonly lockfile: string;
+  readonly format: string;
+  readonly packages: number;
+  readonly workspaces: readonly string[];
+  /** The project's own VEX document, relative to the working folder, when it has one. */
+  readonly vex?: string;
+  /** The root manifest's npm `overrides` were read and honoured. */
+  readonly overrides: boolean;
+  /** Its `lockfile` is relative to the working folder. */
+  readonly plan: Plan;
+}
+
+export interface PlanResult {
+  readonly projects: readonly PlannedProject[];
+  readonly store: { readonly path: string; readonly advisories: number };
+  readonly vex: readonly VexDocumentRead[];
+}
+
+/**
+ * scan, then plan: each project's findings (VEX and exceptions applied, as `scan` gives them) are
+ * planned against the registry, with the root manifest's npm `overrides` honoured. Nothing is
+ * written: the project is only read (its manifest confined to the project folder).
+ */
+export const planProjects = async (
+  store: AdvisoryStore,
+  options: PlanProjectsOptions,
+): Promise<PlanResult> => {
+  const advisories = store.count();
+  if (advisories === 0) throw emptyStore(store.path);
+  const vexDocuments = (options.vexFiles ?? []).map((file) => readVexFile(file, options.cwd));
+  const vex: VexDocumentRead[] = vexDocuments.map(documentRead);
+  const shared = vexDocuments.flatMap((d) => d.statements);
+  const lockfiles = findLockfiles(options.target, options.recursive);
+  // Loaded here, not at the top: scan and gate, which share this file, never need the planner.
+  const { assemblePlan } = await import('./plan/index.js');
+  const projects: PlannedProject[] = [];
+  for (const [i, lockfile] of lockfiles.entries()) {
+    const shown = display(options.cwd, lockfile);
+    if (lockfiles.length > 1) options.onProgress?.(`[${i + 1}/${lockfiles.length}] planning ${shown}`);
+    const inventory = readInventory(lockfile);
+    const own = readProjectVex(inventory.root, options.cwd);
+    if (own && !vex.some((d) => d.path === own.path)) vex.push(documentRead(own));
+    const config = loadProjectConfig(inventory.root, options.cwd);
+    const known = new Map<string, readonly Advisory[]>();
+    const scanned = assessInventory(
+      store,
+      inventory,
+      { target: lockfile, recursive: false, cwd: options.cwd, today: options.today },
+      shared,
+      own,
+      config,
+      known,
+    );
+    const npm = inventory.format.startsWith('npm');
+    const overrides = npm ? readNpmOverrides(inventory.root, options.cwd) : undefined;
+    const plan = await assemblePlan(
+      {
+        inventory,
+        findings: scanned.findings,
+        advisoriesFor: (name) => {
+          let list = known.get(name);
+          if (!list) {
+            list = store.advisoriesFor([name]).get(name) ?? [];
+            known.set(name, list);
+          }
+          return list;
+        },
+        registry: options.registry,
+        now: options.now,
+        overrides,
+      },
+      options.options,
+    );
+    projects.push({
+      path: scanned.path,
+      lockfile: scanned.lockfile,
+      format: scanned.format,
+      packages: scanned.packages,
+      workspaces: scanned.workspaces,
+      ...(own ? { vex: own.path } : {}),
+      overrides: overrides !== undefined,
+      plan: { ...plan, lockfile: scanned.lockfile },
+    });
+  }
+  return { projects, store: { path: store.path, advisories }, vex };
+};
+
+/**
+ * The root package.json's npm `overrides`, read confined to the project; undefined when the
+ * manifest has none.
+ */
+const readNpmOverrides = (root: string, cwd: string): unknown => {
+  const path = join(root, 'package.json');
+  const shown = display(cwd, path);
+  const read = readConfinedText(path, realPathOrUndefined(root) ?? root, maxManifestBytes);
+  switch (read.kind) {
+    case 'absent':
+      return undefined;
+    case 'text': {
+      const manifest = parseJsonDocument(read.text, shown, 'MANIFEST_INVALID');
+      if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) {
+        throw new PatchPilotError('MANIFEST_INVALID', `${shown}: not a JSON object`, {
+          hint: 'a package.json holds one JSON object',
+        });
+      }
+      const overrides = (manifest as Record<string, unknown>).overrides;
+      if (overrides === undefined) return undefined;
+      if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
+        throw new PatchPilotError('MANIFEST_INVALID', `${shown}: overrides: expected an object`, {
+          hint: 'npm overrides map package names to versions or to nested objects',
+        });
+      }
+      return overrides;
+    }
+    default: {
+      const why =
+        read.kind === 'outside'
+          ? `leads outside the project (to ${read.realPath})`
+          : read.kind === 'too-large'
+            ? `is ${read.bytes} bytes, too large for a package.json`
+            : 'is not a regular file';
+      throw new PatchPilotError('MANIFEST_INVALID', `${shown}: ${why}`, {
+        hint: 'the root package.json must be a regular file inside the project',
+      });
+    }
+  }
+};
+
+/** Manifests larger than this are not package.json files anyone wrote. */
+const maxManifestBytes = 16 * 1024 * 1024;

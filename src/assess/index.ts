@@ -28,11 +28,15 @@ interface Hit {
 const idPreference = (id: string): number =>
   id.startsWith('GHSA-') ? 0 : id.startsWith('MAL-') ? 1 : id.startsWith('CVE-') ? 2 : 3;
 
-const preferredId = (ids: Iterable<string>): string =>
+/** The id a vulnerability is shown under: GHSA first, then MAL, CVE, others; alphabetical within. */
+export const preferredId = (ids: Iterable<string>): string =>
   [...ids].sort((a, b) => idPreference(a) - idPreference(b) || (a < b ? -1 : a > b ? 1 : 0))[0] as string;
 
-/** Groups records that name each other (id or alias) into one vulnerability. */
-const groupByAlias = (hits: readonly Hit[]): Hit[][] => {
+/**
+ * Groups records that name each other (id or alias, transitively) into one vulnerability, each
+ * record once; `advisoryOf` reads the record of an item. The planner groups the same way.
+ */
+export const groupByAlias = <T>(items: readonly T[], advisoryOf: (item: T) => Advisory): T[][] => {
   const parent = new Map<string, string>();
   const find = (x: string): string => {
     let root = x;
@@ -48,7 +52,8 @@ const groupByAlias = (hits: readonly Hit[]): Hit[][] => {
   const add = (x: string) => {
     if (!parent.has(x)) parent.set(x, x);
   };
-  for (const { advisory } of hits) {
+  for (const item of items) {
+    const advisory = advisoryOf(item);
     add(advisory.id);
     for (const alias of advisory.aliases) {
       add(alias);
@@ -57,13 +62,14 @@ const groupByAlias = (hits: readonly Hit[]): Hit[][] => {
       if (a !== b) parent.set(b, a);
     }
   }
-  const groups = new Map<string, Hit[]>();
-  for (const hit of hits) {
-    const root = find(hit.advisory.id);
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const id = advisoryOf(item).id;
+    const root = find(id);
     const group = groups.get(root);
     if (group) {
-      if (!group.some((h) => h.advisory.id === hit.advisory.id)) group.push(hit);
-    } else groups.set(root, [hit]);
+      if (!group.some((other) => advisoryOf(other).id === id)) group.push(item);
+    } else groups.set(root, [item]);
   }
   return [...groups.values()];
 };
@@ -117,7 +123,7 @@ export const matchAdvisories = (
     const scope = widestScope(installed.map((pkg) => pkg.scope));
     const workspaces = inventory.importers.filter((i) => importerIds.has(i.id)).map((i) => i.name);
 
-    for (const group of groupByAlias(hits)) {
+    for (const group of groupByAlias(hits, (h) => h.advisory)) {
       const ids = new Set<string>();
       for (const { advisory } of group) {
         ids.add(advisory.id);

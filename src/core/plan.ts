@@ -8,10 +8,13 @@ import type { EdgeType } from './inventory.js';
  * Everything here is plain data; `docs/planner.md` documents the JSON form.
  */
 
-/** Strategies that produce patches. `parent-upgrade` and `override` come later. */
-export type StrategyName = 'in-place' | 'relax';
+/**
+ * Strategies that produce patches, in the order they run and rank: `override` is the last resort,
+ * used only for findings no other strategy fixes.
+ */
+export type StrategyName = 'in-place' | 'relax' | 'parent-upgrade' | 'override';
 
-export const strategyNames: readonly StrategyName[] = ['in-place', 'relax'];
+export const strategyNames: readonly StrategyName[] = ['in-place', 'relax', 'parent-upgrade', 'override'];
 
 /** The size of a version change. Any change inside 0.x counts as major (^0.2 excludes 0.3). */
 export type SemverStep = 'none' | 'patch' | 'minor' | 'major';
@@ -86,7 +89,35 @@ export interface RemovedPackage {
   readonly locations: readonly string[];
 }
 
-export type PackageChange = LockChange | ManifestChange | AddedPackage | RemovedPackage;
+/**
+ * An entry of the root manifest's `overrides` (npm) added, changed or removed (`override`): what
+ * the apply step writes into package.json. package.json has no comments, so the advisory ids the
+ * entry exists for travel here, in the plan.
+ */
+export interface OverrideChange {
+  readonly kind: 'override';
+  readonly action: 'add' | 'change' | 'remove';
+  /** The package manager whose manifest field it is: npm `overrides` (yarn `resolutions` and pnpm `pnpm.overrides` later). */
+  readonly manager: 'npm';
+  /** The manifest, relative to the project root. */
+  readonly file: string;
+  /** The keys from `overrides` down to the entry: `["mkdirp", "minimist"]` for a scoped one. */
+  readonly path: readonly string[];
+  /** The path as text, parents first: `mkdirp > minimist`. */
+  readonly key: string;
+  /** The package it overrides. */
+  readonly name: string;
+  /** The entry's value before (change, remove). */
+  readonly from?: string;
+  /** The entry's value after (add, change). */
+  readonly to?: string;
+  /** The finding ids (preferred ids) the entry exists for: those the patch fixes on `name`. */
+  readonly advisories: readonly string[];
+  /** Whether a version it installs is outside a range a dependent declares (the entry forces it). */
+  readonly outOfRange: boolean;
+}
+
+export type PackageChange = LockChange | ManifestChange | AddedPackage | RemovedPackage | OverrideChange;
 
 /** What a reviewer (or a policy) wants to know before accepting a patch. */
 export interface RiskFacts {
@@ -105,6 +136,11 @@ export interface RiskFacts {
   readonly addsInstallScript?: boolean;
   /** Vulnerabilities (finding ids) that still affect the target versions. */
   readonly stillAffectedBy: readonly string[];
+  /**
+   * Override patches only: whether the overridden version is outside a range a dependent declares,
+   * so the dependent runs with a version its authors did not allow (test it).
+   */
+  readonly outOfRange?: boolean;
 }
 
 /** How a patch ranks: weighted fixes first, then the least change. */
@@ -161,10 +197,13 @@ export interface Unfixable {
   readonly alternatives: readonly Alternative[];
 }
 
-/** A finding the options leave out of the plan (it stays in `remaining`). */
+/**
+ * A finding the options leave out of the plan (it stays in `remaining`): dev-only, below
+ * `minSeverity`, deeper than `maxDepth`, or suppressed by a `not_affected` VEX statement.
+ */
 export interface IgnoredFinding {
   readonly finding: FindingRef;
-  readonly reason: 'dev' | 'severity' | 'depth';
+  readonly reason: 'dev' | 'severity' | 'depth' | 'suppressed';
 }
 
 /** An `overrides` entry of the project that keeps an affected version installed. */
@@ -173,6 +212,19 @@ export interface OverrideNote {
   readonly key: string;
   readonly value: string;
   readonly finding: FindingRef;
+  readonly text: string;
+}
+
+/**
+ * An `overrides` entry of the project that no known vulnerability needs: without it, no version
+ * an advisory affects would be installed. Reported for removal (it may still exist for another
+ * reason, such as compatibility; the plan cannot know).
+ */
+export interface StaleOverride {
+  readonly key: string;
+  readonly path: readonly string[];
+  readonly value: string;
+  readonly name: string;
   readonly text: string;
 }
 
@@ -229,6 +281,8 @@ export interface Plan {
   /** The findings predicted after applying `patches`: what stays, at the version it ends up at. */
   readonly remaining: readonly FindingRef[];
   readonly overrides: readonly OverrideNote[];
+  /** Project overrides that no longer fix anything: suggested for removal. */
+  readonly staleOverrides: readonly StaleOverride[];
   readonly summary: PlanSummary;
 }
 
@@ -257,6 +311,8 @@ const changeKey = (change: PackageChange): unknown[] => {
       return ['manifest', change.importer, change.dependency, change.fromRange, change.toRange];
     case 'add':
       return ['add', change.name, change.to, [...change.locations].sort()];
+    case 'override':
+      return ['override', change.action, change.path, change.to ?? null];
     default:
       return ['remove', change.name, change.from, [...change.locations].sort()];
   }

@@ -12,6 +12,11 @@ export interface StrategyContext {
   /** The findings the options target, in id order. */
   readonly targeted: readonly Finding[];
   readonly now: Date;
+  /**
+   * `findingKey`s of the targeted findings that a candidate of another strategy already fixes
+   * without introducing anything: the override strategy, run last, leaves them alone.
+   */
+  readonly covered: ReadonlySet<string>;
   /** Applies intents to the original tree (fetching the metadata it needs); memoised per intent set. */
   evaluate(intents: readonly Intent[]): Promise<Evaluation>;
 }

@@ -1,3 +1,4 @@
+import { groupByAlias, preferredId } from '../assess/index.js';
 import type { Advisory } from '../core/advisory.js';
 import { effectiveSeverity, severityRank } from '../core/advisory.js';
 import type { Finding } from '../core/finding.js';
@@ -7,13 +8,14 @@ import type {
   IntroducedFinding,
   LockChange,
   ManifestChange,
+  OverrideChange,
   PackageChange,
   PlanOptions,
   RemovedPackage,
 } from '../core/plan.js';
 import { matchAffected } from '../intel/ranges.js';
 import type { MetadataLookup } from './metadata.js';
-import type { OverrideRule } from './overrides.js';
+import { type OverrideRule, ruleAt, samePath } from './overrides.js';
 import {
   effectiveSpec,
   installDependencies,
@@ -24,7 +26,9 @@ import {
 import {
   cloneTree,
   type DepDecl,
+  declarersOf,
   installedDeps,
+  keyOf,
   levelOf,
   prune,
   reachable,
@@ -51,17 +55,40 @@ export type Intent =
       readonly to: string;
       readonly locations: readonly string[];
     }
-  | { readonly kind: 'manifest'; readonly importer: string; readonly key: string; readonly spec: string };
+  | { readonly kind: 'manifest'; readonly importer: string; readonly key: string; readonly spec: string }
+  | {
+      /** Set (or, with no value, remove) an entry of the root manifest's npm `overrides`. */
+      readonly kind: 'override';
+      /** The JSON keys from `overrides` down to the entry. */
+      readonly path: readonly string[];
+      /** The package the entry overrides. */
+      readonly name: string;
+      readonly value: string | undefined;
+    };
 
 export const intentKey = (intents: readonly Intent[]): string =>
   intents
     .map((i) =>
       i.kind === 'lock'
         ? `L\u0000${i.name}\u0000${i.from}\u0000${i.to}\u0000${[...i.locations].sort().join(',')}`
-        : `M\u0000${i.importer}\u0000${i.key}\u0000${i.spec}`,
+        : i.kind === 'manifest'
+          ? `M\u0000${i.importer}\u0000${i.key}\u0000${i.spec}`
+          : `O\u0000${i.path.join('\u0002')}\u0000${i.value === undefined ? '\u0003' : i.value}`,
     )
     .sort()
     .join('\u0001');
+
+/** The project's overrides with the intents' entries set or removed; new entries first. */
+export const overridesWith = (
+  existing: readonly OverrideRule[],
+  intents: readonly Intent[],
+): readonly OverrideRule[] => {
+  const edits = intents.filter((i): i is Extract<Intent, { kind: 'override' }> => i.kind === 'override');
+  if (edits.length === 0) return existing;
+  const kept = existing.filter((rule) => !edits.some((e) => samePath(e.path, rule.path)));
+  const added = edits.flatMap((e) => (e.value === undefined ? [] : [ruleAt(e.path, e.value)]));
+  return [...added, ...kept];
+};
 
 export interface Dependent {
   readonly from: string;
@@ -241,28 +268,8 @@ export interface Evaluation {
   readonly footprint: ReadonlySet<string>;
 }
 
-const idPreference = (id: string): number =>
-  id.startsWith('GHSA-') ? 0 : id.startsWith('MAL-') ? 1 : id.startsWith('CVE-') ? 2 : 3;
-
-const preferredId = (ids: Iterable<string>): string =>
-  [...ids].sort((a, b) => idPreference(a) - idPreference(b) || (a < b ? -1 : a > b ? 1 : 0))[0] as string;
-
 /** Advisories grouped by shared ids and aliases, as assess groups them into one finding. */
-const groupAdvisories = (advisories: readonly Advisory[]): Advisory[][] => {
-  const groups: { ids: Set<string>; members: Advisory[] }[] = [];
-  for (const a of advisories) {
-    const ids = new Set([a.id, ...a.aliases]);
-    const matching = groups.filter((g) => [...ids].some((id) => g.ids.has(id)));
-    const merged = { ids, members: [a] };
-    for (const g of matching) {
-      for (const id of g.ids) merged.ids.add(id);
-      merged.members.push(...g.members);
-      groups.splice(groups.indexOf(g), 1);
-    }
-    groups.push(merged);
-  }
-  return groups.map((g) => g.members);
-};
+const groupAdvisories = (advisories: readonly Advisory[]): Advisory[][] => groupByAlias(advisories, (a) => a);
 
 /** Applies intents to a copy of the baseline's tree and describes the result. */
 export function* evaluateIntents(
@@ -275,9 +282,10 @@ export function* evaluateIntents(
   const tree = cloneTree(baseline.tree);
   const problems: string[] = [];
   const install: string[] = [];
+  const overrides = overridesWith(baseline.overrides, intents);
   const resolveCtx: ResolveContext = {
     meta,
-    overrides: baseline.overrides,
+    overrides,
     ancestors: baseline.ancestors,
     maxNodes: options.maxNodes ?? Math.max(20_000, baseline.tree.nodes.size * 4),
   };
@@ -307,7 +315,7 @@ export function* evaluateIntents(
           install.push(location);
         }
       }
-    } else {
+    } else if (intent.kind === 'manifest') {
       const importer = tree.nodes.get(intent.importer);
       if (!importer) {
         problems.push(`no importer at ${JSON.stringify(intent.importer)}`);
@@ -316,6 +324,12 @@ export function* evaluateIntents(
       const deps = importer.deps.map((d) => (d.key === intent.key ? { ...d, spec: intent.spec } : d));
       setNode(tree, { ...importer, deps });
       install.push(intent.importer);
+    } else {
+      // Every package declaring the overridden name is checked again: a copy its (new) effective
+      // spec rejects is replaced, as npm does on the next install.
+      for (const location of declarersOf(tree, intent.name)) {
+        if (baseline.reached.has(location)) install.push(location);
+      }
     }
   }
   // A raised range leaves the old version's subtree behind: prune it first, so that packages
@@ -341,7 +355,7 @@ export function* evaluateIntents(
     };
   }
   const reached = prune(tree, baseline.reached, baseline.tree);
-  return describe(baseline, intents, tree, reached, problems);
+  return describe(baseline, intents, tree, reached, problems, overrides);
 }
 
 /**
@@ -377,7 +391,44 @@ interface GroupedChange {
 export interface TreeState {
   readonly tree: Tree;
   readonly reached: ReadonlySet<string>;
+  /** The overrides it was resolved with, when they differ from the project's. */
+  readonly overrides?: readonly OverrideRule[];
 }
+
+/**
+ * Whether a copy of `name` that a change placed is outside a range its dependent declares: only
+ * an override can put it there, and the dependent then runs with a version it did not ask for.
+ */
+const forcedOutOfRange = (state: TreeState, name: string): boolean => {
+  const { tree, reached } = state;
+  for (const location of tree.changed) {
+    const node = tree.nodes.get(location);
+    if (!node || node.name !== name || !reached.has(location)) continue;
+    for (const from of declarersOf(tree, keyOf(location))) {
+      if (!reached.has(from)) continue;
+      for (const decl of tree.nodes.get(from)?.deps ?? []) {
+        if (decl.key !== keyOf(location) || resolveDep(tree, from, decl) !== location) continue;
+        const spec = parseSpec(decl.spec);
+        if (spec.kind === 'range' && !satisfiesSpec(node.version, spec)) return true;
+      }
+    }
+  }
+  return false;
+};
+
+/** Override changes annotated with the finding ids they exist for: those fixed on their package. */
+export const annotateOverrides = (
+  changes: readonly PackageChange[],
+  fixes: readonly Finding[],
+): PackageChange[] =>
+  changes.map((c) =>
+    c.kind === 'override'
+      ? {
+          ...c,
+          advisories: [...new Set(fixes.filter((f) => f.package.name === c.name).map((f) => f.id))].sort(),
+        }
+      : c,
+  );
 
 /**
  * The package changes between two states of a tree: manifest edits for the intents that made
@@ -387,11 +438,33 @@ export const diffTrees = (
   before: TreeState,
   after: TreeState,
   intents: readonly Intent[],
+  existingOverrides: readonly OverrideRule[] = [],
 ): { changes: PackageChange[]; footprint: Set<string>; problems: string[] } => {
   const changes: PackageChange[] = [];
   const problems: string[] = [];
   const footprint = new Set<string>();
   const manifestTargets = new Set<string>();
+  for (const intent of intents) {
+    if (intent.kind !== 'override') continue;
+    const old = existingOverrides.find((rule) => samePath(rule.path, intent.path));
+    if (!old && intent.value === undefined) continue;
+    const shown = intent.value === undefined ? (old as OverrideRule) : ruleAt(intent.path, intent.value);
+    footprint.add(`override\u0000${intent.path.join('\u0000')}`);
+    const change: OverrideChange = {
+      kind: 'override',
+      action: intent.value === undefined ? 'remove' : old ? 'change' : 'add',
+      manager: 'npm',
+      file: 'package.json',
+      path: [...intent.path],
+      key: shown.key,
+      name: intent.name,
+      ...(old ? { from: old.written } : {}),
+      ...(intent.value === undefined ? {} : { to: intent.value }),
+      advisories: [],
+      outOfRange: forcedOutOfRange(after, intent.name),
+    };
+    changes.push(change);
+  }
   for (const intent of intents) {
     if (intent.kind !== 'manifest') continue;
     const old = before.tree.nodes.get(intent.importer)?.deps.find((d) => d.key === intent.key);
@@ -505,8 +578,9 @@ const describe = (
   tree: Tree,
   reached: ReadonlySet<string>,
   problems: string[],
+  overrides: readonly OverrideRule[],
 ): Evaluation => {
-  const diff = diffTrees(baseline, { tree, reached }, intents);
+  const diff = diffTrees(baseline, { tree, reached, overrides }, intents, baseline.overrides);
   problems.push(...diff.problems);
   const delta = countDelta(baseline, tree, reached);
   const outcome = compareFindings(baseline, delta);
@@ -517,7 +591,7 @@ const describe = (
     tree,
     reached,
     delta,
-    changes: diff.changes,
+    changes: annotateOverrides(diff.changes, outcome.fixes),
     fixes: outcome.fixes,
     introduces: outcome.introduces,
     stillAffectedBy: stillAffectedBy(baseline, diff.changes),

@@ -215,6 +215,7 @@ describe('relax', () => {
 
   it('explains a fix that --upgrade-config forbids', async () => {
     const plan = await assemblePlan(planInput(zeroProject(), [depAdvisory], zeroRegistry), {
+      strategies: ['in-place', 'relax'],
       upgradeConfig: parseUpgradeConfig(['zero:minor']),
     });
     expect(plan.patches).toEqual([]);
@@ -226,6 +227,207 @@ describe('relax', () => {
       },
     ]);
     expect(plan.unfixable[0]?.text).toContain('--upgrade-config zero:minor');
+  });
+});
+
+describe('parent-upgrade', () => {
+  /** `parent` pins lib exactly; 1.0.5 declares the same, 1.1.0 moves to the fix, 2.0.0 as well. */
+  const registry = universe(`
+    parent
+      1.0.0
+        lib@1.0.0
+      1.0.5
+        lib@1.0.0
+      1.1.0
+        lib@^1.0.1
+      2.0.0
+        lib@^1.0.1
+    lib
+      1.0.0
+      1.0.1
+  `);
+  const project = (range = '^1.0.0') =>
+    npmInventory({
+      '': { dependencies: { parent: range } },
+      'node_modules/parent': { version: '1.0.0', dependencies: { lib: '1.0.0' } },
+      'node_modules/lib': { version: '1.0.0' },
+    });
+
+  it('moves the direct dependency to its first version whose subtree is clean, inside its range', async () => {
+    const plan = await assemblePlan(planInput(project(), [libAdvisory], registry));
+    expect(plan.patches.map((p) => [p.strategy, describeChanges(p)])).toEqual([
+      ['parent-upgrade', ['lib 1.0.0 -> 1.0.1', 'parent 1.0.0 -> 1.1.0']],
+    ]);
+    expect(plan.patches[0]?.risk).toMatchObject({ step: 'minor', inRange: true });
+    // relax's parent ^1.0.0 → ^2.0.0 fixes the same with a major step: ranked below.
+    expect(plan.alternatives.map((p) => [p.strategy, describeChanges(p)])).toEqual([
+      ['relax', ['parent ^1.0.0 -> ^2.0.0', 'lib 1.0.0 -> 1.0.1']],
+    ]);
+    expect(plan.remaining).toEqual([]);
+  });
+
+  it('goes past the declared range only when relax is not enabled', async () => {
+    const plan = await assemblePlan(planInput(project('~1.0.0'), [libAdvisory], registry), {
+      strategies: ['parent-upgrade'],
+    });
+    expect(plan.patches.map((p) => [p.strategy, describeChanges(p)])).toEqual([
+      ['parent-upgrade', ['parent ~1.0.0 -> ~1.1.0', 'lib 1.0.0 -> 1.0.1']],
+    ]);
+    expect(plan.patches[0]?.risk).toMatchObject({ step: 'minor', inRange: false });
+  });
+
+  it('explains an upgrade that --upgrade-config forbids', async () => {
+    const plan = await assemblePlan(planInput(project(), [libAdvisory], registry), {
+      strategies: ['parent-upgrade'],
+      upgradeConfig: parseUpgradeConfig(['parent:patch']),
+    });
+    expect(plan.patches).toEqual([]);
+    expect(plan.unfixable).toMatchObject([
+      {
+        reason: 'upgrade-forbidden',
+        text: 'the fix needs a minor upgrade, parent 1.0.0 → 1.1.0, which --upgrade-config parent:patch forbids',
+      },
+    ]);
+  });
+});
+
+describe('override', () => {
+  const registry = universe(`
+    parent
+      1.0.0
+        lib@1.0.0
+    other
+      1.0.0
+        lib@1.0.0
+    lib
+      1.0.0
+      1.0.1
+      1.0.2
+  `);
+
+  it('is the last resort: a scoped entry annotated with the advisory, flagged out of range', async () => {
+    const inventory = npmInventory({
+      '': { dependencies: { parent: '^1.0.0' } },
+      'node_modules/parent': { version: '1.0.0', dependencies: { lib: '1.0.0' } },
+      'node_modules/lib': { version: '1.0.0' },
+    });
+    const plan = await assemblePlan(planInput(inventory, [libAdvisory], registry));
+    expect(plan.patches.map((p) => p.strategy)).toEqual(['override']);
+    expect(plan.patches[0]?.changes).toEqual([
+      {
+        kind: 'override',
+        action: 'add',
+        manager: 'npm',
+        file: 'package.json',
+        path: ['parent', 'lib'],
+        key: 'parent > lib',
+        name: 'lib',
+        to: '1.0.1',
+        advisories: ['GHSA-lib'],
+        outOfRange: true,
+      },
+      {
+        kind: 'lock',
+        name: 'lib',
+        from: '1.0.0',
+        to: '1.0.1',
+        locations: ['node_modules/lib'],
+        step: 'patch',
+        downgrade: false,
+      },
+    ]);
+    expect(plan.patches[0]?.risk).toMatchObject({ step: 'patch', inRange: false, outOfRange: true });
+    expect(plan.remaining).toEqual([]);
+  });
+
+  it('goes to the top level, keyed by the vulnerable version, when the copy has dependents of several names', async () => {
+    const inventory = npmInventory({
+      '': { dependencies: { parent: '^1.0.0', other: '^1.0.0' } },
+      'node_modules/parent': { version: '1.0.0', dependencies: { lib: '1.0.0' } },
+      'node_modules/other': { version: '1.0.0', dependencies: { lib: '1.0.0' } },
+      'node_modules/lib': { version: '1.0.0' },
+    });
+    const plan = await assemblePlan(planInput(inventory, [libAdvisory], registry));
+    expect(plan.patches[0]?.changes[0]).toMatchObject({
+      kind: 'override',
+      path: ['lib@1.0.0'],
+      key: 'lib@1.0.0',
+      to: '1.0.1',
+    });
+  });
+
+  it('is not proposed for a finding another strategy fixes', async () => {
+    const plan = await assemblePlan(planInput(libProject(), [libAdvisory], libRegistry));
+    expect([...plan.patches, ...plan.alternatives].map((p) => p.strategy)).not.toContain('override');
+  });
+
+  it('never overrides a direct dependency', async () => {
+    const inventory = npmInventory({
+      '': { dependencies: { lib: '1.0.0' } },
+      'node_modules/lib': { version: '1.0.0' },
+    });
+    const plan = await assemblePlan(planInput(inventory, [libAdvisory], registry), {
+      strategies: ['override'],
+    });
+    expect(plan.patches).toEqual([]);
+  });
+});
+
+describe('existing overrides and the override strategy', () => {
+  const registry = universe(`
+    parent
+      1.0.0
+        lib@^1.0.0
+    strict
+      1.0.0
+        lib@1.0.0
+    lib
+      1.0.0
+      1.0.1
+  `);
+
+  it('an entry pinning the affected version is changed to the fixed one', async () => {
+    const inventory = npmInventory({
+      '': { dependencies: { parent: '^1.0.0' } },
+      'node_modules/parent': { version: '1.0.0', dependencies: { lib: '^1.0.0' } },
+      'node_modules/lib': { version: '1.0.0' },
+    });
+    const plan = await assemblePlan(
+      planInput(inventory, [libAdvisory], registry, { overrides: { parent: { lib: '1.0.0' } } }),
+    );
+    expect(plan.patches.map(describeChanges)).toEqual([
+      ['overrides parent > lib: 1.0.0 -> 1.0.1', 'lib 1.0.0 -> 1.0.1'],
+    ]);
+    expect(plan.patches[0]?.changes[0]).toMatchObject({
+      kind: 'override',
+      action: 'change',
+      path: ['parent', 'lib'],
+      from: '1.0.0',
+      to: '1.0.1',
+      advisories: ['GHSA-lib'],
+      outOfRange: false,
+    });
+    expect(plan.staleOverrides).toEqual([]);
+  });
+
+  it('reports entries that no longer fix anything, and keeps those that still do', async () => {
+    const inventory = npmInventory({
+      '': { dependencies: { parent: '^1.0.0', strict: '^1.0.0' } },
+      'node_modules/parent': { version: '1.0.0', dependencies: { lib: '^1.0.0' } },
+      'node_modules/strict': { version: '1.0.0', dependencies: { lib: '1.0.0' } },
+      'node_modules/lib': { version: '1.0.1' },
+    });
+    // `parent > lib` is stale: ^1.0.0 keeps 1.0.1 without it. `strict > lib` is what keeps
+    // strict off the affected 1.0.0.
+    const overrides = { parent: { lib: '1.0.1' }, strict: { lib: '1.0.1' }, gone: '2.0.0' };
+    const plan = await assemblePlan(planInput(inventory, [libAdvisory], registry, { overrides }));
+    expect(plan.staleOverrides.map((o) => [o.key, o.value])).toEqual([
+      ['gone', '2.0.0'],
+      ['parent > lib', '1.0.1'],
+    ]);
+    expect(plan.staleOverrides[1]?.text).toBe(
+      'overrides "parent > lib": "1.0.1" no longer fixes anything (the declared ranges keep lib where it is without it); remove it unless it is there for another reason',
+    );
   });
 });
 
@@ -289,7 +491,9 @@ describe('unfixable findings', () => {
         1.0.0
         1.0.1
     `);
-    const plan = await assemblePlan(planInput(inventory, [libAdvisory], registry));
+    const plan = await assemblePlan(planInput(inventory, [libAdvisory], registry), {
+      strategies: ['in-place', 'relax', 'parent-upgrade'],
+    });
     expect(plan.unfixable).toEqual([
       {
         finding: { id: 'GHSA-lib', name: 'lib', version: '1.0.0' },
@@ -368,7 +572,9 @@ describe('existing overrides', () => {
 
   for (const overrides of [{ lib: '1.0.0' }, { parent: { lib: '1.0.0' } }]) {
     it(`an override pinning the affected version undoes every fix: ${JSON.stringify(overrides)}`, async () => {
-      const plan = await assemblePlan(planInput(inventory(), [libAdvisory], registry, { overrides }));
+      const plan = await assemblePlan(planInput(inventory(), [libAdvisory], registry, { overrides }), {
+        strategies: ['in-place', 'relax', 'parent-upgrade'],
+      });
       // Neither lib 1.0.0 → 1.0.1 nor parent ^1 → ^2 is a fix: the override puts 1.0.0 back.
       expect(plan.patches).toEqual([]);
       expect(plan.unfixable).toMatchObject([

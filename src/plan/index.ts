@@ -12,12 +12,15 @@ import {
   type Patch,
   type Plan,
   type PlanOptions,
+  type StaleOverride,
+  type StrategyName,
+  strategyNames,
   type Unfixable,
   type UpgradeConfig,
   type UpgradeLevel,
 } from '../core/plan.js';
 import type { PackageMetadata, RegistrySource } from '../registry/types.js';
-import type { BlockedFix, Candidate, StrategyContext } from './context.js';
+import type { BlockedFix, Candidate, StrategyContext, StrategyResult } from './context.js';
 import {
   affectedByRecords,
   type Baseline,
@@ -58,7 +61,7 @@ export interface PlanInput {
 }
 
 export const defaultPlanOptions: PlanOptions = {
-  strategies: ['in-place', 'relax'],
+  strategies: [...strategyNames],
   preferHighest: false,
   maxDepth: 0,
   minSeverity: undefined,
@@ -119,6 +122,8 @@ export const parseUpgradeConfig = (entries: readonly string[]): UpgradeConfig =>
 
 /** Why the options leave a finding out, if they do. */
 export const ignoreReason = (f: Finding, options: PlanOptions): IgnoredFinding['reason'] | undefined => {
+  // A `not_affected` VEX statement: there is nothing to fix.
+  if (f.vex?.suppressed === true) return 'suppressed';
   if (options.ignoreDev && f.scope === 'dev') return 'dev';
   if (f.kind !== 'malicious' && options.minSeverity !== undefined) {
     if (typeof options.minSeverity === 'number') {
@@ -170,6 +175,7 @@ export const preparePlanning = (input: PlanInput, partial: Partial<PlanOptions> 
     weights.set(findingKey(f), Math.max(1, f.priority?.score ?? priorityOf(f).score));
   }
   targeted.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : compareFindingRefs(refOf(a), refOf(b))));
+  ignored.sort((a, b) => compareFindingRefs(a.finding, b.finding));
   const root = tree.nodes.get('');
   const rootSpecs: Record<string, string> = {};
   for (const d of root?.deps ?? []) rootSpecs[d.key] = d.spec;
@@ -193,7 +199,15 @@ export const preparePlanning = (input: PlanInput, partial: Partial<PlanOptions> 
     }
     return pending;
   };
-  const context: StrategyContext = { baseline, options, cache, targeted, now: input.now, evaluate };
+  const context: StrategyContext = {
+    baseline,
+    options,
+    cache,
+    targeted,
+    now: input.now,
+    covered: new Set(),
+    evaluate,
+  };
   return { format: input.inventory.format, baseline, options, cache, targeted, ignored, context };
 };
 
@@ -207,10 +221,40 @@ export const computeCandidates = async (planning: Planning): Promise<CandidateSe
   if (!supportedFormat(planning.format)) return { candidates: [], blocked: [] };
   // Strategies share the metadata cache and the memoised evaluations; their results are joined
   // in the order the options list them, so running them at once changes nothing but the wait.
-  const results = await Promise.all(
-    planning.options.strategies.map((name) => strategies[name](planning.context)),
-  );
-  return { candidates: results.flatMap((r) => r.candidates), blocked: results.flatMap((r) => r.blocked) };
+  // The override strategy runs last, on what the others leave.
+  // parent-upgrade takes the findings in-place does not fix; override, last, those no other
+  // strategy fixes.
+  const enabled = (name: StrategyName): boolean => planning.options.strategies.includes(name);
+  const none: StrategyResult = { candidates: [], blocked: [] };
+  const run = (name: StrategyName, covered: ReadonlySet<string>): Promise<StrategyResult> =>
+    enabled(name) ? strategies[name]({ ...planning.context, covered }) : Promise.resolve(none);
+  const relaxed = run('relax', new Set());
+  const inPlace = await run('in-place', new Set());
+  const upgraded = await run('parent-upgrade', coveredBy([inPlace]));
+  const results = [inPlace, await relaxed, upgraded];
+  results.push(await run('override', coveredBy(results)));
+  // Joined in the order of the options, whatever order they ran in.
+  const order = strategyNames.filter(enabled);
+  const byName = new Map<StrategyName, StrategyResult>([
+    ['in-place', inPlace],
+    ['relax', results[1] as StrategyResult],
+    ['parent-upgrade', upgraded],
+    ['override', results[3] as StrategyResult],
+  ]);
+  const joined = planning.options.strategies
+    .filter((name, i, all) => all.indexOf(name) === i && order.includes(name))
+    .map((name) => byName.get(name) as StrategyResult);
+  return { candidates: joined.flatMap((r) => r.candidates), blocked: joined.flatMap((r) => r.blocked) };
+};
+
+/** The findings some candidate fixes without introducing anything. */
+const coveredBy = (results: readonly StrategyResult[]): Set<string> => {
+  const covered = new Set<string>();
+  for (const c of results.flatMap((r) => r.candidates)) {
+    if (!c.evaluation.ok || c.evaluation.introduces.length > 0) continue;
+    for (const f of c.evaluation.fixes) covered.add(findingKey(f));
+  }
+  return covered;
 };
 
 /** Plans the remediation of one project. */
@@ -225,9 +269,13 @@ export const assemblePlan = async (input: PlanInput, partial: Partial<PlanOption
     candidates,
   );
 
-  // Risk facts of the chosen patches from the full documents (publish times, scripts).
+  // Publish times of the chosen patches' target versions come from the full documents, which
+  // can be a hundred times larger than the abbreviated ones: they are fetched only for the
+  // packages a patch moves (lock and manifest changes). Deprecation and install scripts of added
+  // packages are in the abbreviated documents already.
   const names = new Set<string>();
-  for (const c of ranking.chosen) for (const x of c.patch.changes) if (x.kind !== 'remove') names.add(x.name);
+  for (const c of ranking.chosen)
+    for (const x of c.patch.changes) if (x.kind === 'lock' || x.kind === 'manifest') names.add(x.name);
   const full = new Map<string, PackageMetadata | null>();
   await Promise.all(
     [...names].map(async (n) => {
@@ -271,6 +319,7 @@ export const assemblePlan = async (input: PlanInput, partial: Partial<PlanOption
     alternatives.push(c.patch);
   }
   alternatives.sort((a, b) => comparePatches(a, b, options.preferHighest));
+  const notes = overrideNotes(baseline, peek, input.findings);
   return {
     schemaVersion: 1,
     lockfile: input.inventory.lockfile,
@@ -281,7 +330,8 @@ export const assemblePlan = async (input: PlanInput, partial: Partial<PlanOption
     unfixable,
     ignored: planning.ignored,
     remaining,
-    overrides: overrideNotes(baseline, peek, input.findings),
+    overrides: notes,
+    staleOverrides: supported ? await findStaleOverrides(planning, new Set(notes.map((n) => n.key))) : [],
     summary: {
       findings: input.findings.length,
       targeted: planning.targeted.length,
@@ -290,6 +340,43 @@ export const assemblePlan = async (input: PlanInput, partial: Partial<PlanOption
       unfixable: unfixable.length,
     },
   };
+};
+
+/**
+ * The project's overrides that no known vulnerability needs: without the entry, the tree
+ * resolves and installs no version that an advisory affects and that it did not have. Entries
+ * that cover a finding (`covering`: keys of `Plan.overrides`) are left to the override notes and
+ * patches.
+ */
+export const findStaleOverrides = async (
+  planning: Planning,
+  covering: ReadonlySet<string>,
+): Promise<StaleOverride[]> => {
+  const { baseline } = planning;
+  const out: StaleOverride[] = [];
+  for (const rule of baseline.overrides) {
+    if (covering.has(rule.key)) continue;
+    const name = rule.target.name;
+    const removal = await planning.context.evaluate([
+      { kind: 'override', path: rule.path, name, value: undefined },
+    ]);
+    if (!removal.ok || removal.introduces.length > 0) continue;
+    const installed = [...baseline.counts.keys()].some((k) => k.slice(0, k.lastIndexOf('@')) === name);
+    const moved = removal.changes.filter((c) => c.kind === 'lock' && c.name === name);
+    const what = !installed
+      ? `no installed package is ${name}`
+      : moved.length > 0
+        ? `without it ${moved.map((c) => (c.kind === 'lock' ? `${c.from} → ${c.to}` : '')).join(', ')} installs no version an advisory affects`
+        : `the declared ranges keep ${name} where it is without it`;
+    out.push({
+      key: rule.key,
+      path: rule.path,
+      value: rule.written,
+      name,
+      text: `overrides "${rule.key}": "${rule.written}" no longer fixes anything (${what}); remove it unless it is there for another reason`,
+    });
+  }
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 };
 
 /**

@@ -20,18 +20,24 @@ export interface Selector {
 export interface OverrideRule {
   /** The entry's path, parents first: `a > b@^1`. */
   readonly key: string;
+  /** The JSON keys from `overrides` down to the entry (ending in `"."` for a parent's own spec). */
+  readonly path: readonly string[];
   readonly parents: readonly Selector[];
   readonly target: Selector;
+  /** The spec it sets (a `$name` reference resolved to the root's spec). */
   readonly value: string;
+  /** The value as written in package.json. */
+  readonly written: string;
 }
 
-const parseSelector = (key: string): Selector => {
+export const parseSelector = (key: string): Selector => {
   const at = key.indexOf('@', 1);
   if (at <= 0) return { name: key, range: undefined };
   return { name: key.slice(0, at), range: key.slice(at + 1) || undefined };
 };
 
-const showSelector = (s: Selector): string => (s.range === undefined ? s.name : `${s.name}@${s.range}`);
+export const showSelector = (s: Selector): string =>
+  s.range === undefined ? s.name : `${s.name}@${s.range}`;
 
 export const parseOverrides = (
   raw: unknown,
@@ -42,7 +48,7 @@ export const parseOverrides = (
     if (!text.startsWith('$')) return text;
     return rootSpecs[text.slice(1)];
   };
-  const walk = (node: unknown, parents: Selector[]): void => {
+  const walk = (node: unknown, parents: Selector[], keys: string[]): void => {
     if (typeof node !== 'object' || node === null || Array.isArray(node)) return;
     for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
       if (key === '.') continue;
@@ -50,18 +56,20 @@ export const parseOverrides = (
       const path = [...parents, target].map(showSelector).join(' > ');
       if (typeof value === 'string') {
         const spec = specOf(value);
-        if (spec !== undefined && spec !== '') rules.push({ key: path, parents, target, value: spec });
+        if (spec !== undefined && spec !== '')
+          rules.push({ key: path, path: [...keys, key], parents, target, value: spec, written: value });
       } else if (typeof value === 'object' && value !== null) {
         const self = (value as Record<string, unknown>)['.'];
         if (typeof self === 'string') {
           const spec = specOf(self);
-          if (spec !== undefined && spec !== '') rules.push({ key: path, parents, target, value: spec });
+          if (spec !== undefined && spec !== '')
+            rules.push({ key: path, path: [...keys, key, '.'], parents, target, value: spec, written: self });
         }
-        walk(value, [...parents, target]);
+        walk(value, [...parents, target], [...keys, key]);
       }
     }
   };
-  walk(raw, []);
+  walk(raw, [], []);
   return rules;
 };
 
@@ -98,3 +106,22 @@ export const matchOverride = (
   }
   return best;
 };
+
+/** The rule an `overrides` entry at `path` makes (`"."` ending a path: the parent's own spec). */
+export const ruleAt = (path: readonly string[], value: string): OverrideRule => {
+  const keys = path.at(-1) === '.' ? path.slice(0, -1) : path;
+  const selectors = keys.map(parseSelector);
+  const target = selectors.at(-1) as Selector;
+  const parents = selectors.slice(0, -1);
+  return {
+    key: selectors.map(showSelector).join(' > '),
+    path: [...path],
+    parents,
+    target,
+    value,
+    written: value,
+  };
+};
+
+export const samePath = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((key, i) => key === b[i]);

@@ -30,12 +30,19 @@ export const riskFacts = (
   let publishedAt: string | undefined;
   let deprecated: string | undefined;
   let scripts: boolean | undefined = false;
+  let outOfRange: boolean | undefined;
   const addScripts = (value: boolean | undefined): void => {
     if (value === true) scripts = true;
     else if (value === undefined && scripts === false) scripts = undefined;
   };
   for (const change of changes) {
     if (change.kind === 'remove') continue;
+    if (change.kind === 'override') {
+      // The versions it forces are stated by the lock changes beside it.
+      inRange = false;
+      outOfRange = (outOfRange ?? false) || change.outOfRange;
+      continue;
+    }
     const meta = peek(change.name) ?? undefined;
     const target = meta?.versions[change.to];
     if (target?.deprecated !== undefined) deprecated ??= `${change.name}@${change.to}: ${target.deprecated}`;
@@ -71,6 +78,7 @@ export const riskFacts = (
     ...(deprecated === undefined ? {} : { deprecated }),
     ...(scripts === undefined ? {} : { addsInstallScript: scripts }),
     stillAffectedBy: [...stillAffectedBy],
+    ...(outOfRange === undefined ? {} : { outOfRange }),
   };
   return facts;
 };

@@ -2,6 +2,7 @@ import type { Patch, PlanOptions } from '../core/plan.js';
 import { compareVersions } from '../core/version.js';
 import type { Candidate } from './context.js';
 import {
+  annotateOverrides,
   type Baseline,
   diffTrees,
   type Evaluation,
@@ -15,7 +16,7 @@ import { buildPatch, type PeekMetadata } from './patch.js';
  * Ranking: which candidates to apply, and in which order.
  *
  * A weighted set cover, greedy: the next patch is the one whose still-unfixed targeted findings
- * weigh most (each finding weighs its priority score, 0-100; at least 1); ties go to the least
+ * weigh most (override patches only once no other candidate fixes anything still unfixed) (each finding weighs its priority score, 0-100; at least 1); ties go to the least
  * change (fewer packages changed, then smaller semver steps, then lockfile-only before manifest
  * edits), then to the lowest target version (highest with `preferHighest`), then to the patch id.
  * A pick that touches packages (install locations, manifest entries) an earlier pick touched is
@@ -47,9 +48,11 @@ export const compareByChange = (a: Patch, b: Patch, preferHighest: boolean): num
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 };
 
-/** Best first: weight, then `compareByChange`. */
+/** Best first: overrides after every other strategy, then weight, then `compareByChange`. */
 export const comparePatches = (a: Patch, b: Patch, preferHighest: boolean): number =>
-  b.score.weight - a.score.weight || compareByChange(a, b, preferHighest);
+  Number(a.strategy === 'override') - Number(b.strategy === 'override') ||
+  b.score.weight - a.score.weight ||
+  compareByChange(a, b, preferHighest);
 
 export interface Chosen {
   readonly candidate: Candidate;
@@ -131,8 +134,10 @@ const greedy = async (
   const fixed = new Set<string>();
   const chosen: Chosen[] = [];
   while (pool.length > 0) {
-    let best: Candidate | undefined;
-    let bestWeight = 0;
+    // Overrides are the last resort: one is picked only when no other candidate fixes anything
+    // still unfixed.
+    const best: (Candidate | undefined)[] = [undefined, undefined];
+    const bestWeight = [0, 0];
     for (const c of pool) {
       let weight = 0;
       for (const f of c.evaluation.fixes) {
@@ -140,17 +145,20 @@ const greedy = async (
         if (!fixed.has(key)) weight += weightOf(key);
       }
       weight = Math.round(weight * 10) / 10;
+      const tier = c.strategy === 'override' ? 1 : 0;
+      const current = best[tier];
       if (
-        best === undefined ||
-        weight > bestWeight ||
-        (weight === bestWeight && compareByChange(c.patch, best.patch, options.preferHighest) < 0)
+        current === undefined ||
+        weight > (bestWeight[tier] as number) ||
+        (weight === bestWeight[tier] && compareByChange(c.patch, current.patch, options.preferHighest) < 0)
       ) {
-        best = c;
-        bestWeight = weight;
+        best[tier] = c;
+        bestWeight[tier] = weight;
       }
     }
-    if (!best || bestWeight === 0) break;
-    const pick = best;
+    const tier = (bestWeight[0] as number) > 0 ? 0 : 1;
+    if (!best[tier] || bestWeight[tier] === 0) break;
+    const pick = best[tier] as Candidate;
     pool = pool.filter((c) => c !== pick);
     const meeting = trustDisjoint
       ? groups.filter((g) => !disjoint(g.footprint, pick.evaluation.footprint))
@@ -168,12 +176,15 @@ const greedy = async (
     const was = targetedFixes(state);
     const now = targetedFixes(combined);
     if (![...was].every((k) => now.has(k)) || [...now].every((k) => fixed.has(k))) continue;
-    const diff = diffTrees(state, combined, pick.intents);
+    const diff = diffTrees(state, combined, pick.intents, baseline.overrides);
     const previous = new Set(state.fixes.map(findingKey));
     const patch = buildPatch(
       pick.strategy,
       {
-        changes: diff.changes,
+        changes: annotateOverrides(
+          diff.changes,
+          combined.fixes.filter((f) => !previous.has(findingKey(f))),
+        ),
         fixes: combined.fixes.filter((f) => !previous.has(findingKey(f))),
         introduces: [],
         stillAffectedBy: stillAffectedBy(baseline, diff.changes),

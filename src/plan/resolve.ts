@@ -105,7 +105,17 @@ export const nodeFor = (location: string, meta: PackageMetadata, version: string
   importer: false,
 });
 
-const depthOf = (location: string): number => location.split('/node_modules/').length;
+/** How many node_modules folders deep a location is (1 for a top-level package or an importer). */
+const depthOf = (location: string): number => {
+  let depth = 1;
+  for (
+    let at = location.indexOf('/node_modules/');
+    at !== -1;
+    at = location.indexOf('/node_modules/', at + 1)
+  )
+    depth++;
+  return depth;
+};
 
 /** The folders from the root down to `from`, each a place a dependency of `from` could go. */
 const levelsTo = (from: string): string[] => {

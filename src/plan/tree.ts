@@ -44,6 +44,8 @@ interface Origin {
   readonly declarers: ReadonlyMap<string, readonly string[]>;
   /** Per node: where its declarations resolve in the origin, in declaration order. */
   readonly byNode: WeakMap<TreeNode, readonly (string | undefined)[]>;
+  /** Folder name → its locations in the origin (built on first use). */
+  byKey: Map<string, readonly string[]> | undefined;
 }
 
 export interface Tree {
@@ -54,6 +56,8 @@ export interface Tree {
   readonly origin: Origin;
   /** Folder names a location was added or removed under since the origin. */
   readonly dirtyKeys: Set<string>;
+  /** For each of `dirtyKeys`: every location now holding that folder name, with its level. */
+  readonly keyLocations: Map<string, Map<string, string>>;
   /** Locations set since the origin. */
   readonly changed: Set<string>;
   /** Folder name → locations set since the origin whose declarations name it (may be stale). */
@@ -78,8 +82,15 @@ export const makeTree = (
     nodes,
     links,
     importers,
-    origin: { nodes: new Map(nodes), resolved: new Map(), declarers, byNode: new WeakMap() },
+    origin: {
+      nodes: new Map(nodes),
+      resolved: new Map(),
+      declarers,
+      byNode: new WeakMap(),
+      byKey: undefined,
+    },
     dirtyKeys: new Set(),
+    keyLocations: new Map(),
     changed: new Set(),
     changedDeclarers: new Map(),
   };
@@ -91,12 +102,38 @@ export const cloneTree = (tree: Tree): Tree => ({
   importers: tree.importers,
   origin: tree.origin,
   dirtyKeys: new Set(tree.dirtyKeys),
+  keyLocations: new Map([...tree.keyLocations].map(([key, map]) => [key, new Map(map)])),
   changed: new Set(tree.changed),
   changedDeclarers: new Map([...tree.changedDeclarers].map(([key, list]) => [key, [...list]])),
 });
 
+/** The locations holding a folder name, tracked from its first addition or removal on. */
+const locationsOf = (tree: Tree, key: string): Map<string, string> => {
+  let set = tree.keyLocations.get(key);
+  if (!set) {
+    let byKey = tree.origin.byKey;
+    if (!byKey) {
+      const built = new Map<string, string[]>();
+      for (const location of tree.origin.nodes.keys()) {
+        const k = keyOf(location);
+        const list = built.get(k);
+        if (list) list.push(location);
+        else built.set(k, [location]);
+      }
+      byKey = built;
+      tree.origin.byKey = built;
+    }
+    // Until the first addition or removal, a name is where the origin has it.
+    set = new Map((byKey.get(key) ?? []).map((location) => [location, levelOf(location)]));
+    tree.keyLocations.set(key, set);
+    tree.dirtyKeys.add(key);
+  }
+  return set;
+};
+
 export const setNode = (tree: Tree, node: TreeNode): void => {
-  if (!tree.nodes.has(node.location)) tree.dirtyKeys.add(keyOf(node.location));
+  if (!tree.nodes.has(node.location))
+    locationsOf(tree, keyOf(node.location)).set(node.location, levelOf(node.location));
   tree.nodes.set(node.location, node);
   tree.changed.add(node.location);
   for (const decl of node.deps) {
@@ -107,16 +144,25 @@ export const setNode = (tree: Tree, node: TreeNode): void => {
 };
 
 export const deleteNode = (tree: Tree, location: string): void => {
-  if (tree.nodes.delete(location)) tree.dirtyKeys.add(keyOf(location));
+  if (tree.nodes.has(location)) {
+    locationsOf(tree, keyOf(location)).delete(location);
+    tree.nodes.delete(location);
+  }
 };
 
 /** Locations that may declare `key`: the origin's declarers and every location set since. */
-export const declarersOf = (tree: Tree, key: string): Set<string> => {
-  const out = new Set<string>();
+export const declarersOf = (tree: Tree, key: string): string[] => {
+  const out: string[] = [];
   for (const location of tree.origin.declarers.get(key) ?? [])
-    if (tree.nodes.has(location)) out.add(location);
-  for (const location of tree.changedDeclarers.get(key) ?? []) {
-    if (tree.nodes.get(location)?.deps.some((d) => d.key === key)) out.add(location);
+    if (tree.nodes.has(location)) out.push(location);
+  const changed = tree.changedDeclarers.get(key);
+  if (changed) {
+    const seen = new Set(out);
+    for (const location of changed) {
+      if (seen.has(location) || !tree.nodes.get(location)?.deps.some((d) => d.key === key)) continue;
+      seen.add(location);
+      out.push(location);
+    }
   }
   return out;
 };
@@ -145,7 +191,7 @@ export const isWithin = (location: string, level: string): boolean =>
 /** The location a declaration resolves to from `from`, as Node's module resolution finds it. */
 export const resolveDep = (tree: Tree, from: string, decl: DepDecl): string | undefined => {
   if (decl.target !== undefined) return decl.target;
-  if (tree.dirtyKeys.has(decl.key)) return walk(tree.nodes, tree.links, from, decl.key);
+  if (tree.dirtyKeys.has(decl.key)) return lookUp(tree, from, decl.key);
   let byKey = tree.origin.resolved.get(from);
   if (!byKey) {
     byKey = new Map();
@@ -157,6 +203,26 @@ export const resolveDep = (tree: Tree, from: string, decl: DepDecl): string | un
     byKey.set(decl.key, hit);
   }
   return hit ?? undefined;
+};
+
+/**
+ * Node's lookup for a folder name that changed since the origin, from the locations holding it:
+ * the deepest one in a folder on the way up from `from` (the first one the walk up would meet);
+ * at the top, a package before a link, as the walk has it.
+ */
+const lookUp = (tree: Tree, from: string, key: string): string | undefined => {
+  const held = tree.keyLocations.get(key);
+  // A name held in many places (`ms`, `debug`) is found faster by walking up the folders.
+  if (!held || held.size > 4) return walk(tree.nodes, tree.links, from, key);
+  let best: string | undefined;
+  let depth = -1;
+  for (const [location, level] of held) {
+    if (level.length > depth && isWithin(from, level)) {
+      best = location;
+      depth = level.length;
+    }
+  }
+  return best ?? tree.links.get(`node_modules/${key}`);
 };
 
 const walk = (
@@ -206,7 +272,7 @@ export const reachable = (tree: Tree): Set<string> => {
       const decl = deps[j] as DepDecl;
       const to =
         dirty.size > 0 && decl.target === undefined && dirty.has(decl.key)
-          ? walk(tree.nodes, tree.links, node.location, decl.key)
+          ? lookUp(tree, node.location, decl.key)
           : targets[j];
       if (to !== undefined && !seen.has(to) && tree.nodes.has(to)) {
         seen.add(to);

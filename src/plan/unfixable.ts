@@ -42,12 +42,17 @@ const label = (baseline: Baseline, location: string): string => {
 
 const describeCandidate = (c: Candidate): string =>
   c.patch.changes
-    .filter((x) => x.kind === 'lock' || x.kind === 'manifest')
-    .map((x) =>
-      x.kind === 'manifest'
-        ? `${x.dependency} ${x.fromRange} → ${x.toRange}`
-        : `${x.name} ${x.from} → ${x.to}`,
-    )
+    .flatMap((x) => {
+      if (x.kind === 'manifest') return [`${x.dependency} ${x.fromRange} → ${x.toRange}`];
+      if (x.kind === 'lock') return [`${x.name} ${x.from} → ${x.to}`];
+      if (x.kind === 'override')
+        return [
+          x.to === undefined
+            ? `remove overrides "${x.key}"`
+            : `overrides "${x.key}": "${x.to}"${x.from === undefined ? '' : ` (was "${x.from}")`}`,
+        ];
+      return [];
+    })
     .join(', ');
 
 const result = (

@@ -73,6 +73,23 @@ const rangeOf = (range: string): semver.Range | null => {
 
 const satisfiesCache = new Map<string, Map<string, boolean>>();
 
+const semverCache = new Map<string, semver.SemVer | null>();
+
+/** A version parsed once: Range.test would parse the string again for every range. */
+const semverOf = (version: string): semver.SemVer | null => {
+  let parsed = semverCache.get(version);
+  if (parsed === undefined) {
+    try {
+      parsed = new semver.SemVer(version);
+    } catch {
+      parsed = null;
+    }
+    if (semverCache.size > 100_000) semverCache.clear();
+    semverCache.set(version, parsed);
+  }
+  return parsed;
+};
+
 export const satisfiesRange = (version: string, range: string): boolean => {
   let byVersion = satisfiesCache.get(range);
   if (!byVersion) {
@@ -83,8 +100,9 @@ export const satisfiesRange = (version: string, range: string): boolean => {
   let hit = byVersion.get(version);
   if (hit === undefined) {
     const parsed = rangeOf(range);
+    const at = semverOf(version);
     try {
-      hit = parsed ? parsed.test(version) : false;
+      hit = parsed && at ? parsed.test(at) : false;
     } catch {
       hit = false;
     }

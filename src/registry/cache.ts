@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { join, parse } from 'node:path';
-import { z } from 'zod';
 import { readConfinedText, realPathOrUndefined, writeFileAtomic } from '../util/fs.js';
 import type { PackageMetadata } from './types.js';
 
@@ -26,41 +25,118 @@ export interface CacheEntry {
 // Bump when the stored shape changes: older entries are then refetched, never misread.
 const FORMAT = 1;
 
-const record = z.record(z.string(), z.string());
-const versionSchema = z.object({
-  version: z.string(),
-  dependencies: record,
-  optionalDependencies: record,
-  peerDependencies: record,
-  peerDependenciesMeta: z.record(z.string(), z.object({ optional: z.boolean() })),
-  dist: z
-    .object({
-      tarball: z.string().optional(),
-      integrity: z.string().optional(),
-      shasum: z.string().optional(),
-    })
-    .optional(),
-  deprecated: z.string().optional(),
-  hasInstallScript: z.boolean().optional(),
-  publishedAt: z.string().optional(),
-});
+// Every planning run reads thousands of entries, some with thousands of versions: they are checked
+// by hand, field by field, as zod would check the same shape (docs/decisions/0001 for lockfiles
+// makes the same trade). Anything else than that shape makes the entry count as absent.
 
-const entrySchema = z.object({
-  format: z.literal(FORMAT),
-  url: z.string(),
-  form: z.enum(['abbreviated', 'full']),
-  fetchedAt: z.number(),
-  etag: z.string().optional(),
-  lastModified: z.string().optional(),
-  metadata: z.object({
-    name: z.string(),
-    form: z.enum(['abbreviated', 'full']),
-    distTags: record,
-    versions: z.record(z.string(), versionSchema),
-    modified: z.string().optional(),
-    skipped: z.array(z.object({ version: z.string(), reason: z.string() })),
-  }),
-});
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const optionalString = (value: unknown): value is string | undefined =>
+  value === undefined || typeof value === 'string';
+
+/** A record of strings, as parsed (JSON.parse makes every key, `__proto__` included, plain data). */
+const stringRecord = (value: unknown): Record<string, string> | undefined => {
+  if (!isObject(value)) return undefined;
+  for (const key in value) if (Object.hasOwn(value, key) && typeof value[key] !== 'string') return undefined;
+  return value as Record<string, string>;
+};
+
+/** Sets a key as plain data: an assignment to `__proto__` would set the prototype instead. */
+const put = <T>(target: Record<string, T>, key: string, value: T): void => {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+};
+
+const readVersion = (value: unknown): PackageMetadata['versions'][string] | undefined => {
+  if (!isObject(value) || typeof value.version !== 'string') return undefined;
+  const dependencies = stringRecord(value.dependencies);
+  const optionalDependencies = stringRecord(value.optionalDependencies);
+  const peerDependencies = stringRecord(value.peerDependencies);
+  if (!dependencies || !optionalDependencies || !peerDependencies) return undefined;
+  const metaIn = value.peerDependenciesMeta;
+  if (!isObject(metaIn)) return undefined;
+  const peerDependenciesMeta: Record<string, { optional: boolean }> = {};
+  for (const key in metaIn) {
+    if (!Object.hasOwn(metaIn, key)) continue;
+    const item = metaIn[key];
+    if (!isObject(item) || typeof item.optional !== 'boolean') return undefined;
+    put(peerDependenciesMeta, key, { optional: item.optional });
+  }
+  const dist = value.dist;
+  if (dist !== undefined) {
+    if (!isObject(dist)) return undefined;
+    if (!optionalString(dist.tarball) || !optionalString(dist.integrity) || !optionalString(dist.shasum))
+      return undefined;
+  }
+  if (
+    !optionalString(value.deprecated) ||
+    !optionalString(value.publishedAt) ||
+    (value.hasInstallScript !== undefined && typeof value.hasInstallScript !== 'boolean')
+  ) {
+    return undefined;
+  }
+  return {
+    version: value.version,
+    dependencies,
+    optionalDependencies,
+    peerDependencies,
+    peerDependenciesMeta,
+    dist: dist && {
+      tarball: dist.tarball as string | undefined,
+      integrity: dist.integrity as string | undefined,
+      shasum: dist.shasum as string | undefined,
+    },
+    deprecated: value.deprecated as string | undefined,
+    hasInstallScript: value.hasInstallScript as boolean | undefined,
+    publishedAt: value.publishedAt as string | undefined,
+  };
+};
+
+const isForm = (value: unknown): value is CacheForm => value === 'abbreviated' || value === 'full';
+
+/** A parsed cache file as an entry; JSON has no undefined, so optional fields come back absent. */
+export const readEntry = (json: unknown): CacheEntry | undefined => {
+  if (!isObject(json) || json.format !== FORMAT) return undefined;
+  const { url, form, fetchedAt, etag, lastModified, metadata } = json;
+  if (typeof url !== 'string' || !isForm(form) || typeof fetchedAt !== 'number') return undefined;
+  if (!optionalString(etag) || !optionalString(lastModified) || !isObject(metadata)) return undefined;
+  if (typeof metadata.name !== 'string' || !isForm(metadata.form) || !optionalString(metadata.modified))
+    return undefined;
+  const distTags = stringRecord(metadata.distTags);
+  if (!distTags || !isObject(metadata.versions) || !Array.isArray(metadata.skipped)) return undefined;
+  const skipped: { version: string; reason: string }[] = [];
+  for (const item of metadata.skipped) {
+    if (!isObject(item) || typeof item.version !== 'string' || typeof item.reason !== 'string')
+      return undefined;
+    skipped.push({ version: item.version, reason: item.reason });
+  }
+  const versions: Record<string, PackageMetadata['versions'][string]> = {};
+  for (const key in metadata.versions) {
+    if (!Object.hasOwn(metadata.versions, key)) continue;
+    const version = readVersion(metadata.versions[key]);
+    if (!version) return undefined;
+    put(versions, key, version);
+  }
+  return {
+    url,
+    form,
+    fetchedAt,
+    etag,
+    lastModified,
+    metadata: {
+      name: metadata.name,
+      form: metadata.form,
+      distTags,
+      modified: metadata.modified,
+      skipped,
+      versions,
+    },
+  };
+};
 
 // Past this a string cannot hold the file anyway.
 const maxEntryBytes = 512 * 1024 * 1024;
@@ -68,42 +144,6 @@ const maxEntryBytes = 512 * 1024 * 1024;
 /** The file of an entry: a hash of form and URL, so that no package name reaches the file system. */
 export const cacheFile = (dir: string, url: string, form: CacheForm): string =>
   join(dir, `${createHash('sha256').update(`${form} ${url}`).digest('hex').slice(0, 40)}.json`);
-
-// JSON has no undefined: optional fields come back absent, and are made explicit again here.
-const revive = (data: z.infer<typeof entrySchema>): CacheEntry => ({
-  url: data.url,
-  form: data.form,
-  fetchedAt: data.fetchedAt,
-  etag: data.etag,
-  lastModified: data.lastModified,
-  metadata: {
-    name: data.metadata.name,
-    form: data.metadata.form,
-    distTags: data.metadata.distTags,
-    modified: data.metadata.modified,
-    skipped: data.metadata.skipped,
-    versions: Object.fromEntries(
-      Object.entries(data.metadata.versions).map(([key, v]) => [
-        key,
-        {
-          version: v.version,
-          dependencies: v.dependencies,
-          optionalDependencies: v.optionalDependencies,
-          peerDependencies: v.peerDependencies,
-          peerDependenciesMeta: v.peerDependenciesMeta,
-          dist: v.dist && {
-            tarball: v.dist.tarball,
-            integrity: v.dist.integrity,
-            shasum: v.dist.shasum,
-          },
-          deprecated: v.deprecated,
-          hasInstallScript: v.hasInstallScript,
-          publishedAt: v.publishedAt,
-        },
-      ]),
-    ),
-  },
-});
 
 /** The entry for `url` in `form`, or undefined when there is none or it cannot be trusted. */
 export const readCacheEntry = (dir: string, url: string, form: CacheForm): CacheEntry | undefined => {
@@ -125,10 +165,10 @@ export const readCacheEntry = (dir: string, url: string, form: CacheForm): Cache
   } catch {
     return undefined;
   }
-  const parsed = entrySchema.safeParse(json);
+  const entry = readEntry(json);
   // The URL check guards against a hash collision as much as against a hand-edited file.
-  if (!parsed.success || parsed.data.url !== url || parsed.data.form !== form) return undefined;
-  return revive(parsed.data);
+  if (!entry || entry.url !== url || entry.form !== form) return undefined;
+  return entry;
 };
 
 /** Writes the entry atomically; a failed write is reported by the caller's choice (it throws IO_FAILED). */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Advisory } from '../../src/core/advisory.js';
 import type { Inventory } from '../../src/core/inventory.js';
-import type { PlanOptions } from '../../src/core/plan.js';
+import type { Plan, PlanOptions } from '../../src/core/plan.js';
 import {
   assemblePlan,
   computeCandidates,
@@ -124,9 +124,14 @@ interface RelaxCase {
   readonly name: string;
   /** osv-scanner's options for the subtest (relax_test.go). */
   readonly maxDepth?: number;
-  /** PatchPilot's default plan: the manifest changes of each chosen patch. */
+  /** PatchPilot's plan with in-place and relax: the manifest changes of each chosen patch. */
   readonly plan: readonly (readonly string[])[];
   readonly unfixable?: readonly string[];
+  /**
+   * With every strategy (the default), what the override strategy adds for the findings that
+   * in-place and relax leave: the entry's path and value.
+   */
+  readonly override?: string;
 }
 
 const relaxCases: readonly RelaxCase[] = [
@@ -135,10 +140,26 @@ const relaxCases: readonly RelaxCase[] = [
   { name: 'removed-vuln', plan: [['removed 1.0.1 -> 1.0.2']] },
   { name: 'non-constraining', plan: [['simpledep ^1.0.0 -> ^3.0.0']] },
   // Every fix adds @bad/three@0.0.1 (OSV-000-002, no fix): PatchPilot applies neither candidate.
-  { name: 'introduce-vuln', plan: [], unfixable: ['would-introduce'] },
-  { name: 'vuln-without-fix', plan: [], unfixable: ['ranges-exclude-fixes'] },
+  {
+    name: 'introduce-vuln',
+    plan: [],
+    unfixable: ['would-introduce'],
+    override: 'adding > @bad/one = 2.0.0',
+  },
+  {
+    name: 'vuln-without-fix',
+    plan: [],
+    unfixable: ['ranges-exclude-fixes'],
+    override: 'indirect2 > @bad/one = 2.0.0',
+  },
   // See the deliberate difference below.
-  { name: 'deepen', maxDepth: 3, plan: [], unfixable: ['ranges-exclude-fixes'] },
+  {
+    name: 'deepen',
+    maxDepth: 3,
+    plan: [],
+    unfixable: ['ranges-exclude-fixes'],
+    override: 'indirect2 > @bad/one = 2.0.0',
+  },
 ];
 
 describe.skipIf(!hasData)('relax: internal/strategy/relax/testdata/npm', () => {
@@ -177,7 +198,7 @@ describe.skipIf(!hasData)('relax: internal/strategy/relax/testdata/npm', () => {
           maxDepth: 3,
         });
         expect(candidatePatches(candidates)).toEqual([]);
-        const plan = await assemblePlan(input, { maxDepth: 3 });
+        const plan = await assemblePlan(input, { maxDepth: 3, strategies: ['in-place', 'relax'] });
         expect(plan.remaining).toEqual([{ id: 'OSV-000-000', name: '@bad/one', version: '1.0.0' }]);
       });
     } else {
@@ -193,8 +214,12 @@ describe.skipIf(!hasData)('relax: internal/strategy/relax/testdata/npm', () => {
       });
     }
 
-    it(`${c.name}: PatchPilot default plan`, async () => {
-      const plan = await assemblePlan(inputs.get(c.name) as PlanInput, { maxDepth: c.maxDepth ?? 0 });
+    it(`${c.name}: PatchPilot's plan`, async () => {
+      const input = inputs.get(c.name) as PlanInput;
+      const plan = await assemblePlan(input, {
+        maxDepth: c.maxDepth ?? 0,
+        strategies: ['in-place', 'relax'],
+      });
       // Ranges keep their operator and take the lowest fixing version as floor (^3.0.0 where
       // osv-scanner writes ^3.0.1, 1.0.2 where it writes ~1.0.3); npm installs the same 3.0.1.
       const manifestEdits = plan.patches.map((p) =>
@@ -204,6 +229,15 @@ describe.skipIf(!hasData)('relax: internal/strategy/relax/testdata/npm', () => {
       );
       expect(manifestEdits).toEqual(c.plan);
       expect(plan.unfixable.map((u) => u.reason)).toEqual(c.unfixable ?? []);
+      // osv-scanner has no override strategy for npm; PatchPilot's, the last resort, takes what
+      // in-place and relax leave, and nothing else.
+      const all = await assemblePlan(input, { maxDepth: c.maxDepth ?? 0 });
+      const overrides = all.patches.flatMap((p) =>
+        p.changes.flatMap((x) => (x.kind === 'override' ? [`${x.key} = ${x.to}`] : [])),
+      );
+      expect(overrides).toEqual(c.override === undefined ? [] : [c.override]);
+      expect(all.patches.filter((p) => p.strategy !== 'override').length).toBe(plan.patches.length);
+      expect(all.remaining).toEqual([]);
     });
   }
 });
@@ -278,10 +312,25 @@ describe.skipIf(!hasData)('santatracker: real lockfile, registry slice and advis
         `load ${(loaded - started).toFixed(0)} ms, plan ${(planned - loaded).toFixed(0)} ms`,
     );
     expect(advisories).toHaveLength(170);
-    expect(plan.summary).toEqual({ findings: 64, targeted: 64, fixed: 44, remaining: 20, unfixable: 20 });
+    const reasonsOf = (p: Plan): Record<string, number> => {
+      const reasons: Record<string, number> = {};
+      for (const u of p.unfixable) reasons[u.reason] = (reasons[u.reason] ?? 0) + 1;
+      return reasons;
+    };
+    // Every strategy (the default): the override strategy takes the 13 findings whose dependents'
+    // ranges exclude every fix (node-forge under google-p12-pem, minimist 0.0.8 under mkdirp, …);
+    // in-place fixes everything parent-upgrade could, so no parent upgrade is needed here.
+    expect(plan.summary).toEqual({ findings: 64, targeted: 64, fixed: 57, remaining: 7, unfixable: 7 });
     expect(plan.patches.every((p) => p.introduces.length === 0)).toBe(true);
-    const reasons: Record<string, number> = {};
-    for (const u of plan.unfixable) reasons[u.reason] = (reasons[u.reason] ?? 0) + 1;
-    expect(reasons).toEqual({ 'ranges-exclude-fixes': 13, 'no-fix-published': 7 });
+    expect(reasonsOf(plan)).toEqual({ 'no-fix-published': 7 });
+    const byStrategy: Record<string, number> = {};
+    for (const p of plan.patches) byStrategy[p.strategy] = (byStrategy[p.strategy] ?? 0) + 1;
+    expect(byStrategy).toEqual({ 'in-place': 28, relax: 6, override: 7 });
+    const overrides = plan.patches.filter((p) => p.strategy === 'override');
+    expect(overrides.every((p) => p.risk.outOfRange === true && !p.risk.inRange)).toBe(true);
+    // osv-scanner's npm strategies alone (in-place and relax).
+    const classic = await assemblePlan(input, { strategies: ['in-place', 'relax'] });
+    expect(classic.summary).toEqual({ findings: 64, targeted: 64, fixed: 44, remaining: 20, unfixable: 20 });
+    expect(reasonsOf(classic)).toEqual({ 'ranges-exclude-fixes': 13, 'no-fix-published': 7 });
   });
 });

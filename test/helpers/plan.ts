@@ -190,7 +190,10 @@ export const planInput = (
   };
 };
 
-/** A plan's chosen changes in one line each: `lib 1.0.0 -> 1.0.1`, `dep ^1 -> ^2`, `+helper@1.1.0`. */
+/**
+ * A plan's chosen changes in one line each: `lib 1.0.0 -> 1.0.1`, `dep ^1 -> ^2`, `+helper@1.1.0`,
+ * `overrides a > lib: 1.0.0 -> 1.0.1`.
+ */
 export const describeChanges = (patch: Patch): string[] =>
   patch.changes.map((c) =>
     c.kind === 'lock'
@@ -199,5 +202,7 @@ export const describeChanges = (patch: Patch): string[] =>
         ? `${c.dependency} ${c.fromRange} -> ${c.toRange}`
         : c.kind === 'add'
           ? `+${c.name}@${c.to}`
-          : `-${c.name}@${c.from}`,
+          : c.kind === 'override'
+            ? `overrides ${c.key}: ${c.from ?? '(none)'} -> ${c.to ?? '(removed)'}`
+            : `-${c.name}@${c.from}`,
   );

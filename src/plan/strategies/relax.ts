@@ -36,7 +36,9 @@ import {
  * order of preference and each is evaluated by re-resolving (`evaluate.ts`). A range is kept when
  * it fixes something and no range kept before it fixes at least as much while introducing at most
  * as much; the search stops at the first range that fixes, without introducing anything, every
- * finding only this dependency holds in place (capped at `maxRelaxVersions` ranges).
+ * finding only this dependency holds in place, or, when a range fixes nothing because other
+ * dependencies hold the findings too, at the first that leaves none of them in this dependency's
+ * subtree (capped at `maxRelaxVersions` ranges).
  *
  * A finding that several direct dependencies hold in place (each path to it constrains it to an
  * affected version; a range that would allow a fixed one does not count, osv-scanner's
@@ -53,7 +55,8 @@ import {
  *   major.
  */
 
-interface DirectDependency {
+/** A dependency an importer declares, whose installed subtree holds targeted findings. */
+export interface DirectDependency {
   readonly id: string;
   readonly importer: string;
   readonly decl: DepDecl;
@@ -75,6 +78,20 @@ interface Tried {
 }
 
 const depId = (importer: string, key: string): string => `${importer}\u0000${key}`;
+
+// Each tried range's subtree is looked at for every finding several dependencies hold: once.
+const subtrees = new WeakMap<Tried, ReadonlySet<string>>();
+
+/** The name@version set of the dependency's subtree after a tried range. */
+const subtreeOf = (t: Tried, d: DirectDependency): ReadonlySet<string> => {
+  let set = subtrees.get(t);
+  if (!set) {
+    const at = resolveDep(t.evaluation.tree, d.importer, d.decl);
+    set = at === undefined ? new Set() : subtreePackages(t.evaluation.tree, at);
+    subtrees.set(t, set);
+  }
+  return set;
+};
 
 export const relax: Strategy = async (ctx) => {
   const { baseline } = ctx;
@@ -106,6 +123,7 @@ export const relax: Strategy = async (ctx) => {
   const fixedSomehow = new Set(candidates.flatMap((c) => c.evaluation.fixes.map(findingKey)));
   const searchOf = new Map(searches.map((s) => [s.direct.id, s]));
   const tried = new Set<string>();
+
   for (const f of ctx.targeted) {
     const key = findingKey(f);
     const deps = constraining.get(key);
@@ -115,11 +133,9 @@ export const relax: Strategy = async (ctx) => {
       const search = searchOf.get(id);
       const pick = search?.tried.find((t) => {
         if (!t.allowed || !t.evaluation.ok) return false;
-        const at = resolveDep(t.evaluation.tree, search.direct.importer, search.direct.decl);
-        return (
-          at !== undefined &&
-          !subtreePackages(t.evaluation.tree, at).has(`${f.package.name}@${f.package.version}`)
-        );
+        if (resolveDep(t.evaluation.tree, search.direct.importer, search.direct.decl) === undefined)
+          return false;
+        return !subtreeOf(t, search.direct).has(`${f.package.name}@${f.package.version}`);
       });
       if (!search || !pick) {
         intents.length = 0;
@@ -140,7 +156,7 @@ export const relax: Strategy = async (ctx) => {
   return { candidates, blocked };
 };
 
-const manifestIntent = (d: DirectDependency, range: string): Intent => ({
+export const manifestIntent = (d: DirectDependency, range: string): Intent => ({
   kind: 'manifest',
   importer: d.importer,
   key: d.decl.key,
@@ -154,7 +170,7 @@ const toCandidate = (ctx: StrategyContext, evaluation: Evaluation): Candidate =>
   patch: buildPatch('relax', evaluation, ctx.baseline, ctx.cache.peek, ctx.now),
 });
 
-const directDependencies = (
+export const directDependencies = (
   ctx: StrategyContext,
   targetedByPackage: ReadonlyMap<string, readonly Finding[]>,
 ): DirectDependency[] => {
@@ -248,10 +264,18 @@ const searchDependency = async (
     const allowed =
       options.relaxRanges === 'osv-scanner' || levelAllows(level, stepBetween(d.installed, step.install));
     const evaluation = await ctx.evaluate([manifestIntent(d, step.range)]);
-    tried.push({ step, allowed, evaluation });
+    const attempt: Tried = { step, allowed, evaluation };
+    tried.push(attempt);
     if (!evaluation.ok) continue;
     const fixes = new Set(evaluation.fixes.map(findingKey).filter((k) => baseline.targeted.has(k)));
-    if (fixes.size === 0) continue;
+    if (fixes.size === 0) {
+      // The findings are held by other dependencies as well. Ranges are tried on only until one
+      // leaves none of them in this dependency's subtree: that is the one a combination with the
+      // other dependencies takes, and a higher one would not change what this one alone fixes.
+      const subtree = subtreeOf(attempt, d);
+      if (allowed && d.targets.every((f) => !subtree.has(`${f.package.name}@${f.package.version}`))) break;
+      continue;
+    }
     const introduces = new Set(evaluation.introduces.map((i) => `${i.id}\u0000${i.name}@${i.version}`));
     const dominated = kept.some(
       (k) =>
@@ -283,6 +307,16 @@ const searchDependency = async (
 
 const exactPattern = /^=?v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
+/**
+ * A declared spec with its floor raised to `version`, keeping its operator: exact stays exact, `~`
+ * stays `~`, anything else becomes `^` (an `npm:` alias prefix is kept).
+ */
+export const raisedRange = (spec: string, version: string): string => {
+  const text = rangeText(spec).trim();
+  const operator = exactPattern.test(text) ? '' : text.startsWith('~') ? '~' : '^';
+  return withRange(spec, `${operator}${version}`);
+};
+
 /** PatchPilot's ranges: the operator kept, the floor raised (see the module comment). */
 export const floorSteps = (
   spec: string,
@@ -293,14 +327,12 @@ export const floorSteps = (
 ): Step[] => {
   const parsed = parseSpec(spec);
   const top = maxSatisfying(meta, parsed) ?? installed;
-  const text = rangeText(spec).trim();
-  const operator = exactPattern.test(text) ? '' : text.startsWith('~') ? '~' : '^';
   const above = sortedVersions(meta).filter((v) => compareVersions(v, top) > 0 && !isPrerelease(v));
   const steps: Step[] = [];
   const seen = new Set<string>();
   for (const v of preferHighest ? [...above].reverse() : above) {
     if (floorAffected(v)) continue;
-    const range = withRange(spec, `${operator}${v}`);
+    const range = raisedRange(spec, v);
     const install = pickVersion(meta, parseSpec(range));
     if (install === undefined || seen.has(install)) continue;
     seen.add(install);

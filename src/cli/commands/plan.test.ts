@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { planOptionsFrom } from './plan.js';
+
+describe('plan options', () => {
+  it('map the flags osv-scanner fix users know', () => {
+    expect(
+      planOptionsFrom({
+        strategy: ['override,in-place', 'relax'],
+        'max-depth': '3',
+        'min-severity': 'medium',
+        'ignore-dev': true,
+        'upgrade-config': ['*:minor', 'lodash:patch', '@scope/pkg:none'],
+        prefer: 'highest',
+      }),
+    ).toEqual({
+      // Always in the order they run, whatever order they were given in.
+      strategies: ['in-place', 'relax', 'override'],
+      maxDepth: 3,
+      minSeverity: 'moderate',
+      ignoreDev: true,
+      upgradeConfig: { default: 'minor', packages: { lodash: 'patch', '@scope/pkg': 'none' } },
+      preferHighest: true,
+    });
+    expect(planOptionsFrom({ 'min-severity': '7.5', 'upgrade-config': ['patch'] })).toEqual({
+      minSeverity: 7.5,
+      upgradeConfig: { default: 'patch', packages: {} },
+    });
+    expect(planOptionsFrom({})).toEqual({});
+  });
+
+  it('refuse what they cannot mean', () => {
+    expect(() => planOptionsFrom({ strategy: ['in-place,upgrade'] })).toThrow(/unknown --strategy "upgrade"/);
+    expect(() => planOptionsFrom({ 'max-depth': '-1' })).toThrow(/--max-depth takes a whole number/);
+    expect(() => planOptionsFrom({ 'max-depth': '' })).toThrow(/--max-depth/);
+    expect(() => planOptionsFrom({ 'min-severity': '11' })).toThrow(/unknown --min-severity "11"/);
+    expect(() => planOptionsFrom({ 'upgrade-config': ['lodash'] })).toThrow(/write PKG:LEVEL or LEVEL/);
+    expect(() => planOptionsFrom({ 'upgrade-config': ['lodash:sometimes'] })).toThrow(/must be one of/);
+    expect(() => planOptionsFrom({ prefer: 'newest' })).toThrow(/unknown --prefer "newest"/);
+  });
+});

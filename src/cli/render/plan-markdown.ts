@@ -1,0 +1,67 @@
+import type { PlanReport } from '../commands/plan.js';
+import { oneLine } from './gate-text.js';
+import {
+  findingText,
+  ignoredText,
+  patchesFix,
+  patchHeadline,
+  planLine,
+  remainText,
+  riskText,
+} from './plan-text.js';
+import { countText } from './text.js';
+
+/** Table cells hold registry and advisory text: no pipes, line breaks or HTML. */
+const cell = (text: string): string =>
+  oneLine(text).replace(/\|/g, '\\|').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** The plan for a pull-request comment or a job summary. */
+export const renderPlanMarkdown = (report: PlanReport): string => {
+  const s = report.summary;
+  const out: string[] = [
+    '# PatchPilot plan',
+    '',
+    `${patchesFix(s.patches)} ${s.fixed} of ${countText(s.targeted, 'finding')} planned for; ` +
+      `${remainText(s.remaining)}, ${s.unfixable} unfixable. Nothing was changed: apply the patches in order.`,
+    '',
+  ];
+  for (const project of report.projects) {
+    const plan = project.plan;
+    out.push(`## \`${project.lockfile}\``, '', `${planLine(plan)}.`, '');
+    const ignored = ignoredText(plan);
+    if (ignored) out.push(`Not planned for: ${ignored}.`, '');
+    if (plan.patches.length > 0) {
+      out.push('| # | strategy | change | fixes | risk |', '|---|---|---|---|---|');
+      plan.patches.forEach((patch, i) => {
+        const { main, also } = patchHeadline(patch);
+        const change = [...main, ...(also.length > 0 ? [`also ${also.join(', ')}`] : [])]
+          .map(cell)
+          .join('<br>');
+        out.push(
+          `| ${i + 1} | ${patch.strategy} | ${change} | ${patch.fixes.map((f) => cell(findingText(f))).join('<br>')} | ${riskText(patch.risk).map(cell).join(', ')} |`,
+        );
+      });
+      out.push('');
+    }
+    if (plan.unfixable.length > 0) {
+      out.push('### Unfixable', '', '| finding | reason | why | instead |', '|---|---|---|---|');
+      for (const u of plan.unfixable) {
+        out.push(
+          `| ${cell(findingText(u.finding))} | ${u.reason} | ${cell(u.text)} | ${u.alternatives.map((a) => cell(a.text)).join('<br>') || '-'} |`,
+        );
+      }
+      out.push('');
+    }
+    if (plan.overrides.length > 0 || plan.staleOverrides.length > 0) {
+      out.push('### Overrides of the project', '');
+      for (const note of plan.overrides) out.push(`- ${cell(note.text)}`);
+      for (const stale of plan.staleOverrides) out.push(`- ${cell(stale.text)}`);
+      out.push('');
+    }
+    out.push('### Left after the plan', '');
+    if (plan.remaining.length === 0) out.push('Nothing.');
+    for (const f of plan.remaining) out.push(`- ${cell(findingText(f))}`);
+    out.push('');
+  }
+  return `${out.join('\n')}`;
+};
