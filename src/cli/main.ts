@@ -11,11 +11,16 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, external: 3, internal: 70 } as
 
 const help = `Usage: patchpilot <command> [options]
 
-PatchPilot finds the vulnerable dependencies of npm, yarn, pnpm and bun projects and (in coming
-releases) plans, applies and proves the smallest safe fix.
+PatchPilot finds the vulnerable dependencies of npm, yarn, pnpm and bun projects, plans the
+smallest safe fix (npm lockfiles) and, in coming releases, applies and proves it.
 
 Commands:
   scan [DIR]          report known vulnerabilities in the lockfile(s) of DIR
+  plan [DIR]          plan the smallest safe fix of DIR's findings: patches in order (in-place,
+                      relax, parent-upgrade, override), risk facts, what stays and why; writes
+                      nothing (text, JSON, Markdown)
+  explain ID [DIR]    the whole reasoning for one patch (p-…) or finding of DIR's plan: findings,
+                      alternatives considered, evidence, every policy rule and the level it grants
   gate [DIR]          fail (exit 1) when DIR breaks its gate: malicious packages, known exploited
                       vulnerabilities, fixes left unapplied past their SLA (text, JSON, SARIF,
                       JUnit XML, Markdown)
@@ -47,6 +52,8 @@ Run \`patchpilot <command> --help\` for a command's options.
 
 const commands: Record<string, () => Promise<Command>> = {
   scan: async () => (await import('./commands/scan.js')).scanCommand,
+  plan: async () => (await import('./commands/plan.js')).planCommand,
+  explain: async () => (await import('./commands/explain.js')).explainCommand,
   gate: async () => (await import('./commands/gate.js')).gateCommand,
   init: async () => (await import('./commands/init.js')).initCommand,
   sbom: async () => (await import('./commands/sbom.js')).sbomCommand,
