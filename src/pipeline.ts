@@ -4,16 +4,16 @@ import { defaultAssessOptions, matchAdvisories } from './assess/index.js';
 import { prioritize } from './assess/priority.js';
 import { attachSignals, type ExploitSignals } from './assess/signals.js';
 import { applyVex } from './assess/vex.js';
-import { type LoadedConfig, loadConfigFile, loadProjectConfig } from './config/load.js';
+import { configFileNames } from './config/files.js';
+import type { LoadedConfig } from './config/load.js';
 import type { Advisory } from './core/advisory.js';
 import { PatchPilotError } from './core/errors.js';
 import { cveIds, type Finding, type FindingEpss, type FindingKev } from './core/finding.js';
 import { type Inventory, registryPackageKeys, type Scope, widestScope } from './core/inventory.js';
 import type { Plan, PlanOptions } from './core/plan.js';
 import { projectVexFile, type VexDocument, type VexFormat, type VexStatement } from './core/vex.js';
-import { epssDate } from './intel/signals.js';
+import { epssDate } from './intel/epss-date.js';
 import { type AdvisoryStore, emptyStore } from './intel/store.js';
-import { parseVexDocument } from './intel/vex/read.js';
 import { findLockfiles, readInventory } from './inventory/index.js';
 import { parseJsonDocument } from './inventory/json.js';
 import { readSbom } from './inventory/sbom/read.js';
@@ -85,19 +85,34 @@ export interface ScanOptions {
   readonly onProgress?: (message: string) => void;
 }
 
+/**
+ * VEX documents and configuration files are validated with zod, which costs start-up time that
+ * most scans (no VEX document, no configuration) should not pay: their readers load on first use.
+ */
+const vexReader = async () => (await import('./intel/vex/read.js')).parseVexDocument;
+const configLoader = async () => await import('./config/load.js');
+
+/** The project's configuration, when it has a file; the loader is only imported when one exists. */
+const loadProjectConfigLazily = async (root: string, cwd: string): Promise<LoadedConfig | undefined> =>
+  configFileNames.some((name) => statOrUndefined(join(root, name)) !== undefined)
+    ? (await configLoader()).loadProjectConfig(root, cwd)
+    : undefined;
+
 const display = (cwd: string, path: string): string => {
   const rel = relative(cwd, path);
   return rel === '' ? '.' : rel.split(sep).join('/');
 };
 
-export const scanProjects = (store: AdvisoryStore, options: ScanOptions): ScanResult => {
+export const scanProjects = async (store: AdvisoryStore, options: ScanOptions): Promise<ScanResult> => {
   const advisories = store.count();
   if (advisories === 0) throw emptyStore(store.path);
-  const vexDocuments = (options.vexFiles ?? []).map((file) => readVexFile(file, options.cwd));
+  const vexDocuments = await readVexFiles(options.vexFiles ?? [], options.cwd);
   const vex: VexDocumentRead[] = vexDocuments.map(documentRead);
   const shared = vexDocuments.flatMap((d) => d.statements);
   const configFile =
-    options.configFile === undefined ? undefined : loadConfigFile(options.configFile, options.cwd);
+    options.configFile === undefined
+      ? undefined
+      : (await configLoader()).loadConfigFile(options.configFile, options.cwd);
   if (options.sbom) {
     if (!statOrUndefined(options.target)?.isFile()) {
       throw new PatchPilotError('SBOM_NOT_FOUND', `${options.target}: no such file`, {
@@ -119,11 +134,11 @@ export const scanProjects = (store: AdvisoryStore, options: ScanOptions): ScanRe
     if (lockfiles.length > 1)
       options.onProgress?.(`[${i + 1}/${lockfiles.length}] ${display(options.cwd, lockfile)}`);
     const inventory = readInventory(lockfile);
-    const own = readProjectVex(inventory.root, options.cwd);
+    const own = await readProjectVex(inventory.root, options.cwd);
     // A folder with lockfiles of several package managers shares one VEX document: list it once.
     if (own && !vex.some((d) => d.path === own.path)) vex.push(documentRead(own));
     if (configFile === undefined && !configs.has(inventory.root)) {
-      configs.set(inventory.root, loadProjectConfig(inventory.root, options.cwd));
+      configs.set(inventory.root, await loadProjectConfigLazily(inventory.root, options.cwd));
     }
     const config = configFile ?? configs.get(inventory.root);
     projects.push(assessInventory(store, inventory, options, shared, own, config));
@@ -137,15 +152,19 @@ const documentRead = (d: VexDocument): VexDocumentRead => ({
   statements: d.statements.length,
 });
 
-/** A `--vex FILE`: the user named it, so it is read wherever it is. */
-const readVexFile = (file: string, cwd: string): VexDocument => {
-  const shown = display(cwd, file);
-  if (!statOrUndefined(file)?.isFile()) {
-    throw new PatchPilotError('VEX_NOT_FOUND', `${shown}: no such file`, {
-      hint: 'pass the path of an OpenVEX or CycloneDX VEX JSON document',
-    });
-  }
-  return parseVexDocument(readText(file), shown);
+/** `--vex FILE`s: the user named them, so they are read wherever they are. */
+const readVexFiles = async (files: readonly string[], cwd: string): Promise<VexDocument[]> => {
+  if (files.length === 0) return [];
+  const parseVexDocument = await vexReader();
+  return files.map((file) => {
+    const shown = display(cwd, file);
+    if (!statOrUndefined(file)?.isFile()) {
+      throw new PatchPilotError('VEX_NOT_FOUND', `${shown}: no such file`, {
+        hint: 'pass the path of an OpenVEX or CycloneDX VEX JSON document',
+      });
+    }
+    return parseVexDocument(readText(file), shown);
+  });
 };
 
 /** Larger than any hand-kept VEX document; a bigger file here is a mistake, not statements. */
@@ -155,7 +174,7 @@ const maxVexBytes = 16 * 1024 * 1024;
  * The project's own `.patchpilot/vex.json`, read only when it is a regular file inside the project
  * (a symbolic link that leads out is refused, as lockfile paths are).
  */
-const readProjectVex = (root: string, cwd: string): VexDocument | undefined => {
+const readProjectVex = async (root: string, cwd: string): Promise<VexDocument | undefined> => {
   const path = join(root, projectVexFile);
   const shown = display(cwd, path);
   const realRoot = realPathOrUndefined(root) ?? root;
@@ -164,7 +183,7 @@ const readProjectVex = (root: string, cwd: string): VexDocument | undefined => {
     case 'absent':
       return undefined;
     case 'text':
-      return parseVexDocument(read.text, shown);
+      return (await vexReader())(read.text, shown);
     default: {
       const why =
         read.kind === 'outside'
@@ -303,7 +322,7 @@ export const planProjects = async (
 ): Promise<PlanResult> => {
   const advisories = store.count();
   if (advisories === 0) throw emptyStore(store.path);
-  const vexDocuments = (options.vexFiles ?? []).map((file) => readVexFile(file, options.cwd));
+  const vexDocuments = await readVexFiles(options.vexFiles ?? [], options.cwd);
   const vex: VexDocumentRead[] = vexDocuments.map(documentRead);
   const shared = vexDocuments.flatMap((d) => d.statements);
   const lockfiles = findLockfiles(options.target, options.recursive);
@@ -314,9 +333,9 @@ export const planProjects = async (
     const shown = display(options.cwd, lockfile);
     if (lockfiles.length > 1) options.onProgress?.(`[${i + 1}/${lockfiles.length}] planning ${shown}`);
     const inventory = readInventory(lockfile);
-    const own = readProjectVex(inventory.root, options.cwd);
+    const own = await readProjectVex(inventory.root, options.cwd);
     if (own && !vex.some((d) => d.path === own.path)) vex.push(documentRead(own));
-    const config = loadProjectConfig(inventory.root, options.cwd);
+    const config = await loadProjectConfigLazily(inventory.root, options.cwd);
     const known = new Map<string, readonly Advisory[]>();
     const scanned = assessInventory(
       store,

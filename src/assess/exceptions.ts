@@ -1,5 +1,5 @@
 import type { ConfigException } from '../config/normalize.js';
-import { parsePackageSelector } from '../config/schema.js';
+import { parsePackageSelector } from '../config/package-selector.js';
 import type { Finding, FindingException } from '../core/finding.js';
 
 /**

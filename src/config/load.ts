@@ -14,7 +14,9 @@ import { configSchema } from './schema.js';
  * path (`gate.sla.critical`, `exceptions[1].expires`) and what is wrong.
  */
 
-export const configFileNames = ['.patchpilot.yml', '.patchpilot.yaml', '.patchpilot.json'] as const;
+import { configFileNames } from './files.js';
+
+export { configFileNames };
 
 export type ConfigFormat = 'yaml' | 'json';
 

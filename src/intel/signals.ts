@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { PatchPilotError } from '../core/errors.js';
 import { ioError, message } from '../util/fs.js';
+import { epssDate } from './epss-date.js';
 import { type EpssSnapshot, parseEpssCsv } from './sources/epss/index.js';
 import { type KevCatalog, parseKevCatalog } from './sources/kev/index.js';
 import type { AdvisoryStore, SignalRecord } from './store.js';
@@ -50,10 +50,7 @@ export const readEpssFile = (path: string): EpssSnapshot => parseEpssCsv(readMay
 
 export const readKevFile = (path: string): KevCatalog => parseKevCatalog(readMaybeGzipped(path), path);
 
-/** `2025-01-01T00:00:00+0000` → `2025-01-01`; else the date in FIRST's file name, if any. */
-export const epssDate = (snapshot: Pick<EpssSnapshot, 'scoreDate'>, path: string): string | undefined =>
-  /^\d{4}-\d{2}-\d{2}/.exec(snapshot.scoreDate ?? '')?.[0] ??
-  /epss_scores-(\d{4}-\d{2}-\d{2})/.exec(basename(path))?.[1];
+export { epssDate };
 
 export const importEpss = async (
   store: AdvisoryStore,

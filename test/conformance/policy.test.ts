@@ -444,7 +444,7 @@ describe.skipIf(!hasData)('the default policy on the real projects (npm registry
     const [project] = (
       await planProjects(store, { ...options, registry: source, now: asOf, options: strategies })
     ).projects;
-    const [scan] = scanProjects(store, options).projects;
+    const [scan] = (await scanProjects(store, options)).projects;
     if (!project || !scan) throw new Error(`${lockfile}: not planned`);
     const inventory = readInventory(target);
     const evidence = gatherEvidence(project.plan, { findings: scan.findings, inventory });
@@ -481,7 +481,7 @@ describe.skipIf(!hasData)('the default policy on the real projects (npm registry
       const options = { target, recursive: false, cwd: sharedData, today: asOf.toISOString().slice(0, 10) };
       const [project] = (await planProjects(store, { ...options, registry: source, now: asOf, options: {} }))
         .projects;
-      const [scan] = scanProjects(store, options).projects;
+      const [scan] = (await scanProjects(store, options)).projects;
       if (!project || !scan) throw new Error(`${lockfile}: not planned`);
       const evidence = gatherEvidence(project.plan, {
         findings: scan.findings,

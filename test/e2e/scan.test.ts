@@ -296,6 +296,24 @@ describe('scan on the bundled example', () => {
   });
 });
 
+describe('start-up cost', () => {
+  it('a scan without VEX documents or configuration loads neither zod nor the YAML parser', () => {
+    const hooks = join(projectRoot, 'test/fixtures/load-hooks/register.mjs');
+    const result = spawnSync(
+      process.execPath,
+      ['--import', hooks, join(projectRoot, 'bin/patchpilot.js'), 'scan', example, '--json', '--db', db],
+      {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        encoding: 'utf8',
+      },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    const loaded = result.stderr.split('\n').filter((line) => line.startsWith('LOADED '));
+    expect(loaded.some((line) => line.includes('/dist/pipeline.js'))).toBe(true);
+    expect(loaded.filter((line) => /node_modules\/(zod|yaml|undici)\//.test(line))).toEqual([]);
+  });
+});
+
 describe('bad input: one clear line, exit 2, no stack trace', () => {
   const cases = tempDir();
   afterAll(() => cases.remove());

@@ -231,7 +231,7 @@ export const explainCommand = async (args: readonly string[], io: Io): Promise<O
       options,
       onProgress: (message) => io.stderr.write(`${message}\n`),
     });
-    scanned = scanProjects(store, { target, recursive: false, cwd: io.cwd, vexFiles, today });
+    scanned = await scanProjects(store, { target, recursive: false, cwd: io.cwd, vexFiles, today });
   } finally {
     store.close();
     await registry.close();

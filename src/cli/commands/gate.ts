@@ -183,7 +183,7 @@ export const gateCommand = async (args: readonly string[], io: Io): Promise<Outc
   const store = AdvisoryStore.open(advisoryDbPath(values.db, io.env, io.cwd), { readonly: true });
   let result: ScanResult;
   try {
-    result = scanProjects(store, {
+    result = await scanProjects(store, {
       target,
       recursive: values.recursive === true,
       cwd: io.cwd,

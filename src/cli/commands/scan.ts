@@ -162,7 +162,7 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
   let report: ScanReport;
   let result: ScanResult;
   try {
-    result = scanProjects(store, {
+    result = await scanProjects(store, {
       target: resolve(io.cwd, values.sbom ?? positionals[0] ?? '.'),
       recursive: values.recursive === true,
       sbom: values.sbom !== undefined,
