@@ -17,6 +17,7 @@ import { type AdvisoryStore, emptyStore } from './intel/store.js';
 import { findLockfiles, readInventory } from './inventory/index.js';
 import { parseJsonDocument } from './inventory/json.js';
 import { readSbom } from './inventory/sbom/read.js';
+import type { PlanVerdicts } from './policy/index.js';
 import type { RegistrySource } from './registry/types.js';
 import { readConfinedText, readText, realPathOrUndefined, statOrUndefined } from './util/fs.js';
 
@@ -303,6 +304,8 @@ export interface PlannedProject {
   readonly overrides: boolean;
   /** Its `lockfile` is relative to the working folder. */
   readonly plan: Plan;
+  /** The level the project's policy grants each patch, and level 1 for each unfixable finding. */
+  readonly verdicts: PlanVerdicts;
 }
 
 export interface PlanResult {
@@ -328,6 +331,8 @@ export const planProjects = async (
   const lockfiles = findLockfiles(options.target, options.recursive);
   // Loaded here, not at the top: scan and gate, which share this file, never need the planner.
   const { assemblePlan } = await import('./plan/index.js');
+  const { judgePlan } = await import('./policy/index.js');
+  const { defaultConfig } = await import('./config/normalize.js');
   const projects: PlannedProject[] = [];
   for (const [i, lockfile] of lockfiles.entries()) {
     const shown = display(options.cwd, lockfile);
@@ -375,6 +380,11 @@ export const planProjects = async (
       ...(own ? { vex: own.path } : {}),
       overrides: overrides !== undefined,
       plan: { ...plan, lockfile: scanned.lockfile },
+      verdicts: judgePlan(plan, {
+        findings: scanned.findings,
+        inventory,
+        policy: (config?.config ?? defaultConfig).policy,
+      }),
     });
   }
   return { projects, store: { path: store.path, advisories }, vex };

@@ -137,6 +137,18 @@ describe('plan on a fixture with a finding for every strategy', () => {
     ]);
     expect(p.remaining).toEqual([{ id: 'GHSA-pp01-0005-0005', name: 'nofix', version: '1.0.0' }]);
     expect(p.staleOverrides).toEqual([]);
+    // The default policy's level for each patch: nothing is tested or proved at plan time, so
+    // every patch is proposed (2), capped by the evidence rules; the unfixable finding is reported (1).
+    const verdicts = (project as unknown as { verdicts: PlanVerdictsJson }).verdicts;
+    for (const patch of p.patches) {
+      expect(verdicts.patches[patch.id]?.level, patch.id).toBe(2);
+      expect(verdicts.patches[patch.id]?.cappedBy, patch.id).toEqual(
+        expect.arrayContaining(['tests-evidence', 'proof-of-fix']),
+      );
+    }
+    expect(verdicts.patches[p.patches[0]?.id as string]?.cappedBy).toContain('semver-step');
+    expect(verdicts.patches[p.patches[4]?.id as string]?.cappedBy).toContain('override');
+    expect(verdicts.unfixable).toMatchObject([{ verdict: { level: 1, cappedBy: ['no-fix'] } }]);
 
     const text = plan([app, ...universe]);
     expect(text.code, text.stderr).toBe(0);
@@ -147,6 +159,9 @@ describe('plan on a fixture with a finding for every strategy', () => {
       '  1. relax: package.json dependencies "web": ^1.0.0 → ^2.0.0 (1.0.0 → 2.0.0); old 1.0.0 → 2.0.0\n',
     );
     expect(text.stdout).toContain('  2. in-place: lib 1.0.0 → 1.0.1\n');
+    expect(text.stdout).toMatch(
+      /\n {5}level: 2 propose: [a-z, -]*tests-evidence[a-z, -]* \(patchpilot explain p-[0-9a-f]{10}\)\n/,
+    );
     expect(text.stdout).toContain(
       '  5. override: package.json overrides add "pinned > leaf": "1.0.1" (for GHSA-pp01-0004-0004); leaf 1.0.0 → 1.0.1\n',
     );
@@ -158,6 +173,7 @@ describe('plan on a fixture with a finding for every strategy', () => {
     const markdown = plan([app, ...universe, '--format', 'markdown']);
     expect(markdown.code, markdown.stderr).toBe(0);
     expect(markdown.stdout).toContain('# PatchPilot plan');
+    expect(markdown.stdout).toContain('| risk | level |');
     expect(markdown.stdout).toContain('| 3 | parent-upgrade | dep 1.0.0 → 1.0.1<br>parent 1.0.0 → 1.1.0 |');
     expect(markdown.stdout).toContain('### Unfixable');
 
@@ -303,3 +319,8 @@ describe('plan errors', () => {
     expect(offline.stderr).toContain('[REGISTRY_OFFLINE_MISS]');
   });
 });
+
+interface PlanVerdictsJson {
+  patches: Record<string, { level: number; cappedBy: string[] }>;
+  unfixable: { verdict: { level: number; cappedBy: string[] } }[];
+}

@@ -1,3 +1,4 @@
+import type { PlanVerdicts } from '../../policy/index.js';
 import type { PlanReport } from '../commands/plan.js';
 import { oneLine } from './gate-text.js';
 import {
@@ -10,6 +11,12 @@ import {
   riskText,
 } from './plan-text.js';
 import { countText } from './text.js';
+import { verdictLine } from './verdict.js';
+
+const verdictOf = (verdicts: PlanVerdicts, id: string): string => {
+  const verdict = verdicts.patches[id];
+  return verdict ? verdictLine(verdict) : '-';
+};
 
 /** Table cells hold registry and advisory text: no pipes, line breaks or HTML. */
 const cell = (text: string): string =>
@@ -31,14 +38,14 @@ export const renderPlanMarkdown = (report: PlanReport): string => {
     const ignored = ignoredText(plan);
     if (ignored) out.push(`Not planned for: ${ignored}.`, '');
     if (plan.patches.length > 0) {
-      out.push('| # | strategy | change | fixes | risk |', '|---|---|---|---|---|');
+      out.push('| # | strategy | change | fixes | risk | level |', '|---|---|---|---|---|---|');
       plan.patches.forEach((patch, i) => {
         const { main, also } = patchHeadline(patch);
         const change = [...main, ...(also.length > 0 ? [`also ${also.join(', ')}`] : [])]
           .map(cell)
           .join('<br>');
         out.push(
-          `| ${i + 1} | ${patch.strategy} | ${change} | ${patch.fixes.map((f) => cell(findingText(f))).join('<br>')} | ${riskText(patch.risk).map(cell).join(', ')} |`,
+          `| ${i + 1} | ${patch.strategy} | ${change} | ${patch.fixes.map((f) => cell(findingText(f))).join('<br>')} | ${riskText(patch.risk).map(cell).join(', ')} | ${cell(verdictOf(project.verdicts, patch.id))} |`,
         );
       });
       out.push('');

@@ -2,6 +2,7 @@ import type { FindingRef, PackageChange, Patch, Plan, RiskFacts } from '../../co
 import type { PlanReport } from '../commands/plan.js';
 import { oneLine } from './gate-text.js';
 import { countText } from './text.js';
+import { verdictLine } from './verdict.js';
 
 /** Wording shared by the plan's text and Markdown renderers. */
 
@@ -115,6 +116,8 @@ export const renderPlanText = (report: PlanReport): string => {
       if (also.length > 0) out.push(`     also: ${also.join(', ')}`);
       out.push(`     fixes ${patch.fixes.map(findingText).join(', ')}`);
       out.push(`     risk: ${riskText(patch.risk).join(', ')}`);
+      const verdict = project.verdicts.patches[patch.id];
+      if (verdict) out.push(`     level: ${verdictLine(verdict)} (patchpilot explain ${patch.id})`);
     });
     if (plan.unfixable.length > 0) {
       out.push('', '  unfixable:');
