@@ -1,0 +1,178 @@
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { isAbsolute, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Which installed packages the project's tests loaded and executed, from the V8 coverage every
+ * Node process writes when `NODE_V8_COVERAGE` is set (one `coverage-<pid>-<time>-<thread>.json`
+ * per process and worker thread, written when it exits normally; a process killed by a signal
+ * writes none). Tests that never load a package prove nothing about a change to it.
+ */
+
+export interface LoadedPackage {
+  /** The distinct files of the package that some process compiled. */
+  readonly files: number;
+  /** Some function of those files ran (a module's top-level function counts when the module ran). */
+  readonly executed: boolean;
+  /** Folder names it was installed under that differ from its name (`npm:` aliases), sorted. */
+  readonly aliases: readonly string[];
+}
+
+export interface ExerciseReport {
+  /** By the package's real name (its package.json `name`, else its folder name). */
+  readonly loaded: ReadonlyMap<string, LoadedPackage>;
+  /** How many coverage files were read (one per process or worker thread). */
+  readonly processes: number;
+}
+
+/** Only the parts of V8's ScriptCoverage that are used; the rest is ignored. */
+interface ScriptCoverage {
+  readonly url: string;
+  readonly functions: readonly { readonly ranges: readonly { readonly count: number }[] }[];
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The scripts of one coverage file that look like V8's; malformed entries are skipped. */
+const scriptsOf = (document: unknown): ScriptCoverage[] => {
+  if (!isRecord(document) || !Array.isArray(document.result)) return [];
+  const scripts: ScriptCoverage[] = [];
+  for (const entry of document.result) {
+    if (!isRecord(entry) || typeof entry.url !== 'string' || entry.url === '') continue;
+    const functions = Array.isArray(entry.functions) ? entry.functions : [];
+    scripts.push({
+      url: entry.url,
+      functions: functions.filter(isRecord).map((f) => ({
+        ranges: (Array.isArray(f.ranges) ? f.ranges : [])
+          .filter(isRecord)
+          .map((r) => ({ count: typeof r.count === 'number' ? r.count : 0 })),
+      })),
+    });
+  }
+  return scripts;
+};
+
+/** A script's file path: ESM and recent CommonJS report `file:` URLs, older CommonJS (and Jest) paths. */
+const pathOf = (url: string): string | undefined => {
+  if (url.startsWith('file:')) {
+    try {
+      return fileURLToPath(url);
+    } catch {
+      return undefined;
+    }
+  }
+  return isAbsolute(url) ? resolve(url) : undefined;
+};
+
+/**
+ * The package folder a file belongs to and its folder name: the segments after the last
+ * `node_modules` (`@scope/name` for a scoped package), so the pnpm store
+ * (`node_modules/.pnpm/x@1.0.0/node_modules/x/…`) and nested installs map to the innermost package.
+ */
+export const packageFolderOf = (file: string): { folder: string; name: string } | undefined => {
+  const segments = file.split(sep);
+  const last = segments.lastIndexOf('node_modules');
+  if (last < 0) return undefined;
+  const first = segments[last + 1];
+  if (first === undefined || first === '' || first.startsWith('.')) return undefined;
+  const size = first.startsWith('@') ? 2 : 1;
+  const name = segments.slice(last + 1, last + 1 + size);
+  // The package folder itself is no file; there must be a path inside it.
+  if (name.length < size || name.some((s) => s === '') || segments.length <= last + 1 + size)
+    return undefined;
+  return { folder: segments.slice(0, last + 1 + size).join(sep), name: name.join('/') };
+};
+
+const packageNameIn = (folder: string): string | undefined => {
+  try {
+    const manifest: unknown = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
+    return isRecord(manifest) && typeof manifest.name === 'string' && manifest.name !== ''
+      ? manifest.name
+      : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const coverageFiles = (coverageDir: string): string[] => {
+  try {
+    return readdirSync(coverageDir)
+      .filter((f) => f.startsWith('coverage-') && f.endsWith('.json'))
+      .sort();
+  } catch {
+    return [];
+  }
+};
+
+/**
+ * Reads every coverage file in `coverageDir` and reports the packages installed under
+ * `projectRoot` whose files were loaded, by their real name. Unreadable or malformed files are
+ * skipped (a process that died while writing leaves a partial one); scripts outside
+ * `projectRoot`, outside a `node_modules` folder or in a dot folder (`.bin`, `.cache`) are ignored.
+ */
+export const readExercise = (coverageDir: string, projectRoot: string): ExerciseReport => {
+  const roots = new Set([resolve(projectRoot)]);
+  try {
+    roots.add(realpathSync(projectRoot));
+  } catch {
+    // A root that is gone still matches the paths recorded while it existed.
+  }
+  const inside = (file: string): boolean => [...roots].some((root) => file.startsWith(root + sep));
+
+  const names = new Map<string, string>();
+  const nameOf = (folder: string, fallback: string): string => {
+    let name = names.get(folder);
+    if (name === undefined) {
+      name = packageNameIn(folder) ?? fallback;
+      names.set(folder, name);
+    }
+    return name;
+  };
+
+  const packages = new Map<string, { files: Set<string>; executed: boolean; aliases: Set<string> }>();
+  let processes = 0;
+  for (const file of coverageFiles(coverageDir)) {
+    let document: unknown;
+    try {
+      document = JSON.parse(readFileSync(join(coverageDir, file), 'utf8'));
+    } catch {
+      continue;
+    }
+    if (!isRecord(document) || !Array.isArray(document.result)) continue;
+    processes += 1;
+    for (const script of scriptsOf(document)) {
+      const path = pathOf(script.url);
+      if (path === undefined || !inside(path)) continue;
+      const owner = packageFolderOf(path);
+      if (owner === undefined) continue;
+      const name = nameOf(owner.folder, owner.name);
+      let entry = packages.get(name);
+      if (entry === undefined) {
+        entry = { files: new Set(), executed: false, aliases: new Set() };
+        packages.set(name, entry);
+      }
+      entry.files.add(path);
+      if (owner.name !== name) entry.aliases.add(owner.name);
+      if (!entry.executed) {
+        entry.executed = script.functions.some((f) => f.ranges.some((r) => r.count > 0));
+      }
+    }
+  }
+
+  const loaded = new Map<string, LoadedPackage>();
+  for (const name of [...packages.keys()].sort()) {
+    const entry = packages.get(name);
+    if (!entry) continue;
+    loaded.set(name, {
+      files: entry.files.size,
+      executed: entry.executed,
+      aliases: [...entry.aliases].sort(),
+    });
+  }
+  return { loaded, processes };
+};
+
+/** The names among `names` that the tests loaded and executed, sorted and without duplicates. */
+export const exercisedPackages = (report: ExerciseReport, names: readonly string[]): string[] =>
+  [...new Set(names)].filter((name) => report.loaded.get(name)?.executed === true).sort();
