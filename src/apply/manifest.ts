@@ -1,0 +1,201 @@
+import { posix } from 'node:path';
+import { PatchPilotError } from '../core/errors.js';
+import type { EdgeType } from '../core/inventory.js';
+import type { ManifestChange, OverrideChange, PackageChange } from '../core/plan.js';
+import { parseJsonDocument } from '../inventory/json.js';
+import { detectJsonFormat, formatJson } from './json-format.js';
+
+/**
+ * Writes a patch's `manifest` changes (a declared range raised) and npm `overrides` changes into
+ * one package.json, as pure text in, text out. Formatting is kept: indent, newline style, final
+ * newline and key order (a changed value stays where it was; a new override key goes at the end
+ * of its object, a new `overrides` object at the end of the manifest).
+ *
+ * A value that is not what the plan saw (a declared range other than `fromRange`, an override
+ * other than `from`, an override to add that exists) is reported in `problems` and left as it is;
+ * the caller treats any problem as the patch failing to apply.
+ */
+
+export interface ManifestEditResult {
+  readonly content: string;
+  readonly problems: readonly string[];
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** An own, enumerable property even for a key like `__proto__`, which JSON.parse makes own. */
+const setOwn = (obj: Json, key: string, value: unknown): void => {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+};
+
+/** A property of the object itself, never one inherited (`__proto__`, `constructor`). */
+const own = (obj: Json, key: string): unknown => (Object.hasOwn(obj, key) ? obj[key] : undefined);
+
+const fieldOf: Record<EdgeType, string> = {
+  prod: 'dependencies',
+  dev: 'devDependencies',
+  optional: 'optionalDependencies',
+  peer: 'peerDependencies',
+};
+
+/** A folder relative to the project root, as the plan writes it: '' for the root. */
+const normaliseFolder = (folder: string): string => {
+  const normalised = posix.normalize(folder.split('\\').join('/')).replace(/\/+$/, '');
+  return normalised === '.' ? '' : normalised.replace(/^\.\//, '');
+};
+
+const aliasPattern = /^npm:((?:@[^/@]+\/)?[^/@]+)@(.*)$/;
+
+/** The manifest's folder for an override change: the folder of its `file`, when that is a package.json. */
+const overrideFolder = (change: OverrideChange): string | undefined =>
+  posix.basename(change.file) === 'package.json' ? normaliseFolder(posix.dirname(change.file)) : undefined;
+
+export const editManifest = (
+  content: string,
+  importer: string,
+  changes: readonly PackageChange[],
+): ManifestEditResult => {
+  const folder = normaliseFolder(importer);
+  const label = folder === '' ? 'package.json' : `${folder}/package.json`;
+  const doc = parseJsonDocument(content, label, 'MANIFEST_INVALID');
+  if (!isObject(doc)) {
+    throw new PatchPilotError('MANIFEST_INVALID', `${label}: the document is not a JSON object`, {
+      hint: 'fix this package.json',
+    });
+  }
+  const ranges = changes.filter(
+    (c): c is ManifestChange => c.kind === 'manifest' && normaliseFolder(c.importer) === folder,
+  );
+  const overrides = changes.filter(
+    (c): c is OverrideChange => c.kind === 'override' && overrideFolder(c) === folder,
+  );
+  if (ranges.length === 0 && overrides.length === 0) return { content, problems: [] };
+
+  const problems: string[] = [];
+  let dirty = false;
+  for (const change of ranges) {
+    const problem = raiseRange(doc, change);
+    if (problem) problems.push(problem);
+    else dirty = true;
+  }
+  for (const change of overrides) {
+    const problem = editOverride(doc, change);
+    if (problem) problems.push(problem);
+    else dirty = true;
+  }
+  if (!dirty) return { content, problems };
+  const bom = content.charCodeAt(0) === 0xfeff ? '\uFEFF' : '';
+  return { content: bom + formatJson(doc, detectJsonFormat(content)), problems };
+};
+
+/** Raises one declared range in place; returns the problem, if any. */
+const raiseRange = (doc: Json, change: ManifestChange): string | undefined => {
+  const field = fieldOf[change.type];
+  const where = `${field}[${JSON.stringify(change.dependency)}]`;
+  const deps = doc[field];
+  if (!isObject(deps) || !Object.hasOwn(deps, change.dependency)) {
+    return `${where}: not declared (expected ${JSON.stringify(change.fromRange)})`;
+  }
+  const current = deps[change.dependency];
+  let next: string | undefined;
+  if (current === change.fromRange) next = change.toRange;
+  else if (typeof current === 'string') {
+    // The plan may state an alias's range without its `npm:name@` prefix.
+    const alias = aliasPattern.exec(current);
+    if (alias && alias[2] === change.fromRange) next = change.toRange;
+  }
+  if (next === undefined) {
+    return `${where}: expected ${JSON.stringify(change.fromRange)}, found ${JSON.stringify(current)}`;
+  }
+  // An alias keeps its prefix: `npm:lodash@^4.17.21`, never a bare range that installs `lodash` under another name.
+  const alias = typeof current === 'string' ? aliasPattern.exec(current) : null;
+  if (alias && !next.startsWith('npm:')) next = `npm:${alias[1]}@${next}`;
+  setOwn(deps, change.dependency, next);
+  return undefined;
+};
+
+/**
+ * Adds, changes or removes one npm `overrides` entry. A scoped entry under a parent that holds a
+ * plain value turns the parent into an object whose `"."` holds that value, as npm documents; an
+ * entry whose key holds an object is the object's `"."`. Removing the last key of an object
+ * removes the object, up to `overrides` itself.
+ */
+const editOverride = (doc: Json, change: OverrideChange): string | undefined => {
+  const where = `overrides ${JSON.stringify(change.path.join(' > '))}`;
+  const { path } = change;
+  if (path.length === 0) return `${where}: the plan gives no key`;
+  if (doc.overrides !== undefined && !isObject(doc.overrides)) {
+    return `${where}: "overrides" is not an object`;
+  }
+  const adding = change.action === 'add';
+  if (adding && change.to === undefined) return `${where}: the plan gives no value to add`;
+  if (!adding && doc.overrides === undefined)
+    return `${where}: not in package.json (expected ${JSON.stringify(change.from)})`;
+
+  // Walk (and for an addition, build) the objects down to the entry's parent.
+  const chain: { holder: Json; key: string }[] = [];
+  const created = doc.overrides === undefined;
+  let node = (doc.overrides ?? {}) as Json;
+  for (const key of path.slice(0, -1)) {
+    const child = own(node, key);
+    if (isObject(child)) {
+      chain.push({ holder: node, key });
+      node = child;
+      continue;
+    }
+    if (!adding) return `${where}: not in package.json (expected ${JSON.stringify(change.from)})`;
+    if (child !== undefined && typeof child !== 'string')
+      return `${where}: ${JSON.stringify(key)} is not an object`;
+    // Replaced in place (a string becomes { ".": string }) or appended: nothing is written unless
+    // the whole path checks out, so the new objects are linked in at the end.
+    chain.push({ holder: node, key });
+    node = child === undefined ? {} : { '.': child };
+  }
+  let last = path.at(-1) as string;
+  const self = own(node, last);
+  if (last !== '.' && isObject(self)) {
+    chain.push({ holder: node, key: last });
+    node = self;
+    last = '.';
+  }
+  const current = own(node, last);
+  if (current !== undefined && typeof current !== 'string')
+    return `${where}: holds ${JSON.stringify(current)}, not a version`;
+
+  if (adding) {
+    if (current !== undefined) return `${where}: already set to ${JSON.stringify(current)}`;
+    setOwn(node, last, change.to);
+    // Link the path in: each object goes where its key already was, or at the end of its holder.
+    let child = node;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const { holder, key } = chain[i] as { holder: Json; key: string };
+      setOwn(holder, key, child);
+      child = holder;
+    }
+    if (created) setOwn(doc, 'overrides', child);
+    return undefined;
+  }
+  if (current !== change.from) {
+    return current === undefined
+      ? `${where}: not in package.json (expected ${JSON.stringify(change.from)})`
+      : `${where}: expected ${JSON.stringify(change.from)}, found ${JSON.stringify(current)}`;
+  }
+  if (change.action === 'change') {
+    if (change.to === undefined) return `${where}: the plan gives no new value`;
+    setOwn(node, last, change.to);
+    return undefined;
+  }
+  delete node[last];
+  // Emptied objects go, from the entry up; an emptied `overrides` goes too.
+  let emptied = node;
+  for (let i = chain.length - 1; i >= 0 && Object.keys(emptied).length === 0; i--) {
+    const { holder, key } = chain[i] as { holder: Json; key: string };
+    delete holder[key];
+    emptied = holder;
+  }
+  if (isObject(doc.overrides) && Object.keys(doc.overrides).length === 0) delete doc.overrides;
+  return undefined;
+};
