@@ -1,4 +1,6 @@
-import { join, relative, sep } from 'node:path';
+import { createHash } from 'node:crypto';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import type { ApplyOptions, FixEvent } from './apply/index.js';
 import { applyExceptions } from './assess/exceptions.js';
 import { defaultAssessOptions, matchAdvisories } from './assess/index.js';
 import { prioritize } from './assess/priority.js';
@@ -7,6 +9,7 @@ import { applyVex } from './assess/vex.js';
 import { configFileNames } from './config/files.js';
 import type { LoadedConfig } from './config/load.js';
 import type { Advisory } from './core/advisory.js';
+import type { Change } from './core/change.js';
 import { PatchPilotError } from './core/errors.js';
 import { cveIds, type Finding, type FindingEpss, type FindingKev } from './core/finding.js';
 import { type Inventory, registryPackageKeys, type Scope, widestScope } from './core/inventory.js';
@@ -19,7 +22,14 @@ import { parseJsonDocument } from './inventory/json.js';
 import { readSbom } from './inventory/sbom/read.js';
 import type { PlanVerdicts } from './policy/index.js';
 import type { RegistrySource } from './registry/types.js';
-import { readConfinedText, readText, realPathOrUndefined, statOrUndefined } from './util/fs.js';
+import {
+  readConfinedText,
+  readText,
+  realPathOrUndefined,
+  statOrUndefined,
+  writeFileAtomic,
+} from './util/fs.js';
+import type { Env } from './util/home.js';
 
 /**
  * The one file that knows the stage order: inventory → intel → assess → VEX → the project
@@ -433,3 +443,378 @@ const readNpmOverrides = (root: string, cwd: string): unknown => {
 
 /** Manifests larger than this are not package.json files anyone wrote. */
 const maxManifestBytes = 16 * 1024 * 1024;
+
+export interface FixProjectOptions {
+  /** The project folder (or its lockfile), inside a git repository. */
+  readonly target: string;
+  readonly cwd: string;
+  readonly env: Env;
+  readonly vexFiles?: readonly string[];
+  readonly today: string;
+  readonly now: Date;
+  readonly registry: RegistrySource;
+  readonly options: Partial<PlanOptions>;
+  readonly apply: ApplyOptions;
+  /**
+   * Outside a git repository: work on a private copy made into a repository, then write the
+   * merged changes' files back into the project folder, atomically (`--in-place`).
+   */
+  readonly inPlace?: boolean;
+  readonly tool: string;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (message: string) => void;
+  /** Ledger-worthy events of every stage, in order. */
+  readonly record?: (event: FixEvent) => void;
+}
+
+export interface FixResult {
+  /** The project folder, relative to the working folder. */
+  readonly path: string;
+  readonly lockfile: string;
+  readonly repository: string;
+  readonly baseBranch: string | undefined;
+  readonly baseCommit: string;
+  /** Where the base branch is after the run. */
+  readonly headAfter: string | undefined;
+  readonly plan: Plan;
+  readonly verdicts: PlanVerdicts;
+  readonly changes: readonly Change[];
+  readonly store: { readonly path: string; readonly advisories: number; readonly snapshot: string };
+  /** Worktrees an earlier, interrupted run left behind, removed before this one. */
+  readonly staleWorktrees: readonly string[];
+  /** With `inPlace`: the files written back into the project folder. */
+  readonly written?: readonly string[];
+}
+
+/**
+ * scan → plan → policy → apply, for one project in a git repository: the plan is made from the
+ * base commit (a detached worktree of HEAD), never from the user's working tree, which may hold
+ * anything; each patch is then applied, tested, proved and judged in worktrees of its own.
+ */
+export const fixProject = async (store: AdvisoryStore, options: FixProjectOptions): Promise<FixResult> => {
+  const { createGit, repositoryTop, headCommit, currentBranch, branchCommit } = await import(
+    './apply/git.js'
+  );
+  const { removeStaleWorktrees, WorktreeRegistry } = await import('./apply/worktree.js');
+  const { detectManager } = await import('./apply/package-manager.js');
+  const { applyPlan } = await import('./apply/index.js');
+  const stat = statOrUndefined(options.target);
+  const folder = stat?.isFile() ? dirname(options.target) : options.target;
+  const git = createGit(folder, options.env);
+  const top = repositoryTop(git);
+  if (top === undefined) {
+    if (options.inPlace)
+      return await fixInPlace(store, options, folder, stat?.isFile() ? basename(options.target) : undefined);
+    throw new PatchPilotError(
+      'NOT_A_GIT_REPOSITORY',
+      `${display(options.cwd, folder)} is not inside a git repository`,
+      {
+        hint: 'fix makes each change in a git worktree and lands it as a commit: run `git init` and commit the project first, or pass --in-place to have the changes that earn level 3 written into the folder itself (atomically, after the same tests and proof)',
+      },
+    );
+  }
+  const baseCommit = headCommit(git);
+  if (baseCommit === undefined) {
+    throw new PatchPilotError('GIT_FAILED', `${display(options.cwd, top)} has no commits yet`, {
+      hint: 'commit the project (its package.json and lockfile) first: fix works from HEAD',
+    });
+  }
+  const realTop = realPathOrUndefined(top) ?? top;
+  const realFolder = realPathOrUndefined(folder) ?? folder;
+  const projectPath = relative(realTop, realFolder).split(sep).join('/');
+  if (projectPath.startsWith('..')) throw new PatchPilotError('INTERNAL', `${folder} is outside ${top}`);
+  const staleWorktrees = removeStaleWorktrees(git);
+  const baseBranch = currentBranch(git);
+  const worktrees = new WorktreeRegistry();
+  const status = store.status();
+  const snapshot = createHash('sha256')
+    .update(
+      JSON.stringify([
+        status.advisories,
+        status.newestModified ?? '',
+        status.sources.map((s) => [s.name, s.lastImportedAt]),
+      ]),
+    )
+    .digest('hex');
+  try {
+    // The plan comes from HEAD as committed: a detached worktree, removed as soon as it is read.
+    const planning = worktrees.add(git, baseCommit, undefined);
+    const planFolder = projectPath === '' ? planning.path : join(planning.path, projectPath);
+    const lockfiles = findLockfiles(
+      stat?.isFile() ? join(planFolder, basename(options.target)) : planFolder,
+      false,
+    );
+    if (lockfiles.length > 1) {
+      throw new PatchPilotError(
+        'FIX_UNSUPPORTED',
+        `${display(options.cwd, folder)} has several lockfiles: ${lockfiles.map((f) => basename(f)).join(', ')}`,
+        {
+          hint: 'pass the lockfile of the package manager the project uses: patchpilot fix path/to/package-lock.json',
+        },
+      );
+    }
+    const lockfile = lockfiles[0] as string;
+    const inventory = readInventory(lockfile);
+    if (!inventory.format.startsWith('npm')) {
+      throw new PatchPilotError(
+        'FIX_UNSUPPORTED',
+        `${basename(lockfile)}: fix plans npm lockfiles only so far (${inventory.format})`,
+        {
+          hint: 'run `patchpilot plan` for the findings and fix them by hand meanwhile',
+        },
+      );
+    }
+    if (!statOrUndefined(join(planFolder, basename(lockfile)))) {
+      throw new PatchPilotError('LOCKFILE_NOT_FOUND', `${basename(lockfile)} is not committed`, {
+        hint: 'fix works from HEAD: commit the lockfile first',
+      });
+    }
+    options.onProgress?.(`planning from ${baseCommit.slice(0, 12)}${baseBranch ? ` (${baseBranch})` : ''}`);
+    const planned = await planProjects(store, {
+      target: lockfile,
+      recursive: false,
+      cwd: planFolder,
+      vexFiles: options.vexFiles,
+      today: options.today,
+      registry: options.registry,
+      now: options.now,
+      options: options.options,
+      onProgress: options.onProgress,
+    });
+    const project = planned.projects[0];
+    if (!project) throw new PatchPilotError('INTERNAL', 'the plan has no project');
+    const scanned = await scanProjects(store, {
+      target: lockfile,
+      recursive: false,
+      cwd: planFolder,
+      today: options.today,
+    });
+    const findings = scanned.projects[0]?.findings ?? [];
+    const loaded = scanned.projects[0]?.config;
+    const config = loaded?.config ?? (await import('./config/normalize.js')).defaultConfig;
+    const policyHash = loaded
+      ? createHash('sha256')
+          .update(readText(join(planFolder, loaded.path)))
+          .digest('hex')
+      : undefined;
+    worktrees.remove(planning);
+
+    const record = options.record ?? ((): void => {});
+    const modified = new Map<string, string>();
+    for (const list of store.advisoriesFor(new Set(findings.map((f) => f.package.name))).values()) {
+      for (const a of list) modified.set(a.id, a.modified);
+    }
+    for (const f of findings) {
+      record({
+        kind: 'detected',
+        subject: `${f.id} ${f.package.name}@${f.package.version}`,
+        inputs: {
+          advisories: f.advisories.map((id) => ({ id, modified: modified.get(id) ?? '' })),
+          storeSnapshot: snapshot,
+          commit: baseCommit,
+        },
+        outcome: {
+          severity: f.severity,
+          scope: f.scope,
+          priority: f.priority?.score ?? null,
+          paths: f.pathCount,
+          ...(f.vex ? { vex: f.vex.status } : {}),
+          ...(f.exception ? { exception: f.exception.id } : {}),
+        },
+      });
+      if (f.exception && !f.exception.expired) {
+        record({
+          kind: 'exception-used',
+          subject: `${f.id} ${f.package.name}@${f.package.version}`,
+          inputs: { ...(policyHash ? { policyHash } : {}) },
+          outcome: { exception: f.exception.id, expires: f.exception.expires, author: f.exception.author },
+        });
+      }
+    }
+    for (const patch of project.plan.patches) {
+      const verdict = project.verdicts.patches[patch.id];
+      record({
+        kind: 'planned',
+        subject: patch.id,
+        change: patch.id,
+        inputs: { storeSnapshot: snapshot, strategy: patch.strategy, options: project.plan.options },
+        outcome: {
+          changes: patch.changes,
+          fixes: patch.fixes,
+          risk: patch.risk,
+          alternatives: project.plan.alternatives
+            .filter((alt) =>
+              alt.fixes.some((f) => patch.fixes.some((g) => g.id === f.id && g.name === f.name)),
+            )
+            .map((alt) => ({
+              id: alt.id,
+              strategy: alt.strategy,
+              changes: alt.changes.length,
+              introduces: alt.introduces.length,
+              score: alt.score,
+            })),
+          ...(verdict ? { planLevel: verdict.level } : {}),
+        },
+      });
+    }
+    for (const u of project.plan.unfixable) {
+      record({
+        kind: 'reported',
+        subject: `${u.finding.id} ${u.finding.name}@${u.finding.version}`,
+        inputs: { reason: u.reason, storeSnapshot: snapshot },
+        outcome: { status: 'unfixable', text: u.text },
+      });
+    }
+    const manager = detectManager(lockfile, inventory.format);
+    const changes = await applyPlan({
+      git,
+      projectPath,
+      lockfile: basename(lockfile),
+      manager,
+      baseBranch,
+      baseCommit,
+      plan: project.plan,
+      findings,
+      inventory,
+      policy: config.policy,
+      verdicts: project.verdicts.patches,
+      commands: {
+        ...(config.commands.install ? { install: config.commands.install } : {}),
+        ...(config.commands.build ? { build: config.commands.build } : {}),
+        ...(config.commands.test ? { test: config.commands.test } : {}),
+      },
+      registry: options.registry,
+      prove: async (dir) => {
+        const after = await scanProjects(store, {
+          target: join(dir, basename(lockfile)),
+          recursive: false,
+          cwd: dir,
+          today: options.today,
+        });
+        return after.projects[0]?.findings ?? [];
+      },
+      env: options.env,
+      tool: options.tool,
+      options: {
+        ...options.apply,
+        timeoutMs: options.apply.timeoutMs || config.commands.timeoutSeconds * 1000,
+      },
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      record: (event) =>
+        record(
+          policyHash && event.kind === 'decided'
+            ? { ...event, inputs: { ...event.inputs, policyHash } }
+            : event,
+        ),
+    });
+    return {
+      path: display(options.cwd, folder),
+      lockfile: display(options.cwd, join(folder, basename(lockfile))),
+      repository: top,
+      baseBranch,
+      baseCommit,
+      headAfter: baseBranch ? branchCommit(git, baseBranch) : baseCommit,
+      plan: { ...project.plan, lockfile: display(options.cwd, join(folder, basename(lockfile))) },
+      verdicts: project.verdicts,
+      changes,
+      store: { path: store.path, advisories: status.advisories, snapshot },
+      staleWorktrees,
+    };
+  } finally {
+    worktrees.close();
+  }
+};
+
+/**
+ * `fix --in-place` outside a git repository: the project folder (without node_modules) is copied
+ * into a private repository, fixed there exactly as in a real one, and the files the merged
+ * changes touched are written back, each atomically, only if the project's copy is still the one
+ * that was read. Proposed changes have no branch to stay on: the report shows them.
+ */
+const fixInPlace = async (
+  store: AdvisoryStore,
+  options: FixProjectOptions,
+  folder: string,
+  lockfileName: string | undefined,
+): Promise<FixResult> => {
+  const { mkdtempSync, cpSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { createGit } = await import('./apply/git.js');
+  const scratch = mkdtempSync(join(tmpdir(), 'patchpilot-in-place-'));
+  try {
+    const copy = join(scratch, 'project');
+    cpSync(folder, copy, {
+      recursive: true,
+      filter: (source) => !/[\\/](node_modules|\.git)$/.test(source),
+      verbatimSymlinks: true,
+    });
+    const git = createGit(copy, options.env);
+    const identity = {
+      GIT_AUTHOR_NAME: 'PatchPilot',
+      GIT_AUTHOR_EMAIL: 'patchpilot@localhost',
+      GIT_COMMITTER_NAME: 'PatchPilot',
+      GIT_COMMITTER_EMAIL: 'patchpilot@localhost',
+    };
+    git.run(['init', '--quiet', '-b', 'in-place']);
+    git.run(['add', '-A']);
+    git.run(['commit', '--quiet', '--no-verify', '-m', 'project as read'], undefined, identity);
+    const result = await fixProject(store, {
+      ...options,
+      inPlace: false,
+      target: lockfileName ? join(copy, lockfileName) : copy,
+      cwd: options.cwd,
+    });
+    const written: string[] = [];
+    if (result.headAfter && result.headAfter !== result.baseCommit) {
+      const files = git
+        .run(['diff', '--name-only', '-z', result.baseCommit, result.headAfter])
+        .split('\0')
+        .filter((f) => f !== '');
+      // Every file is checked before any is written: a project changed meanwhile gets nothing.
+      for (const file of files) {
+        const original = git.run(['show', `${result.baseCommit}:${file}`]);
+        const current = statOrUndefined(join(folder, file)) ? readText(join(folder, file)) : undefined;
+        if (current === undefined || current.trimEnd() !== original.trimEnd()) {
+          throw new PatchPilotError(
+            'IO_FAILED',
+            `${display(options.cwd, join(folder, file))} changed while fix ran; nothing was written`,
+            {
+              hint: 'run fix --in-place again',
+            },
+          );
+        }
+      }
+      for (const file of files) {
+        const text = git.tryRun(['show', `${result.headAfter}:${file}`]);
+        writeFileAtomic(join(folder, file), text.stdout);
+        written.push(display(options.cwd, join(folder, file)));
+      }
+    }
+    const lockfile = lockfileName ?? basename(result.lockfile);
+    return {
+      ...result,
+      path: display(options.cwd, folder),
+      lockfile: display(options.cwd, join(folder, lockfile)),
+      repository: folder,
+      baseBranch: undefined,
+      // Branches lived in the private copy, which is gone.
+      changes: result.changes.map((c) => {
+        if (c.status === 'merged')
+          return {
+            ...c,
+            reason: `written into ${display(options.cwd, folder)} (level 3, tested and proven in a private copy)`,
+          };
+        if (c.status !== 'proposed') return c;
+        const { branch: _branch, ...rest } = c;
+        return {
+          ...rest,
+          reason: `${c.reason}; outside git there is no branch to keep it on: apply it by hand or let policy allow level 3`,
+        };
+      }),
+      written,
+    };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+};

@@ -21,6 +21,8 @@ Commands:
                       nothing (text, JSON, Markdown)
   explain ID [DIR]    the whole reasoning for one patch (p-…) or finding of DIR's plan: findings,
                       alternatives considered, evidence, every policy rule and the level it grants
+  fix [DIR]           apply the plan: each patch in a git worktree, tested, proved, then merged,
+                      proposed on a branch or reported as the policy level allows
   gate [DIR]          fail (exit 1) when DIR breaks its gate: malicious packages, known exploited
                       vulnerabilities, fixes left unapplied past their SLA (text, JSON, SARIF,
                       JUnit XML, Markdown)
@@ -34,6 +36,14 @@ Commands:
   vex add ID          record that a vulnerability does or does not affect a package (OpenVEX,
                       .patchpilot/vex.json); scan applies it
   vex list            show the project's VEX statements
+  ledger verify [DIR] check the project's decision ledger (hash chain): exit 1 when an entry was
+                      edited, removed or reordered
+  ledger show [DIR]   list the ledger's entries (--change, --since, --kind)
+  ledger export CHANGE in-toto attestations of one change (tests, scans before and after),
+                      signed with --key
+  quarantine list     show the package versions that rolled-back changes quarantined
+  quarantine release NAME[@VERSION]
+                      let fix choose a quarantined version again (recorded in the ledger)
   help [COMMAND]      show help for a command
 
 Global options:
@@ -44,6 +54,7 @@ Global options:
 Environment:
   PATCHPILOT_DB     advisory store file (overridden by --db)
   PATCHPILOT_HOME   folder for all PatchPilot state (default: XDG data and cache folders)
+  PATCHPILOT_LEDGER the project's ledger file (overridden by --ledger)
   PATCHPILOT_OSV_BASE  base URL of the OSV export for db sync (overridden by --base)
   HTTPS_PROXY, HTTP_PROXY, NO_PROXY  proxies for db sync
 
@@ -53,12 +64,15 @@ Run \`patchpilot <command> --help\` for a command's options.
 const commands: Record<string, () => Promise<Command>> = {
   scan: async () => (await import('./commands/scan.js')).scanCommand,
   plan: async () => (await import('./commands/plan.js')).planCommand,
+  fix: async () => (await import('./commands/fix.js')).fixCommand,
   explain: async () => (await import('./commands/explain.js')).explainCommand,
   gate: async () => (await import('./commands/gate.js')).gateCommand,
   init: async () => (await import('./commands/init.js')).initCommand,
   sbom: async () => (await import('./commands/sbom.js')).sbomCommand,
   db: async () => (await import('./commands/db.js')).dbCommand,
   vex: async () => (await import('./commands/vex.js')).vexCommand,
+  ledger: async () => (await import('./commands/ledger.js')).ledgerCommand,
+  quarantine: async () => (await import('./commands/quarantine.js')).quarantineCommand,
 };
 
 export const main = async (argv: readonly string[], io: Io): Promise<number> => {

@@ -30,6 +30,16 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'CONFIG_NOT_FOUND'
   | 'CONFIG_EXISTS'
+  | 'GIT_FAILED'
+  | 'NOT_A_GIT_REPOSITORY'
+  | 'FIX_UNSUPPORTED'
+  | 'INTERRUPTED'
+  | 'LEDGER_NOT_FOUND'
+  | 'LEDGER_UNREADABLE'
+  | 'LEDGER_KEY_INVALID'
+  | 'LEDGER_CHANGE_UNKNOWN'
+  | 'LEDGER_CHANGE_INCOMPLETE'
+  | 'QUARANTINE_NOT_FOUND'
   | 'INTERNAL';
 
 /** The category decides the exit code; see cli/main.ts and docs/errors.md. */
@@ -62,6 +72,16 @@ const categories: Record<ErrorCode, ErrorCategory> = {
   UNIVERSE_INVALID: 'input',
   CONFIG_INVALID: 'input',
   CONFIG_NOT_FOUND: 'input',
+  GIT_FAILED: 'external',
+  NOT_A_GIT_REPOSITORY: 'usage',
+  FIX_UNSUPPORTED: 'input',
+  INTERRUPTED: 'external',
+  LEDGER_NOT_FOUND: 'input',
+  LEDGER_UNREADABLE: 'input',
+  LEDGER_KEY_INVALID: 'input',
+  LEDGER_CHANGE_UNKNOWN: 'input',
+  LEDGER_CHANGE_INCOMPLETE: 'input',
+  QUARANTINE_NOT_FOUND: 'input',
   CONFIG_EXISTS: 'usage',
   INTERNAL: 'internal',
 };

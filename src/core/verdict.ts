@@ -26,6 +26,8 @@ export const levelText = (level: Level): string => `${level} (${levelNames[level
 
 /** What the project's tests showed after the change was applied (filled in by `fix`). */
 export interface TestEvidence {
+  /** False when the project has no build or test command: nothing ran, so nothing passed. */
+  readonly ran?: boolean;
   readonly passed: boolean;
   /** Names of the packages the test run loaded: tests that never load a package prove nothing about it. */
   readonly exercised: readonly string[];
@@ -37,6 +39,8 @@ export interface ProofEvidence {
   readonly proven: boolean;
   /** The findings (`ID name@version`) still present when `proven` is false. */
   readonly stillPresent: readonly string[];
+  /** Findings (`ID name@version`) the re-resolved tree has that the tree before did not; any makes `proven` false. */
+  readonly introduced?: readonly string[];
 }
 
 /** What policy knows about one finding a change fixes (or the finding that cannot be fixed). */

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -30,6 +30,37 @@ export const runCli = (
   });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 };
+
+/**
+ * `runCli` without blocking the test's event loop: needed when the CLI talks to a server the test
+ * itself runs (the fake registry). `onSpawn` gets the child, to signal it.
+ */
+export const runCliAsync = (
+  args: readonly string[],
+  options: {
+    cwd?: string;
+    env?: Record<string, string | undefined>;
+    onSpawn?: (child: ReturnType<typeof spawn>) => void;
+  } = {},
+): Promise<CliResult> =>
+  new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [binPath, ...args], {
+      cwd: options.cwd ?? projectRoot,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolvePromise({ code: code ?? (signal ? -1 : -1), stdout, stderr }));
+    options.onSpawn?.(child);
+  });
 
 export const tempDir = (prefix = 'patchpilot-test-'): { path: string; remove: () => void } => {
   const path = mkdtempSync(join(tmpdir(), prefix));

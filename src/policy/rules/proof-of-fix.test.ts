@@ -27,6 +27,11 @@ describe('proof-of-fix', () => {
       'the re-resolved tree still has GHSA-aaaa-bbbb-cccc lib@1.0.0',
     ],
     [
+      'a new finding appeared',
+      { proven: false, stillPresent: [], introduced: ['GHSA-dddd-eeee-ffff dep@2.0.0'] },
+      'the re-resolved tree has new findings: GHSA-dddd-eeee-ffff dep@2.0.0',
+    ],
+    [
       'disproven without detail',
       { proven: false, stillPresent: [] },
       'the re-resolved tree still has a finding',

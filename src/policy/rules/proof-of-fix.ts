@@ -23,6 +23,15 @@ export const proofOfFix = defineRule({
         },
       ];
     }
+    if (!proof.proven && proof.stillPresent.length === 0 && (proof.introduced ?? []).length > 0) {
+      return [
+        {
+          effect: 'cap',
+          level: 2,
+          evidence: `the re-resolved tree has new findings: ${(proof.introduced ?? []).join(', ')}`,
+        },
+      ];
+    }
     if (!proof.proven) {
       const left = proof.stillPresent.length === 0 ? 'a finding' : proof.stillPresent.join(', ');
       return [{ effect: 'cap', level: 2, evidence: `the re-resolved tree still has ${left}` }];

@@ -51,6 +51,12 @@ describe('tests-evidence', () => {
       'the tests passed but never loaded ms: they prove nothing about it',
     ],
     [
+      'there were no tests to run',
+      { ran: false, passed: false, exercised: [] },
+      ['lib'],
+      'the project has no tests to run: nothing vouches for the change',
+    ],
+    [
       'the tests loaded nothing',
       { passed: true, exercised: [] },
       ['lib', 'ms'],

@@ -15,6 +15,14 @@ export const testsEvidence = defineRule({
     if (subject.kind !== 'patch') return [];
     const tests = evidence.tests;
     if (!tests) return [{ effect: 'cap', level: 2, evidence: 'no test evidence yet (fix runs the tests)' }];
+    if (tests.ran === false)
+      return [
+        {
+          effect: 'cap',
+          level: 2,
+          evidence: 'the project has no tests to run: nothing vouches for the change',
+        },
+      ];
     if (!tests.passed)
       return [{ effect: 'cap', level: 2, evidence: "the project's tests failed with the change" }];
     const missing = untestedPackages(evidence);

@@ -1,0 +1,99 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Git, listWorktrees } from './git.js';
+
+/**
+ * Worktrees `fix` makes changes in: a folder under the system's temporary folder, never inside
+ * the user's work tree, checked out on a branch `patchpilot/<id>` (or detached for a dry run).
+ * Every one is removed when its patch is done, on Ctrl-C, and on the next run after a crash.
+ */
+
+/** Folders of worktrees `fix` makes start with this, so a later run can tell its own leftovers. */
+export const worktreePrefix = 'patchpilot-fix-';
+
+export const branchPrefix = 'patchpilot/';
+
+export const branchFor = (id: string): string => `${branchPrefix}${id}`;
+
+export interface Worktree {
+  readonly path: string;
+  /** Undefined for a detached worktree. */
+  readonly branch: string | undefined;
+  readonly base: string;
+}
+
+/**
+ * A new worktree at `base`. With `branch`, the branch is created there, or reset to `base` when a
+ * previous run left it (a rerun reuses and updates the same branch).
+ */
+export const addWorktree = (git: Git, base: string, branch: string | undefined): Worktree => {
+  const path = mkdtempSync(join(tmpdir(), worktreePrefix));
+  try {
+    if (branch) git.run(['worktree', 'add', '--quiet', '-B', branch, path, base]);
+    else git.run(['worktree', 'add', '--quiet', '--detach', path, base]);
+  } catch (error) {
+    rmSync(path, { recursive: true, force: true });
+    throw error;
+  }
+  return { path, branch, base };
+};
+
+/** Removes the worktree's folder and git's record of it; the branch stays. Never throws. */
+export const removeWorktree = (git: Git, worktree: Pick<Worktree, 'path'>): void => {
+  git.tryRun(['worktree', 'remove', '--force', '--force', worktree.path]);
+  rmSync(worktree.path, { recursive: true, force: true });
+  git.tryRun(['worktree', 'prune']);
+};
+
+/**
+ * Worktrees an earlier run left behind (a crash, a killed process): those in a folder named as
+ * `fix` names them. Removed; their branches stay (a rerun resets them).
+ */
+export const removeStaleWorktrees = (git: Git): string[] => {
+  git.tryRun(['worktree', 'prune']);
+  // The first worktree git lists is the main one: never a leftover, whatever its name.
+  const stale = listWorktrees(git)
+    .slice(1)
+    .filter((w) => w.path.split(/[\\/]/).pop()?.startsWith(worktreePrefix));
+  for (const w of stale) removeWorktree(git, w);
+  return stale.map((w) => w.path);
+};
+
+/**
+ * Worktrees open right now, removed on exit whatever the way out: the normal path removes each
+ * as it finishes; `process.on('exit')` catches a thrown error or `process.exit` in between.
+ */
+export class WorktreeRegistry {
+  readonly #open = new Map<string, Git>();
+  readonly #onExit = (): void => this.removeAll();
+
+  constructor() {
+    process.on('exit', this.#onExit);
+  }
+
+  add(git: Git, base: string, branch: string | undefined): Worktree {
+    const worktree = addWorktree(git, base, branch);
+    this.#open.set(worktree.path, git);
+    return worktree;
+  }
+
+  remove(worktree: Pick<Worktree, 'path'>): void {
+    const git = this.#open.get(worktree.path);
+    if (!git) return;
+    this.#open.delete(worktree.path);
+    removeWorktree(git, worktree);
+  }
+
+  removeAll(): void {
+    for (const [path, git] of [...this.#open]) {
+      this.#open.delete(path);
+      removeWorktree(git, { path });
+    }
+  }
+
+  close(): void {
+    this.removeAll();
+    process.off('exit', this.#onExit);
+  }
+}

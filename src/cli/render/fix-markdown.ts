@@ -1,0 +1,85 @@
+import type { Change } from '../../core/change.js';
+import { levelText } from '../../core/verdict.js';
+import type { FixReport } from '../commands/fix.js';
+
+/** `fix`'s report for humans (`--report FILE`, `--format markdown`): a section per change, with its evidence. */
+
+const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+const fence = (text: string): string => {
+  const ticks = text.includes('```') ? '````' : '```';
+  return `${ticks}\n${text.trimEnd()}\n${ticks}`;
+};
+
+const section = (c: Change): string[] => {
+  const out: string[] = [`### ${c.id}: ${c.status}`, ''];
+  out.push(`- Strategy: ${c.patch.strategy}; level ${levelText(c.level)}`);
+  for (const x of c.patch.changes) {
+    if (x.kind === 'lock' || x.kind === 'manifest')
+      out.push(`- ${x.name}: ${x.from ?? 'none'} → ${x.to} (${x.step})`);
+    else if (x.kind === 'override')
+      out.push(`- overrides \`${x.key}\`: ${x.action}${x.to ? ` ${x.to}` : ''}`);
+  }
+  out.push(`- Fixes: ${c.patch.fixes.map((f) => `${f.id} (${f.name}@${f.version})`).join(', ') || 'none'}`);
+  if (c.branch) out.push(`- Branch: \`${c.branch}\`${c.commit ? ` at \`${c.commit.slice(0, 12)}\`` : ''}`);
+  if (c.merged)
+    out.push(
+      `- Merged into \`${c.merged.branch}\` (${c.merged.mode}) at \`${c.merged.commit.slice(0, 12)}\``,
+    );
+  if (c.tests) {
+    if (!c.tests.ran) out.push('- Tests: none to run (no build or test command)');
+    else {
+      out.push(
+        `- Tests: ${c.tests.passed ? 'passed' : '**failed**'} in ${(c.tests.durationMs / 1000).toFixed(1)} s`,
+      );
+      out.push(
+        `- Exercised by the tests: ${c.tests.exercised.join(', ') || 'none'}; never loaded: ${c.tests.notExercised.join(', ') || 'none'}`,
+      );
+    }
+  }
+  if (c.proof) {
+    out.push(
+      c.proof.proven
+        ? `- Proof of fix: gone from every path (${c.proof.fixed.join(', ')})`
+        : `- Proof of fix: **failed**; still present: ${c.proof.stillPresent.join(', ') || 'none'}; new: ${c.proof.introduced.join(', ') || 'none'}`,
+    );
+  }
+  out.push(`- Why: ${c.reason}`);
+  const reasons = c.verdict.reasons.filter((r) => r.effect !== 'info');
+  if (reasons.length > 0) {
+    out.push('', '| Rule | Effect | Evidence |', '| --- | --- | --- |');
+    for (const r of reasons)
+      out.push(`| ${r.rule} | ${r.effect}${r.level ? ` ${r.level}` : ''} | ${cell(r.evidence)} |`);
+  }
+  const failing = c.failure ? c.commands[c.commands.length - 1] : undefined;
+  if (failing && failing.output.trim() !== '')
+    out.push('', `Output of \`${failing.command}\`:`, '', fence(failing.output));
+  out.push('');
+  return out;
+};
+
+export const renderFixMarkdown = (report: FixReport): string => {
+  const s = report.summary;
+  const out: string[] = [`# PatchPilot fix: ${report.project}`, ''];
+  out.push(
+    `Lockfile \`${report.lockfile}\`, from \`${report.base.commit.slice(0, 12)}\`${report.base.branch ? ` on \`${report.base.branch}\`` : ''}${report.dryRun ? ' (dry run: nothing committed or merged)' : ''}.`,
+    '',
+  );
+  out.push('| Merged | Proposed | Reported | Held back | Unproven | Failed | Not fixable |');
+  out.push('| --- | --- | --- | --- | --- | --- | --- |');
+  out.push(
+    `| ${s.merged} | ${s.proposed} | ${s.reported} | ${s['held-back']} | ${s.unproven} | ${s.failed} | ${s.unfixable} |`,
+    '',
+  );
+  if (report.changes.length > 0) {
+    out.push('## Changes', '');
+    for (const c of report.changes) out.push(...section(c));
+  }
+  if (report.unfixable.length > 0) {
+    out.push('## Not fixable', '');
+    for (const u of report.unfixable)
+      out.push(`- ${u.finding.id} (${u.finding.name}@${u.finding.version}): ${u.text}`);
+    out.push('');
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+};

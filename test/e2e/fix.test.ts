@@ -1,0 +1,461 @@
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { byName, createProject, git, lib, type Project } from '../helpers/fix.js';
+
+/**
+ * `patchpilot fix` as a user runs it: real git repositories in temp folders, the machine's real
+ * npm installing from a fake registry served by this process, advisories imported through the CLI.
+ */
+
+const testFile = (requires: string[], asserts: string): string =>
+  [
+    "'use strict';",
+    "const { test } = require('node:test');",
+    "const assert = require('node:assert');",
+    ...requires.map((name, i) => `const m${i} = require('${name}');`),
+    `test('the app works', () => {\n${asserts}\n});`,
+    '',
+  ].join('\n');
+
+const lockVersion = (text: string, name: string): string | undefined =>
+  (JSON.parse(text) as { packages: Record<string, { version?: string }> }).packages[`node_modules/${name}`]
+    ?.version;
+
+const worktreesOf = (repo: string): string[] =>
+  git(repo, 'worktree', 'list', '--porcelain')
+    .split('\n')
+    .filter((l) => l.startsWith('worktree '))
+    .map((l) => l.slice(9));
+
+const patchpilotBranches = (repo: string): string[] =>
+  git(repo, 'branch', '--list', 'patchpilot/*', '--format=%(refname:short)')
+    .split('\n')
+    .filter((b) => b !== '');
+
+describe('fix: merge, propose, hold back, never run scripts', () => {
+  let project: Project;
+  let marker: string;
+  beforeAll(async () => {
+    marker = join(tmpdir(), `patchpilot-marker-${process.pid}-${Date.now()}`);
+    const postinstall = `node -e "require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')"`;
+    project = await createProject({
+      packages: [
+        { name: 'good-lib', versions: { '1.0.0': lib('good'), '1.0.1': lib('good') } },
+        { name: 'idle-lib', versions: { '2.0.0': lib('idle'), '2.0.1': lib('idle') } },
+        { name: 'brittle-lib', versions: { '3.0.0': lib('v1'), '3.0.1': lib('v2') } },
+        {
+          name: 'scripted-lib',
+          versions: {
+            '1.0.0': lib('s', { scripts: { postinstall } }),
+            '1.1.0': lib('s', { scripts: { postinstall } }),
+          },
+        },
+      ],
+      dependencies: {
+        'good-lib': '^1.0.0',
+        'idle-lib': '^2.0.0',
+        'brittle-lib': '^3.0.0',
+        'scripted-lib': '~1.0.0',
+      },
+      locked: { 'good-lib': '1.0.0', 'idle-lib': '2.0.0', 'brittle-lib': '3.0.0', 'scripted-lib': '1.0.0' },
+      files: {
+        'test/app.test.js': testFile(
+          ['good-lib', 'brittle-lib', 'scripted-lib'],
+          "  assert.strictEqual(m0(), 'good');\n  assert.strictEqual(m1(), 'v1');\n  assert.strictEqual(m2(), 's');",
+        ),
+      },
+      advisories: [
+        { id: 'GHSA-test-good-0001', name: 'good-lib', fixed: '1.0.1', severity: 'HIGH' },
+        { id: 'GHSA-test-idle-0002', name: 'idle-lib', fixed: '2.0.1' },
+        { id: 'GHSA-test-brit-0003', name: 'brittle-lib', fixed: '3.0.1' },
+        { id: 'GHSA-test-scri-0004', name: 'scripted-lib', fixed: '1.1.0' },
+      ],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await project?.close();
+  });
+
+  let report: Awaited<ReturnType<Project['fix']>>['report'];
+  let code: number;
+  let before: string;
+  it('runs', async () => {
+    before = git(project.repo, 'rev-parse', 'HEAD');
+    const run = await project.fix();
+    report = run.report;
+    code = run.result.code;
+    expect(run.result.stderr).toContain('testing');
+  }, 240_000);
+
+  it('merges the patch whose tests passed and loaded the package (level 3)', () => {
+    const good = byName(report, 'good-lib');
+    expect(good.status, good.reason).toBe('merged');
+    expect(good.level).toBe(3);
+    expect(good.tests).toMatchObject({ ran: true, passed: true, exercised: ['good-lib'] });
+    expect(good.proof).toMatchObject({ proven: true, fixed: ['GHSA-test-good-0001 good-lib@1.0.0'] });
+    const main = git(project.repo, 'rev-parse', 'main');
+    expect(main).not.toBe(before);
+    expect(lockVersion(git(project.repo, 'show', 'main:package-lock.json'), 'good-lib')).toBe('1.0.1');
+    // The checked-out branch moved by git's own fast-forward: the working tree is clean and current.
+    expect(git(project.repo, 'status', '--porcelain')).toBe('');
+    const message = git(project.repo, 'log', '-1', '--format=%B', good.commit as string);
+    expect(message).toContain(`PatchPilot-Change: ${good.id}`);
+    expect(message).toContain('PatchPilot-Level: 3 (merge)');
+    expect(message).toContain('PatchPilot-Advisory: GHSA-test-good-0001');
+    expect(message).toContain('exercised by the tests: good-lib');
+    expect(message).toContain('proof of fix');
+  });
+
+  it('proposes the patch no test loads (level 2), on its branch', () => {
+    const idle = byName(report, 'idle-lib');
+    expect(idle.status, idle.reason).toBe('proposed');
+    expect(idle.level).toBe(2);
+    expect(idle.tests).toMatchObject({ passed: true, exercised: [], notExercised: ['idle-lib'] });
+    expect(idle.branch).toBe(`patchpilot/${idle.id}`);
+    expect(patchpilotBranches(project.repo)).toContain(idle.branch);
+    expect(lockVersion(git(project.repo, 'show', `${idle.branch}:package-lock.json`), 'idle-lib')).toBe(
+      '2.0.1',
+    );
+    expect(lockVersion(git(project.repo, 'show', 'main:package-lock.json'), 'idle-lib')).toBe('2.0.0');
+    expect(git(project.repo, 'log', '-1', '--format=%B', idle.branch as string)).toContain(
+      'never loaded by the tests: idle-lib',
+    );
+  });
+
+  it('holds back the patch that breaks a test, with the failing output', () => {
+    const brittle = byName(report, 'brittle-lib');
+    expect(brittle.status).toBe('held-back');
+    expect(brittle.failure?.stage).toBe('test');
+    expect(brittle.tests?.passed).toBe(false);
+    const output = brittle.commands.map((c) => c.output).join('\n');
+    expect(output).toMatch(/'v2'|v2/);
+    expect(patchpilotBranches(project.repo)).not.toContain(`patchpilot/${brittle.id}`);
+    expect(lockVersion(git(project.repo, 'show', 'main:package-lock.json'), 'brittle-lib')).toBe('3.0.0');
+    expect(code).toBe(1);
+  });
+
+  it('regenerates the lockfile for a raised range, and never runs an install script', () => {
+    const scripted = byName(report, 'scripted-lib');
+    expect(['merged', 'proposed']).toContain(scripted.status);
+    expect(scripted.commands.map((c) => c.command).join('\n')).toContain(
+      'npm install --package-lock-only --ignore-scripts',
+    );
+    expect(scripted.commands.map((c) => c.command).join('\n')).toContain('npm ci --ignore-scripts');
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('leaves no worktree behind', () => {
+    expect(worktreesOf(project.repo)).toHaveLength(1);
+  });
+
+  it('records every stage in a ledger that verifies', async () => {
+    const good = byName(report, 'good-lib');
+    const verify = await project.run(['ledger', 'verify', '--ledger', project.ledger]);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    const shown = await project.run([
+      'ledger',
+      'show',
+      '--ledger',
+      project.ledger,
+      '--change',
+      good.id,
+      '--json',
+    ]);
+    expect(shown.code, shown.stderr).toBe(0);
+    const kinds = (JSON.parse(shown.stdout) as { kind: string }[]).map((e) => e.kind);
+    for (const kind of ['planned', 'tested', 'proved', 'decided', 'applied', 'merged'])
+      expect(kinds).toContain(kind);
+  });
+
+  it('scan of the merged branch no longer reports the merged finding', async () => {
+    const scan = await project.run(['scan', '--json', '--db', project.db]);
+    const ids = (JSON.parse(scan.stdout) as { findings: { id: string }[] }).findings.map((f) => f.id);
+    expect(ids).not.toContain('GHSA-test-good-0001');
+    expect(ids).toContain('GHSA-test-brit-0003');
+  });
+
+  it('a rerun has nothing left to merge, reuses the proposed branch, and leaves no worktree', async () => {
+    const idleBefore = byName(report, 'idle-lib');
+    const { report: again } = await project.fix();
+    expect(again.changes.some((c) => c.status === 'merged')).toBe(false);
+    const idle = byName(again, 'idle-lib');
+    expect(idle.id).toBe(idleBefore.id);
+    expect(idle.status).toBe('proposed');
+    expect(patchpilotBranches(project.repo).filter((b) => b === idle.branch)).toHaveLength(1);
+    expect(worktreesOf(project.repo)).toHaveLength(1);
+  }, 240_000);
+});
+
+describe('fix: level 1, dry run, a dirty working tree, interruption', () => {
+  let project: Project;
+  beforeAll(async () => {
+    project = await createProject({
+      packages: [{ name: 'good-lib', versions: { '1.0.0': lib('good'), '1.0.1': lib('good') } }],
+      dependencies: { 'good-lib': '^1.0.0' },
+      locked: { 'good-lib': '1.0.0' },
+      files: {
+        'test/app.test.js': testFile(['good-lib'], "  assert.strictEqual(m0(), 'good');"),
+        'notes.txt': 'original\n',
+      },
+      advisories: [{ id: 'GHSA-test-good-0001', name: 'good-lib', fixed: '1.0.1' }],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await project?.close();
+  });
+
+  it('a policy capped at level 1 reports, with no branch', async () => {
+    writeFileSync(join(project.repo, '.patchpilot.yml'), 'policy:\n  maxLevel: 1\n');
+    git(project.repo, 'add', '.patchpilot.yml');
+    git(project.repo, 'commit', '--quiet', '-m', 'report only');
+    const head = git(project.repo, 'rev-parse', 'HEAD');
+    const { result, report } = await project.fix();
+    expect(result.code, result.stderr).toBe(0);
+    const change = byName(report, 'good-lib');
+    expect(change.status).toBe('reported');
+    expect(change.level).toBe(1);
+    expect(change.reason).toContain('max-level');
+    expect(patchpilotBranches(project.repo)).toEqual([]);
+    expect(git(project.repo, 'rev-parse', 'HEAD')).toBe(head);
+    git(project.repo, 'rm', '--quiet', '.patchpilot.yml');
+    git(project.repo, 'commit', '--quiet', '-m', 'policy back to the default');
+  }, 240_000);
+
+  it('--dry-run tests and proves, and commits nothing', async () => {
+    const head = git(project.repo, 'rev-parse', 'HEAD');
+    const { report } = await project.fix(['--dry-run']);
+    const change = byName(report, 'good-lib');
+    expect(change.status).toBe('tested');
+    expect(change.level).toBe(3);
+    expect(change.proof?.proven).toBe(true);
+    expect(patchpilotBranches(project.repo)).toEqual([]);
+    expect(git(project.repo, 'rev-parse', 'HEAD')).toBe(head);
+  }, 240_000);
+
+  it('an interrupted run removes its worktree and stops the tests', async () => {
+    const slow = join(project.repo, 'test/app.test.js');
+    const original = readFileSync(slow, 'utf8');
+    writeFileSync(slow, `${original}\ntest('slow', () => new Promise((r) => setTimeout(r, 60000)));\n`);
+    git(project.repo, 'commit', '--quiet', '-am', 'a slow test');
+    let seen: string[] = [];
+    const result = await project.run(
+      [
+        'fix',
+        '--db',
+        project.db,
+        '--ledger',
+        project.ledger,
+        '--cache-dir',
+        join(project.root, 'registry-cache'),
+      ],
+      {
+        onSpawn: (child) => {
+          const poll = setInterval(() => {
+            const trees = worktreesOf(project.repo).filter((w) => w.includes('patchpilot-fix-'));
+            if (trees.length > 0 && readdirSync(trees[0] as string).includes('node_modules')) {
+              seen = trees;
+              clearInterval(poll);
+              setTimeout(() => child.kill('SIGINT'), 1500);
+            }
+          }, 100);
+          child.on('close', () => clearInterval(poll));
+        },
+      },
+    );
+    expect(seen.length, result.stderr).toBe(1);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/interrupted/);
+    expect(worktreesOf(project.repo)).toHaveLength(1);
+    for (const path of seen)
+      expect(
+        existsSync(path),
+        `${path}: ${existsSync(path) ? readdirSync(path).join(' ') : ''}\n${result.stderr}`,
+      ).toBe(false);
+    writeFileSync(slow, original);
+    git(project.repo, 'commit', '--quiet', '-am', 'the slow test goes');
+  }, 240_000);
+
+  it('a killed run leaves a worktree the next run removes', async () => {
+    const result = await project.run(
+      [
+        'fix',
+        '--db',
+        project.db,
+        '--ledger',
+        project.ledger,
+        '--cache-dir',
+        join(project.root, 'registry-cache'),
+      ],
+      {
+        onSpawn: (child) => {
+          const poll = setInterval(() => {
+            if (worktreesOf(project.repo).some((w) => w.includes('patchpilot-fix-'))) {
+              clearInterval(poll);
+              child.kill('SIGKILL');
+            }
+          }, 20);
+          child.on('close', () => clearInterval(poll));
+        },
+      },
+    );
+    expect(result.code).toBe(-1);
+    const left = worktreesOf(project.repo).filter((w) => w.includes('patchpilot-fix-'));
+    expect(left.length).toBeGreaterThan(0);
+    // Leave the tree dirty too: the next run must not touch it.
+    writeFileSync(join(project.repo, 'notes.txt'), 'edited by the user\n');
+    writeFileSync(join(project.repo, 'scratch.txt'), 'untracked\n');
+    git(project.repo, 'add', 'scratch.txt');
+    const status = git(project.repo, 'status', '--porcelain');
+    const diff = git(project.repo, 'diff');
+    const staged = git(project.repo, 'diff', '--cached');
+    const head = git(project.repo, 'rev-parse', 'HEAD');
+    const { report } = await project.fix();
+    expect(report.staleWorktrees.length, `${left.join(' ')}`).toBeGreaterThan(0);
+    expect(worktreesOf(project.repo)).toHaveLength(1);
+    // A dirty working tree is never touched: the merge waits on the branch.
+    const change = byName(report, 'good-lib');
+    expect(change.status).toBe('proposed');
+    expect(change.reason).toContain('uncommitted changes');
+    expect(git(project.repo, 'rev-parse', 'HEAD')).toBe(head);
+    expect(git(project.repo, 'status', '--porcelain')).toBe(status);
+    expect(git(project.repo, 'diff')).toBe(diff);
+    expect(git(project.repo, 'diff', '--cached')).toBe(staged);
+    expect(readFileSync(join(project.repo, 'notes.txt'), 'utf8')).toBe('edited by the user\n');
+    expect(lockVersion(git(project.repo, 'show', `${change.branch}:package-lock.json`), 'good-lib')).toBe(
+      '1.0.1',
+    );
+  }, 240_000);
+});
+
+describe('fix --group: one test run for every patch, bisected when it fails', () => {
+  let project: Project;
+  beforeAll(async () => {
+    project = await createProject({
+      packages: [
+        { name: 'good-lib', versions: { '1.0.0': lib('good'), '1.0.1': lib('good') } },
+        { name: 'other-lib', versions: { '1.0.0': lib('other'), '1.0.1': lib('other') } },
+        { name: 'brittle-lib', versions: { '3.0.0': lib('v1'), '3.0.1': lib('v2') } },
+      ],
+      dependencies: { 'good-lib': '^1.0.0', 'other-lib': '^1.0.0', 'brittle-lib': '^3.0.0' },
+      locked: { 'good-lib': '1.0.0', 'other-lib': '1.0.0', 'brittle-lib': '3.0.0' },
+      files: {
+        'test/app.test.js': testFile(
+          ['good-lib', 'other-lib', 'brittle-lib'],
+          "  assert.strictEqual(m0(), 'good');\n  assert.strictEqual(m1(), 'other');\n  assert.strictEqual(m2(), 'v1');",
+        ),
+      },
+      advisories: [
+        { id: 'GHSA-test-good-0001', name: 'good-lib', fixed: '1.0.1' },
+        { id: 'GHSA-test-othr-0006', name: 'other-lib', fixed: '1.0.1' },
+        { id: 'GHSA-test-brit-0003', name: 'brittle-lib', fixed: '3.0.1' },
+      ],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await project?.close();
+  });
+
+  it('finds the patch that breaks the tests and merges the others together', async () => {
+    const { report } = await project.fix(['--group']);
+    const brittle = byName(report, 'brittle-lib');
+    expect(brittle.status).toBe('held-back');
+    expect(brittle.failure?.stage).toBe('test');
+    const good = byName(report, 'good-lib');
+    const other = byName(report, 'other-lib');
+    expect(good.status, good.reason).toBe('merged');
+    expect(other.status, other.reason).toBe('merged');
+    expect(good.branch).toBe(other.branch);
+    expect(good.group).toHaveLength(3);
+    const main = git(project.repo, 'show', 'main:package-lock.json');
+    expect(lockVersion(main, 'good-lib')).toBe('1.0.1');
+    expect(lockVersion(main, 'other-lib')).toBe('1.0.1');
+    expect(lockVersion(main, 'brittle-lib')).toBe('3.0.0');
+    // One commit per patch on the base branch.
+    const subjects = git(project.repo, 'log', '--format=%s', 'main').split('\n');
+    expect(subjects.filter((s) => s.startsWith('Fix '))).toHaveLength(2);
+  }, 240_000);
+});
+
+describe('fix: a proof that fails', () => {
+  let project: Project;
+  beforeAll(async () => {
+    project = await createProject({
+      packages: [
+        {
+          name: 'wrapper',
+          versions: {
+            '1.0.0': lib('w', { dependencies: { inner: '1.0.0' } }),
+            '1.1.0': lib('w', { dependencies: { inner: '1.0.1' } }),
+          },
+        },
+        { name: 'inner', versions: { '1.0.0': lib('i'), '1.0.1': lib('i') } },
+      ],
+      dependencies: { wrapper: '~1.0.0' },
+      locked: { wrapper: '1.0.0' },
+      files: { 'test/app.test.js': testFile(['wrapper'], "  assert.strictEqual(m0(), 'w');") },
+      advisories: [{ id: 'GHSA-test-innr-0005', name: 'inner', fixed: '1.0.1' }],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await project?.close();
+  });
+
+  it('is never reported as a fix: the registry moved between plan and apply', async () => {
+    const cache = join(project.root, 'registry-cache');
+    // The plan is made from a registry cache taken before wrapper 1.1.1 was published; npm, which
+    // rewrites the lockfile, sees 1.1.1, which went back to the vulnerable inner 1.0.0.
+    const plan = await project.run(['plan', '--json', '--db', project.db, '--cache-dir', cache]);
+    expect(plan.code, plan.stderr).toBe(0);
+    project.registry.publish({
+      name: 'wrapper',
+      versions: {
+        '1.0.0': lib('w', { dependencies: { inner: '1.0.0' } }),
+        '1.1.0': lib('w', { dependencies: { inner: '1.0.1' } }),
+        '1.1.1': lib('w', { dependencies: { inner: '1.0.0' } }),
+      },
+    });
+    const head = git(project.repo, 'rev-parse', 'HEAD');
+    const { result, report } = await project.fix(['--offline']);
+    expect(result.code).toBe(1);
+    const change = byName(report, 'wrapper');
+    expect(change.status, change.reason).toBe('unproven');
+    expect(change.proof?.proven).toBe(false);
+    expect(change.proof?.stillPresent).toContain('GHSA-test-innr-0005 inner@1.0.0');
+    expect(change.failure?.stage).toBe('proof');
+    expect(patchpilotBranches(project.repo)).toEqual([]);
+    expect(git(project.repo, 'rev-parse', 'HEAD')).toBe(head);
+  }, 240_000);
+});
+
+describe('fix outside a git repository', () => {
+  it('says so, and --in-place writes the tested, proven change into the folder', async () => {
+    const project = await createProject({
+      packages: [{ name: 'good-lib', versions: { '1.0.0': lib('good'), '1.0.1': lib('good') } }],
+      dependencies: { 'good-lib': '^1.0.0' },
+      locked: { 'good-lib': '1.0.0' },
+      files: { 'test/app.test.js': testFile(['good-lib'], "  assert.strictEqual(m0(), 'good');") },
+      advisories: [{ id: 'GHSA-test-good-0001', name: 'good-lib', fixed: '1.0.1' }],
+    });
+    try {
+      rmSync(join(project.repo, '.git'), { recursive: true, force: true });
+      const refused = await project.run(['fix', '--db', project.db]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain('not inside a git repository');
+      expect(refused.stderr).toContain('--in-place');
+      const manifest = readFileSync(join(project.repo, 'package.json'), 'utf8');
+      const { result, report } = await project.fix(['--in-place']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(byName(report, 'good-lib').status).toBe('merged');
+      expect(report.written).toEqual(['package-lock.json']);
+      expect(lockVersion(readFileSync(join(project.repo, 'package-lock.json'), 'utf8'), 'good-lib')).toBe(
+        '1.0.1',
+      );
+      expect(readFileSync(join(project.repo, 'package.json'), 'utf8')).toBe(manifest);
+      expect(existsSync(join(project.repo, '.git'))).toBe(false);
+    } finally {
+      await project.close();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,192 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { expect } from 'vitest';
+import type { Change } from '../../src/core/change.js';
+import { runProcessAsync } from '../../src/util/process.js';
+import { type CliResult, runCliAsync, tempDir } from './cli.js';
+import { type FakePackage, type FakeRegistry, startFakeRegistry } from './fake-registry.js';
+
+/**
+ * Real git repositories in temp folders, a fake npm registry the real npm installs from, and an
+ * advisory store filled through the CLI: the setting `fix`'s end-to-end tests run in.
+ */
+
+export interface FixReportJson {
+  schemaVersion: number;
+  dryRun: boolean;
+  base: { branch: string | null; commit: string; after: string | null };
+  ledger: string | null;
+  summary: Record<string, number>;
+  changes: Change[];
+  unfixable: unknown[];
+  staleWorktrees: string[];
+  written?: string[];
+}
+
+export const git = (cwd: string, ...args: string[]): string => {
+  const result = spawnSync('git', args, { cwd, encoding: 'utf8', env: gitEnv() });
+  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout.trim();
+};
+
+const gitEnv = (): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'Test User',
+  GIT_AUTHOR_EMAIL: 'test@example.com',
+  GIT_COMMITTER_NAME: 'Test User',
+  GIT_COMMITTER_EMAIL: 'test@example.com',
+});
+
+export interface Advisory {
+  readonly id: string;
+  readonly name: string;
+  readonly introduced?: string;
+  readonly fixed: string;
+  readonly severity?: 'LOW' | 'MODERATE' | 'HIGH' | 'CRITICAL';
+}
+
+export const osvRecord = (a: Advisory): Record<string, unknown> => ({
+  schema_version: '1.6.0',
+  id: a.id,
+  modified: '2024-01-01T00:00:00Z',
+  published: '2024-01-01T00:00:00Z',
+  summary: `test advisory for ${a.name}`,
+  affected: [
+    {
+      package: { ecosystem: 'npm', name: a.name },
+      ranges: [{ type: 'SEMVER', events: [{ introduced: a.introduced ?? '0' }, { fixed: a.fixed }] }],
+    },
+  ],
+  database_specific: { severity: a.severity ?? 'HIGH' },
+});
+
+export interface Scenario {
+  readonly packages: readonly FakePackage[];
+  readonly dependencies: Record<string, string>;
+  /** The version each dependency is locked at (npm would otherwise lock the highest in range). */
+  readonly locked: Record<string, string>;
+  /** Files of the project besides package.json, by path. */
+  readonly files?: Record<string, string>;
+  readonly scripts?: Record<string, string>;
+  readonly advisories: readonly Advisory[];
+}
+
+export interface Project {
+  readonly root: string;
+  readonly repo: string;
+  readonly registry: FakeRegistry;
+  readonly env: Record<string, string>;
+  readonly db: string;
+  readonly ledger: string;
+  /** Runs the CLI in the repository with the project's registry, store and ledger. */
+  run(args: readonly string[], options?: Parameters<typeof runCliAsync>[1]): Promise<CliResult>;
+  /** `fix --json` (plus args); the parsed report. */
+  fix(args?: readonly string[]): Promise<{ result: CliResult; report: FixReportJson }>;
+  close(): Promise<void>;
+}
+
+const write = (path: string, text: string): void => {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+};
+
+export const createProject = async (scenario: Scenario): Promise<Project> => {
+  const registry = await startFakeRegistry(scenario.packages);
+  const root = tempDir('patchpilot-e2e-fix-');
+  const repo = join(root.path, 'repo');
+  const env: Record<string, string> = {
+    HOME: join(root.path, 'home'),
+    PATCHPILOT_HOME: join(root.path, 'patchpilot'),
+    npm_config_registry: registry.url,
+    npm_config_cache: join(root.path, 'npm-cache'),
+    npm_config_update_notifier: 'false',
+    GIT_CONFIG_NOSYSTEM: '1',
+  };
+  mkdirSync(env.HOME as string, { recursive: true });
+  const manifest = (dependencies: Record<string, string>): string =>
+    `${JSON.stringify(
+      {
+        name: 'fix-e2e-app',
+        version: '1.0.0',
+        private: true,
+        scripts: scenario.scripts ?? { test: 'node --test test/' },
+        dependencies,
+      },
+      null,
+      2,
+    )}\n`;
+  write(join(repo, '.gitignore'), 'node_modules/\n');
+  for (const [path, text] of Object.entries(scenario.files ?? {})) write(join(repo, path), text);
+  // Locked first at the exact versions, then the manifest gets its ranges and npm rewrites the
+  // lockfile's root entry, keeping the versions (they satisfy the ranges).
+  const npm = async (args: string[]): Promise<void> => {
+    const run = await runProcessAsync('npm', [...args, '--ignore-scripts', '--no-audit', '--no-fund'], {
+      cwd: repo,
+      env: { ...process.env, ...env },
+      timeoutMs: 60_000,
+    });
+    if (run.code !== 0) throw new Error(`npm ${args.join(' ')}: ${run.output}`);
+  };
+  write(join(repo, 'package.json'), manifest(scenario.locked));
+  await npm(['install']);
+  write(join(repo, 'package.json'), manifest(scenario.dependencies));
+  await npm(['install', '--package-lock-only']);
+  git(repo, 'init', '--quiet', '-b', 'main');
+  git(repo, 'config', 'user.name', 'Test User');
+  git(repo, 'config', 'user.email', 'test@example.com');
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '--quiet', '-m', 'initial');
+  const db = join(root.path, 'advisories.db');
+  const ledger = join(root.path, 'ledger.db');
+  const advisories = join(root.path, 'advisories.json');
+  writeFileSync(advisories, JSON.stringify({ vulns: scenario.advisories.map(osvRecord) }));
+  const imported = await runCliAsync(['db', 'import', advisories, '--db', db], { env });
+  if (imported.code !== 0) throw new Error(`db import: ${imported.stderr}`);
+  const run: Project['run'] = (args, options) =>
+    runCliAsync([...args], { cwd: repo, ...options, env: { ...env, ...options?.env } });
+  return {
+    root: root.path,
+    repo,
+    registry,
+    env,
+    db,
+    ledger,
+    run,
+    fix: async (args = []) => {
+      const result = await run([
+        'fix',
+        '--json',
+        '--db',
+        db,
+        '--ledger',
+        ledger,
+        '--cache-dir',
+        join(root.path, 'registry-cache'),
+        ...args,
+      ]);
+      expect(result.stdout, result.stderr).not.toBe('');
+      return { result, report: JSON.parse(result.stdout) as FixReportJson };
+    },
+    close: async () => {
+      await registry.close();
+      root.remove();
+    },
+  };
+};
+
+/** A package whose `index.js` returns `value`. */
+export const lib = (value: string, extra: Record<string, unknown> = {}) => ({
+  files: { 'index.js': `module.exports = () => ${JSON.stringify(value)};\n` },
+  ...extra,
+});
+
+export const byName = (report: FixReportJson, name: string): Change => {
+  const change = report.changes.find((c) =>
+    c.patch.changes.some((x) => (x.kind === 'lock' || x.kind === 'manifest') && x.name === name),
+  );
+  if (!change) throw new Error(`no change moves ${name}: ${JSON.stringify(report.changes.map((c) => c.id))}`);
+  return change;
+};
