@@ -12,7 +12,7 @@ import { parseNpmLockfile } from '../inventory/npm/index.js';
 import { assemblePlan } from '../plan/index.js';
 import type { PackageVersion } from '../registry/types.js';
 import { detectJsonFormat, formatJson, type JsonFormat } from './json-format.js';
-import { editNpmLockfile, type MetadataLookup } from './npm-lockfile.js';
+import { dropNpmPackages, editNpmLockfile, type MetadataLookup } from './npm-lockfile.js';
 
 /*
  * test/fixtures/apply/package-lock.v{1,2,3}.json are one small project written by hand in the
@@ -1084,5 +1084,30 @@ describe.skipIf(!requireSharedData())('editNpmLockfile on real lockfiles', () =>
       into[last] = from[last];
     }
     expect(formatJson(doc, detectJsonFormat(content))).toBe(content);
+  });
+});
+
+describe('dropNpmPackages', () => {
+  const v2 = readFileSync(
+    fileURLToPath(new URL('../../test/fixtures/apply/package-lock.v2.json', import.meta.url)),
+    'utf8',
+  );
+
+  it('removes every copy of a package from both sections, and nothing else', () => {
+    const out = JSON.parse(dropNpmPackages(v2, 'package-lock.json', ['minimist'])) as {
+      packages: Record<string, unknown>;
+      dependencies: Record<string, { dependencies?: Record<string, unknown> }>;
+    };
+    expect(Object.keys(out.packages)).not.toContain('node_modules/minimist');
+    expect(Object.keys(out.packages)).not.toContain('node_modules/mkdirp/node_modules/minimist');
+    expect(Object.keys(out.packages)).toContain('node_modules/mkdirp');
+    expect(Object.keys(out.dependencies)).not.toContain('minimist');
+    expect(Object.keys(out.dependencies.mkdirp?.dependencies ?? {})).not.toContain('minimist');
+    const before = JSON.parse(v2) as { packages: Record<string, unknown> };
+    expect(Object.keys(out.packages).length).toBe(Object.keys(before.packages).length - 2);
+  });
+
+  it('returns the text unchanged when the package is not there', () => {
+    expect(dropNpmPackages(v2, 'package-lock.json', ['left-pad'])).toBe(v2);
   });
 });

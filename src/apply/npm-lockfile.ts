@@ -781,3 +781,50 @@ const flagsOfAdded = (
   }
   return flags;
 };
+
+/**
+ * Removes every copy of the named packages from the lockfile (the `packages` map and the legacy
+ * tree), with whatever is nested inside them, so that the package manager resolves them afresh.
+ * npm applies an `overrides` entry only to what it resolves: a copy already locked keeps its
+ * version (`npm install --package-lock-only` leaves it), so a new override first needs this.
+ * Links and workspace folders are never removed.
+ */
+export const dropNpmPackages = (content: string, path: string, names: readonly string[]): string => {
+  const { doc } = readLockfile(content, path);
+  const wanted = new Set(names);
+  let dirty = false;
+  const folderName = (key: string): string | undefined => {
+    const at = key.lastIndexOf('node_modules/');
+    return at < 0 ? undefined : key.slice(at + 'node_modules/'.length);
+  };
+  if (isObject(doc.packages)) {
+    const packages = doc.packages;
+    const doomed = Object.keys(packages).filter((key) => {
+      const entry = packages[key];
+      if (!isObject(entry) || entry.link === true) return false;
+      const folder = folderName(key);
+      const name = typeof entry.name === 'string' ? entry.name : folder;
+      return folder !== undefined && name !== undefined && wanted.has(name);
+    });
+    for (const key of Object.keys(packages)) {
+      if (doomed.some((d) => key === d || key.startsWith(`${d}/`))) {
+        delete packages[key];
+        dirty = true;
+      }
+    }
+  }
+  const prune = (tree: unknown): void => {
+    if (!isObject(tree) || !isObject(tree.dependencies)) return;
+    const deps = tree.dependencies;
+    for (const key of Object.keys(deps)) {
+      if (wanted.has(key)) {
+        delete deps[key];
+        dirty = true;
+      } else prune(deps[key]);
+    }
+  };
+  prune(doc);
+  if (!dirty) return content;
+  const bom = content.startsWith('\uFEFF') ? '\uFEFF' : '';
+  return bom + formatJson(doc, detectJsonFormat(content));
+};

@@ -5,15 +5,13 @@ import { changedPackages } from '../policy/evidence.js';
 
 /**
  * The proof of fix, pure: the findings of the tree before and of the re-resolved tree after. A
- * targeted finding is fixed only when its vulnerability is gone from that package at every
- * version and on every path; any finding the tree after has that the tree before did not makes
- * the change unproven too.
+ * targeted finding (a vulnerability at a name@version) is fixed only when no path of the new tree
+ * still installs that version, or a version the patch moved it to, with that vulnerability. A
+ * vulnerability the new tree has on a package it did not affect before makes the change
+ * unproven too.
  */
 
 export const findingKey = (f: Finding): string => `${f.id} ${f.package.name}@${f.package.version}`;
-
-/** A finding a VEX statement or an exception set aside still counts as present: it is there. */
-const keysOf = (findings: readonly Finding[]): Set<string> => new Set(findings.map(findingKey));
 
 /** The packages a patch moves or adds. */
 const touched = (patch: Patch): Set<string> =>
@@ -28,18 +26,35 @@ export const proveFix = (
 ): ChangeProof => {
   const stillPresent: string[] = [];
   const fixed: string[] = [];
+  // The versions each name is at after this patch, as the patch states them: a targeted
+  // vulnerability still affecting a version the patch installs is not fixed.
+  const installs = (name: string): Set<string> =>
+    new Set(
+      patch.changes.flatMap((c) =>
+        (c.kind === 'lock' || c.kind === 'manifest' || c.kind === 'add') && c.name === name ? [c.to] : [],
+      ),
+    );
   for (const ref of patch.fixes) {
+    // The finding is the vulnerability at that version: the same version left on any path keeps
+    // it, and so does a version the patch moved the package to that it still affects.
+    const versions = installs(ref.name).add(ref.version);
     const left = after.filter(
-      (f) => f.package.name === ref.name && (f.id === ref.id || f.aliases.includes(ref.id)),
+      (f) =>
+        f.package.name === ref.name &&
+        versions.has(f.package.version) &&
+        (f.id === ref.id || f.aliases.includes(ref.id)),
     );
     if (left.length > 0) stillPresent.push(...left.map(findingKey));
     else fixed.push(`${ref.id} ${ref.name}@${ref.version}`);
   }
-  const old = keysOf(before);
+  // New: a vulnerability on a package that it did not affect anywhere before. One that affected
+  // the package before and still affects its new version is a risk fact the plan stated
+  // (`stillAffectedBy`), not a new finding.
+  const old = new Set(before.map((f) => `${f.id} ${f.package.name}`));
   const mine = touched(patch);
   const anyoneMoved = (name: string): boolean => together.some((p) => touched(p).has(name));
   const introduced = after
-    .filter((f) => !old.has(findingKey(f)))
+    .filter((f) => !old.has(`${f.id} ${f.package.name}`))
     .filter((f) => mine.has(f.package.name) || !anyoneMoved(f.package.name))
     .map(findingKey);
   const unique = (list: string[]): string[] => [...new Set(list)].sort();
