@@ -15,7 +15,14 @@ import { git } from '../helpers/fix.js';
 const hasData = requireSharedData();
 const home = tempDir('patchpilot-conformance-fix-');
 const db = join(home.path, 'advisories.db');
+/** What a user's shell would pass on: proxies and CA certificates (the registry's TLS may need them). */
+const passThrough = Object.fromEntries(
+  ['NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy']
+    .filter((key) => process.env[key] !== undefined)
+    .map((key) => [key, process.env[key]]),
+);
 const env = {
+  ...passThrough,
   HOME: join(home.path, 'home'),
   PATCHPILOT_HOME: join(home.path, 'patchpilot'),
   npm_config_cache: join(home.path, 'npm-cache'),
@@ -44,7 +51,17 @@ const repositoryOf = (source: string, name: string): string => {
 
 const fix = (repo: string, args: string[] = []): Report => {
   const result = runCli(
-    ['fix', '--json', '--db', db, '--cache-dir', join(home.path, 'registry-cache'), '--ledger', join(repo, '..', `${repo.split('/').pop()}.ledger.db`), ...args],
+    [
+      'fix',
+      '--json',
+      '--db',
+      db,
+      '--cache-dir',
+      join(home.path, 'registry-cache'),
+      '--ledger',
+      join(repo, '..', `${repo.split('/').pop()}.ledger.db`),
+      ...args,
+    ],
     { cwd: repo, env },
   );
   expect(result.stdout, result.stderr).not.toBe('');
@@ -52,23 +69,33 @@ const fix = (repo: string, args: string[] = []): Report => {
 };
 
 const changeOf = (report: Report, name: string): Change => {
-  const change = report.changes.find((c) => c.patch.changes.some((x) => (x.kind === 'lock' || x.kind === 'manifest') && x.name === name));
+  const change = report.changes.find((c) =>
+    c.patch.changes.some((x) => (x.kind === 'lock' || x.kind === 'manifest') && x.name === name),
+  );
   if (!change) throw new Error(`no change moves ${name}`);
   return change;
 };
 
 const scanIds = (repo: string): string[] => {
   const scan = runCli(['scan', '--json', '--db', db], { cwd: repo, env });
-  return (JSON.parse(scan.stdout) as { findings: { id: string; package: { name: string; version: string } }[] }).findings.map(
-    (f) => `${f.id} ${f.package.name}@${f.package.version}`,
-  );
+  return (
+    JSON.parse(scan.stdout) as { findings: { id: string; package: { name: string; version: string } }[] }
+  ).findings.map((f) => `${f.id} ${f.package.name}@${f.package.version}`);
 };
 
 describe.runIf(hasData)('fix against the real registry', () => {
   beforeAll(() => {
     const advisories = join(sharedData, 'advisories');
     const imported = runCli(
-      ['db', 'import', join(advisories, 'npm-osv.jsonl.gz'), join(advisories, 'npm-osv-more.jsonl.gz'), join(advisories, 'npm-malicious-sample.jsonl.gz'), '--db', db],
+      [
+        'db',
+        'import',
+        join(advisories, 'npm-osv.jsonl.gz'),
+        join(advisories, 'npm-osv-more.jsonl.gz'),
+        join(advisories, 'npm-malicious-sample.jsonl.gz'),
+        '--db',
+        db,
+      ],
       { env },
     );
     expect(imported.code, imported.stderr).toBe(0);
