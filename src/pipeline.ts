@@ -299,7 +299,28 @@ export interface PlanProjectsOptions {
   /** The plan's clock: ages of target versions are counted to it. */
   readonly now: Date;
   readonly options: Partial<PlanOptions>;
+  /**
+   * Quarantined versions (a rolled-back change brought them in): the registry is read without
+   * them, so no patch proposes them. A function gives each project's own list (its ledger), from
+   * the project folder. A version the project has installed stays resolvable.
+   */
+  readonly quarantined?: readonly QuarantineHold[] | ((projectRoot: string) => readonly QuarantineHold[]);
   readonly onProgress?: (message: string) => void;
+}
+
+/** A quarantined version, as the ledger gives it (`quarantinedVersions`). */
+export interface QuarantineHold {
+  readonly name: string;
+  readonly version: string;
+  /** The change whose rollback quarantined it. */
+  readonly change?: string;
+  readonly reason?: string;
+}
+
+/** A quarantined version a plan was made without (`heldOut`), or kept because it is installed. */
+export interface PlanQuarantine extends QuarantineHold {
+  /** False when the project has it installed: the planner must still resolve what the lockfile holds. */
+  readonly heldOut: boolean;
 }
 
 export interface PlannedProject {
@@ -316,6 +337,8 @@ export interface PlannedProject {
   readonly plan: Plan;
   /** The level the project's policy grants each patch, and level 1 for each unfixable finding. */
   readonly verdicts: PlanVerdicts;
+  /** The quarantined versions the plan was made without; absent when nothing is quarantined. */
+  readonly quarantined?: readonly PlanQuarantine[];
 }
 
 export interface PlanResult {
@@ -363,6 +386,12 @@ export const planProjects = async (
     );
     const npm = inventory.format.startsWith('npm');
     const overrides = npm ? readNpmOverrides(inventory.root, options.cwd) : undefined;
+    const quarantined = quarantineFor(options.quarantined, inventory);
+    const heldOut = quarantined.filter((q) => q.heldOut);
+    const registry =
+      heldOut.length === 0
+        ? options.registry
+        : (await import('./registry/quarantine.js')).withoutVersions(options.registry, heldOut);
     const plan = await assemblePlan(
       {
         inventory,
@@ -375,7 +404,7 @@ export const planProjects = async (
           }
           return list;
         },
-        registry: options.registry,
+        registry,
         now: options.now,
         overrides,
       },
@@ -389,15 +418,57 @@ export const planProjects = async (
       workspaces: scanned.workspaces,
       ...(own ? { vex: own.path } : {}),
       overrides: overrides !== undefined,
-      plan: { ...plan, lockfile: scanned.lockfile },
+      plan: { ...noteQuarantine(plan, heldOut), lockfile: scanned.lockfile },
       verdicts: judgePlan(plan, {
         findings: scanned.findings,
         inventory,
         policy: (config?.config ?? defaultConfig).policy,
       }),
+      ...(quarantined.length > 0 ? { quarantined } : {}),
     });
   }
   return { projects, store: { path: store.path, advisories }, vex };
+};
+
+/** An unfixable finding's text says so when a quarantined version of its package was held out. */
+const noteQuarantine = (plan: Plan, heldOut: readonly PlanQuarantine[]): Plan => {
+  if (heldOut.length === 0) return plan;
+  return {
+    ...plan,
+    unfixable: plan.unfixable.map((u) => {
+      const held = heldOut.filter((q) => q.name === u.finding.name);
+      if (held.length === 0) return u;
+      const list = held.map((q) => `${q.name}@${q.version}`).join(', ');
+      return { ...u, text: `${u.text} (quarantined, not considered: ${list})` };
+    }),
+  };
+};
+
+/** The project's quarantined versions, each held out unless the lockfile installs it. */
+const quarantineFor = (
+  source: PlanProjectsOptions['quarantined'],
+  inventory: Inventory,
+): PlanQuarantine[] => {
+  const list = typeof source === 'function' ? source(inventory.root) : (source ?? []);
+  if (list.length === 0) return [];
+  const installed = new Set<string>();
+  for (const pkg of inventory.packages.values())
+    if (pkg.source === 'registry') installed.add(`${pkg.name}@${pkg.version}`);
+  const seen = new Set<string>();
+  const out: PlanQuarantine[] = [];
+  for (const q of list) {
+    const key = `${q.name}@${q.version}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({
+      name: q.name,
+      version: q.version,
+      ...(q.change ? { change: q.change } : {}),
+      ...(q.reason ? { reason: q.reason } : {}),
+      heldOut: !installed.has(key),
+    });
+  }
+  return out;
 };
 
 /**
@@ -454,6 +525,8 @@ export interface FixProjectOptions {
   readonly now: Date;
   readonly registry: RegistrySource;
   readonly options: Partial<PlanOptions>;
+  /** Quarantined versions, never proposed (see `PlanProjectsOptions.quarantined`). */
+  readonly quarantined?: readonly QuarantineHold[];
   readonly apply: ApplyOptions;
   /**
    * Outside a git repository: work on a private copy made into a repository, then write the
@@ -579,10 +652,12 @@ export const fixProject = async (store: AdvisoryStore, options: FixProjectOption
       registry: options.registry,
       now: options.now,
       options: options.options,
+      ...(options.quarantined ? { quarantined: options.quarantined } : {}),
       onProgress: options.onProgress,
     });
     const project = planned.projects[0];
     if (!project) throw new PatchPilotError('INTERNAL', 'the plan has no project');
+    const heldOut = (project.quarantined ?? []).filter((q) => q.heldOut).map((q) => `${q.name}@${q.version}`);
     const scanned = await scanProjects(store, {
       target: lockfile,
       recursive: false,
@@ -637,7 +712,12 @@ export const fixProject = async (store: AdvisoryStore, options: FixProjectOption
         kind: 'planned',
         subject: patch.id,
         change: patch.id,
-        inputs: { storeSnapshot: snapshot, strategy: patch.strategy, options: project.plan.options },
+        inputs: {
+          storeSnapshot: snapshot,
+          strategy: patch.strategy,
+          options: project.plan.options,
+          ...(heldOut.length > 0 ? { quarantined: heldOut } : {}),
+        },
         outcome: {
           changes: patch.changes,
           fixes: patch.fixes,

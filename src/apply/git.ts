@@ -106,3 +106,15 @@ export const changedFiles = (git: Git, commit: string): string[] =>
     .run(['diff-tree', '--no-commit-id', '--name-only', '-r', '-z', `${commit}^`, commit])
     .split('\0')
     .filter((f) => f !== '');
+
+/** Who commits: the user's git identity when there is one, PatchPilot otherwise. */
+export const commitIdentity = (git: Git): Env => {
+  const name = git.tryRun(['config', '--get', 'user.name']).stdout.trim();
+  const email = git.tryRun(['config', '--get', 'user.email']).stdout.trim();
+  return {
+    GIT_AUTHOR_NAME: name || 'PatchPilot',
+    GIT_AUTHOR_EMAIL: email || 'patchpilot@localhost',
+    GIT_COMMITTER_NAME: name || 'PatchPilot',
+    GIT_COMMITTER_EMAIL: email || 'patchpilot@localhost',
+  };
+};

@@ -11,14 +11,15 @@ import type { Level, ProofEvidence, TestEvidence, Verdict } from '../core/verdic
 import { changedPackages } from '../policy/evidence.js';
 import { judgePlan, type PolicyConfig } from '../policy/index.js';
 import type { PackageMetadata, RegistrySource } from '../registry/types.js';
-import { message, readText, readTextIfExists, writeFileAtomic } from '../util/fs.js';
+import { message, readText, readTextIfExists, statOrUndefined, writeFileAtomic } from '../util/fs.js';
 import type { Env } from '../util/home.js';
 import { type CommandRun, runProcessAsync, runShellCommand } from '../util/process.js';
 import { commitMessage } from './commit-message.js';
 import { exercisedPackages, readExercise } from './exercise.js';
-import { branchCommit, type Git, isAncestor, isDirty, worktreeOfBranch } from './git.js';
+import { commitIdentity, type Git } from './git.js';
 import { editManifest } from './manifest.js';
-import { editNpmLockfile } from './npm-lockfile.js';
+import { type MergeResult, mergeInto as mergeBranch } from './merge.js';
+import { dropNpmPackages, editNpmLockfile } from './npm-lockfile.js';
 import {
   commandText,
   installCommand,
@@ -47,6 +48,8 @@ export interface ApplyOptions {
   /** Let the install before the tests run dependency lifecycle scripts (regeneration never does). */
   readonly allowScripts: boolean;
   readonly timeoutMs: number;
+  /** False: run no build or test command (a repository of lockfiles only); the evidence says nothing ran. */
+  readonly runTests?: boolean;
 }
 
 /** One ledger-worthy event; the caller writes it (or not). */
@@ -128,22 +131,10 @@ const managerEnv: Env = {
 
 const ok = (run: CommandRun): boolean => run.code === 0 && !run.timedOut;
 
-/** Who commits: the user's git identity when there is one, PatchPilot otherwise. */
-const identityEnv = (git: Git): Env => {
-  const name = git.tryRun(['config', '--get', 'user.name']).stdout.trim();
-  const email = git.tryRun(['config', '--get', 'user.email']).stdout.trim();
-  return {
-    GIT_AUTHOR_NAME: name || 'PatchPilot',
-    GIT_AUTHOR_EMAIL: email || 'patchpilot@localhost',
-    GIT_COMMITTER_NAME: name || 'PatchPilot',
-    GIT_COMMITTER_EMAIL: email || 'patchpilot@localhost',
-  };
-};
-
 export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
   const { git, options } = input;
   const worktrees = new WorktreeRegistry();
-  const identity = identityEnv(git);
+  const identity = commitIdentity(git);
   const record = (event: FixEvent): void => input.record?.(event);
   const progress = (text: string): void => input.onProgress?.(text);
   const metadata = new Map<string, PackageMetadata | undefined>();
@@ -230,6 +221,14 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
       };
     }
     const commands: CommandEvidence[] = [];
+    // npm keeps a locked copy's version under a new override: the copies go, so npm resolves
+    // them afresh under it.
+    const overridden = manifestChanges.flatMap((c) =>
+      c.kind === 'override' && c.action !== 'remove' ? [c.name] : [],
+    );
+    if (overridden.length > 0 && input.manager === 'npm' && statOrUndefined(lockPath)) {
+      writeFileAtomic(lockPath, dropNpmPackages(readText(lockPath), input.lockfile, overridden));
+    }
     if (manifestChanges.length > 0) {
       const line = regenerateCommand(input.manager);
       progress(`  ${patch.id}: ${commandText(line)}`);
@@ -306,7 +305,8 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
       const manifest = JSON.parse(readTextIfExists(join(folder, 'package.json')) ?? '{}') as {
         scripts?: Record<string, string>;
       };
-      const toRun = projectCommands(manifest, input.commands, runnerOf(input.manager));
+      const toRun =
+        options.runTests === false ? {} : projectCommands(manifest, input.commands, runnerOf(input.manager));
       let tests: Attempt['tests'];
       let stop: PatchFailure | undefined;
       if (toRun.build === undefined && toRun.test === undefined) {
@@ -433,47 +433,8 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
   };
 
   /** Moves the base branch to `tip` (a descendant of `from`) the safe way; or says why it did not. */
-  const mergeInto = (
-    branchTip: string,
-    from: string,
-    label: string,
-  ): { commit: string; mode: 'fast-forward' | 'merge-commit' } | { deferred: string } => {
-    const target = input.baseBranch;
-    if (!target) return { deferred: 'HEAD is detached: there is no base branch to merge into' };
-    const current = branchCommit(git, target);
-    if (current !== from)
-      return {
-        deferred: `${target} moved while the change was tested (now ${current?.slice(0, 12) ?? 'gone'})`,
-      };
-    let tip = branchTip;
-    let mode: 'fast-forward' | 'merge-commit' = 'fast-forward';
-    if (options.mergeMode === 'merge-commit') {
-      const tree = git.run(['rev-parse', `${branchTip}^{tree}`]);
-      tip = git.run(
-        ['commit-tree', tree, '-p', from, '-p', branchTip, '-m', `Merge ${label} (PatchPilot)`],
-        undefined,
-        identity,
-      );
-      mode = 'merge-commit';
-    }
-    if (!isAncestor(git, from, tip)) return { deferred: `${label} is not a descendant of ${target}` };
-    const checkedOut = worktreeOfBranch(git, target);
-    if (checkedOut) {
-      if (isDirty(git, checkedOut.path)) {
-        return {
-          deferred: `${target} is checked out in ${checkedOut.path} with uncommitted changes, which PatchPilot never touches`,
-        };
-      }
-      const merged = git.tryRun(['merge', '--quiet', '--ff-only', tip], checkedOut.path, identity);
-      if (merged.code !== 0)
-        return {
-          deferred: `git merge --ff-only refused: ${(merged.stderr || merged.stdout).trim().split('\n')[0]}`,
-        };
-    } else {
-      git.run(['update-ref', `refs/heads/${target}`, tip, from]);
-    }
-    return { commit: tip, mode };
-  };
+  const mergeInto = (branchTip: string, from: string, label: string): MergeResult =>
+    mergeBranch(git, { target: input.baseBranch, branchTip, from, label, mode: options.mergeMode, identity });
 
   const proofOf = (a: Attempt, patch: Patch): ChangeProof | undefined =>
     a.after
@@ -488,11 +449,24 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
   /** Settles the patches of one attempt: verdicts, commits, merge or proposal, and the changes. */
   const settle = (a: Attempt, group: readonly string[] | undefined, only?: ReadonlySet<string>): void => {
     const mine = (id: string): boolean => only === undefined || only.has(id);
-    for (const [id, failure] of a.failed) {
+    for (const [id, stated] of a.failed) {
       if (!mine(id)) continue;
       const patch = input.plan.patches.find((p) => p.id === id);
       if (!patch) continue;
       const verdict = judge(patch, undefined, undefined);
+      // The plan states each patch after the ones before it: one of those not merged can leave
+      // the lockfile other than this one expects.
+      const earlier = input.plan.patches
+        .slice(0, input.plan.patches.indexOf(patch))
+        .filter((p) => !changes.some((c) => c.id === p.id && c.status === 'merged'))
+        .map((p) => p.id);
+      const failure =
+        stated.stage === 'apply' && stated.text.startsWith('the lockfile is not what') && earlier.length > 0
+          ? {
+              ...stated,
+              text: `${stated.text} (the plan states this patch after ${earlier.length <= 3 ? earlier.join(', ') : `${earlier.slice(0, 3).join(', ')} and ${earlier.length - 3} more`}, which are not merged: run fix again once they are)`,
+            }
+          : stated;
       changes.push({
         id,
         patch,

@@ -41,6 +41,8 @@ Commands:
   ledger show [DIR]   list the ledger's entries (--change, --since, --kind)
   ledger export CHANGE in-toto attestations of one change (tests, scans before and after),
                       signed with --key
+  rollback CHANGE     revert a merged change (a new commit, or a branch at level 2), record why
+                      in the ledger and quarantine the versions it brought in
   quarantine list     show the package versions that rolled-back changes quarantined
   quarantine release NAME[@VERSION]
                       let fix choose a quarantined version again (recorded in the ledger)
@@ -73,6 +75,7 @@ const commands: Record<string, () => Promise<Command>> = {
   vex: async () => (await import('./commands/vex.js')).vexCommand,
   ledger: async () => (await import('./commands/ledger.js')).ledgerCommand,
   quarantine: async () => (await import('./commands/quarantine.js')).quarantineCommand,
+  rollback: async () => (await import('./commands/rollback.js')).rollbackCommand,
 };
 
 export const main = async (argv: readonly string[], io: Io): Promise<number> => {

@@ -40,6 +40,8 @@ export type ErrorCode =
   | 'LEDGER_CHANGE_UNKNOWN'
   | 'LEDGER_CHANGE_INCOMPLETE'
   | 'QUARANTINE_NOT_FOUND'
+  | 'ROLLBACK_NOT_MERGED'
+  | 'ROLLBACK_REFUSED'
   | 'INTERNAL';
 
 /** The category decides the exit code; see cli/main.ts and docs/errors.md. */
@@ -82,6 +84,8 @@ const categories: Record<ErrorCode, ErrorCategory> = {
   LEDGER_CHANGE_UNKNOWN: 'input',
   LEDGER_CHANGE_INCOMPLETE: 'input',
   QUARANTINE_NOT_FOUND: 'input',
+  ROLLBACK_NOT_MERGED: 'input',
+  ROLLBACK_REFUSED: 'input',
   CONFIG_EXISTS: 'usage',
   INTERNAL: 'internal',
 };

@@ -1,5 +1,6 @@
 import type { LedgerEntry } from '../core/ledger.js';
-import type { Ledger } from './store.js';
+import { statOrUndefined } from '../util/fs.js';
+import { Ledger } from './store.js';
 
 /**
  * Quarantine is derived from the ledger, never stored beside it, so it is as tamper-evident as
@@ -61,6 +62,20 @@ export const quarantinedVersions = (ledger: Pick<Ledger, 'entries'>): Quarantine
   }
   // Sorted by the entry that quarantined them (stable: within one entry, in its own order).
   return [...held.values()].sort((a, b) => a.seq - b.seq);
+};
+
+/**
+ * The quarantine of the ledger at `path`, read only (the file is never created or written); an
+ * absent file means nothing was ever rolled back: nothing is quarantined.
+ */
+export const quarantinedVersionsAt = (path: string): QuarantinedVersion[] => {
+  if (!statOrUndefined(path)) return [];
+  const ledger = Ledger.open(path, { readonly: true });
+  try {
+    return quarantinedVersions(ledger);
+  } finally {
+    ledger.close();
+  }
 };
 
 /** The quarantined versions a `NAME[@VERSION]` release would lift. */

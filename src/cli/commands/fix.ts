@@ -27,7 +27,9 @@ the policy again with that evidence:
   level 1 (report)   no branch; the report says why
 A change whose tests fail is held back with their output; one the proof rejects (the advisory is
 still on another path, or a new one appeared) is never reported as a fix. The working tree and
-the index are never touched. Every decision is written to the project's ledger.
+the index are never touched. Every decision is written to the project's ledger. Versions a
+rolled-back change brought in (patchpilot rollback) are quarantined: never chosen again until
+\`patchpilot quarantine release\`.
 
 Options:
       --dry-run            plan, apply, install, test and prove, in detached worktrees; commit,
@@ -37,6 +39,8 @@ Options:
       --merge-mode MODE    fast-forward (default) or merge-commit
       --allow-scripts      let the install before the tests run dependency lifecycle scripts
                            (regenerating the lockfile never does)
+      --no-tests           run no install, build or test command (a repository of lockfiles only);
+                           the evidence says no tests ran, so nothing earns level 3
       --timeout SECONDS    limit for each install, build and test command (default: the config's
                            commands.timeoutSeconds, else 600)
       --in-place           outside a git repository: fix a private copy the same way, then write
@@ -46,7 +50,7 @@ Options:
       --report FILE        also write the report as Markdown to FILE
       --ledger FILE        the ledger (default: $PATCHPILOT_LEDGER, else one per project under
                            <data home>/ledgers)
-      --no-ledger          write no ledger entries
+      --no-ledger          write no ledger entries (the ledger's quarantine still applies)
 Planning options, as for \`patchpilot plan\`:
       --strategy NAME, --max-depth N, --min-severity S, --ignore-dev, --upgrade-config P:L,
       --prefer lowest|highest, --vex FILE, --offline, --registry URL, --cache-dir DIR,
@@ -106,6 +110,7 @@ export const fixCommand = async (args: readonly string[], io: Io): Promise<Outco
     group: { type: 'boolean' },
     'merge-mode': { type: 'string' },
     'allow-scripts': { type: 'boolean' },
+    'no-tests': { type: 'boolean' },
     'in-place': { type: 'boolean' },
     timeout: { type: 'string' },
     json: { type: 'boolean' },
@@ -178,6 +183,7 @@ export const fixCommand = async (args: readonly string[], io: Io): Promise<Outco
     signal: io.interrupted,
   });
   const store = AdvisoryStore.open(advisoryDbPath(values.db, io.env, io.cwd), { readonly: true });
+  const quarantined = await readQuarantine(values.ledger, io, folder);
   const ledger = values['no-ledger'] ? undefined : await openLedger(values.ledger, io, folder);
   const events: FixEvent[] = [];
   let result: FixResult;
@@ -191,12 +197,14 @@ export const fixCommand = async (args: readonly string[], io: Io): Promise<Outco
       now,
       registry,
       options,
+      quarantined,
       apply: {
         dryRun: values['dry-run'] === true,
         group: values.group === true,
         mergeMode,
         allowScripts: values['allow-scripts'] === true,
         timeoutMs,
+        runTests: values['no-tests'] !== true,
       },
       inPlace: values['in-place'] === true,
       tool: `patchpilot@${toolVersion()}`,
@@ -264,6 +272,16 @@ interface LedgerWriter {
   write(event: FixEvent): void;
   close(): void;
 }
+
+/**
+ * The versions the project's ledger quarantines (read only, before it is opened for writing);
+ * read with --no-ledger too: not recording decisions is no reason to choose a rolled-back version.
+ */
+const readQuarantine = async (flag: string | undefined, io: Io, folder: string) => {
+  const { quarantinedVersionsAt } = await import('../../ledger/quarantine.js');
+  const { ledgerPath } = await import('../../ledger/location.js');
+  return quarantinedVersionsAt(ledgerPath({ flag, env: io.env, cwd: io.cwd, projectRoot: folder }));
+};
 
 /** The project's ledger, opened for appending; every event `fix` reports becomes one entry. */
 const openLedger = async (flag: string | undefined, io: Io, folder: string): Promise<LedgerWriter> => {

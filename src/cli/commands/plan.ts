@@ -4,6 +4,8 @@ import { isCalendarDate } from '../../config/schema.js';
 import { parseSeverityLabel, type SeverityLabel } from '../../core/advisory.js';
 import { type PlanOptions, type StrategyName, strategyNames } from '../../core/plan.js';
 import { AdvisoryStore } from '../../intel/store.js';
+import { ledgerPath } from '../../ledger/location.js';
+import { type QuarantinedVersion, quarantinedVersionsAt } from '../../ledger/quarantine.js';
 import { type PlannedProject, planProjects, type VexDocumentRead } from '../../pipeline.js';
 import { parseUpgradeConfig } from '../../plan/index.js';
 import type { Registry, RegistrySource } from '../../registry/index.js';
@@ -59,8 +61,14 @@ Options:
       --today DATE         count release ages to DATE (YYYY-MM-DD, UTC) instead of today
       --deterministic      leave out timestamps so two runs compare byte for byte
       --db FILE            advisory store (default: $PATCHPILOT_DB, else <data home>/advisories.db)
+      --ledger FILE        the ledger whose quarantine applies (default: $PATCHPILOT_LEDGER, else
+                           each project's own under <data home>/ledgers); only read, never created
       --debug              show stack traces on errors
   -h, --help               show this help
+
+Quarantine: versions a rolled-back change brought in (\`patchpilot rollback\`) are never proposed
+until \`patchpilot quarantine release\`; the plan lists them. A quarantined version the lockfile
+has installed is still resolved (it is what the project runs), only never chosen as a target.
 
 Exit codes: 0 a plan was made (even with findings left unfixable), 2 usage or input error,
 3 the registry failed (unreachable, refused, or a document missing from the cache with
@@ -125,6 +133,7 @@ export const planCommand = async (args: readonly string[], io: Io): Promise<Outc
     today: { type: 'string' },
     deterministic: { type: 'boolean' },
     db: { type: 'string' },
+    ledger: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -147,6 +156,7 @@ export const planCommand = async (args: readonly string[], io: Io): Promise<Outc
   if (values.universe === '') throw usage('plan', '--universe needs a file name');
   if (values.registry === '') throw usage('plan', '--registry needs a URL');
   if (values['cache-dir'] === '') throw usage('plan', '--cache-dir needs a folder name');
+  if (values.ledger === '') throw usage('plan', '--ledger needs a file name');
   if (values.universe !== undefined && (values.registry !== undefined || values['cache-dir'] !== undefined)) {
     throw usage('plan', '--universe answers every package itself; give no --registry or --cache-dir with it');
   }
@@ -183,6 +193,7 @@ export const planCommand = async (args: readonly string[], io: Io): Promise<Outc
       registry: progress.source,
       now,
       options,
+      quarantined: quarantineReader(values.ledger, io),
       onProgress: (message) => io.stderr.write(`${message}\n`),
     });
     const plans = result.projects.map((p) => p.plan);
@@ -219,6 +230,26 @@ export const planCommand = async (args: readonly string[], io: Io): Promise<Outc
   }
   io.stdout.write(await render(format, report));
   return 'ok';
+};
+
+/**
+ * Each project's quarantine, from its ledger (the one --ledger or PATCHPILOT_LEDGER names, else
+ * the project's own), read only: `plan` never creates a ledger.
+ */
+const quarantineReader = (
+  flag: string | undefined,
+  io: Io,
+): ((projectRoot: string) => QuarantinedVersion[]) => {
+  const read = new Map<string, QuarantinedVersion[]>();
+  return (projectRoot) => {
+    const path = ledgerPath({ flag, env: io.env, cwd: io.cwd, projectRoot });
+    let list = read.get(path);
+    if (!list) {
+      list = quarantinedVersionsAt(path);
+      read.set(path, list);
+    }
+    return list;
+  };
 };
 
 const displayPath = (cwd: string, path: string): string => {

@@ -15,9 +15,10 @@ import { displayPath, ledgerTarget } from './ledger.js';
 
 const help = `Usage: patchpilot quarantine <command> [options]
 
-Package versions a rolled-back change brought in are quarantined: \`fix\` does not choose them
-again until someone releases them. Quarantine is read from the project's ledger (the rolled-back
-entries and the releases after them), so it is as tamper-evident as the ledger.
+Package versions a rolled-back change (\`patchpilot rollback\`) brought in are quarantined: \`plan\`
+and \`fix\` do not propose them again until someone releases them. Quarantine is read from the
+project's ledger (the rolled-back entries and the releases after them), so it is as
+tamper-evident as the ledger.
 
 Commands:
   list [DIR]                   show the quarantined versions
@@ -43,8 +44,9 @@ ${ledgerOption}
 const releaseHelp = `Usage: patchpilot quarantine release NAME[@VERSION] [DIR] [options]
 
 Release a quarantined version (lodash@4.17.21), or every quarantined version of a package (lodash,
-@scope/name), so \`fix\` may choose it again. The release is an entry in the project's ledger,
-with its author and reason. Nothing quarantined matching NAME[@VERSION] is an error.
+@scope/name), so \`plan\` and \`fix\` may propose it again. The release is an entry in the
+project's ledger, with its author and reason. Nothing quarantined matching NAME[@VERSION] is an
+error.
 
 Options:
       --reason TEXT   why it is safe again

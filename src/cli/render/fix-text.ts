@@ -36,12 +36,14 @@ const proofLine = (c: Change): string | undefined => {
   return `proof: FAILED${p.stillPresent.length > 0 ? `; still present ${p.stillPresent.join(', ')}` : ''}${p.introduced.length > 0 ? `; new ${p.introduced.join(', ')}` : ''}`;
 };
 
-const tail = (output: string, lines: number): string[] =>
-  output
-    .trimEnd()
-    .split('\n')
-    .slice(-lines)
-    .map((l) => `      | ${l}`);
+/** The part of a failing command's output worth reading: from the first failure it reports, else its end. */
+const excerpt = (output: string, lines: number): string[] => {
+  const all = output.trimEnd().split('\n');
+  const first = all.findIndex((l) => /^\s*(not ok\b|✖|FAIL\b|\d+\) |Error:|npm (ERR!|error))/.test(l));
+  const from =
+    first >= 0 ? Math.min(first, Math.max(0, all.length - lines)) : Math.max(0, all.length - lines);
+  return all.slice(from, from + lines).map((l) => `      | ${l}`);
+};
 
 export const renderFixText = (report: FixReport): string => {
   const out: string[] = [];
@@ -77,7 +79,7 @@ export const renderFixText = (report: FixReport): string => {
         const last = c.commands[c.commands.length - 1];
         if (last && last.output.trim() !== '') {
           out.push(`    output of ${last.command}:`);
-          out.push(...tail(last.output, 15));
+          out.push(...excerpt(last.output, 20));
         }
       }
     }

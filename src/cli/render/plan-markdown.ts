@@ -7,6 +7,7 @@ import {
   patchesFix,
   patchHeadline,
   planLine,
+  quarantineText,
   remainText,
   riskText,
 } from './plan-text.js';
@@ -37,6 +38,10 @@ export const renderPlanMarkdown = (report: PlanReport): string => {
     out.push(`## \`${project.lockfile}\``, '', `${planLine(plan)}.`, '');
     const ignored = ignoredText(plan);
     if (ignored) out.push(`Not planned for: ${ignored}.`, '');
+    const quarantine = quarantineText(project.quarantined);
+    if (quarantine.heldOut) out.push(`Quarantined, never proposed: ${cell(quarantine.heldOut)}.`, '');
+    if (quarantine.installed)
+      out.push(`Quarantined but installed (still resolved): ${cell(quarantine.installed)}.`, '');
     if (plan.patches.length > 0) {
       out.push('| # | strategy | change | fixes | risk | level |', '|---|---|---|---|---|---|');
       plan.patches.forEach((patch, i) => {

@@ -1,4 +1,5 @@
 import type { FindingRef, PackageChange, Patch, Plan, RiskFacts } from '../../core/plan.js';
+import type { PlannedProject } from '../../pipeline.js';
 import type { PlanReport } from '../commands/plan.js';
 import { oneLine } from './gate-text.js';
 import { countText } from './text.js';
@@ -88,6 +89,23 @@ export const ignoredText = (plan: Plan): string | undefined => {
     .join(', ');
 };
 
+/** The quarantined versions a plan was made without, and those kept because they are installed. */
+export const quarantineText = (
+  quarantined: PlannedProject['quarantined'],
+): { heldOut: string | undefined; installed: string | undefined } => {
+  const list = (heldOut: boolean): string | undefined => {
+    const items = (quarantined ?? []).filter((q) => q.heldOut === heldOut);
+    if (items.length === 0) return undefined;
+    return items
+      .map(
+        (q) =>
+          `${q.name}@${q.version}${q.change ? ` (rolled back in ${q.change}${q.reason ? `: ${oneLine(q.reason)}` : ''})` : ''}`,
+      )
+      .join(', ');
+  };
+  return { heldOut: list(true), installed: list(false) };
+};
+
 /** `3 patches fix`, `1 patch fixes`. */
 export const patchesFix = (n: number): string => (n === 1 ? '1 patch fixes' : `${n} patches fix`);
 
@@ -110,6 +128,10 @@ export const renderPlanText = (report: PlanReport): string => {
     out.push(`${project.lockfile} (${plan.format}): ${planLine(plan)}`);
     const ignored = ignoredText(plan);
     if (ignored) out.push(`  not planned for: ${ignored}`);
+    const quarantine = quarantineText(project.quarantined);
+    if (quarantine.heldOut) out.push(`  quarantined, never proposed: ${quarantine.heldOut}`);
+    if (quarantine.installed)
+      out.push(`  quarantined but installed (still resolved): ${quarantine.installed}`);
     plan.patches.forEach((patch, i) => {
       const { main, also } = patchHeadline(patch);
       out.push('', `  ${i + 1}. ${patch.strategy}: ${main.join('; ')}`);

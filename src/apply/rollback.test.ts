@@ -1,0 +1,306 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isPatchPilotError } from '../core/errors.js';
+import type { LedgerEntry, LedgerEntryInput } from '../core/ledger.js';
+import type { PackageChange } from '../core/plan.js';
+import { Ledger } from '../ledger/store.js';
+import { createGit, type Git } from './git.js';
+import { quarantineOf, rollbackChange } from './rollback.js';
+
+/** Real repositories in temp folders, a real ledger: the change history `fix` would have left. */
+
+const env = {
+  PATH: process.env.PATH,
+  HOME: tmpdir(),
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_AUTHOR_NAME: 'Test',
+  GIT_AUTHOR_EMAIL: 'test@example.com',
+  GIT_COMMITTER_NAME: 'Test',
+  GIT_COMMITTER_EMAIL: 'test@example.com',
+};
+
+const lock = (version: string): string =>
+  `{\n  "packages": { "node_modules/lib": { "version": "${version}" } }\n}\n`;
+
+const lockChange: PackageChange = {
+  kind: 'lock',
+  name: 'lib',
+  from: '1.0.0',
+  to: '1.0.1',
+  locations: ['node_modules/lib'],
+  step: 'patch',
+  downgrade: false,
+};
+
+let root: string;
+let repo: string;
+let git: Git;
+let ledger: Ledger;
+
+const commitFile = (file: string, content: string, message: string): string => {
+  writeFileSync(join(repo, file), content);
+  git.run(['add', file]);
+  git.run(['commit', '--quiet', '-m', message]);
+  return git.run(['rev-parse', 'HEAD']);
+};
+
+const record = (entries: Omit<LedgerEntryInput, 'actor' | 'subject' | 'change'>[], change = 'p-1'): void => {
+  ledger.appendAll(entries.map((e) => ({ ...e, subject: change, change, actor: 'patchpilot@test' })));
+};
+
+const entriesOf = (change = 'p-1'): LedgerEntry[] => ledger.entries({ change });
+
+/** `fix` merging change p-1 (lib 1.0.0 → 1.0.1) by fast-forward, as its ledger entries say. */
+const mergeChange = (
+  mode: 'fast-forward' | 'merge-commit' = 'fast-forward',
+): { commit: string; tip: string } => {
+  const base = git.run(['rev-parse', 'main']);
+  git.run(['checkout', '--quiet', '-b', 'patchpilot/p-1']);
+  const commit = commitFile(
+    'package-lock.json',
+    lock('1.0.1'),
+    'Fix GHSA-x in lib 1.0.0 → 1.0.1\n\nPatchPilot-Change: p-1',
+  );
+  git.run(['checkout', '--quiet', 'main']);
+  let tip = commit;
+  if (mode === 'merge-commit') {
+    git.run(['merge', '--quiet', '--no-ff', '-m', 'Merge patchpilot/p-1 (PatchPilot)', 'patchpilot/p-1']);
+    tip = git.run(['rev-parse', 'HEAD']);
+  } else git.run(['merge', '--quiet', '--ff-only', 'patchpilot/p-1']);
+  record([
+    { kind: 'planned', inputs: {}, outcome: { changes: [lockChange] } },
+    { kind: 'applied', inputs: { base }, outcome: { commit, branch: 'patchpilot/p-1', status: 'merged' } },
+    {
+      kind: 'merged',
+      inputs: { level: 3 },
+      outcome: {
+        status: 'merged',
+        commit,
+        branch: 'patchpilot/p-1',
+        merged: { branch: 'main', commit: tip, mode },
+      },
+    },
+  ]);
+  return { commit, tip };
+};
+
+const errorOf = (work: () => unknown): { code: string; message: string } => {
+  try {
+    work();
+  } catch (error) {
+    if (isPatchPilotError(error)) return { code: error.code, message: error.message };
+    throw error;
+  }
+  throw new Error('no error');
+};
+
+const worktrees = (): number =>
+  git
+    .run(['worktree', 'list', '--porcelain'])
+    .split('\n')
+    .filter((l) => l.startsWith('worktree ')).length;
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'patchpilot-rollback-'));
+  repo = join(root, 'repo');
+  git = createGit(root, env);
+  git.run(['init', '--quiet', '-b', 'main', repo]);
+  git = createGit(repo, env);
+  commitFile('package-lock.json', lock('1.0.0'), 'initial');
+  commitFile('README.md', 'app\n', 'readme');
+  ledger = Ledger.open(join(root, 'ledger.db'));
+});
+
+afterEach(() => {
+  ledger.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const input = { change: 'p-1', level: 3, reason: 'broke the login page', tool: 'patchpilot@test' };
+
+describe('rollbackChange', () => {
+  it('reverts a merged change on the base branch, with trailers, and quarantines its version', () => {
+    const { commit } = mergeChange();
+    const result = rollbackChange({ ...input, git, entries: entriesOf() });
+    expect(result).toMatchObject({
+      mode: 'merged',
+      branch: 'main',
+      commit,
+      reverted: commit,
+      files: ['package-lock.json'],
+    });
+    expect(git.run(['rev-parse', 'main'])).toBe(result.revert);
+    expect(readFileSync(join(repo, 'package-lock.json'), 'utf8')).toBe(lock('1.0.0'));
+    expect(git.run(['status', '--porcelain'])).toBe('');
+    const message = git.run(['log', '-1', '--format=%B', result.revert]);
+    expect(message).toContain('Revert "Fix GHSA-x in lib 1.0.0 → 1.0.1"');
+    expect(message).toContain('PatchPilot-Rollback: p-1');
+    expect(message).toContain('PatchPilot-Reason: broke the login page');
+    expect(message).not.toContain('PatchPilot-Change:');
+    expect(result.quarantine).toEqual([{ name: 'lib', version: '1.0.1' }]);
+    expect(result.event).toMatchObject({
+      kind: 'rolled-back',
+      subject: 'p-1',
+      change: 'p-1',
+      inputs: { commit, base: 'main', reason: 'broke the login page' },
+      outcome: { revert: result.revert, mode: 'merged', quarantine: [{ name: 'lib', version: '1.0.1' }] },
+    });
+    expect(worktrees()).toBe(1);
+  });
+
+  it('refuses when a later commit changed a file the change changed, naming it; nothing moves', () => {
+    mergeChange();
+    const later = commitFile('package-lock.json', lock('1.0.2'), 'bump lib by hand');
+    commitFile('README.md', 'app 2\n', 'docs');
+    const error = errorOf(() => rollbackChange({ ...input, git, entries: entriesOf() }));
+    expect(error.code).toBe('ROLLBACK_REFUSED');
+    expect(error.message).toContain(later.slice(0, 12));
+    expect(error.message).toContain('bump lib by hand (package-lock.json)');
+    expect(error.message).not.toContain('docs');
+    expect(git.run(['rev-parse', 'main'])).toBe(git.run(['rev-parse', 'HEAD']));
+    expect(git.run(['log', '-1', '--format=%s', 'main'])).toBe('docs');
+    expect(git.run(['branch', '--list', 'patchpilot/revert-*'])).toBe('');
+    expect(worktrees()).toBe(1);
+  });
+
+  it('goes ahead when later commits changed other files only', () => {
+    mergeChange();
+    commitFile('README.md', 'app 2\n', 'docs');
+    const result = rollbackChange({ ...input, git, entries: entriesOf() });
+    expect(result.mode).toBe('merged');
+    expect(readFileSync(join(repo, 'README.md'), 'utf8')).toBe('app 2\n');
+    expect(readFileSync(join(repo, 'package-lock.json'), 'utf8')).toBe(lock('1.0.0'));
+  });
+
+  it('at level 2 leaves the revert on patchpilot/revert-<id>, the base untouched', () => {
+    mergeChange();
+    const tip = git.run(['rev-parse', 'main']);
+    const result = rollbackChange({ ...input, level: 2, git, entries: entriesOf() });
+    expect(result).toMatchObject({ mode: 'branch', branch: 'patchpilot/revert-p-1' });
+    expect(git.run(['rev-parse', 'main'])).toBe(tip);
+    expect(git.run(['rev-parse', 'patchpilot/revert-p-1'])).toBe(result.revert);
+    expect(git.run(['show', 'patchpilot/revert-p-1:package-lock.json'])).toBe(lock('1.0.0').trimEnd());
+  });
+
+  it('leaves the revert on its branch when the base branch has uncommitted changes', () => {
+    mergeChange();
+    writeFileSync(join(repo, 'README.md'), 'edited\n');
+    const tip = git.run(['rev-parse', 'main']);
+    const result = rollbackChange({ ...input, git, entries: entriesOf() });
+    expect(result.mode).toBe('branch');
+    expect(result.deferred).toContain('uncommitted changes');
+    expect(git.run(['rev-parse', 'main'])).toBe(tip);
+    expect(readFileSync(join(repo, 'README.md'), 'utf8')).toBe('edited\n');
+  });
+
+  it('reverts the merge commit that brought the change in (merge-commit mode)', () => {
+    const { tip } = mergeChange('merge-commit');
+    const result = rollbackChange({ ...input, git, entries: entriesOf() });
+    expect(result.reverted).toBe(tip);
+    expect(result.mode).toBe('merged');
+    expect(git.run(['rev-parse', 'main^'])).toBe(tip);
+    expect(readFileSync(join(repo, 'package-lock.json'), 'utf8')).toBe(lock('1.0.0'));
+  });
+
+  it('refuses a second rollback of the same change', () => {
+    mergeChange();
+    const first = rollbackChange({ ...input, git, entries: entriesOf() });
+    record([{ kind: 'rolled-back', inputs: {}, outcome: first.event.outcome }]);
+    const error = errorOf(() => rollbackChange({ ...input, git, entries: entriesOf() }));
+    expect(error.code).toBe('ROLLBACK_REFUSED');
+    expect(error.message).toContain('already rolled back');
+  });
+
+  it('a change never merged, or one whose commit is not on the base branch, is not rolled back', () => {
+    record(
+      [
+        { kind: 'planned', inputs: {}, outcome: { changes: [lockChange] } },
+        { kind: 'proposed', inputs: {}, outcome: { status: 'proposed', branch: 'patchpilot/p-2' } },
+      ],
+      'p-2',
+    );
+    const proposed = errorOf(() =>
+      rollbackChange({ ...input, change: 'p-2', git, entries: entriesOf('p-2') }),
+    );
+    expect(proposed).toMatchObject({ code: 'ROLLBACK_NOT_MERGED' });
+    expect(proposed.message).toContain('never merged (it was proposed on patchpilot/p-2)');
+
+    const other = git.run(['rev-parse', 'HEAD']);
+    record(
+      [
+        {
+          kind: 'merged',
+          inputs: {},
+          outcome: { commit: other, merged: { branch: 'main', commit: other, mode: 'fast-forward' } },
+        },
+      ],
+      'p-3',
+    );
+    const unmarked = errorOf(() =>
+      rollbackChange({ ...input, change: 'p-3', git, entries: entriesOf('p-3') }),
+    );
+    expect(unmarked).toMatchObject({ code: 'ROLLBACK_NOT_MERGED' });
+    expect(unmarked.message).toContain('is not on main');
+
+    expect(errorOf(() => rollbackChange({ ...input, change: 'p-4', git, entries: [] })).code).toBe(
+      'LEDGER_CHANGE_UNKNOWN',
+    );
+  });
+});
+
+describe('quarantineOf', () => {
+  it('names the versions lock, manifest and plain-version override changes bring in', () => {
+    const changes: PackageChange[] = [
+      lockChange,
+      { ...lockChange, name: 'other', to: '2.0.0' },
+      { kind: 'add', name: 'new-dep', to: '1.0.0', locations: [] },
+      {
+        kind: 'manifest',
+        importer: '',
+        dependency: 'dep',
+        name: 'dep',
+        type: 'prod',
+        fromRange: '^1.0.0',
+        toRange: '^1.2.0',
+        from: '1.0.0',
+        to: '1.2.0',
+        step: 'minor',
+        downgrade: false,
+      },
+      {
+        kind: 'override',
+        action: 'add',
+        manager: 'npm',
+        file: 'package.json',
+        path: ['deep'],
+        key: 'deep',
+        name: 'deep',
+        to: '3.1.4',
+        advisories: [],
+        outOfRange: false,
+      },
+      {
+        kind: 'override',
+        action: 'add',
+        manager: 'npm',
+        file: 'package.json',
+        path: ['ranged'],
+        key: 'ranged',
+        name: 'ranged',
+        to: '^3.1.4',
+        advisories: [],
+        outOfRange: false,
+      },
+      lockChange,
+    ];
+    expect(quarantineOf(changes)).toEqual([
+      { name: 'lib', version: '1.0.1' },
+      { name: 'other', version: '2.0.0' },
+      { name: 'dep', version: '1.2.0' },
+      { name: 'deep', version: '3.1.4' },
+    ]);
+  });
+});

@@ -1,0 +1,384 @@
+import { PatchPilotError } from '../core/errors.js';
+import type { LedgerEntry } from '../core/ledger.js';
+import type { PackageChange } from '../core/plan.js';
+import { isStrictVersion } from '../core/version.js';
+import { branchCommit, changedFiles, commitIdentity, type Git, isAncestor, repositoryTop } from './git.js';
+import type { FixEvent } from './index.js';
+import { mergeInto } from './merge.js';
+import { branchFor, WorktreeRegistry } from './worktree.js';
+
+/**
+ * Rolling back a merged change: a new commit on the base branch that reverts the change's commit
+ * (history is never rewritten), made in a worktree of its own and landed the way `fix` lands a
+ * change (git's own fast-forward, never over uncommitted changes), or left on
+ * `patchpilot/revert-<id>` for a human at level 2. A change that later commits built on (they
+ * touched a file it touched) is refused, never forced: reverting it would undo or conflict with
+ * them. The versions the change brought in are quarantined by the `rolled-back` entry it gives.
+ */
+
+export interface RollbackInput {
+  readonly git: Git;
+  /** The change (patch) id. */
+  readonly change: string;
+  /** The change's ledger entries, in seq order. */
+  readonly entries: readonly LedgerEntry[];
+  /** The branch to revert it on; default: the one its `merged` entry names. */
+  readonly baseBranch?: string;
+  /** The level policy grants the rollback: 3 and up lands it on the base branch, below leaves a branch. */
+  readonly level: number;
+  readonly reason: string;
+  /** `patchpilot@<version>`, for the commit's trailer. */
+  readonly tool: string;
+}
+
+export interface QuarantineItem {
+  readonly name: string;
+  readonly version: string;
+}
+
+export interface RollbackResult {
+  readonly change: string;
+  /** The change's own commit. */
+  readonly commit: string;
+  /** The commit reverted: the change's own, or the merge commit that brought it in alone. */
+  readonly reverted: string;
+  readonly base: string;
+  /** The base branch's tip the revert was made on. */
+  readonly baseCommit: string;
+  /** The revert commit. */
+  readonly revert: string;
+  /** `merged`: the base branch is at the revert; `branch`: the revert waits on `branch`. */
+  readonly mode: 'merged' | 'branch';
+  /** The base branch (merged), or the revert branch. */
+  readonly branch: string;
+  /** Why a level-3 rollback was left on its branch (the base branch moved, its work tree is dirty). */
+  readonly deferred?: string;
+  /** The files the revert restores, relative to the repository's top. */
+  readonly files: readonly string[];
+  readonly quarantine: readonly QuarantineItem[];
+  /** The `rolled-back` entry to append (the caller adds the actor). */
+  readonly event: FixEvent;
+}
+
+export const revertBranchFor = (change: string): string => branchFor(`revert-${change}`);
+
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
+
+const last = (entries: readonly LedgerEntry[], kind: LedgerEntry['kind']): LedgerEntry | undefined =>
+  entries.filter((e) => e.kind === kind).pop();
+
+/**
+ * The versions a change brought in, quarantined when it is rolled back: the targets of its lockfile
+ * and manifest changes, and of its overrides when they name a plain version (a range names none).
+ * Packages it merely added along the way are not blamed.
+ */
+export const quarantineOf = (changes: readonly PackageChange[]): QuarantineItem[] => {
+  const out: QuarantineItem[] = [];
+  const add = (name: string, version: string | undefined): void => {
+    if (version === undefined || !isStrictVersion(version)) return;
+    if (!out.some((q) => q.name === name && q.version === version)) out.push({ name, version });
+  };
+  for (const c of changes) {
+    if (c.kind === 'lock' || c.kind === 'manifest') add(c.name, c.to);
+    else if (c.kind === 'override' && c.action !== 'remove') add(c.name, c.to);
+  }
+  return out;
+};
+
+/** The change's planned package changes, as its last `planned` entry recorded them. */
+const plannedChanges = (entries: readonly LedgerEntry[]): PackageChange[] => {
+  const changes = last(entries, 'planned')?.outcome.changes;
+  if (!Array.isArray(changes)) return [];
+  return changes.filter(
+    (c): c is PackageChange =>
+      c !== null &&
+      typeof c === 'object' &&
+      typeof (c as { kind?: unknown }).kind === 'string' &&
+      typeof (c as { name?: unknown }).name === 'string',
+  );
+};
+
+export interface LaterCommit {
+  readonly commit: string;
+  readonly subject: string;
+  /** The files of the change it touched. */
+  readonly files: readonly string[];
+}
+
+/**
+ * Commits on `base` after `target` that touched any of `files` (git's own history simplification:
+ * a merge counts when it changed them itself), `exclude` aside. `files` are relative to the
+ * repository's top, and `top` is where git runs.
+ */
+export const laterCommits = (
+  git: Git,
+  top: string,
+  target: string,
+  base: string,
+  files: readonly string[],
+  exclude: readonly string[] = [],
+): LaterCommit[] => {
+  if (files.length === 0) return [];
+  const log = git.run(
+    ['--literal-pathspecs', 'log', '--format=%H%x09%s', `${target}..${base}`, '--', ...files],
+    top,
+  );
+  const out: LaterCommit[] = [];
+  for (const line of log.split('\n')) {
+    if (line === '') continue;
+    const tab = line.indexOf('\t');
+    const commit = tab < 0 ? line : line.slice(0, tab);
+    if (exclude.includes(commit)) continue;
+    const touched = git
+      .run(
+        [
+          '--literal-pathspecs',
+          'diff-tree',
+          '-r',
+          '-z',
+          '--name-only',
+          '--no-commit-id',
+          `${commit}^`,
+          commit,
+          '--',
+          ...files,
+        ],
+        top,
+      )
+      .split('\0')
+      .filter((f) => f !== '');
+    out.push({
+      commit,
+      subject: tab < 0 ? '' : line.slice(tab + 1),
+      files: touched.length > 0 ? touched : [...files],
+    });
+  }
+  return out;
+};
+
+const refused = (message: string, hint: string): PatchPilotError =>
+  new PatchPilotError('ROLLBACK_REFUSED', message, { hint });
+
+const notMerged = (message: string, hint: string): PatchPilotError =>
+  new PatchPilotError('ROLLBACK_NOT_MERGED', message, { hint });
+
+/** The trailer value: one line, no surrounding space. */
+const oneLine = (value: string): string => value.replace(/\s+/g, ' ').trim();
+
+export const rollbackMessage = (facts: {
+  readonly change: string;
+  readonly subject: string;
+  readonly reverted: string;
+  readonly reason: string;
+  readonly quarantine: readonly QuarantineItem[];
+  readonly tool: string;
+}): string => {
+  const lines = [
+    `Revert "${facts.subject}"`,
+    '',
+    `This reverts commit ${facts.reverted}, PatchPilot change ${facts.change}.`,
+    '',
+    `Reason: ${facts.reason.trim()}`,
+  ];
+  if (facts.quarantine.length > 0) {
+    lines.push(
+      '',
+      `Quarantined (not proposed again until released): ${facts.quarantine.map((q) => `${q.name}@${q.version}`).join(', ')}`,
+    );
+  }
+  lines.push(
+    '',
+    `PatchPilot-Rollback: ${facts.change}`,
+    `PatchPilot-Reason: ${oneLine(facts.reason)}`,
+    `PatchPilot-Tool: ${facts.tool}`,
+  );
+  return `${lines.join('\n')}\n`;
+};
+
+export const rollbackChange = (input: RollbackInput): RollbackResult => {
+  const { git, change, entries } = input;
+  if (entries.length === 0) {
+    throw new PatchPilotError('LEDGER_CHANGE_UNKNOWN', `the ledger has no entry for change ${change}`, {
+      hint: '`patchpilot ledger show --kind merged` lists the merged changes',
+    });
+  }
+  const merged = last(entries, 'merged');
+  if (!merged) {
+    const final = entries.filter((e) => ['proposed', 'reported', 'failed'].includes(e.kind)).pop();
+    const branch = text(final?.outcome.branch);
+    throw notMerged(
+      `change ${change} was never merged${final ? ` (it was ${final.kind}${branch ? ` on ${branch}` : ''})` : ''}: there is nothing to roll back`,
+      branch
+        ? `a proposed change is undone by deleting its branch: git branch -D ${branch}`
+        : 'only a merged change can be rolled back',
+    );
+  }
+  const mergedInfo = (merged.outcome.merged ?? {}) as { branch?: unknown; commit?: unknown; mode?: unknown };
+  const commit = text(merged.outcome.commit) ?? text(last(entries, 'applied')?.outcome.commit);
+  if (!commit) {
+    throw notMerged(
+      `change ${change}'s merged entry (${merged.seq}) names no commit`,
+      'revert the change by hand with git revert',
+    );
+  }
+  const base = input.baseBranch ?? text(mergedInfo.branch);
+  if (!base) {
+    throw notMerged(
+      `change ${change}'s merged entry (${merged.seq}) names no branch`,
+      'name the branch it was merged into with --base BRANCH',
+    );
+  }
+  const baseCommit = branchCommit(git, base);
+  if (!baseCommit) {
+    throw notMerged(`branch ${base} does not exist`, 'name the branch the change is on with --base BRANCH');
+  }
+  const top = repositoryTop(git);
+  if (top === undefined)
+    throw new PatchPilotError('NOT_A_GIT_REPOSITORY', `${git.cwd} is not inside a git repository`);
+
+  // The trailer finds the change on the branch as git sees it; the ledger's commit must be that one.
+  const marked = git
+    .run(['log', '--format=%H', '--fixed-strings', `--grep=PatchPilot-Change: ${change}`, baseCommit], top)
+    .split('\n')
+    .filter((l) => l !== '');
+  if (!marked.includes(commit)) {
+    throw notMerged(
+      `change ${change}'s commit ${commit.slice(0, 12)} is not on ${base}${
+        marked.length > 0
+          ? ` (${base} has ${marked.map((c) => c.slice(0, 12)).join(', ')} with its trailer: was the history rewritten?)`
+          : ''
+      }`,
+      marked.length > 0
+        ? `revert it by hand: git revert ${marked[0]?.slice(0, 12)}`
+        : `check out the branch it was merged into, or name it with --base BRANCH`,
+    );
+  }
+
+  for (const earlier of entries.filter((e) => e.kind === 'rolled-back')) {
+    const revert = text(earlier.outcome.revert);
+    if (earlier.outcome.mode === 'merged' || (revert !== undefined && isAncestor(git, revert, baseCommit))) {
+      throw refused(
+        `change ${change} was already rolled back (ledger entry ${earlier.seq}${revert ? `, revert ${revert.slice(0, 12)}` : ''})`,
+        `see it with \`patchpilot ledger show --change ${change}\``,
+      );
+    }
+  }
+
+  // A merge commit that brought in this change alone is what gets reverted (its first parent is
+  // the mainline); a change merged with others is reverted by its own commit.
+  let reverted = commit;
+  let mainline = false;
+  const mergeCommit = text(mergedInfo.commit);
+  if (
+    mergedInfo.mode === 'merge-commit' &&
+    mergeCommit &&
+    mergeCommit !== commit &&
+    isAncestor(git, mergeCommit, baseCommit)
+  ) {
+    const brought = git.tryRun(['rev-list', `${mergeCommit}^1..${mergeCommit}^2`], top);
+    if (brought.code === 0 && brought.stdout.trim() === commit) {
+      reverted = mergeCommit;
+      mainline = true;
+    }
+  }
+  const files = changedFiles(git, reverted);
+  const later = laterCommits(
+    git,
+    top,
+    reverted,
+    baseCommit,
+    files,
+    mergeCommit && !mainline ? [mergeCommit] : [],
+  );
+  if (later.length > 0) {
+    const shown = later
+      .slice(0, 5)
+      .map((c) => `  ${c.commit.slice(0, 12)} ${c.subject} (${c.files.join(', ')})`);
+    if (later.length > 5) shown.push(`  and ${later.length - 5} more`);
+    throw refused(
+      `refusing to roll back change ${change}: ${later.length === 1 ? 'a later commit' : `${later.length} later commits`} on ${base} changed what it changed, and reverting it would undo or conflict with ${later.length === 1 ? 'it' : 'them'}:\n${shown.join('\n')}`,
+      `roll back the later changes first (newest first), or revert ${reverted.slice(0, 12)} by hand and resolve the conflicts`,
+    );
+  }
+
+  const quarantine = quarantineOf(plannedChanges(entries));
+  const subject = git.run(['log', '-1', '--format=%s', commit], top);
+  const identity = commitIdentity(git);
+  const worktrees = new WorktreeRegistry();
+  let revert: string;
+  try {
+    const worktree = worktrees.add(git, baseCommit, undefined);
+    git.run(['revert', '--no-commit', ...(mainline ? ['-m', '1'] : []), reverted], worktree.path, identity);
+    if (git.tryRun(['diff', '--cached', '--quiet'], worktree.path).code === 0) {
+      throw refused(
+        `reverting change ${change} changes nothing on ${base}: it was already undone there`,
+        'nothing to roll back; `patchpilot quarantine` is separate if its versions should stay out',
+      );
+    }
+    git.run(
+      [
+        'commit',
+        '--quiet',
+        '--no-verify',
+        '-m',
+        rollbackMessage({ change, subject, reverted, reason: input.reason, quarantine, tool: input.tool }),
+      ],
+      worktree.path,
+      identity,
+    );
+    revert = git.run(['rev-parse', 'HEAD'], worktree.path);
+  } finally {
+    worktrees.close();
+  }
+
+  let mode: RollbackResult['mode'] = 'branch';
+  let branch = revertBranchFor(change);
+  let deferred: string | undefined;
+  if (input.level >= 3) {
+    const landed = mergeInto(git, {
+      target: base,
+      branchTip: revert,
+      from: baseCommit,
+      label: `the rollback of ${change}`,
+      mode: 'fast-forward',
+      identity,
+      during: 'while the rollback was made',
+    });
+    if ('commit' in landed) {
+      mode = 'merged';
+      branch = base;
+    } else deferred = landed.deferred;
+  }
+  if (mode === 'branch') git.run(['branch', '--force', branch, revert], top);
+
+  const event: FixEvent = {
+    kind: 'rolled-back',
+    subject: change,
+    change,
+    inputs: { commit, reverted, base, baseCommit, reason: input.reason, level: input.level },
+    outcome: {
+      revert,
+      branch,
+      mode,
+      reason: input.reason,
+      files,
+      quarantine,
+      ...(deferred ? { deferred } : {}),
+    },
+  };
+  return {
+    change,
+    commit,
+    reverted,
+    base,
+    baseCommit,
+    revert,
+    mode,
+    branch,
+    ...(deferred ? { deferred } : {}),
+    files,
+    quarantine,
+    event,
+  };
+};

@@ -1,0 +1,180 @@
+import { resolve } from 'node:path';
+import { PatchPilotError } from '../../core/errors.js';
+import { statOrUndefined } from '../../util/fs.js';
+import { parseCommandArgs, usage } from '../args.js';
+import type { Io, Outcome } from '../io.js';
+import { toolVersion } from '../version.js';
+import { displayPath } from './ledger.js';
+
+const help = `Usage: patchpilot rollback CHANGE [DIR] --reason TEXT [options]
+
+Roll back a change \`patchpilot fix\` merged into the project in DIR (default: the current folder):
+a new commit that reverts the change's commit (history is never rewritten), made in a worktree of
+its own off the branch the change was merged into, with the trailers PatchPilot-Rollback and
+PatchPilot-Reason. As far as the project's policy allows (policy.maxLevel, default 3):
+  level 3 and up   the revert lands on that branch by git's own fast-forward (never over
+                   uncommitted changes: then it is left on its branch, as at level 2)
+  level 1 or 2     the revert waits on the branch patchpilot/revert-CHANGE for a human to merge
+The rollback is recorded in the project's ledger with its reason and author, and the versions the
+change brought in are quarantined: \`plan\` and \`fix\` do not propose them again until
+\`patchpilot quarantine release\`.
+
+A change that later commits built on (they changed a file it changed) is refused, never forced:
+the later commits are named. Roll them back first, or revert by hand.
+
+Options:
+      --reason TEXT    why it is rolled back (required; recorded in the ledger and the commit)
+      --author NAME    who decides (default: git config user.name <user.email>)
+      --branch-only    leave the revert on patchpilot/revert-CHANGE whatever the policy allows
+      --base BRANCH    the branch to revert it on (default: the one the change was merged into)
+      --ledger FILE    the ledger (default: $PATCHPILOT_LEDGER, else the project's own under
+                       <data home>/ledgers/)
+      --json           print the result as JSON
+      --debug          show stack traces on errors
+  -h, --help           show this help
+
+Exit codes: 0 rolled back (or left on its branch); 2 usage error, an unknown or unmerged change,
+or a refused rollback (ROLLBACK_REFUSED: later commits changed the same files, or it was rolled
+back already); 3 git failed; 70 internal error.
+
+Examples:
+  patchpilot rollback p-1a2b3c4d5e --reason "login page broken in staging"
+  patchpilot rollback p-1a2b3c4d5e --reason "needs review" --branch-only --json
+`;
+
+/** The `--json` document: `schemaVersion` 1 is a contract; fields may be added, never removed. */
+export interface RollbackReport {
+  readonly schemaVersion: 1;
+  readonly change: string;
+  readonly commit: string;
+  readonly reverted: string;
+  readonly base: { readonly branch: string; readonly commit: string };
+  readonly revert: string;
+  readonly mode: 'merged' | 'branch';
+  readonly branch: string;
+  readonly deferred?: string;
+  readonly files: readonly string[];
+  readonly reason: string;
+  readonly actor: string;
+  readonly quarantine: readonly { readonly name: string; readonly version: string }[];
+  readonly ledger: { readonly path: string; readonly seq: number };
+}
+
+export const rollbackCommand = async (args: readonly string[], io: Io): Promise<Outcome> => {
+  const { values, positionals } = parseCommandArgs('rollback', args, {
+    reason: { type: 'string' },
+    author: { type: 'string' },
+    'branch-only': { type: 'boolean' },
+    base: { type: 'string' },
+    ledger: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.stdout.write(help);
+    return 'ok';
+  }
+  const [change, dir, extra] = positionals;
+  if (change === undefined || change.trim() === '') {
+    throw usage('rollback', 'give the change to roll back (its id, p-…, as `fix` and `ledger show` name it)');
+  }
+  if (extra !== undefined) throw usage('rollback', `unexpected argument "${extra}"`);
+  const reason = values.reason?.trim();
+  if (!reason) throw usage('rollback', '--reason TEXT is required: say why the change is rolled back');
+  if (values.author !== undefined && values.author.trim() === '')
+    throw usage('rollback', '--author needs a name');
+  if (values.base === '') throw usage('rollback', '--base needs a branch name');
+  if (values.ledger === '') throw usage('rollback', '--ledger needs a file name');
+  const folder = resolve(io.cwd, dir ?? '.');
+  if (!statOrUndefined(folder)?.isDirectory()) throw usage('rollback', `${dir} is not a folder`);
+
+  const { createGit, repositoryTop } = await import('../../apply/git.js');
+  const git = createGit(folder, io.env);
+  if (repositoryTop(git) === undefined) {
+    throw new PatchPilotError(
+      'NOT_A_GIT_REPOSITORY',
+      `${displayPath(io, folder)} is not inside a git repository`,
+      {
+        hint: 'rollback reverts a commit `fix` merged: run it in the repository the change was merged in',
+      },
+    );
+  }
+  const { ledgerPath, ledgerProject } = await import('../../ledger/location.js');
+  const { Ledger, ledgerNotFound } = await import('../../ledger/store.js');
+  const { humanActor } = await import('../../ledger/actor.js');
+  const path = ledgerPath({ flag: values.ledger, env: io.env, cwd: io.cwd, projectRoot: folder });
+  if (!statOrUndefined(path)) throw ledgerNotFound(path);
+  const level = values['branch-only'] ? 2 : await policyLevel(folder, io.cwd);
+
+  const { rollbackChange } = await import('../../apply/rollback.js');
+  const ledger = Ledger.open(path, { project: ledgerProject(folder, io.env) });
+  let report: RollbackReport;
+  try {
+    const id = change.trim();
+    const result = rollbackChange({
+      git,
+      change: id,
+      entries: ledger.entries({ change: id }),
+      ...(values.base === undefined ? {} : { baseBranch: values.base }),
+      level,
+      reason,
+      tool: `patchpilot@${toolVersion()}`,
+    });
+    const actor = humanActor({
+      ...(values.author === undefined ? {} : { author: values.author }),
+      cwd: folder,
+      env: io.env,
+    });
+    const entry = ledger.append({
+      kind: result.event.kind,
+      subject: result.event.subject,
+      change: id,
+      actor,
+      inputs: result.event.inputs,
+      outcome: result.event.outcome,
+      time: io.now().toISOString(),
+    });
+    report = {
+      schemaVersion: 1,
+      change: id,
+      commit: result.commit,
+      reverted: result.reverted,
+      base: { branch: result.base, commit: result.baseCommit },
+      revert: result.revert,
+      mode: result.mode,
+      branch: result.branch,
+      ...(result.deferred ? { deferred: result.deferred } : {}),
+      files: result.files,
+      reason,
+      actor,
+      quarantine: result.quarantine,
+      ledger: { path: displayPath(io, path), seq: entry.seq },
+    };
+  } finally {
+    ledger.close();
+  }
+  io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderRollback(report));
+  return 'ok';
+};
+
+/** The project's policy cap (its configuration file, as in the working folder), default 3. */
+const policyLevel = async (folder: string, cwd: string): Promise<number> => {
+  const { loadProjectConfig } = await import('../../config/load.js');
+  return loadProjectConfig(folder, cwd)?.config.policy.maxLevel ?? 3;
+};
+
+const renderRollback = (r: RollbackReport): string => {
+  const lines = [
+    r.mode === 'merged'
+      ? `rolled back ${r.change}: ${r.revert.slice(0, 12)} reverts ${r.reverted.slice(0, 12)} on ${r.base.branch}`
+      : `rollback of ${r.change} prepared on ${r.branch}: ${r.revert.slice(0, 12)} reverts ${r.reverted.slice(0, 12)}; ${r.base.branch} is unchanged${r.deferred ? ` (${r.deferred})` : ''}`,
+    `  restores: ${r.files.join(', ')}`,
+    `  reason: ${r.reason} (${r.actor})`,
+    r.quarantine.length > 0
+      ? `  quarantined: ${r.quarantine.map((q) => `${q.name}@${q.version}`).join(', ')} (until \`patchpilot quarantine release\`)`
+      : '  quarantined: nothing (the change named no version)',
+    `  ledger: entry ${r.ledger.seq} in ${r.ledger.path}`,
+  ];
+  if (r.mode === 'branch') lines.push(`  to land it: git merge --ff-only ${r.branch} (on ${r.base.branch})`);
+  return `${lines.join('\n')}\n`;
+};
