@@ -770,8 +770,16 @@ export const fixProject = async (store: AdvisoryStore, options: FixProjectOption
           recursive: false,
           cwd: dir,
           today: options.today,
+          listPackages: true,
         });
-        return after.projects[0]?.findings ?? [];
+        const scanned = after.projects[0];
+        // A version held out of the plan can still come back through the package manager (a
+        // raised range it satisfies): the proof names it.
+        const held = new Set(heldOut);
+        const quarantined = (scanned?.inventory ?? [])
+          .map((p) => `${p.name}@${p.version}`)
+          .filter((key) => held.has(key));
+        return { findings: scanned?.findings ?? [], quarantined };
       },
       env: options.env,
       tool: options.tool,

@@ -80,8 +80,11 @@ export interface ApplyInput {
   readonly verdicts: Readonly<Record<string, Verdict>>;
   readonly commands: { readonly install?: string; readonly build?: string; readonly test?: string };
   readonly registry: RegistrySource;
-  /** Re-reads the project in `folder` (its lockfile) and returns its findings: the proof's "after". */
-  readonly prove: (folder: string) => Promise<readonly Finding[]>;
+  /**
+   * Re-reads the project in `folder` (its lockfile): its findings (the proof's "after") and the
+   * quarantined versions (`name@version`) it installs.
+   */
+  readonly prove: (folder: string) => Promise<{ readonly findings: readonly Finding[]; readonly quarantined: readonly string[] }>;
   readonly env: Env;
   readonly tool: string;
   readonly options: ApplyOptions;
@@ -112,6 +115,8 @@ interface Attempt {
   readonly commands: CommandEvidence[];
   readonly tests?: Omit<ChangeTests, 'exercised' | 'notExercised'> & { readonly loaded: ReadonlySet<string> };
   readonly after?: readonly Finding[];
+  /** Quarantined versions (`name@version`) the new lockfile installs. */
+  readonly quarantined?: readonly string[];
 }
 
 const evidenceOf = (run: CommandRun): CommandEvidence => ({
@@ -372,8 +377,8 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
         }
       }
       checkInterrupted();
-      const after = await input.prove(folder);
-      return { base: at, branch, applied, failed, commands, tests, after, ...(stop ? { stop } : {}) };
+      const { findings: after, quarantined } = await input.prove(folder);
+      return { base: at, branch, applied, failed, commands, tests, after, quarantined, ...(stop ? { stop } : {}) };
     } finally {
       worktrees.remove(worktree);
     }
@@ -436,15 +441,20 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
   const mergeInto = (branchTip: string, from: string, label: string): MergeResult =>
     mergeBranch(git, { target: input.baseBranch, branchTip, from, label, mode: options.mergeMode, identity });
 
-  const proofOf = (a: Attempt, patch: Patch): ChangeProof | undefined =>
-    a.after
-      ? proveFix(
-          patch,
-          input.findings,
-          a.after,
-          a.applied.map((x) => x.patch),
-        )
-      : undefined;
+  const proofOf = (a: Attempt, patch: Patch): ChangeProof | undefined => {
+    if (!a.after) return undefined;
+    const proof = proveFix(
+      patch,
+      input.findings,
+      a.after,
+      a.applied.map((x) => x.patch),
+    );
+    // A quarantined version of a package this patch moved is no fix, whatever the advisories say.
+    const moved = new Set(patch.changes.flatMap((c) => ('name' in c ? [c.name] : [])));
+    const back = (a.quarantined ?? []).filter((key) => moved.has(key.slice(0, key.lastIndexOf('@'))));
+    if (back.length === 0) return proof;
+    return { ...proof, proven: false, introduced: [...proof.introduced, ...back.map((key) => `quarantined ${key}`)] };
+  };
 
   /** Settles the patches of one attempt: verdicts, commits, merge or proposal, and the changes. */
   const settle = (a: Attempt, group: readonly string[] | undefined, only?: ReadonlySet<string>): void => {

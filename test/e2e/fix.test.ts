@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ledger } from '../../src/ledger/store.js';
 import { byName, createProject, git, lib, type Project } from '../helpers/fix.js';
 
 /**
@@ -427,6 +428,48 @@ describe('fix: a proof that fails', () => {
     expect(patchpilotBranches(project.repo)).toEqual([]);
     expect(git(project.repo, 'rev-parse', 'HEAD')).toBe(head);
   }, 240_000);
+});
+
+describe('fix: a quarantined version the package manager brings back', () => {
+  it('is no fix: the proof names it', async () => {
+    const project = await createProject({
+      packages: [
+        {
+          name: 'wrapper',
+          versions: {
+            '1.0.0': lib('w', { dependencies: { inner: '1.0.0' } }),
+            '1.1.0': lib('w', { dependencies: { inner: '1.0.1' } }),
+            '1.1.1': lib('w', { dependencies: { inner: '1.0.1' } }),
+          },
+        },
+        { name: 'inner', versions: { '1.0.0': lib('i'), '1.0.1': lib('i') } },
+      ],
+      dependencies: { wrapper: '~1.0.0' },
+      locked: { wrapper: '1.0.0' },
+      files: { 'test/app.test.js': testFile(['wrapper'], "  assert.strictEqual(m0(), 'w');") },
+      advisories: [{ id: 'GHSA-test-innr-0005', name: 'inner', fixed: '1.0.1' }],
+    });
+    try {
+      // wrapper 1.1.1 was rolled back once: the plan holds it out and raises the range to ~1.1.0
+      // for 1.1.0, but npm, rewriting the lockfile, takes the highest in range: 1.1.1.
+      const ledger = Ledger.open(project.ledger);
+      ledger.append({
+        kind: 'rolled-back',
+        subject: 'p-0000000000',
+        change: 'p-0000000000',
+        actor: 'Test User <test@example.com>',
+        inputs: { reason: 'broke checkout' },
+        outcome: { reason: 'broke checkout', quarantine: [{ name: 'wrapper', version: '1.1.1' }] },
+      });
+      ledger.close();
+      const { report } = await project.fix();
+      const change = byName(report, 'wrapper');
+      expect(change.status, change.reason).toBe('unproven');
+      expect(change.proof?.introduced).toContain('quarantined wrapper@1.1.1');
+    } finally {
+      await project.close();
+    }
+  }, 120_000);
 });
 
 describe('fix outside a git repository', () => {
