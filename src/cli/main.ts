@@ -19,7 +19,8 @@ Commands:
   plan [DIR]          plan the smallest safe fix of DIR's findings: patches in order (in-place,
                       relax, parent-upgrade, override), risk facts, what stays and why; writes
                       nothing (text, JSON, Markdown)
-  explain ID [DIR]    the whole reasoning for one patch (p-…) or finding of DIR's plan: findings,
+  explain ID [DIR]    the story of one change fix made (p-…, from the ledger and its commit), or
+                      the whole reasoning for one patch or finding of DIR's plan: findings,
                       alternatives considered, evidence, every policy rule and the level it grants
   fix [DIR]           apply the plan: each patch in a git worktree, tested, proved, then merged,
                       proposed on a branch or reported as the policy level allows

@@ -1,8 +1,10 @@
 import { dirname, resolve } from 'node:path';
+import { branchCommit, createGit, isAncestor, repositoryTop } from '../../apply/git.js';
 import { defaultConfig } from '../../config/normalize.js';
 import { isCalendarDate } from '../../config/schema.js';
 import { isPatchPilotError } from '../../core/errors.js';
 import type { Finding } from '../../core/finding.js';
+import type { LedgerEntry } from '../../core/ledger.js';
 import {
   type FindingRef,
   findingRefKey,
@@ -15,6 +17,7 @@ import {
 import type { Evidence, Reason, Verdict } from '../../core/verdict.js';
 import { AdvisoryStore } from '../../intel/store.js';
 import { readInventory } from '../../inventory/index.js';
+import type { ChangeStory, CommitFacts } from '../../ledger/story.js';
 import { type PlanResult, planProjects, type ScanResult, scanProjects } from '../../pipeline.js';
 import {
   type EvidenceContext,
@@ -32,24 +35,33 @@ import { statOrUndefined } from '../../util/fs.js';
 import { advisoryDbPath } from '../../util/home.js';
 import { parseCommandArgs, usage } from '../args.js';
 import type { Io, Outcome } from '../io.js';
+import { packageChangeText } from '../render/text.js';
 import { toolVersion } from '../version.js';
 import { planOptionsFrom } from './plan.js';
 
 const help = `Usage: patchpilot explain PATCH-OR-FINDING [DIR] [options]
+       patchpilot explain CHANGE [DIR] [--ledger FILE] [--json]
 
-Print the whole reasoning behind one planned patch (its id, p-…) or one finding (its id or any
-alias: GHSA-…, CVE-…, MAL-…) of the project in DIR (default: the current folder). The project is
-planned as \`patchpilot plan\` plans it, then the policy of its .patchpilot.yml is applied.
+For a change \`fix\` made (its id, p-…, is in the project's ledger): its story, from the ledger and
+the commit. The findings it was for, the advisories behind them, when they were detected and from
+which advisory store snapshot; what the plan moved and the alternatives it weighed; the level
+policy set, the rules that set it and their evidence; the tests that ran, their result and whether
+they loaded the changed packages; the proof of fix; how it ended (merged, proposed, reported, held
+back, …), by whom and when, with its commit and branch; and what happened after (rolled back,
+released from quarantine). Every part names the ledger entry it was read from. A commit the
+repository no longer has is said, not an error.
 
-For a patch: the findings it fixes (severity, scope, KEV, EPSS), the other candidates the planner
-considered for them and why they were not chosen, the evidence (semver step, range, release age,
-deprecation, install scripts, advisories left on the target, tests, proof), every policy rule
-with its effect, and the verdict: the level (1 report, 2 propose, 3 merge, 4 assist, 5 deploy)
-and the caps that decided it. For a finding: the patches that fix it with their verdicts, or why
-nothing does and what would fix it anyway.
+Otherwise (or with --plan), the whole reasoning behind one planned patch (p-…) or one finding (its
+id or any alias: GHSA-…, CVE-…, MAL-…) of the project in DIR (default: the current folder). The
+project is planned as \`patchpilot plan\` plans it, then the policy of its .patchpilot.yml is
+applied.
 
 Options (the planning ones are plan's; see \`patchpilot plan --help\`):
-      --json               print the explanation as JSON (schemaVersion 1)
+      --json               print the explanation (or the change's story) as JSON (schemaVersion 1)
+      --ledger FILE        the ledger to read the change from (default: $PATCHPILOT_LEDGER, else
+                           the project's own under <data home>/ledgers/); without a ledger file,
+                           explain plans the project
+      --plan               explain from a new plan even when the ledger has the change
       --strategy NAME      in-place, relax, parent-upgrade, override (repeatable or a comma list)
       --max-depth N        plan only for findings at most N dependencies from the project
       --min-severity S     plan only for findings at or above S (a severity or a CVSS score)
@@ -66,10 +78,12 @@ Options (the planning ones are plan's; see \`patchpilot plan --help\`):
       --debug              show stack traces on errors
   -h, --help               show this help
 
-Exit codes: 0 explained, 2 usage or input error (no such patch or finding in the plan), 3
-external failure (registry), 70 internal error.
+Exit codes: 0 explained, 2 usage or input error (no such patch or finding in the plan, a ledger file
+that is not a PatchPilot ledger), 3 external failure (registry), 70 internal error.
 
 Examples:
+  patchpilot explain p-5a9305ba83
+  patchpilot explain p-5a9305ba83 --ledger ci-ledger.db --json
   patchpilot explain GHSA-p6mc-m468-83gw
   patchpilot explain p-5a9305ba83 path/to/app --universe universe.yaml --json
 `;
@@ -171,6 +185,8 @@ export const explainCommand = async (args: readonly string[], io: Io): Promise<O
     'cache-dir': { type: 'string' },
     today: { type: 'string' },
     db: { type: 'string' },
+    ledger: { type: 'string' },
+    plan: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -179,9 +195,16 @@ export const explainCommand = async (args: readonly string[], io: Io): Promise<O
   }
   const [query, dir, ...extra] = positionals;
   if (query === undefined || query.trim() === '')
-    throw usage('explain', 'name a patch (p-…) or a finding id');
+    throw usage('explain', 'name a change or patch (p-…) or a finding id');
   if (extra.length > 0) {
     throw usage('explain', `expected a patch or finding and one folder, got ${positionals.length} arguments`);
+  }
+  if (values.ledger === '') throw usage('explain', '--ledger needs a file name');
+  if (values.plan !== true) {
+    const target = resolve(io.cwd, dir ?? '.');
+    const folder = statOrUndefined(target)?.isDirectory() ? target : dirname(target);
+    if (await tellChange(query.trim(), folder, { ledger: values.ledger, json: values.json === true }, io))
+      return 'ok';
   }
   const options = asExplain(() => planOptionsFrom(values));
   if (values.today !== undefined && !isCalendarDate(values.today)) {
@@ -266,6 +289,99 @@ export const explainCommand = async (args: readonly string[], io: Io): Promise<O
     'explain',
     `no patch or finding "${query}" in the plan of ${dir ?? '.'} (patch ids come from \`patchpilot plan\`, finding ids from \`patchpilot scan\`)`,
   );
+};
+
+/** `explain --json` of a change: its story, from the ledger named. `schemaVersion` 1 is a contract. */
+export interface ChangeStoryReport extends ChangeStory {
+  readonly schemaVersion: 1;
+  readonly tool: { readonly name: 'patchpilot'; readonly version: string };
+  /** The ledger file, as the user would write it. */
+  readonly ledger: string;
+}
+
+/**
+ * Prints the story of change `id` when the project's ledger has it; false when there is no ledger
+ * file or no entry of the change (explain then plans the project, as before).
+ */
+const tellChange = async (
+  id: string,
+  folder: string,
+  options: { readonly ledger: string | undefined; readonly json: boolean },
+  io: Io,
+): Promise<boolean> => {
+  if (!statOrUndefined(folder)?.isDirectory() && options.ledger === undefined) return false;
+  const { ledgerPath } = await import('../../ledger/location.js');
+  const path = ledgerPath({ flag: options.ledger, env: io.env, cwd: io.cwd, projectRoot: folder });
+  if (!statOrUndefined(path)) {
+    if (options.ledger !== undefined)
+      io.stderr.write(`no ledger ${options.ledger}: explaining from a new plan\n`);
+    return false;
+  }
+  const { Ledger } = await import('../../ledger/store.js');
+  const ledger = Ledger.open(path, { readonly: true });
+  let entries: LedgerEntry[];
+  try {
+    const own = ledger.entries({ change: id });
+    if (own.length === 0) return false;
+    // The findings' detections and releases from quarantine carry no change of their own.
+    entries = [...own, ...ledger.entries({ kinds: ['detected', 'quarantine-released'] })];
+  } finally {
+    ledger.close();
+  }
+  const { changeStory } = await import('../../ledger/story.js');
+  const told = changeStory(entries, id);
+  if (!told) return false;
+  const sha = told.commit?.sha;
+  const branch = told.outcome?.merged?.branch ?? told.outcome?.branch;
+  const story = (sha ? changeStory(entries, id, readCommit(folder, sha, branch, io)) : told) ?? told;
+  const { displayPath } = await import('./ledger.js');
+  if (options.json) {
+    const report: ChangeStoryReport = {
+      schemaVersion: 1,
+      tool: { name: 'patchpilot', version: toolVersion() },
+      ledger: displayPath(io, path),
+      ...story,
+    };
+    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    const { renderChangeStoryText } = await import('../render/explain-change-text.js');
+    io.stdout.write(renderChangeStoryText({ ...story, ledger: displayPath(io, path) }));
+  }
+  return true;
+};
+
+/** The change's commit as git tells it, or undefined when the folder's repository does not have it. */
+const readCommit = (
+  folder: string,
+  sha: string,
+  branch: string | undefined,
+  io: Io,
+): CommitFacts | undefined => {
+  if (!statOrUndefined(folder)?.isDirectory()) return undefined;
+  const git = createGit(folder, io.env);
+  if (repositoryTop(git) === undefined) return undefined;
+  const shown = git.tryRun(['show', '-s', '--format=%H%x00%an <%ae>%x00%aI%x00%B', `${sha}^{commit}`]);
+  if (shown.code !== 0) return undefined;
+  const [full = sha, author = '', date = '', ...message] = shown.stdout.split('\0');
+  const files = git.tryRun(['show', '--name-only', '--format=', '--no-renames', '-z', full]);
+  const onBranch =
+    branch !== undefined && branchCommit(git, branch) !== undefined
+      ? { branch, contains: isAncestor(git, full, `refs/heads/${branch}`) }
+      : undefined;
+  return {
+    sha: full.trim(),
+    author,
+    date,
+    message: message.join('\0'),
+    files:
+      files.code === 0
+        ? files.stdout
+            .split('\0')
+            .map((f) => f.trim())
+            .filter((f) => f !== '')
+        : [],
+    ...(onBranch ? { onBranch } : {}),
+  };
 };
 
 /** plan's option parsing, its usage errors named for explain. */
@@ -406,23 +522,8 @@ const explainedFinding = (ref: FindingRef, f: Finding | undefined): ExplainedFin
 });
 
 /** `lib 1.0.0 → 1.0.1`, `dep ^1.0.0 → ^2.0.0 (installs 2.0.1)`, `+helper@1.1.0`, `-old@1.0.0`. */
-export const describeChanges = (patch: Patch): string[] =>
-  patch.changes.map((c) => {
-    switch (c.kind) {
-      case 'lock':
-        return `${c.name} ${c.from} → ${c.to}`;
-      case 'manifest':
-        return `${c.importer === '' ? '' : `${c.importer}: `}${c.dependency} ${c.fromRange} → ${c.toRange} (installs ${c.to})`;
-      case 'add':
-        return `+${c.name}@${c.to}`;
-      case 'override':
-        return c.action === 'remove'
-          ? `overrides: remove "${c.key}"`
-          : `overrides: "${c.key}": "${c.to ?? ''}"`;
-      default:
-        return `-${c.name}@${c.from}`;
-    }
-  });
+export const describeChanges = (patch: Pick<Patch, 'changes'>): string[] =>
+  patch.changes.map(packageChangeText);
 
 const movedNames = (p: Patch): Set<string> => {
   const names = new Set<string>();

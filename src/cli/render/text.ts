@@ -1,4 +1,5 @@
 import type { Finding } from '../../core/finding.js';
+import type { PackageChange } from '../../core/plan.js';
 
 /** Shared wording for the human-readable renderers. */
 export const pathText = (path: readonly string[]): string => path.join(' > ');
@@ -91,4 +92,22 @@ export const exceptionDetail = (finding: Finding): string => {
   return oneLine(
     `${finding.id} ${finding.package.name}@${finding.package.version}: ${state}; by ${e.author}: ${e.reason} (${e.source})`,
   );
+};
+
+/** `lib 1.0.0 → 1.0.1`, `dep ^1.0.0 → ^2.0.0 (installs 2.0.1)`, `+helper@1.1.0`, `-old@1.0.0`. */
+export const packageChangeText = (c: PackageChange): string => {
+  switch (c.kind) {
+    case 'lock':
+      return `${c.name} ${c.from} → ${c.to}`;
+    case 'manifest':
+      return `${c.importer === '' ? '' : `${c.importer}: `}${c.dependency} ${c.fromRange} → ${c.toRange} (installs ${c.to})`;
+    case 'add':
+      return `+${c.name}@${c.to}`;
+    case 'override':
+      return c.action === 'remove'
+        ? `overrides: remove "${c.key}"`
+        : `overrides: "${c.key}": "${c.to ?? ''}"`;
+    default:
+      return `-${c.name}@${c.from}`;
+  }
 };
