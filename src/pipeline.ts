@@ -575,6 +575,15 @@ export const fixProject = async (store: AdvisoryStore, options: FixProjectOption
   const folder = stat?.isFile() ? dirname(options.target) : options.target;
   const git = createGit(folder, options.env);
   const top = repositoryTop(git);
+  if (top !== undefined && options.inPlace) {
+    throw new PatchPilotError(
+      'USAGE',
+      `fix: --in-place is for folders outside git; ${display(options.cwd, folder)} is in the repository ${top}`,
+      {
+        hint: 'inside a repository fix works in worktrees and lands changes as commits: drop --in-place',
+      },
+    );
+  }
   if (top === undefined) {
     if (options.inPlace)
       return await fixInPlace(store, options, folder, stat?.isFile() ? basename(options.target) : undefined);
@@ -873,9 +882,19 @@ const fixInPlace = async (
           );
         }
       }
-      for (const file of files) {
-        const text = git.tryRun(['show', `${result.headAfter}:${file}`]);
-        writeFileAtomic(join(folder, file), text.stdout);
+      // Every new text is read before any is written: a failed read writes nothing.
+      const texts = files.map((file) => {
+        const shown = git.tryRun(['show', `${result.headAfter}:${file}`]);
+        if (shown.code !== 0) {
+          throw new PatchPilotError(
+            'GIT_FAILED',
+            `git show ${file} failed: ${shown.stderr.trim()}; nothing was written`,
+          );
+        }
+        return { file, text: shown.stdout };
+      });
+      for (const { file, text } of texts) {
+        writeFileAtomic(join(folder, file), text);
         written.push(display(options.cwd, join(folder, file)));
       }
     }

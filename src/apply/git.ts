@@ -22,8 +22,14 @@ export interface Git {
 export const createGit = (cwd: string, env: Env): Git => {
   const base: Record<string, string | undefined> = { ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
   for (const name of redirecting) delete base[name];
+  // Hooks never run: a post-checkout or post-merge `npm install` would run dependency lifecycle
+  // scripts, and a prepare-commit-msg hook may wait on a terminal.
   const tryRun = (args: readonly string[], at?: string, extraEnv?: Env): ProcessResult =>
-    runProcess('git', args, { cwd: at ?? cwd, env: { ...base, ...extraEnv }, timeoutMs: 120_000 });
+    runProcess('git', ['-c', 'core.hooksPath=/dev/null', ...args], {
+      cwd: at ?? cwd,
+      env: { ...base, ...extraEnv },
+      timeoutMs: 120_000,
+    });
   return {
     cwd,
     tryRun,
@@ -67,7 +73,8 @@ export const branchCommit = (git: Git, branch: string): string | undefined => {
 
 /** Whether the work tree at `at` has uncommitted changes (tracked or untracked, ignored files aside). */
 export const isDirty = (git: Git, at?: string): boolean =>
-  git.run(['status', '--porcelain', '--untracked-files=normal'], at) !== '';
+  // --no-optional-locks: a plain status refreshes (writes) the index of the tree it looks at.
+  git.run(['--no-optional-locks', 'status', '--porcelain', '--untracked-files=normal'], at) !== '';
 
 export interface WorktreeInfo {
   readonly path: string;
@@ -117,4 +124,23 @@ export const commitIdentity = (git: Git): Env => {
     GIT_COMMITTER_NAME: name || 'PatchPilot',
     GIT_COMMITTER_EMAIL: email || 'patchpilot@localhost',
   };
+};
+
+/**
+ * Whether every commit on `branch` since `base` is PatchPilot's (carries a `PatchPilot-Change`
+ * trailer): only such a branch may be reset by a rerun. True when the branch does not exist.
+ */
+export const branchIsOurs = (git: Git, branch: string, base: string): boolean => {
+  if (branchCommit(git, branch) === undefined) return true;
+  const result = git.tryRun([
+    'log',
+    '--format=%(trailers:key=PatchPilot-Change,valueonly,separator=%x2C)%x00',
+    `${base}..refs/heads/${branch}`,
+  ]);
+  if (result.code !== 0) return false;
+  return result.stdout
+    .split('\0')
+    .map((s) => s.trim())
+    .filter((s, i, all) => !(i === all.length - 1 && s === ''))
+    .every((s) => s !== '');
 };

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, posix } from 'node:path';
+import { join, posix, sep } from 'node:path';
 import type { Change, ChangeProof, ChangeStage, ChangeTests, CommandEvidence } from '../core/change.js';
 import { PatchPilotError } from '../core/errors.js';
 import type { Finding } from '../core/finding.js';
@@ -11,12 +11,19 @@ import type { Level, ProofEvidence, TestEvidence, Verdict } from '../core/verdic
 import { changedPackages } from '../policy/evidence.js';
 import { judgePlan, type PolicyConfig } from '../policy/index.js';
 import type { PackageMetadata, RegistrySource } from '../registry/types.js';
-import { message, readText, readTextIfExists, statOrUndefined, writeFileAtomic } from '../util/fs.js';
+import {
+  message,
+  readText,
+  readTextIfExists,
+  realPathOrUndefined,
+  statOrUndefined,
+  writeFileAtomic,
+} from '../util/fs.js';
 import type { Env } from '../util/home.js';
 import { type CommandRun, runProcessAsync, runShellCommand } from '../util/process.js';
 import { commitMessage } from './commit-message.js';
 import { exercisedPackages, readExercise } from './exercise.js';
-import { commitIdentity, type Git } from './git.js';
+import { branchIsOurs, commitIdentity, type Git } from './git.js';
 import { editManifest } from './manifest.js';
 import { type MergeResult, mergeInto as mergeBranch } from './merge.js';
 import { dropNpmPackages, editNpmLockfile } from './npm-lockfile.js';
@@ -52,6 +59,19 @@ export interface ApplyOptions {
   readonly runTests?: boolean;
 }
 
+/**
+ * Why a file to edit is not plainly inside the project folder (a symbolic link, or a link on the
+ * way, leading out of it), or undefined when it is.
+ */
+const escapes = (folder: string, path: string): string | undefined => {
+  const root = realPathOrUndefined(folder) ?? folder;
+  const real = realPathOrUndefined(path);
+  if (real === undefined) return 'does not exist';
+  return real === root || real.startsWith(`${root}${sep}`)
+    ? undefined
+    : `leads outside the project (to ${real})`;
+};
+
 /** One ledger-worthy event; the caller writes it (or not). */
 export interface FixEvent {
   readonly kind: LedgerKind;
@@ -84,7 +104,9 @@ export interface ApplyInput {
    * Re-reads the project in `folder` (its lockfile): its findings (the proof's "after") and the
    * quarantined versions (`name@version`) it installs.
    */
-  readonly prove: (folder: string) => Promise<{ readonly findings: readonly Finding[]; readonly quarantined: readonly string[] }>;
+  readonly prove: (
+    folder: string,
+  ) => Promise<{ readonly findings: readonly Finding[]; readonly quarantined: readonly string[] }>;
   readonly env: Env;
   readonly tool: string;
   readonly options: ApplyOptions;
@@ -184,12 +206,17 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
     for (const importer of importers) {
       const rel = importer === '' ? 'package.json' : `${importer}/package.json`;
       const path = join(folder, rel);
+      const outside = escapes(folder, path);
+      if (outside) return { stage: 'apply', text: `${rel} ${outside}: not edited`, commands: [] };
       const edited = editManifest(readText(path), importer, manifestChanges);
       problems.push(...edited.problems.map((p) => `${rel}: ${p}`));
       writeFileAtomic(path, edited.content);
       files.push(rel);
     }
     const lockPath = join(folder, input.lockfile);
+    const lockOutside = escapes(folder, lockPath);
+    if (lockOutside)
+      return { stage: 'apply', text: `${input.lockfile} ${lockOutside}: not edited`, commands: [] };
     const lockChanges = patch.changes.filter(
       (c) => c.kind === 'lock' || c.kind === 'add' || c.kind === 'remove',
     );
@@ -264,7 +291,29 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
     branch: string | undefined,
   ): Promise<Attempt> => {
     checkInterrupted();
-    const worktree = worktrees.add(git, at, branch);
+    if (branch && !branchIsOurs(git, branch, at)) {
+      const text = `${branch} has commits PatchPilot did not make (no PatchPilot-Change trailer): left as it is`;
+      return {
+        base: at,
+        branch: undefined,
+        applied: [],
+        failed: new Map(patches.map((p) => [p.id, { stage: 'apply', text, commands: [] }])),
+        commands: [],
+      };
+    }
+    let worktree: ReturnType<typeof worktrees.add>;
+    try {
+      worktree = worktrees.add(git, at, branch);
+    } catch (error) {
+      const text = `no worktree for ${branch ?? 'the patch'}: ${message(error)}`;
+      return {
+        base: at,
+        branch: undefined,
+        applied: [],
+        failed: new Map(patches.map((p) => [p.id, { stage: 'apply', text, commands: [] }])),
+        commands: [],
+      };
+    }
     const folder = input.projectPath === '' ? worktree.path : join(worktree.path, input.projectPath);
     const applied: AppliedPatch[] = [];
     const failed = new Map<string, PatchFailure>();
@@ -295,7 +344,13 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
           continue;
         }
         git.run(
-          ['commit', '--quiet', '--no-verify', '-m', `PatchPilot change ${patch.id}`],
+          [
+            'commit',
+            '--quiet',
+            '--no-verify',
+            '-m',
+            `PatchPilot change ${patch.id}\n\nPatchPilot-Change: ${patch.id}\n`,
+          ],
           worktree.path,
           identity,
         );
@@ -306,6 +361,9 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
         });
       }
       if (applied.length === 0) return { base: at, branch, applied, failed, commands };
+      // The proof reads the lockfile as committed, before an install or a test script could
+      // rewrite it: what is proved is what merges.
+      const { findings: after, quarantined } = await input.prove(folder);
 
       const manifest = JSON.parse(readTextIfExists(join(folder, 'package.json')) ?? '{}') as {
         scripts?: Record<string, string>;
@@ -377,8 +435,17 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
         }
       }
       checkInterrupted();
-      const { findings: after, quarantined } = await input.prove(folder);
-      return { base: at, branch, applied, failed, commands, tests, after, quarantined, ...(stop ? { stop } : {}) };
+      return {
+        base: at,
+        branch,
+        applied,
+        failed,
+        commands,
+        tests,
+        after,
+        quarantined,
+        ...(stop ? { stop } : {}),
+      };
     } finally {
       worktrees.remove(worktree);
     }
@@ -439,7 +506,15 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
 
   /** Moves the base branch to `tip` (a descendant of `from`) the safe way; or says why it did not. */
   const mergeInto = (branchTip: string, from: string, label: string): MergeResult =>
-    mergeBranch(git, { target: input.baseBranch, branchTip, from, label, mode: options.mergeMode, identity });
+    mergeBranch(git, {
+      target: input.baseBranch,
+      branchTip,
+      from,
+      label,
+      mode: options.mergeMode,
+      identity,
+      stillCheckedOut: true,
+    });
 
   const proofOf = (a: Attempt, patch: Patch): ChangeProof | undefined => {
     if (!a.after) return undefined;
@@ -453,7 +528,11 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
     const moved = new Set(patch.changes.flatMap((c) => ('name' in c ? [c.name] : [])));
     const back = (a.quarantined ?? []).filter((key) => moved.has(key.slice(0, key.lastIndexOf('@'))));
     if (back.length === 0) return proof;
-    return { ...proof, proven: false, introduced: [...proof.introduced, ...back.map((key) => `quarantined ${key}`)] };
+    return {
+      ...proof,
+      proven: false,
+      introduced: [...proof.introduced, ...back.map((key) => `quarantined ${key}`)],
+    };
   };
 
   /** Settles the patches of one attempt: verdicts, commits, merge or proposal, and the changes. */
@@ -737,6 +816,8 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
           `[${i + 1}/${tryable.length}] ${patch.id} (${patch.strategy}): ${changedPackages(patch).join(', ') || 'overrides'}`,
         );
         const a = await attempt([patch], base, options.dryRun ? undefined : branchFor(patch.id));
+        // Stopped while it ran (its commands were killed): nothing of it is settled as a failure.
+        checkInterrupted();
         settle(a, undefined);
       }
     }

@@ -27,6 +27,11 @@ export interface MergeIntoInput {
   readonly identity: Env;
   /** What was going on since `from` was read, for the message when the branch moved. */
   readonly during?: string;
+  /**
+   * The branch was checked out (in the user's work tree) when the work started: if it no longer
+   * is, the user is in the middle of something (a rebase detaches HEAD), and it is not moved.
+   */
+  readonly stillCheckedOut?: boolean;
 }
 
 /** Moves `target` to `branchTip` (a descendant of `from`) the safe way; or says why it did not. */
@@ -62,6 +67,10 @@ export const mergeInto = (git: Git, input: MergeIntoInput): MergeResult => {
       return {
         deferred: `git merge --ff-only refused: ${(merged.stderr || merged.stdout).trim().split('\n')[0]}`,
       };
+  } else if (input.stillCheckedOut) {
+    return {
+      deferred: `${target} is no longer checked out where it was (a rebase or bisect in progress?): it is not moved under the user`,
+    };
   } else {
     git.run(['update-ref', `refs/heads/${target}`, tip, from]);
   }

@@ -63,6 +63,11 @@ describe('proveFix', () => {
     expect(proof).toMatchObject({ proven: false, stillPresent: ['GHSA-aaaa-bbbb-cccc lib@1.0.1'] });
   });
 
+  it('a version the package manager picked that the plan did not name, still affected, is no fix', () => {
+    const proof = proveFix(p, before, [finding('GHSA-aaaa-bbbb-cccc', 'lib', '1.0.5')]);
+    expect(proof).toMatchObject({ proven: false, stillPresent: ['GHSA-aaaa-bbbb-cccc lib@1.0.5'] });
+  });
+
   it('a vulnerability that affected the package before and still does is a stated risk, not new', () => {
     const both = [...before, finding('GHSA-mmmm-nnnn-oooo', 'lib', '1.0.0')];
     const proof = proveFix(p, both, [finding('GHSA-mmmm-nnnn-oooo', 'lib', '1.0.1')]);

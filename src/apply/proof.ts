@@ -38,11 +38,14 @@ export const proveFix = (
     // The finding is the vulnerability at that version: the same version left on any path keeps
     // it, and so does a version the patch moved the package to that it still affects.
     const versions = installs(ref.name).add(ref.version);
+    const same = (f: Finding): boolean =>
+      f.package.name === ref.name && (f.id === ref.id || f.aliases.includes(ref.id));
+    // Versions the vulnerability affected before: another copy there is another finding, another
+    // patch's business. A version it affects now and did not before is where this one landed (the
+    // package manager may pick another version than the plan said): not fixed either.
+    const known = new Set(before.filter(same).map((f) => f.package.version));
     const left = after.filter(
-      (f) =>
-        f.package.name === ref.name &&
-        versions.has(f.package.version) &&
-        (f.id === ref.id || f.aliases.includes(ref.id)),
+      (f) => same(f) && (versions.has(f.package.version) || !known.has(f.package.version)),
     );
     if (left.length > 0) stillPresent.push(...left.map(findingKey));
     else fixed.push(`${ref.id} ${ref.name}@${ref.version}`);

@@ -157,7 +157,7 @@ export const runProjectCommands = async (
     });
     splitter?.flush();
     runs.push(run);
-    if (run.code !== 0) {
+    if (run.code !== 0 || run.timedOut) {
       passed = false;
       break;
     }

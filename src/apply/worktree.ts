@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { type Git, listWorktrees } from './git.js';
 
 /**
@@ -42,8 +42,20 @@ export const addWorktree = (git: Git, base: string, branch: string | undefined):
 /** Removes the worktree's folder and git's record of it; the branch stays. Never throws. */
 export const removeWorktree = (git: Git, worktree: Pick<Worktree, 'path'>): void => {
   git.tryRun(['worktree', 'remove', '--force', '--force', worktree.path]);
-  rmSync(worktree.path, { recursive: true, force: true });
+  try {
+    rmSync(worktree.path, { recursive: true, force: true });
+  } catch {
+    // A folder a test left read-only: git's record goes anyway, the folder stays in /tmp.
+  }
   git.tryRun(['worktree', 'prune']);
+};
+
+const realpathOr = (path: string): string => {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 };
 
 /**
@@ -52,10 +64,12 @@ export const removeWorktree = (git: Git, worktree: Pick<Worktree, 'path'>): void
  */
 export const removeStaleWorktrees = (git: Git): string[] => {
   git.tryRun(['worktree', 'prune']);
-  // The first worktree git lists is the main one: never a leftover, whatever its name.
+  // The first worktree git lists is the main one: never a leftover, whatever its name; and only
+  // folders `fix` made, directly in the temporary folder, are.
+  const temporary = new Set([tmpdir(), realpathOr(tmpdir())]);
   const stale = listWorktrees(git)
     .slice(1)
-    .filter((w) => w.path.split(/[\\/]/).pop()?.startsWith(worktreePrefix));
+    .filter((w) => temporary.has(dirname(w.path)) && basename(w.path).startsWith(worktreePrefix));
   for (const w of stale) removeWorktree(git, w);
   return stale.map((w) => w.path);
 };

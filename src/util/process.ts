@@ -24,6 +24,8 @@ export const runProcess = (
     cwd: options.cwd,
     env: options.env as NodeJS.ProcessEnv,
     encoding: 'utf8',
+    // A lockfile read with `git show` can be tens of megabytes.
+    maxBuffer: 512 * 1024 * 1024,
     timeout: options.timeoutMs ?? 10_000,
     stdio: ['ignore', 'pipe', 'pipe'],
     windowsHide: true,
@@ -209,6 +211,9 @@ const runAsync = (
     const finish = (result: Omit<CommandRun, 'command' | 'durationMs' | 'timedOut'>): void => {
       if (settled) return;
       settled = true;
+      // Whatever the command left running in its group (a server started with `&`, a child
+      // that ignored SIGTERM) goes with it.
+      killGroup('SIGKILL');
       if (child.pid !== undefined) liveGroups.delete(child.pid);
       for (const timer of timers) clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);

@@ -187,6 +187,29 @@ describe('fix: merge, propose, hold back, never run scripts', () => {
     expect(patchpilotBranches(project.repo).filter((b) => b === idle.branch)).toHaveLength(1);
     expect(worktreesOf(project.repo)).toHaveLength(1);
   }, 240_000);
+
+  it('never resets a branch a human committed to, and runs no git hook', async () => {
+    const idle = byName(report, 'idle-lib');
+    const branch = idle.branch as string;
+    const tree = join(project.root, 'human');
+    git(project.repo, 'worktree', 'add', '--quiet', tree, branch);
+    writeFileSync(join(tree, 'NOTES.md'), 'checked the changelog\n');
+    git(tree, 'add', 'NOTES.md');
+    git(tree, 'commit', '--quiet', '-m', 'a human note');
+    git(project.repo, 'worktree', 'remove', tree);
+    const human = git(project.repo, 'rev-parse', branch);
+    const hookMarker = join(project.root, 'HOOK-RAN');
+    for (const hook of ['post-checkout', 'post-merge', 'post-commit', 'prepare-commit-msg']) {
+      const path = join(project.repo, '.git', 'hooks', hook);
+      writeFileSync(path, `#!/bin/sh\necho ${hook} >> ${JSON.stringify(hookMarker)}\n`, { mode: 0o755 });
+    }
+    const { report: again } = await project.fix();
+    const change = byName(again, 'idle-lib');
+    expect(change.status).toBe('failed');
+    expect(change.reason).toContain('commits PatchPilot did not make');
+    expect(git(project.repo, 'rev-parse', branch)).toBe(human);
+    expect(existsSync(hookMarker)).toBe(false);
+  }, 240_000);
 });
 
 describe('fix: level 1, dry run, a dirty working tree, interruption', () => {

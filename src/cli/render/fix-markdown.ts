@@ -65,10 +65,12 @@ export const renderFixMarkdown = (report: FixReport): string => {
     `Lockfile \`${report.lockfile}\`, from \`${report.base.commit.slice(0, 12)}\`${report.base.branch ? ` on \`${report.base.branch}\`` : ''}${report.dryRun ? ' (dry run: nothing committed or merged)' : ''}.`,
     '',
   );
-  out.push('| Merged | Proposed | Reported | Held back | Unproven | Failed | Not fixable |');
-  out.push('| --- | --- | --- | --- | --- | --- | --- |');
   out.push(
-    `| ${s.merged} | ${s.proposed} | ${s.reported} | ${s['held-back']} | ${s.unproven} | ${s.failed} | ${s.unfixable} |`,
+    '| Merged | Proposed | Reported | Tested (dry run) | Held back | Unproven | Failed | Not fixable |',
+  );
+  out.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  out.push(
+    `| ${s.merged} | ${s.proposed} | ${s.reported} | ${s.tested} | ${s['held-back']} | ${s.unproven} | ${s.failed} | ${s.unfixable} |`,
     '',
   );
   if (report.changes.length > 0) {
