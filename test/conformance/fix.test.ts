@@ -68,6 +68,26 @@ const fix = (repo: string, args: string[] = []): Report => {
   return JSON.parse(result.stdout) as Report;
 };
 
+interface Story {
+  kind: string;
+  id: string;
+  status: string;
+  advisories: { id: string; name: string; version: string; detected?: { storeSnapshot?: string } }[];
+  decision?: { level: number };
+  tests?: { ran: boolean; passed: boolean; exercised: string[] };
+  proof?: { proven: boolean };
+  outcome?: { actor: string };
+  commit?: { found: boolean };
+}
+
+const ledgerOf = (repo: string): string => join(repo, '..', `${repo.split('/').pop()}.ledger.db`);
+
+const explain = (repo: string, id: string): Story => {
+  const result = runCli(['explain', id, '--ledger', ledgerOf(repo), '--json'], { cwd: repo, env });
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as Story;
+};
+
 const changeOf = (report: Report, name: string): Change => {
   const change = report.changes.find((c) =>
     c.patch.changes.some((x) => (x.kind === 'lock' || x.kind === 'manifest') && x.name === name),
@@ -132,6 +152,21 @@ describe.runIf(hasData)('fix against the real registry', () => {
     const tested = npm(['test']);
     expect(tested.status, tested.stdout).toBe(0);
     expect(git(repo, 'status', '--porcelain')).toBe('');
+    // explain tells the merged change's whole story from the ledger and the commit.
+    const minimist = changeOf(report, 'minimist');
+    const story = explain(repo, minimist.id);
+    expect(story).toMatchObject({ kind: 'change', id: minimist.id, status: 'merged' });
+    expect(story.advisories[0]).toMatchObject({
+      id: 'GHSA-xvch-5gv4-984h',
+      name: 'minimist',
+      version: '1.2.5',
+    });
+    expect(story.advisories[0]?.detected?.storeSnapshot).toMatch(/^[0-9a-f]{64}$/);
+    expect(story.decision?.level).toBe(3);
+    expect(story.tests).toMatchObject({ ran: true, passed: true, exercised: ['minimist'] });
+    expect(story.proof?.proven).toBe(true);
+    expect(story.outcome?.actor).toMatch(/^patchpilot@/);
+    expect(story.commit?.found).toBe(true);
   }, 600_000);
 
   it('examples/http-client: the node-fetch fix breaks its test and is held back with the failure', () => {
@@ -145,6 +180,10 @@ describe.runIf(hasData)('fix against the real registry', () => {
     expect(change.commands.map((c) => c.output).join('\n')).toContain('profile: HTTP 401');
     expect(git(repo, 'rev-parse', 'HEAD')).toBe(head);
     expect(git(repo, 'branch', '--list', 'patchpilot/*')).toBe('');
+    const story = explain(repo, change.id);
+    expect(story).toMatchObject({ status: 'held-back' });
+    expect(story.tests).toMatchObject({ ran: true, passed: false, exercised: ['node-fetch'] });
+    expect(story.commit).toBeUndefined();
   }, 600_000);
 
   it('NodeGoat 2023: the branches really drop the advisories they target, and say no tests ran', () => {
