@@ -824,7 +824,9 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
   } finally {
     worktrees.close();
   }
-  return changes;
+  // In the plan's order, whatever order they were settled in (level 1 first, bisection culprits).
+  const order = new Map(input.plan.patches.map((p, i) => [p.id, i]));
+  return changes.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
 };
 
 /** The reasons that set the level, as one sentence. */

@@ -20,7 +20,12 @@ const home = tempDir();
 const db = join(home.path, 'store.db');
 const app = join(home.path, 'app');
 // The author must come from the project's git config, never from the machine's.
-const env = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+// State (the ledger `vex add` writes) stays in the temp folder.
+const env = {
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  PATCHPILOT_HOME: join(home.path, 'state'),
+};
 const cli = (args: string[]) => runCli(args, { cwd: home.path, env });
 
 interface Vex {
@@ -116,6 +121,17 @@ describe('VEX', () => {
       statements: [{ status: 'not_affected', impact_statement: 'argv is never parsed from user input' }],
     });
     expect(document.statements[0].timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    // The decision is in the project's ledger too, with its author.
+    const ledger = cli(['ledger', 'show', 'app', '--json']);
+    expect(ledger.code, ledger.stderr).toBe(0);
+    expect(JSON.parse(ledger.stdout)).toMatchObject([
+      {
+        kind: 'vex-recorded',
+        subject: 'GHSA-xvch-5gv4-984h pkg:npm/minimist@1.2.5',
+        actor: 'Jane Doe <jane@example.org>',
+        outcome: { status: 'not_affected', justification: 'vulnerable_code_not_in_execute_path' },
+      },
+    ]);
 
     // minimist@0.0.8 is still critical and unsuppressed: --fail-on critical fails.
     const first = cli([

@@ -171,23 +171,27 @@ export const fixCommand = async (args: readonly string[], io: Io): Promise<Outco
   const folder = statOrUndefined(target)?.isDirectory() ? target : dirname(target);
 
   if (io.interrupted) setMaxListeners(100, io.interrupted);
+  // Opened in turn inside one try: whatever fails, what was opened before it is closed.
   const { createRegistry } = await import('../../registry/index.js');
-  const registry: Registry = createRegistry({
-    cwd: folder,
-    env: io.env,
-    offline: values.offline === true,
-    universe: undefined,
-    registry: values.registry,
-    cacheDir: values['cache-dir'] === undefined ? undefined : resolve(io.cwd, values['cache-dir']),
-    onWarning: (message) => io.stderr.write(`warning: ${message}\n`),
-    signal: io.interrupted,
-  });
   const store = AdvisoryStore.open(advisoryDbPath(values.db, io.env, io.cwd), { readonly: true });
-  const quarantined = await readQuarantine(values.ledger, io, folder);
-  const ledger = values['no-ledger'] ? undefined : await openLedger(values.ledger, io, folder);
+  let ledger: LedgerWriter | undefined;
+  let registry: Registry | undefined;
   const events: FixEvent[] = [];
   let result: FixResult;
   try {
+    const quarantined = await readQuarantine(values.ledger, io, folder);
+    ledger = values['no-ledger'] ? undefined : await openLedger(values.ledger, io, folder);
+    registry = createRegistry({
+      cwd: folder,
+      env: io.env,
+      offline: values.offline === true,
+      universe: undefined,
+      registry: values.registry,
+      cacheDir: values['cache-dir'] === undefined ? undefined : resolve(io.cwd, values['cache-dir']),
+      onWarning: (message) => io.stderr.write(`warning: ${message}\n`),
+      signal: io.interrupted,
+    });
+    const writer = ledger;
     result = await fixProject(store, {
       target,
       cwd: io.cwd,
@@ -212,13 +216,13 @@ export const fixCommand = async (args: readonly string[], io: Io): Promise<Outco
       onProgress: (message) => io.stderr.write(`${message}\n`),
       record: (event) => {
         events.push(event);
-        ledger?.write(event);
+        writer?.write(event);
       },
     });
   } finally {
     ledger?.close();
     store.close();
-    await registry.close();
+    await registry?.close();
   }
   const report = buildReport(result, values['dry-run'] === true, ledger?.path, io);
   if (values.report !== undefined) {

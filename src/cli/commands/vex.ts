@@ -53,6 +53,9 @@ Options:
       --action TEXT          what is being done about it; required for affected
       --author NAME          who decides (default: git config user.name <user.email>)
       --dir DIR              the project folder (default: the current folder)
+      --ledger FILE          the project's ledger, where the statement is recorded too (default:
+                             $PATCHPILOT_LEDGER, else the project's under <data home>/ledgers)
+      --no-ledger            record it in the VEX document only
       --json                 print the statement recorded as JSON
   -h, --help                 show this help
 
@@ -124,6 +127,8 @@ const vexAdd = async (args: readonly string[], io: Io): Promise<Outcome> => {
     action: { type: 'string' },
     author: { type: 'string' },
     dir: { type: 'string' },
+    ledger: { type: 'string' },
+    'no-ledger': { type: 'boolean' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -205,6 +210,35 @@ const vexAdd = async (args: readonly string[], io: Io): Promise<Outcome> => {
   // What is written must read back: the same checks `scan` makes.
   const check = parseVexDocument(out, name);
   writeFileAtomic(file, out);
+  // The decision goes to the project's ledger too, with its author: who judged what, and when.
+  if (!values['no-ledger']) {
+    if (values.ledger === '') throw usage('vex add', '--ledger needs a file name');
+    const { Ledger } = await import('../../ledger/store.js');
+    const { ledgerPath, ledgerProject } = await import('../../ledger/location.js');
+    const ledger = Ledger.open(
+      ledgerPath({ flag: values.ledger, env: io.env, cwd: io.cwd, projectRoot: folder }),
+      {
+        project: ledgerProject(folder, io.env),
+      },
+    );
+    try {
+      ledger.append({
+        kind: 'vex-recorded',
+        subject: `${id} ${purl}`,
+        actor: author,
+        inputs: { file: name, replaced },
+        outcome: {
+          status,
+          ...(justification ? { justification } : {}),
+          ...(reason ? { reason } : {}),
+          ...(action ? { action } : {}),
+        },
+        time: now,
+      });
+    } finally {
+      ledger.close();
+    }
+  }
 
   if (values.json) {
     io.stdout.write(
