@@ -79,12 +79,12 @@ describe('readExercise on real V8 coverage', () => {
     const report = readExercise(coverage, project);
     expect(report.processes).toBe(1);
     expect(summary(report)).toEqual({
-      '@scope/pkg': { files: 1, executed: true, aliases: [] },
-      'esm-pkg': { files: 1, executed: true, aliases: [] },
-      inner: { files: 1, executed: true, aliases: [] },
-      'pnpm-pkg': { files: 1, executed: true, aliases: [] },
-      'real-name': { files: 1, executed: true, aliases: ['alias-folder'] },
-      used: { files: 2, executed: true, aliases: [] },
+      '@scope/pkg': { files: 1, executed: true, aliases: [], executedVersions: ['1.0.0'] },
+      'esm-pkg': { files: 1, executed: true, aliases: [], executedVersions: [] },
+      inner: { files: 1, executed: true, aliases: [], executedVersions: ['1.0.0'] },
+      'pnpm-pkg': { files: 1, executed: true, aliases: [], executedVersions: ['1.0.0'] },
+      'real-name': { files: 1, executed: true, aliases: ['alias-folder'], executedVersions: ['1.0.0'] },
+      used: { files: 2, executed: true, aliases: [], executedVersions: ['1.0.0'] },
     });
     expect(
       exercisedPackages(report, [
@@ -223,9 +223,9 @@ describe('readExercise on written coverage files', () => {
     const report = readExercise(coverage, project);
     expect(report.processes).toBe(2);
     expect(summary(report)).toEqual({
-      'compiled-only': { files: 1, executed: false, aliases: [] },
-      'no-manifest': { files: 1, executed: false, aliases: [] },
-      'ran-later': { files: 1, executed: true, aliases: [] },
+      'compiled-only': { files: 1, executed: false, aliases: [], executedVersions: [] },
+      'no-manifest': { files: 1, executed: false, aliases: [], executedVersions: [] },
+      'ran-later': { files: 1, executed: true, aliases: [], executedVersions: ['1.0.0'] },
     });
     expect(exercisedPackages(report, ['compiled-only', 'ran-later', 'no-manifest'])).toEqual(['ran-later']);
   });

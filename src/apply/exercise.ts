@@ -16,6 +16,8 @@ export interface LoadedPackage {
   readonly executed: boolean;
   /** Folder names it was installed under that differ from its name (`npm:` aliases), sorted. */
   readonly aliases: readonly string[];
+  /** The versions (from the folders' package.json) whose code ran, sorted. */
+  readonly executedVersions: readonly string[];
 }
 
 export interface ExerciseReport {
@@ -84,14 +86,16 @@ export const packageFolderOf = (file: string): { folder: string; name: string } 
   return { folder: segments.slice(0, last + 1 + size).join(sep), name: name.join('/') };
 };
 
-const packageNameIn = (folder: string): string | undefined => {
+const packageIn = (folder: string): { name?: string; version?: string } => {
   try {
     const manifest: unknown = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
-    return isRecord(manifest) && typeof manifest.name === 'string' && manifest.name !== ''
-      ? manifest.name
-      : undefined;
+    if (!isRecord(manifest)) return {};
+    return {
+      ...(typeof manifest.name === 'string' && manifest.name !== '' ? { name: manifest.name } : {}),
+      ...(typeof manifest.version === 'string' ? { version: manifest.version } : {}),
+    };
   } catch {
-    return undefined;
+    return {};
   }
 };
 
@@ -120,17 +124,20 @@ export const readExercise = (coverageDir: string, projectRoot: string): Exercise
   }
   const inside = (file: string): boolean => [...roots].some((root) => file.startsWith(root + sep));
 
-  const names = new Map<string, string>();
-  const nameOf = (folder: string, fallback: string): string => {
-    let name = names.get(folder);
-    if (name === undefined) {
-      name = packageNameIn(folder) ?? fallback;
-      names.set(folder, name);
+  const manifests = new Map<string, { name?: string; version?: string }>();
+  const manifestOf = (folder: string): { name?: string; version?: string } => {
+    let manifest = manifests.get(folder);
+    if (manifest === undefined) {
+      manifest = packageIn(folder);
+      manifests.set(folder, manifest);
     }
-    return name;
+    return manifest;
   };
 
-  const packages = new Map<string, { files: Set<string>; executed: boolean; aliases: Set<string> }>();
+  const packages = new Map<
+    string,
+    { files: Set<string>; executed: boolean; aliases: Set<string>; versions: Set<string> }
+  >();
   let processes = 0;
   for (const file of coverageFiles(coverageDir)) {
     let document: unknown;
@@ -146,16 +153,19 @@ export const readExercise = (coverageDir: string, projectRoot: string): Exercise
       if (path === undefined || !inside(path)) continue;
       const owner = packageFolderOf(path);
       if (owner === undefined) continue;
-      const name = nameOf(owner.folder, owner.name);
+      const manifest = manifestOf(owner.folder);
+      const name = manifest.name ?? owner.name;
       let entry = packages.get(name);
       if (entry === undefined) {
-        entry = { files: new Set(), executed: false, aliases: new Set() };
+        entry = { files: new Set(), executed: false, aliases: new Set(), versions: new Set() };
         packages.set(name, entry);
       }
       entry.files.add(path);
       if (owner.name !== name) entry.aliases.add(owner.name);
-      if (!entry.executed) {
-        entry.executed = script.functions.some((f) => f.ranges.some((r) => r.count > 0));
+      const ran = script.functions.some((f) => f.ranges.some((r) => r.count > 0));
+      if (ran) {
+        entry.executed = true;
+        if (manifest.version !== undefined) entry.versions.add(manifest.version);
       }
     }
   }
@@ -168,6 +178,7 @@ export const readExercise = (coverageDir: string, projectRoot: string): Exercise
       files: entry.files.size,
       executed: entry.executed,
       aliases: [...entry.aliases].sort(),
+      executedVersions: [...entry.versions].sort(),
     });
   }
   return { loaded, processes };

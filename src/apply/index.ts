@@ -22,7 +22,7 @@ import {
 import type { Env } from '../util/home.js';
 import { type CommandRun, runProcessAsync, runShellCommand } from '../util/process.js';
 import { commitMessage } from './commit-message.js';
-import { exercisedPackages, readExercise } from './exercise.js';
+import { type ExerciseReport, exercisedPackages, readExercise } from './exercise.js';
 import { branchIsOurs, commitIdentity, type Git } from './git.js';
 import { editManifest } from './manifest.js';
 import { type MergeResult, mergeInto as mergeBranch } from './merge.js';
@@ -418,7 +418,13 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
               passed: result.passed,
               durationMs: result.durationMs,
               commands: result.commands.map(evidenceOf),
-              loaded: new Set(exercisedPackages(report, names)),
+              loaded: new Set(
+                exercisedChanges(
+                  report,
+                  applied.map((x) => x.patch),
+                  names,
+                ),
+              ),
             };
             if (!result.passed) {
               const last = result.commands[result.commands.length - 1];
@@ -827,6 +833,32 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
   // In the plan's order, whatever order they were settled in (level 1 first, bisection culprits).
   const order = new Map(input.plan.patches.map((p, i) => [p.id, i]));
   return changes.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+};
+
+/**
+ * The changed packages the tests ran in the version the change gave them: the exact version for
+ * a lockfile move; for a raised range (the package manager picks the version), any version but
+ * the one it had. A test that only runs another copy (the top-level one when the change moved a
+ * nested copy) does not count.
+ */
+const exercisedChanges = (
+  report: ExerciseReport,
+  patches: readonly Patch[],
+  names: readonly string[],
+): string[] => {
+  const ran = new Set(exercisedPackages(report, names));
+  return names.filter((name) => {
+    if (!ran.has(name)) return false;
+    const versions = report.loaded.get(name)?.executedVersions ?? [];
+    const changes = patches
+      .flatMap((p) => p.changes)
+      .filter((c) => (c.kind === 'lock' || c.kind === 'manifest') && c.name === name);
+    return changes.some((c) =>
+      c.kind === 'lock'
+        ? versions.includes(c.to)
+        : c.kind === 'manifest' && versions.some((v) => v !== c.from),
+    );
+  });
 };
 
 /** The reasons that set the level, as one sentence. */

@@ -453,6 +453,39 @@ describe('fix: a proof that fails', () => {
   }, 240_000);
 });
 
+describe('fix: exercise evidence is about the copy the change moved', () => {
+  it('tests that run only another copy of the package do not vouch for it', async () => {
+    const project = await createProject({
+      packages: [
+        { name: 'shared', versions: { '1.0.0': lib('one'), '2.0.0': lib('two') } },
+        { name: 'holder', versions: { '1.0.0': lib('h', { dependencies: { shared: '^1.0.0' } }) } },
+      ],
+      dependencies: { shared: '^2.0.0', holder: '^1.0.0' },
+      locked: { shared: '2.0.0', holder: '1.0.0' },
+      // The tests load the top-level shared 2.0.0, never holder's nested 1.0.x.
+      files: { 'test/app.test.js': testFile(['shared'], "  assert.strictEqual(m0(), 'two');") },
+      advisories: [{ id: 'GHSA-test-shrd-0007', name: 'shared', introduced: '1.0.0', fixed: '1.0.1' }],
+    });
+    try {
+      // The fix for holder's copy is published after the lockfile was made.
+      project.registry.publish({
+        name: 'shared',
+        versions: { '1.0.0': lib('one'), '1.0.1': lib('one'), '2.0.0': lib('two') },
+      });
+      const { report } = await project.fix();
+      const change = byName(report, 'shared');
+      expect(change.patch.changes).toMatchObject([
+        { kind: 'lock', locations: ['node_modules/holder/node_modules/shared'] },
+      ]);
+      expect(change.tests).toMatchObject({ passed: true, exercised: [], notExercised: ['shared'] });
+      expect(change.status).toBe('proposed');
+      expect(change.level).toBe(2);
+    } finally {
+      await project.close();
+    }
+  }, 120_000);
+});
+
 describe('fix: a quarantined version the package manager brings back', () => {
   it('is no fix: the proof names it', async () => {
     const project = await createProject({
