@@ -605,7 +605,16 @@ export const fixProject = async (store: AdvisoryStore, options: FixProjectOption
   const realFolder = realPathOrUndefined(folder) ?? folder;
   const projectPath = relative(realTop, realFolder).split(sep).join('/');
   if (projectPath.startsWith('..')) throw new PatchPilotError('INTERNAL', `${folder} is outside ${top}`);
-  const staleWorktrees = removeStaleWorktrees(git);
+  const { lockRepository } = await import('./apply/lock.js');
+  const lock = lockRepository(git, 'fix');
+  const staleWorktrees = (() => {
+    try {
+      return removeStaleWorktrees(git);
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  })();
   const baseBranch = currentBranch(git);
   const worktrees = new WorktreeRegistry();
   const status = store.status();
@@ -820,6 +829,7 @@ export const fixProject = async (store: AdvisoryStore, options: FixProjectOption
     };
   } finally {
     worktrees.close();
+    lock.release();
   }
 };
 

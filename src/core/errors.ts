@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'NOT_A_GIT_REPOSITORY'
   | 'FIX_UNSUPPORTED'
   | 'INTERRUPTED'
+  | 'FIX_BUSY'
   | 'LEDGER_NOT_FOUND'
   | 'LEDGER_UNREADABLE'
   | 'LEDGER_KEY_INVALID'
@@ -78,6 +79,7 @@ const categories: Record<ErrorCode, ErrorCategory> = {
   NOT_A_GIT_REPOSITORY: 'usage',
   FIX_UNSUPPORTED: 'input',
   INTERRUPTED: 'external',
+  FIX_BUSY: 'external',
   LEDGER_NOT_FOUND: 'input',
   LEDGER_UNREADABLE: 'input',
   LEDGER_KEY_INVALID: 'input',

@@ -351,6 +351,19 @@ describe('fix: level 1, dry run, a dirty working tree, interruption', () => {
       '1.0.1',
     );
   }, 240_000);
+
+  it('one run at a time per repository; the lock of a dead run is taken over', async () => {
+    const lock = join(project.repo, '.git', 'patchpilot.lock');
+    writeFileSync(lock, `${process.pid} fix\n`);
+    const busy = await project.run(['fix', '--db', project.db, '--ledger', project.ledger]);
+    expect(busy.code).toBe(3);
+    expect(busy.stderr).toContain(`another PatchPilot run is working on this repository (pid ${process.pid}`);
+    // No process has pid 2^22 + 1 (above Linux's pid_max): that lock is stale.
+    writeFileSync(lock, `${2 ** 22 + 1} fix\n`);
+    const { result } = await project.fix(['--dry-run']);
+    expect(result.stderr).not.toContain('another PatchPilot run');
+    expect(existsSync(lock)).toBe(false);
+  }, 240_000);
 });
 
 describe('fix --group: one test run for every patch, bisected when it fails', () => {
