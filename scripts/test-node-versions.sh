@@ -30,9 +30,12 @@ for version in $versions; do
     test "$(node --version)" = "v$version"
     npm ci --no-audit --no-fund --loglevel=error --nodedir="$nodedir" >/dev/null
     npm run build >/dev/null
-    # Every unit test, and the end-to-end tests that exercise what differs between Node majors:
-    # the native SQLite binding (store, worker-thread import), module loading and the CLI itself.
-    npx vitest run --project unit --project e2e src/ test/e2e/scan.test.ts test/e2e/db-import-large.test.ts \
+    # The unit tests of the code that touches Node's own APIs (SQLite binding, worker threads, child
+    # processes and V8 coverage, crypto, http, fs, module loading: every folder but the pure
+    # decisions of plan/, policy/, assess/, config/ and core/), and the end-to-end tests that
+    # exercise what differs between Node majors: the store, the worker-thread import, the CLI.
+    npx vitest run --project unit --project e2e src/intel src/util src/apply src/ledger src/inventory \
+      src/registry src/cli test/e2e/scan.test.ts test/e2e/db-import-large.test.ts \
       test/e2e/plan.test.ts
   )
 done
