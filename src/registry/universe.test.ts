@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { requireSharedData, sharedData, tempDir } from '../../test/helpers/cli.js';
 import { createRegistry } from './index.js';
-import { parseUniverse } from './universe.js';
+import { parseUniverse, readPlainUniverse } from './universe.js';
 
 const universe = (schema: string, system = 'npm'): string =>
   `system: ${system}\nschema: |\n${schema
@@ -244,3 +244,50 @@ describe.skipIf(!requireSharedData())(
     });
   },
 );
+
+describe('readPlainUniverse: the YAML parser skipped for the shape universe files have', () => {
+  const yamlOf = (text: string) => parse(text) as { system: string; schema: string };
+
+  it.each<[string, string]>([
+    ['plain', '# generated\nsystem: NPM\nschema: |\n  a\n  \t1.0.0\n  \t\tb@^1\n\n  b\n  \t1.0.0\n'],
+    [
+      'trailing blank lines and a comment after the block',
+      'system: npm\nschema: |\n  a\n  \t1.0.0\n\n\n# end\n',
+    ],
+    ['CRLF', 'system: npm\r\nschema: |\r\n  a\r\n  \t1.0.0\r\n'],
+    ['four spaces of indentation', 'system: npm\nschema: |\n    a\n    \t1.0.0\n'],
+  ])('reads what the YAML parser reads: %s', (_name, text) => {
+    expect(readPlainUniverse(text)).toEqual(yamlOf(text));
+  });
+
+  it.each<[string, string]>([
+    ['a quoted system', 'system: "npm"\nschema: |\n  a\n'],
+    ['another key', 'system: npm\nother: 1\nschema: |\n  a\n'],
+    ['a key after the block', 'system: npm\nschema: |\n  a\nmore: 1\n'],
+    ['a folded block', 'system: npm\nschema: >\n  a\n'],
+    ['strip chomping', 'system: npm\nschema: |-\n  a\n'],
+    ['no system', 'schema: |\n  a\n'],
+  ])('leaves anything else to the YAML parser: %s', (_name, text) => {
+    expect(readPlainUniverse(text)).toBeUndefined();
+  });
+
+  it.runIf(requireSharedData())(
+    'reads every universe file of the real fixtures as the YAML parser does',
+    () => {
+      const files: string[] = [];
+      const walk = (dir: string): void => {
+        for (const entry of readdirSync(dir)) {
+          const path = join(dir, entry);
+          if (statSync(path).isDirectory()) walk(path);
+          else if (entry.endsWith('.yaml')) files.push(path);
+        }
+      };
+      walk(join(sharedData, 'remediation-fixtures'));
+      expect(files.length).toBeGreaterThan(0);
+      for (const file of files) {
+        const text = readFileSync(file, 'utf8');
+        expect(readPlainUniverse(text), file).toEqual(yamlOf(text));
+      }
+    },
+  );
+});

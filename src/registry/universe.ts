@@ -94,15 +94,65 @@ const splitSpec = (text: string): [string, string] | undefined => {
   return [text.slice(0, at), text.slice(at + 1)];
 };
 
+/**
+ * The shape every universe file OSV-Scanner writes has: comment lines, `system: NAME` and
+ * `schema: |` followed by the indented block, nothing else. Read without the YAML parser (whose
+ * loading alone costs a tenth of a second); anything else (another key, quotes, another block
+ * style, a tab in the block's indentation) returns undefined and goes to the YAML parser.
+ */
+export const readPlainUniverse = (text: string): { system: string; schema: string } | undefined => {
+  const lines = text.split(/\r?\n/);
+  let system: string | undefined;
+  let i = 0;
+  for (; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line.trim() === '' || /^#/.test(line)) continue;
+    const plain = /^system:[ ]+([A-Za-z0-9_-]+)[ ]*$/.exec(line);
+    if (plain && system === undefined) {
+      system = plain[1];
+      continue;
+    }
+    if (/^schema:[ ]*\|[ ]*$/.test(line)) break;
+    return undefined;
+  }
+  if (system === undefined || i >= lines.length) return undefined;
+  const block: string[] = [];
+  let indent: string | undefined;
+  let j = i + 1;
+  for (; j < lines.length; j++) {
+    const line = lines[j] as string;
+    if (line.trim() === '') {
+      block.push('');
+      continue;
+    }
+    if (indent === undefined) {
+      indent = /^( +)/.exec(line)?.[1];
+      if (indent === undefined) return undefined;
+    }
+    if (!line.startsWith(indent)) break;
+    block.push(line.slice(indent.length));
+  }
+  // After the block: only blank lines and comments.
+  for (; j < lines.length; j++) {
+    const line = lines[j] as string;
+    if (line.trim() !== '' && !/^#/.test(line)) return undefined;
+  }
+  // `|` keeps one final newline and drops the trailing blank lines.
+  while (block.length > 0 && block[block.length - 1] === '') block.pop();
+  return { system, schema: block.length === 0 ? '' : `${block.join('\n')}\n` };
+};
+
 /** Parses a universe file's text; `path` only names the file in errors, with the file's line numbers. */
 export const parseUniverse = (text: string, path: string): ReadonlyMap<string, PackageMetadata> => {
-  let document: unknown;
-  try {
-    document = yaml().parse(text);
-  } catch (cause) {
-    throw new PatchPilotError('UNIVERSE_INVALID', `${path}: invalid YAML: ${(cause as Error).message}`, {
-      cause,
-    });
+  let document: unknown = readPlainUniverse(text);
+  if (document === undefined) {
+    try {
+      document = yaml().parse(text);
+    } catch (cause) {
+      throw new PatchPilotError('UNIVERSE_INVALID', `${path}: invalid YAML: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
   }
   const { system, schema } = (typeof document === 'object' && document !== null ? document : {}) as {
     system?: unknown;
