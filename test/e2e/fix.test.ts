@@ -358,6 +358,18 @@ describe('fix: level 1, dry run, a dirty working tree, interruption', () => {
     const busy = await project.run(['fix', '--db', project.db, '--ledger', project.ledger]);
     expect(busy.code).toBe(3);
     expect(busy.stderr).toContain(`another PatchPilot run is working on this repository (pid ${process.pid}`);
+    // rollback takes the same lock.
+    Ledger.open(project.ledger).close();
+    const rollback = await project.run([
+      'rollback',
+      'p-0123456789',
+      '--reason',
+      'x',
+      '--ledger',
+      project.ledger,
+    ]);
+    expect(rollback.code).toBe(3);
+    expect(rollback.stderr).toContain('another PatchPilot run is working on this repository');
     // No process has pid 2^22 + 1 (above Linux's pid_max): that lock is stale.
     writeFileSync(lock, `${2 ** 22 + 1} fix\n`);
     const { result } = await project.fix(['--dry-run']);

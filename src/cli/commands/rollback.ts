@@ -107,7 +107,18 @@ export const rollbackCommand = async (args: readonly string[], io: Io): Promise<
   const level = values['branch-only'] ? 2 : await policyLevel(folder, io.cwd);
 
   const { rollbackChange } = await import('../../apply/rollback.js');
-  const ledger = Ledger.open(path, { project: ledgerProject(folder, io.env) });
+  // The repository's lock, as fix takes it: a fix running now would otherwise see this
+  // rollback's worktree, or move the same branch.
+  const { lockRepository } = await import('../../apply/lock.js');
+  const lock = lockRepository(git, 'rollback');
+  const ledger = (() => {
+    try {
+      return Ledger.open(path, { project: ledgerProject(folder, io.env) });
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  })();
   let report: RollbackReport;
   try {
     const id = change.trim();
@@ -152,6 +163,7 @@ export const rollbackCommand = async (args: readonly string[], io: Io): Promise<
     };
   } finally {
     ledger.close();
+    lock.release();
   }
   io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderRollback(report));
   return 'ok';
