@@ -18,3 +18,33 @@ export const parseCommandArgs = <T extends Options>(command: string, args: reado
 
 export const usage = (command: string, message: string): PatchPilotError =>
   new PatchPilotError('USAGE', `${command}: ${message}`, { hint: `see \`patchpilot ${command} --help\`` });
+
+/**
+ * A command made of subcommands (`db`, `ledger`, `quarantine`, `vex`): no subcommand prints the
+ * help to stderr (usage), `--help` / `help` prints it to stdout, an unknown one is a usage error
+ * naming the known ones (unless `listKnown` is false).
+ */
+export const dispatchSubcommand = <
+  Io extends { stdout: { write(text: string): unknown }; stderr: { write(text: string): unknown } },
+>(
+  command: string,
+  help: string,
+  handlers: Readonly<Record<string, (args: readonly string[], io: Io) => Promise<'ok' | 'failed' | 'usage'>>>,
+  args: readonly string[],
+  io: Io,
+  options: { readonly listKnown?: boolean } = {},
+): Promise<'ok' | 'failed' | 'usage'> => {
+  const [sub, ...rest] = args;
+  if (sub === undefined) {
+    io.stderr.write(help);
+    return Promise.resolve('usage');
+  }
+  if (sub === '--help' || sub === '-h' || sub === 'help') {
+    io.stdout.write(help);
+    return Promise.resolve('ok');
+  }
+  const handler = Object.hasOwn(handlers, sub) ? handlers[sub] : undefined;
+  if (handler) return handler(rest, io);
+  const known = options.listKnown === false ? '' : ` (${Object.keys(handlers).join(', ')})`;
+  throw usage(command, `unknown command "${sub}"${known}`);
+};

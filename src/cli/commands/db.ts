@@ -5,7 +5,7 @@ import { DEFAULT_OSV_BASE, osvExportUrl, syncOsvBucket } from '../../intel/sourc
 import { AdvisoryStore } from '../../intel/store.js';
 import { ensureParentDir } from '../../util/fs.js';
 import { advisoryDbPath } from '../../util/home.js';
-import { parseCommandArgs, usage } from '../args.js';
+import { dispatchSubcommand, parseCommandArgs, usage } from '../args.js';
 import type { Io, Outcome } from '../io.js';
 
 const help = `Usage: patchpilot db <command> [options]
@@ -113,21 +113,20 @@ Options:
 `;
 
 export const dbCommand = async (args: readonly string[], io: Io): Promise<Outcome> => {
-  const [sub, ...rest] = args;
-  if (sub === undefined) {
-    io.stderr.write(help);
-    return 'usage';
-  }
-  if (sub === '--help' || sub === '-h' || sub === 'help') {
-    io.stdout.write(help);
-    return 'ok';
-  }
-  if (sub === 'import') return dbImport(rest, io);
-  if (sub === 'import-epss') return dbImportSignal('epss', rest, io);
-  if (sub === 'import-kev') return dbImportSignal('kev', rest, io);
-  if (sub === 'sync') return dbSync(rest, io);
-  if (sub === 'status') return dbStatus(rest, io);
-  throw usage('db', `unknown command "${sub}"`);
+  return dispatchSubcommand(
+    'db',
+    help,
+    {
+      import: dbImport,
+      'import-epss': (rest, io) => dbImportSignal('epss', rest, io),
+      'import-kev': (rest, io) => dbImportSignal('kev', rest, io),
+      sync: dbSync,
+      status: dbStatus,
+    },
+    args,
+    io,
+    { listKnown: false },
+  );
 };
 
 const dbImport = async (args: readonly string[], io: Io): Promise<Outcome> => {

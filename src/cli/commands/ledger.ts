@@ -5,7 +5,7 @@ import { canonicalJson } from '../../ledger/canonical.js';
 import { ledgerPath } from '../../ledger/location.js';
 import { Ledger, type LedgerVerification } from '../../ledger/store.js';
 import { readTextIfExists, statOrUndefined, writeFileAtomic } from '../../util/fs.js';
-import { parseCommandArgs, usage } from '../args.js';
+import { dispatchSubcommand, parseCommandArgs, usage } from '../args.js';
 import type { Io, Outcome } from '../io.js';
 import { toolVersion } from '../version.js';
 
@@ -77,19 +77,13 @@ Example:
 `;
 
 export const ledgerCommand = async (args: readonly string[], io: Io): Promise<Outcome> => {
-  const [sub, ...rest] = args;
-  if (sub === undefined) {
-    io.stderr.write(help);
-    return 'usage';
-  }
-  if (sub === '--help' || sub === '-h' || sub === 'help') {
-    io.stdout.write(help);
-    return 'ok';
-  }
-  if (sub === 'verify') return ledgerVerify(rest, io);
-  if (sub === 'show') return ledgerShow(rest, io);
-  if (sub === 'export') return ledgerExport(rest, io);
-  throw usage('ledger', `unknown command "${sub}" (verify, show, export)`);
+  return dispatchSubcommand(
+    'ledger',
+    help,
+    { verify: ledgerVerify, show: ledgerShow, export: ledgerExport },
+    args,
+    io,
+  );
 };
 
 /** A path as the user would write it: relative to the current folder when it is below it. */

@@ -9,7 +9,7 @@ import {
 } from '../../ledger/quarantine.js';
 import { Ledger } from '../../ledger/store.js';
 import { statOrUndefined } from '../../util/fs.js';
-import { parseCommandArgs, usage } from '../args.js';
+import { dispatchSubcommand, parseCommandArgs, usage } from '../args.js';
 import type { Io, Outcome } from '../io.js';
 import { displayPath, ledgerTarget } from './ledger.js';
 
@@ -60,18 +60,13 @@ Example:
 `;
 
 export const quarantineCommand = async (args: readonly string[], io: Io): Promise<Outcome> => {
-  const [sub, ...rest] = args;
-  if (sub === undefined) {
-    io.stderr.write(help);
-    return 'usage';
-  }
-  if (sub === '--help' || sub === '-h' || sub === 'help') {
-    io.stdout.write(help);
-    return 'ok';
-  }
-  if (sub === 'list') return quarantineList(rest, io);
-  if (sub === 'release') return quarantineRelease(rest, io);
-  throw usage('quarantine', `unknown command "${sub}" (list, release)`);
+  return dispatchSubcommand(
+    'quarantine',
+    help,
+    { list: quarantineList, release: quarantineRelease },
+    args,
+    io,
+  );
 };
 
 /** Without a ledger nothing was ever rolled back: nothing is quarantined. */

@@ -16,7 +16,7 @@ import { parseVexDocument } from '../../intel/vex/read.js';
 import { addOpenVexStatement, type OpenVexStatementJson, serializeOpenVex } from '../../intel/vex/write.js';
 import { readConfinedText, realPathOrUndefined, statOrUndefined, writeFileAtomic } from '../../util/fs.js';
 import { gitConfigValue } from '../../util/process.js';
-import { parseCommandArgs, usage } from '../args.js';
+import { dispatchSubcommand, parseCommandArgs, usage } from '../args.js';
 import type { Io, Outcome } from '../io.js';
 
 const help = `Usage: patchpilot vex <command> [options]
@@ -78,18 +78,7 @@ Options:
 `;
 
 export const vexCommand = async (args: readonly string[], io: Io): Promise<Outcome> => {
-  const [sub, ...rest] = args;
-  if (sub === undefined) {
-    io.stderr.write(help);
-    return 'usage';
-  }
-  if (sub === '--help' || sub === '-h' || sub === 'help') {
-    io.stdout.write(help);
-    return 'ok';
-  }
-  if (sub === 'add') return vexAdd(rest, io);
-  if (sub === 'list') return vexList(rest, io);
-  throw usage('vex', `unknown command "${sub}" (add, list)`);
+  return dispatchSubcommand('vex', help, { add: vexAdd, list: vexList }, args, io);
 };
 
 /** Vulnerability ids as advisory databases write them: `GHSA-…`, `CVE-…`, `MAL-…`, `PYSEC-…`. */
