@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { Advisory } from '../core/advisory.js';
 import { PatchPilotError } from '../core/errors.js';
 import { message, statOrUndefined } from '../util/fs.js';
+import { keepForever, prepare } from '../util/sqlite.js';
 import { type AdvisoryRow, advisoryRow } from './row.js';
 
 /**
@@ -134,32 +135,6 @@ export interface SyncRecord {
 
 export type UpsertOutcome = 'added' | 'updated' | 'unchanged';
 
-/**
- * better-sqlite3 12 on Node 24 aborts the process when the garbage collector finalises one of its
- * Database or Statement objects at a moment without a current Node environment (Node 24 changed
- * `node::ObjectWrap`; better-sqlite3 13 fixes it but no longer runs on Node 20). PatchPilot
- * therefore never lets those objects become garbage: each is kept for the life of the process.
- * A run creates a few dozen at most, and statements are cached per SQL text.
- */
-const keepAlive: unknown[] = [];
-
-const cachedStatements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-
-const prepare = (db: Database.Database, sql: string): Database.Statement => {
-  let cache = cachedStatements.get(db);
-  if (!cache) {
-    cache = new Map();
-    cachedStatements.set(db, cache);
-  }
-  let statement = cache.get(sql);
-  if (!statement) {
-    statement = db.prepare(sql);
-    cache.set(sql, statement);
-    keepAlive.push(statement);
-  }
-  return statement;
-};
-
 /** Reads a numeric pragma without better-sqlite3's `pragma()`, which prepares a new statement each call. */
 const pragmaNumber = (db: Database.Database, name: 'application_id' | 'user_version'): number =>
   prepare(db, `PRAGMA ${name}`).pluck().get() as number;
@@ -173,7 +148,7 @@ const pragmaNumber = (db: Database.Database, name: 'application_id' | 'user_vers
 const rollBackHotJournal = (path: string): void => {
   try {
     const db = new Database(path, { fileMustExist: true });
-    keepAlive.push(db);
+    keepForever(db);
     prepare(db, 'SELECT count(*) FROM sqlite_master').get();
     db.close();
   } catch {
@@ -207,7 +182,7 @@ export class AdvisoryStore {
     let db: Database.Database;
     try {
       db = new Database(path, { readonly: options.readonly, fileMustExist: options.readonly });
-      keepAlive.push(db);
+      keepForever(db);
     } catch (cause) {
       throw unreadable(path, cause);
     }

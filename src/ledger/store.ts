@@ -8,6 +8,7 @@ import {
   type LedgerKind,
 } from '../core/ledger.js';
 import { ensureParentDir, message, statOrUndefined } from '../util/fs.js';
+import { keepForever, prepare } from '../util/sqlite.js';
 import { canonicalJson, entryHash } from './canonical.js';
 
 /**
@@ -82,25 +83,6 @@ export interface LedgerOpenOptions {
   /** Recorded in `meta` by the open that creates the ledger. */
   readonly project?: LedgerProject;
 }
-
-/** better-sqlite3 12 on Node 24: see intel/store.ts; no database or statement is ever let go. */
-const keepAlive: unknown[] = [];
-const cachedStatements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-
-const prepare = (db: Database.Database, sql: string): Database.Statement => {
-  let cache = cachedStatements.get(db);
-  if (!cache) {
-    cache = new Map();
-    cachedStatements.set(db, cache);
-  }
-  let statement = cache.get(sql);
-  if (!statement) {
-    statement = db.prepare(sql);
-    cache.set(sql, statement);
-    keepAlive.push(statement);
-  }
-  return statement;
-};
 
 interface Row {
   seq: number;
@@ -195,7 +177,7 @@ export class Ledger {
         readonly: options.readonly ?? false,
         fileMustExist: options.readonly ?? false,
       });
-      keepAlive.push(db);
+      keepForever(db);
     } catch (cause) {
       throw sqliteError(path, cause);
     }
