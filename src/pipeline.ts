@@ -384,8 +384,7 @@ export const planProjects = async (
       config,
       known,
     );
-    const npm = inventory.format.startsWith('npm');
-    const overrides = npm ? readNpmOverrides(inventory.root, options.cwd) : undefined;
+    const overrides = await readProjectOverrides(inventory.format, inventory.root, options.cwd);
     const quarantined = quarantineFor(options.quarantined, inventory);
     const heldOut = quarantined.filter((q) => q.heldOut);
     const registry =
@@ -475,7 +474,41 @@ const quarantineFor = (
  * The root package.json's npm `overrides`, read confined to the project; undefined when the
  * manifest has none.
  */
-const readNpmOverrides = (root: string, cwd: string): unknown => {
+/**
+ * The root manifest's overrides in npm's shape: npm `overrides`, yarn `resolutions`, pnpm
+ * `pnpm.overrides` (and the `resolutions` pnpm also reads). undefined when there are none.
+ */
+const readProjectOverrides = async (format: string, root: string, cwd: string): Promise<unknown> => {
+  const manifest = readRootManifest(root, cwd);
+  if (manifest === undefined) return undefined;
+  if (format.startsWith('npm')) {
+    const overrides = manifest.overrides;
+    if (overrides === undefined) return undefined;
+    if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
+      throw new PatchPilotError(
+        'MANIFEST_INVALID',
+        `${display(cwd, join(root, 'package.json'))}: overrides: expected an object`,
+        {
+          hint: 'npm overrides map package names to versions or to nested objects',
+        },
+      );
+    }
+    return overrides;
+  }
+  const foreign = await import('./plan/foreign-overrides.js');
+  let converted: Record<string, unknown> = {};
+  if (format.startsWith('yarn')) converted = foreign.fromYarnResolutions(manifest.resolutions).overrides;
+  else if (format.startsWith('pnpm')) {
+    const pnpm = manifest.pnpm as Record<string, unknown> | undefined;
+    converted = {
+      ...foreign.fromYarnResolutions(manifest.resolutions).overrides,
+      ...foreign.fromPnpmOverrides(pnpm?.overrides).overrides,
+    };
+  }
+  return Object.keys(converted).length > 0 ? converted : undefined;
+};
+
+const readRootManifest = (root: string, cwd: string): Record<string, unknown> | undefined => {
   const path = join(root, 'package.json');
   const shown = display(cwd, path);
   const read = readConfinedText(path, realPathOrUndefined(root) ?? root, maxManifestBytes);
@@ -489,14 +522,7 @@ const readNpmOverrides = (root: string, cwd: string): unknown => {
           hint: 'a package.json holds one JSON object',
         });
       }
-      const overrides = (manifest as Record<string, unknown>).overrides;
-      if (overrides === undefined) return undefined;
-      if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
-        throw new PatchPilotError('MANIFEST_INVALID', `${shown}: overrides: expected an object`, {
-          hint: 'npm overrides map package names to versions or to nested objects',
-        });
-      }
-      return overrides;
+      return manifest as Record<string, unknown>;
     }
     default: {
       const why =

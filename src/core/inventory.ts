@@ -49,6 +49,12 @@ export interface InventoryEdge {
   readonly type: EdgeType;
   /** The range or spec as declared by the dependent. */
   readonly spec: string;
+  /**
+   * The name the dependent declares it under, when that is not the target's name (an `npm:`
+   * alias such as `string-width-cjs: npm:string-width@^4`). Graph formats set it; npm's install
+   * locations say it already.
+   */
+  readonly alias?: string;
 }
 
 /** A root of the graph: the project itself or one of its workspaces. */

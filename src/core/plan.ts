@@ -94,11 +94,21 @@ export interface RemovedPackage {
  * the apply step writes into package.json. package.json has no comments, so the advisory ids the
  * entry exists for travel here, in the plan.
  */
+export type OverrideManager = 'npm' | 'yarn' | 'pnpm';
+
+/** The package.json field an override entry lives in, per package manager. */
+export const overrideField = (manager: OverrideManager): string =>
+  manager === 'yarn' ? 'resolutions' : manager === 'pnpm' ? 'pnpm.overrides' : 'overrides';
+
+/** The manager whose override field a lockfile format's project reads (bun reads npm's). */
+export const overrideManagerOf = (format: string): OverrideManager =>
+  format.startsWith('yarn') ? 'yarn' : format.startsWith('pnpm') ? 'pnpm' : 'npm';
+
 export interface OverrideChange {
   readonly kind: 'override';
   readonly action: 'add' | 'change' | 'remove';
-  /** The package manager whose manifest field it is: npm `overrides` (yarn `resolutions` and pnpm `pnpm.overrides` later). */
-  readonly manager: 'npm';
+  /** The package manager whose manifest field it is: npm `overrides`, yarn `resolutions`, pnpm `pnpm.overrides`. */
+  readonly manager: OverrideManager;
   /** The manifest, relative to the project root. */
   readonly file: string;
   /** The keys from `overrides` down to the entry: `["mkdirp", "minimist"]` for a scoped one. */

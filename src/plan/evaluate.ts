@@ -9,6 +9,7 @@ import type {
   LockChange,
   ManifestChange,
   OverrideChange,
+  OverrideManager,
   PackageChange,
   PlanOptions,
   RemovedPackage,
@@ -97,6 +98,7 @@ export interface Dependent {
 
 /** The project as it is: the tree, what it reaches, its findings, and indexes the strategies share. */
 export interface Baseline {
+  readonly manager: OverrideManager;
   readonly tree: Tree;
   readonly reached: ReadonlySet<string>;
   /** `name@version` → copies the importers reach (registry packages). */
@@ -147,6 +149,8 @@ export interface BaselineInput {
   readonly advisoriesFor: (name: string) => readonly Advisory[];
   readonly overrides: readonly OverrideRule[];
   readonly options: PlanOptions;
+  /** Whose override field the project's overrides and the planned ones are written in. */
+  readonly manager?: OverrideManager;
 }
 
 export const createBaseline = (input: BaselineInput): Baseline => {
@@ -174,6 +178,7 @@ export const createBaseline = (input: BaselineInput): Baseline => {
   const affectCache = new Map<string, boolean>();
   const ancestorCache = new Map<string, Set<string>>();
   const baseline: Baseline = {
+    manager: input.manager ?? 'npm',
     tree,
     reached,
     counts: packageCounts(tree, reached),
@@ -439,6 +444,7 @@ export const diffTrees = (
   after: TreeState,
   intents: readonly Intent[],
   existingOverrides: readonly OverrideRule[] = [],
+  manager: OverrideManager = 'npm',
 ): { changes: PackageChange[]; footprint: Set<string>; problems: string[] } => {
   const changes: PackageChange[] = [];
   const problems: string[] = [];
@@ -453,7 +459,7 @@ export const diffTrees = (
     const change: OverrideChange = {
       kind: 'override',
       action: intent.value === undefined ? 'remove' : old ? 'change' : 'add',
-      manager: 'npm',
+      manager,
       file: 'package.json',
       path: [...intent.path],
       key: shown.key,
@@ -580,7 +586,13 @@ const describe = (
   problems: string[],
   overrides: readonly OverrideRule[],
 ): Evaluation => {
-  const diff = diffTrees(baseline, { tree, reached, overrides }, intents, baseline.overrides);
+  const diff = diffTrees(
+    baseline,
+    { tree, reached, overrides },
+    intents,
+    baseline.overrides,
+    baseline.manager,
+  );
   problems.push(...diff.problems);
   const delta = countDelta(baseline, tree, reached);
   const outcome = compareFindings(baseline, delta);

@@ -538,13 +538,6 @@ describe('unfixable findings', () => {
       },
     ]);
   });
-
-  it('planning other lockfile formats is not supported yet', async () => {
-    const inventory = { ...libProject(), format: 'yarn-v1' };
-    const plan = await assemblePlan(planInput(inventory, [libAdvisory], libRegistry));
-    expect(plan.patches).toEqual([]);
-    expect(plan.unfixable).toMatchObject([{ reason: 'unsupported-lockfile' }]);
-  });
 });
 
 describe('existing overrides', () => {

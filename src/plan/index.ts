@@ -9,6 +9,8 @@ import {
   type FindingRef,
   findingRefKey,
   type IgnoredFinding,
+  overrideField,
+  overrideManagerOf,
   type Patch,
   type Plan,
   type PlanOptions,
@@ -34,9 +36,11 @@ import {
   intentKey,
   refOf,
 } from './evaluate.js';
+import { npmLayout } from './layout.js';
 import { createMetadataCache, type MetadataCache, runWithMetadata } from './metadata.js';
 import { parseOverrides } from './overrides.js';
 import { riskFacts } from './patch.js';
+import { withDeclaredRanges } from './pnpm-ranges.js';
 import { choosePatches, comparePatches } from './rank.js';
 import { inventoryFromTree, type ManifestDependencies, resolveManifestTree } from './resolve.js';
 import { strategies } from './strategies/index.js';
@@ -146,7 +150,7 @@ export const ignoreReason = (f: Finding, options: PlanOptions): IgnoredFinding['
 
 /** Everything the strategies and the ranking share for one project. */
 export interface Planning {
-  /** The inventory's lockfile format; only npm lockfiles are planned so far. */
+  /** The inventory's lockfile format. */
   readonly format: string;
   readonly baseline: Baseline;
   readonly options: PlanOptions;
@@ -156,7 +160,34 @@ export interface Planning {
   readonly context: StrategyContext;
 }
 
-const supportedFormat = (format: string): boolean => format.startsWith('npm');
+/** npm lockfiles are install trees already; the graph formats are planned on an npm layout. */
+const graphFormats = ['yarn-v1', 'yarn-berry-', 'pnpm-', 'bun-'];
+const supportedFormat = (format: string): boolean =>
+  format.startsWith('npm') || graphFormats.some((f) => format.startsWith(f));
+
+/**
+ * The input the planner works on. npm lockfiles are install trees already. A graph lockfile
+ * (yarn, pnpm, bun) is planned on its npm layout (`layout.ts`), with the findings' locations
+ * moved to the layout's; for pnpm, the ranges its packages declare come from the registry first.
+ */
+export const plannableInput = async (input: PlanInput): Promise<PlanInput> => {
+  const { format } = input.inventory;
+  if (format.startsWith('npm') || !supportedFormat(format)) return input;
+  const ranged = format.startsWith('pnpm-') ? await withDeclaredRanges(input) : input;
+  const layout = npmLayout(ranged.inventory);
+  const locations = new Map<string, string[]>();
+  for (const pkg of layout.packages.values()) {
+    const key = `${pkg.name}@${pkg.version}`;
+    const list = locations.get(key);
+    if (list) list.push(pkg.id);
+    else locations.set(key, [pkg.id]);
+  }
+  const findings = input.findings.map((f) => ({
+    ...f,
+    locations: locations.get(`${f.package.name}@${f.package.version}`) ?? [],
+  }));
+  return { ...ranged, inventory: layout, findings };
+};
 
 /** Sets up planning: the tree, the targeted findings, the metadata cache, the memoised evaluator. */
 export const preparePlanning = (input: PlanInput, partial: Partial<PlanOptions> = {}): Planning => {
@@ -187,6 +218,7 @@ export const preparePlanning = (input: PlanInput, partial: Partial<PlanOptions> 
     advisoriesFor: input.advisoriesFor,
     overrides: parseOverrides(input.overrides, rootSpecs),
     options,
+    manager: overrideManagerOf(input.inventory.format),
   });
   const cache = createMetadataCache(input.registry);
   const memo = new Map<string, Promise<Evaluation>>();
@@ -258,7 +290,8 @@ const coveredBy = (results: readonly StrategyResult[]): Set<string> => {
 };
 
 /** Plans the remediation of one project. */
-export const assemblePlan = async (input: PlanInput, partial: Partial<PlanOptions> = {}): Promise<Plan> => {
+export const assemblePlan = async (given: PlanInput, partial: Partial<PlanOptions> = {}): Promise<Plan> => {
+  const input = await plannableInput(given);
   const planning = preparePlanning(input, partial);
   const { baseline, options, cache } = planning;
   const supported = supportedFormat(planning.format);
@@ -297,7 +330,7 @@ export const assemblePlan = async (input: PlanInput, partial: Partial<PlanOption
       unfixable.push({
         finding: refOf(f),
         reason: 'unsupported-lockfile',
-        text: `planning for ${input.inventory.format} lockfiles is not supported yet; PatchPilot plans npm lockfiles (package-lock.json, npm-shrinkwrap.json)`,
+        text: `planning for ${input.inventory.format} lockfiles is not supported; PatchPilot plans npm, yarn, pnpm and bun lockfiles`,
         alternatives: [],
       });
       continue;
@@ -373,7 +406,7 @@ export const findStaleOverrides = async (
       path: rule.path,
       value: rule.written,
       name,
-      text: `overrides "${rule.key}": "${rule.written}" no longer fixes anything (${what}); remove it unless it is there for another reason`,
+      text: `${overrideField(planning.baseline.manager)} "${rule.key}": "${rule.written}" no longer fixes anything (${what}); remove it unless it is there for another reason`,
     });
   }
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -176,7 +176,7 @@ const greedy = async (
     const was = targetedFixes(state);
     const now = targetedFixes(combined);
     if (![...was].every((k) => now.has(k)) || [...now].every((k) => fixed.has(k))) continue;
-    const diff = diffTrees(state, combined, pick.intents, baseline.overrides);
+    const diff = diffTrees(state, combined, pick.intents, baseline.overrides, baseline.manager);
     const previous = new Set(state.fixes.map(findingKey));
     const patch = buildPatch(
       pick.strategy,

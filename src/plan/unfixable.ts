@@ -1,7 +1,9 @@
 import type { Finding } from '../core/finding.js';
 import {
   type Alternative,
+  type OverrideManager,
   type OverrideNote,
+  overrideField,
   type PlanOptions,
   type Unfixable,
   type UnfixableReason,
@@ -40,6 +42,10 @@ const label = (baseline: Baseline, location: string): string => {
   return `${node.name}@${node.version}`;
 };
 
+/** `an npm "overrides" entry`, `a yarn "resolutions" entry`, `a pnpm "pnpm.overrides" entry`. */
+const overrideEntry = (manager: OverrideManager): string =>
+  `${manager === 'npm' ? 'an' : 'a'} ${manager} "${overrideField(manager)}" entry`;
+
 const describeCandidate = (c: Candidate): string =>
   c.patch.changes
     .flatMap((x) => {
@@ -48,8 +54,8 @@ const describeCandidate = (c: Candidate): string =>
       if (x.kind === 'override')
         return [
           x.to === undefined
-            ? `remove overrides "${x.key}"`
-            : `overrides "${x.key}": "${x.to}"${x.from === undefined ? '' : ` (was "${x.from}")`}`,
+            ? `remove ${overrideField(x.manager)} "${x.key}"`
+            : `${overrideField(x.manager)} "${x.key}": "${x.to}"${x.from === undefined ? '' : ` (was "${x.from}")`}`,
         ];
       return [];
     })
@@ -157,7 +163,7 @@ export const explainUnfixable = (ctx: UnfixableContext, f: Finding): Unfixable =
     kind: 'override',
     name,
     version: target,
-    text: `an npm "overrides" entry "${name}": "${target}" (forces it past the dependents' ranges; test it)`,
+    text: `${overrideEntry(baseline.manager)} "${name}": "${target}" (forces it past the dependents' ranges; test it)`,
   };
 
   if (upgradeLevelOf(options.upgradeConfig, name) === 'none') {
@@ -189,7 +195,7 @@ export const explainUnfixable = (ctx: UnfixableContext, f: Finding): Unfixable =
     return result(
       f,
       'override-pins',
-      `the project's overrides entry "${rule?.key}": "${rule?.value}" keeps ${name} at an affected version; raise it to ${target} or remove it`,
+      `the project's ${overrideField(baseline.manager)} entry "${rule?.key}": "${rule?.value}" keeps ${name} at an affected version; raise it to ${target} or remove it`,
       [override],
     );
   }
@@ -253,8 +259,8 @@ export const overrideNotes = (
           value: eff.rule.value,
           finding: refOf(f),
           text: allowsFix
-            ? `overrides "${eff.rule.key}": "${eff.rule.value}" covers ${f.package.name}@${f.package.version} (${f.id}); it allows a fixed version`
-            : `overrides "${eff.rule.key}": "${eff.rule.value}" pins ${f.package.name} to versions affected by ${f.id}`,
+            ? `${overrideField(baseline.manager)} "${eff.rule.key}": "${eff.rule.value}" covers ${f.package.name}@${f.package.version} (${f.id}); it allows a fixed version`
+            : `${overrideField(baseline.manager)} "${eff.rule.key}": "${eff.rule.value}" pins ${f.package.name} to versions affected by ${f.id}`,
         });
       }
     }

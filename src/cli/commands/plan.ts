@@ -22,8 +22,8 @@ in order, the findings each one fixes, its risk facts (semver step, in range or 
 deprecation, new install scripts), the findings no patch can fix and why, and the findings left
 after the plan. Package metadata comes from the npm registry (npm's configuration, through a
 disk cache) or, with --universe, from an OSV-Scanner universe file. Nothing in the project is
-written. npm lockfiles (package-lock.json, npm-shrinkwrap.json, v1 to v3, workspaces) are
-planned; for other lockfiles every finding is reported unfixable (unsupported-lockfile).
+written. npm (package-lock.json, npm-shrinkwrap.json, v1 to v3), yarn classic, yarn berry,
+pnpm and bun lockfiles are planned, workspaces included.
 
 Strategies (osv-scanner fix's names where it has them):
   in-place        move a locked package to a fixed version every dependent's range accepts

@@ -1,4 +1,11 @@
-import type { FindingRef, PackageChange, Patch, Plan, RiskFacts } from '../../core/plan.js';
+import {
+  type FindingRef,
+  overrideField,
+  type PackageChange,
+  type Patch,
+  type Plan,
+  type RiskFacts,
+} from '../../core/plan.js';
 import type { PlannedProject } from '../../pipeline.js';
 import type { PlanReport } from '../commands/plan.js';
 import { oneLine } from './gate-text.js';
@@ -38,7 +45,7 @@ export const changeText = (c: PackageChange): string => {
             ? `"${c.key}": "${c.from}" → "${c.to}"`
             : `add "${c.key}": "${c.to}"`;
       const why = c.advisories.length > 0 ? ` (for ${c.advisories.join(', ')})` : '';
-      return `${c.file} overrides ${what}${why}`;
+      return `${c.file} ${overrideField(c.manager)} ${what}${why}`;
     }
   }
 };

@@ -577,7 +577,10 @@ class BunInventoryBuilder {
     // itself refuses a lockfile with another unresolved dependency, so none is expected.
     if (to === undefined || to === from) return;
     // An optional peer is only ever satisfied by what something else installs.
-    this.edges.push({ from, to, type: optionalPeer ? 'optional' : type, spec });
+    const edgeType = optionalPeer ? 'optional' : type;
+    if (name !== this.packages.get(to)?.name)
+      this.edges.push({ from, to, type: edgeType, spec, alias: name });
+    else this.edges.push({ from, to, type: edgeType, spec });
   }
 
   /**

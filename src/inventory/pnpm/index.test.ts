@@ -438,6 +438,7 @@ packages:
         to: '@scope/x/1.0.0',
         type: 'prod',
         spec: 'npm:@scope/x@^1.0.0',
+        alias: 'y',
       });
       expect(registryPackageKeys(inventory)).toEqual(new Set(['@scope/x@1.0.0', '@types/react@18.0.0']));
     });

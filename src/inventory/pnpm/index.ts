@@ -330,7 +330,8 @@ class Context {
       this.referredAs.set(key, names);
     }
     names.add(name);
-    this.edges.push({ from, to: key, type, spec });
+    if (name !== this.records.get(key)?.name) this.edges.push({ from, to: key, type, spec, alias: name });
+    else this.edges.push({ from, to: key, type, spec });
   }
 
   /** An importer (by its folder) or a package, for messages. */

@@ -254,8 +254,11 @@ export const readYarnBerryLockfile = (
   const addEdge = (parent: Entry, name: string, range: string, type: EdgeType, spec: string): void => {
     const from = idOf.get(parent) as string;
     const target = lookup(parent, name, range);
-    if (target) edges.push({ from, to: idOf.get(target) as string, type, spec });
-    else unresolved.push({ from, name, range });
+    if (target) {
+      const to = idOf.get(target) as string;
+      if (name !== packages.get(to)?.name) edges.push({ from, to, type, spec, alias: name });
+      else edges.push({ from, to, type, spec });
+    } else unresolved.push({ from, name, range });
   };
   for (const entry of primary.values()) {
     const folder = workspaces.get(entry);

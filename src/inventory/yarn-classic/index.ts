@@ -362,13 +362,15 @@ export const parseYarnClassicLockfile = (input: LockfileInput): Inventory => {
   // Edges out of one lockfile entry are unique by name; a package merged from several entries or
   // a manifest with two aliases of one package can repeat one.
   let seenEdges: Set<string> | undefined;
-  const addEdge = (from: string, to: string, type: EdgeType, spec: string): void => {
+  const addEdge = (from: string, to: string, type: EdgeType, spec: string, name?: string): void => {
     if (seenEdges) {
       const key = `${to}\0${type}\0${spec}`;
       if (seenEdges.has(key)) return;
       seenEdges.add(key);
     }
-    edges.push({ from, to, type, spec });
+    if (name !== undefined && name !== packages.get(to)?.name)
+      edges.push({ from, to, type, spec, alias: name });
+    else edges.push({ from, to, type, spec });
   };
   /** The entry a `name@spec` pattern resolved to, or the workspace yarn links for it. */
   const resolve = (name: string, spec: string): string | undefined => {
@@ -388,7 +390,7 @@ export const parseYarnClassicLockfile = (input: LockfileInput): Inventory => {
       );
       const to = resolve(name, spec);
       // Unresolvable: a peer left to the consumer, or a stale lockfile; nothing is installed for it.
-      if (to !== undefined && to !== id) addEdge(id, to, type, spec);
+      if (to !== undefined && to !== id) addEdge(id, to, type, spec, name);
     }
   }
   if (!rootManifest) {
@@ -411,7 +413,7 @@ export const parseYarnClassicLockfile = (input: LockfileInput): Inventory => {
           const spec = optional[i + 1] as string;
           optionalNames.add(name);
           const to = resolve(name, spec);
-          if (to !== undefined) addEdge(from, to, 'optional', spec);
+          if (to !== undefined) addEdge(from, to, 'optional', spec, name);
         }
       }
       const deps = entry.dependencies;
@@ -422,7 +424,7 @@ export const parseYarnClassicLockfile = (input: LockfileInput): Inventory => {
           if (optionalNames?.has(name)) continue;
           const spec = deps[i + 1] as string;
           const to = resolve(name, spec);
-          if (to !== undefined) addEdge(from, to, 'prod', spec);
+          if (to !== undefined) addEdge(from, to, 'prod', spec, name);
         }
       }
     }
