@@ -474,6 +474,10 @@ const quarantineFor = (
  * The root package.json's npm `overrides`, read confined to the project; undefined when the
  * manifest has none.
  */
+/** Lockfiles `fix` can change: npm's, yarn classic's and pnpm's (yarn berry and bun: not yet). */
+const fixableFormat = (format: string): boolean =>
+  format.startsWith('npm') || format === 'yarn-v1' || format.startsWith('pnpm-');
+
 /**
  * The root manifest's overrides in npm's shape: npm `overrides`, yarn `resolutions`, pnpm
  * `pnpm.overrides` (and the `resolutions` pnpm also reads). undefined when there are none.
@@ -672,10 +676,10 @@ export const fixProject = async (store: AdvisoryStore, options: FixProjectOption
     }
     const lockfile = lockfiles[0] as string;
     const inventory = readInventory(lockfile);
-    if (!inventory.format.startsWith('npm')) {
+    if (!fixableFormat(inventory.format)) {
       throw new PatchPilotError(
         'FIX_UNSUPPORTED',
-        `${basename(lockfile)}: fix plans npm lockfiles only so far (${inventory.format})`,
+        `${basename(lockfile)}: fix applies changes to npm, yarn classic and pnpm lockfiles so far (${inventory.format})`,
         {
           hint: 'run `patchpilot plan` for the findings and fix them by hand meanwhile',
         },

@@ -6,7 +6,7 @@ import { PatchPilotError } from '../core/errors.js';
 import type { Finding } from '../core/finding.js';
 import type { Inventory } from '../core/inventory.js';
 import type { LedgerKind } from '../core/ledger.js';
-import type { Patch, Plan } from '../core/plan.js';
+import type { LockChange, Patch, Plan } from '../core/plan.js';
 import type { Level, ProofEvidence, TestEvidence, Verdict } from '../core/verdict.js';
 import { changedPackages } from '../policy/evidence.js';
 import { judgePlan, type PolicyConfig } from '../policy/index.js';
@@ -34,9 +34,11 @@ import {
   regenerateCommand,
   runnerOf,
 } from './package-manager.js';
+import { type PnpmMoves, pnpmMovesFor } from './pnpm-moves.js';
 import { proveFix } from './proof.js';
 import { projectCommands, runProjectCommands } from './run-commands.js';
 import { branchFor, WorktreeRegistry } from './worktree.js';
+import { editYarnClassicLockfile } from './yarn-lockfile.js';
 
 /**
  * Plan → changes, at the edge: each patch (or group) is applied in its own git worktree off the
@@ -220,7 +222,36 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
     const lockChanges = patch.changes.filter(
       (c) => c.kind === 'lock' || c.kind === 'add' || c.kind === 'remove',
     );
-    if (lockChanges.length > 0) {
+    /** Commands that move locked pnpm packages (two `pnpm install` runs; see pnpmMoves). */
+    let pnpmMoves: PnpmMoves | undefined;
+    if (lockChanges.length > 0 && input.manager === 'yarn-classic') {
+      const moves = lockChanges.filter((c): c is LockChange => c.kind === 'lock');
+      const edited = editYarnClassicLockfile(
+        readText(lockPath),
+        moves,
+        (name, version) => metadata.get(name)?.versions[version],
+      );
+      if (edited.problems.length > 0) {
+        return {
+          stage: 'apply',
+          text: `the lockfile is not what the plan expected: ${edited.problems.join('; ')}`,
+          commands: [],
+        };
+      }
+      writeFileAtomic(lockPath, edited.content);
+      files.push(input.lockfile);
+    } else if (lockChanges.length > 0 && input.manager === 'pnpm') {
+      const moves = lockChanges.filter((c): c is LockChange => c.kind === 'lock');
+      const planned = pnpmMovesFor(folder, lockPath, moves);
+      if (typeof planned === 'string') {
+        return {
+          stage: 'apply',
+          text: `the lockfile is not what the plan expected: ${planned}`,
+          commands: [],
+        };
+      }
+      pnpmMoves = planned;
+    } else if (lockChanges.length > 0) {
       if (input.manager !== 'npm') {
         return {
           stage: 'apply',
@@ -261,7 +292,7 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
     if (overridden.length > 0 && input.manager === 'npm' && statOrUndefined(lockPath)) {
       writeFileAtomic(lockPath, dropNpmPackages(readText(lockPath), input.lockfile, overridden));
     }
-    if (manifestChanges.length > 0) {
+    const regenerate = async (): Promise<PatchFailure | undefined> => {
       const line = regenerateCommand(input.manager);
       progress(`  ${patch.id}: ${commandText(line)}`);
       const run = await runProcessAsync(line.file, line.args, {
@@ -280,6 +311,24 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
         };
       }
       if (!files.includes(input.lockfile)) files.push(input.lockfile);
+      return undefined;
+    };
+    if (pnpmMoves) {
+      // pnpm keeps a version its lockfile holds when it still satisfies the range: the packages
+      // are moved under temporary overrides scoped to their dependents (and exact ranges for
+      // direct dependencies), then the manifests go back as they were and pnpm runs again.
+      for (const [path, text] of pnpmMoves.during) writeFileAtomic(path, text);
+      const failed = await regenerate();
+      for (const [path, text] of pnpmMoves.after) writeFileAtomic(path, text);
+      if (failed) return failed;
+      const again = await regenerate();
+      if (again) return again;
+      return { files, commands };
+    }
+    if (manifestChanges.length > 0 || (lockChanges.length > 0 && input.manager === 'yarn-classic')) {
+      // yarn 1 locks the new dependencies of a moved package (and drops what nothing needs).
+      const failed = await regenerate();
+      if (failed) return failed;
     }
     return { files, commands };
   };

@@ -407,3 +407,46 @@ describe('editManifest: overrides', () => {
     );
   });
 });
+
+describe('yarn resolutions and pnpm overrides', () => {
+  const change = (
+    manager: 'yarn' | 'pnpm',
+    action: 'add' | 'change' | 'remove',
+    from?: string,
+    to?: string,
+  ) =>
+    ({
+      kind: 'override',
+      action,
+      manager,
+      file: 'package.json',
+      path: ['parent', 'lib'],
+      key: 'parent > lib',
+      name: 'lib',
+      ...(from === undefined ? {} : { from }),
+      ...(to === undefined ? {} : { to }),
+      advisories: ['GHSA-x'],
+      outOfRange: false,
+    }) as const;
+
+  it('adds an entry in the manager’s own field and key syntax', () => {
+    const base = '{\n  "name": "app"\n}\n';
+    const yarn = editManifest(base, '', [change('yarn', 'add', undefined, '1.0.1')]);
+    expect(yarn.problems).toEqual([]);
+    expect(JSON.parse(yarn.content)).toEqual({ name: 'app', resolutions: { 'parent/lib': '1.0.1' } });
+    const pnpm = editManifest(base, '', [change('pnpm', 'add', undefined, '1.0.1')]);
+    expect(JSON.parse(pnpm.content)).toEqual({ name: 'app', pnpm: { overrides: { 'parent>lib': '1.0.1' } } });
+  });
+
+  it('changes and removes an existing entry, and reports one that is not what the plan saw', () => {
+    const yarn = '{\n  "resolutions": {\n    "**/parent/lib": "1.0.0"\n  }\n}\n';
+    expect(JSON.parse(editManifest(yarn, '', [change('yarn', 'change', '1.0.0', '1.0.1')]).content)).toEqual({
+      resolutions: { '**/parent/lib': '1.0.1' },
+    });
+    expect(JSON.parse(editManifest(yarn, '', [change('yarn', 'remove', '1.0.0')]).content)).toEqual({});
+    const pnpm = '{\n  "pnpm": {\n    "overrides": {\n      "parent>lib": "0.9.0"\n    }\n  }\n}\n';
+    expect(editManifest(pnpm, '', [change('pnpm', 'change', '1.0.0', '1.0.1')]).problems).toEqual([
+      'pnpm.overrides "parent>lib": expected "1.0.0", found "0.9.0"',
+    ]);
+  });
+});

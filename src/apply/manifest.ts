@@ -82,7 +82,7 @@ export const editManifest = (
     else dirty = true;
   }
   for (const change of overrides) {
-    const problem = editOverride(doc, change);
+    const problem = change.manager === 'npm' ? editOverride(doc, change) : editFlatOverride(doc, change);
     if (problem) problems.push(problem);
     else dirty = true;
   }
@@ -114,6 +114,59 @@ const raiseRange = (doc: Json, change: ManifestChange): string | undefined => {
   const alias = typeof current === 'string' ? aliasPattern.exec(current) : null;
   if (alias && !next.startsWith('npm:')) next = `npm:${alias[1]}@${next}`;
   setOwn(deps, change.dependency, next);
+  return undefined;
+};
+
+/**
+ * Adds, changes or removes one yarn `resolutions` or pnpm `pnpm.overrides` entry. Both are flat:
+ * the path is one key, `parent/name` for yarn and `parent>name` for pnpm. An entry the project
+ * wrote with a leading `**` segment (yarn) is the same entry as `name`.
+ */
+const editFlatOverride = (doc: Json, change: OverrideChange): string | undefined => {
+  const pnpm = change.manager === 'pnpm';
+  const field = pnpm ? 'pnpm.overrides' : 'resolutions';
+  const key = change.path.join(pnpm ? '>' : '/');
+  const where = `${field} ${JSON.stringify(key)}`;
+  if (change.path.length === 0) return `${where}: the plan gives no key`;
+  const parent = pnpm ? own(doc, 'pnpm') : doc;
+  if (parent !== undefined && !isObject(parent)) return `${where}: "pnpm" is not an object`;
+  const holder = parent === undefined ? undefined : own(parent, pnpm ? 'overrides' : 'resolutions');
+  if (holder !== undefined && !isObject(holder)) return `${where}: not an object`;
+  const keys = pnpm ? [key] : [key, `**/${key}`];
+  const found = holder === undefined ? undefined : keys.find((k) => Object.hasOwn(holder, k));
+  const current = found === undefined ? undefined : (holder as Json)[found];
+  if (change.action === 'add') {
+    if (change.to === undefined) return `${where}: the plan gives no value to add`;
+    if (current !== undefined) return `${where}: already set to ${JSON.stringify(current)}`;
+    const entries = holder ?? {};
+    setOwn(entries, key, change.to);
+    if (holder === undefined) {
+      if (pnpm) {
+        const pnpmField = (parent as Json | undefined) ?? {};
+        setOwn(pnpmField, 'overrides', entries);
+        if (parent === undefined) setOwn(doc, 'pnpm', pnpmField);
+      } else setOwn(doc, 'resolutions', entries);
+    }
+    return undefined;
+  }
+  if (current !== change.from || found === undefined) {
+    return current === undefined
+      ? `${where}: not in package.json (expected ${JSON.stringify(change.from)})`
+      : `${where}: expected ${JSON.stringify(change.from)}, found ${JSON.stringify(current)}`;
+  }
+  const entries = holder as Json;
+  if (change.action === 'change') {
+    if (change.to === undefined) return `${where}: the plan gives no new value`;
+    setOwn(entries, found, change.to);
+    return undefined;
+  }
+  delete entries[found];
+  if (Object.keys(entries).length === 0) {
+    if (pnpm) {
+      delete (parent as Json).overrides;
+      if (Object.keys(parent as Json).length === 0) delete doc.pnpm;
+    } else delete doc.resolutions;
+  }
   return undefined;
 };
 

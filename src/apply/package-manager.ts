@@ -33,7 +33,12 @@ export const regenerateCommand = (manager: ManagerName): CommandLine => {
     case 'npm':
       return { file: 'npm', args: ['install', '--package-lock-only', '--ignore-scripts', ...quiet], env: {} };
     case 'pnpm':
-      return { file: 'pnpm', args: ['install', '--lockfile-only', '--ignore-scripts'], env: {} };
+      // In CI pnpm defaults to a frozen lockfile, which would refuse to rewrite it.
+      return {
+        file: 'pnpm',
+        args: ['install', '--lockfile-only', '--ignore-scripts', '--no-frozen-lockfile'],
+        env: {},
+      };
     case 'yarn-classic':
       // yarn 1 has no lockfile-only mode; --ignore-scripts keeps it from running anything.
       return { file: 'yarn', args: ['install', '--ignore-scripts', '--non-interactive'], env: {} };

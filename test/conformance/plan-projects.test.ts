@@ -6,7 +6,7 @@ import { type Plan, strategyNames } from '../../src/core/plan.js';
 import { binPath, projectRoot, requireSharedData, runCli, sharedData, tempDir } from '../helpers/cli.js';
 
 /**
- * `patchpilot plan` on every npm lockfile of the real projects (../shared/data/projects, read in
+ * `patchpilot plan` on every lockfile of the real projects (npm, yarn classic, yarn berry, pnpm) (../shared/data/projects, read in
  * place), against the real npm registry: once with a fresh cache folder (which records every
  * document the plan needed), then again with --offline and that cache alone. The two plans must be
  * identical: planning is a pure function of the lockfile, the advisories and the registry's
@@ -23,14 +23,15 @@ const advisoryFiles = ['npm-osv.jsonl.gz', 'npm-osv-more.jsonl.gz', 'npm-malicio
 /** Lockfiles planned at once (each run keeps up to 12 registry requests in flight). */
 const parallel = 4;
 
-const npmLockfiles = (dir: string): string[] => {
+const lockfileNames = new Set(['package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml']);
+
+const projectLockfiles = (dir: string): string[] => {
   const found: string[] = [];
   const walk = (at: string): void => {
     for (const entry of readdirSync(at, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const path = join(at, entry.name);
       if (entry.isDirectory() && entry.name !== 'node_modules') walk(path);
-      else if (entry.isFile() && (entry.name === 'package-lock.json' || entry.name === 'npm-shrinkwrap.json'))
-        found.push(path);
+      else if (entry.isFile() && lockfileNames.has(entry.name)) found.push(path);
     }
   };
   if (existsSync(dir)) walk(dir);
@@ -88,7 +89,7 @@ interface Outcome {
   readonly offline: Run;
 }
 
-const lockfiles = hasData ? npmLockfiles(projects) : [];
+const lockfiles = hasData ? projectLockfiles(projects) : [];
 const home = tempDir('patchpilot-plan-projects-');
 const db = join(home.path, 'advisories.db');
 const cache = join(home.path, 'registry-cache');
@@ -102,7 +103,7 @@ interface Report {
 }
 
 describe.skipIf(!hasData)(
-  'plan on the real npm projects: the real registry, then its recorded cache offline',
+  'plan on the real projects: the real registry, then its recorded cache offline',
   () => {
     beforeAll(async () => {
       const imported = runCli(['db', 'import', ...advisoryFiles.map((f) => join(advisories, f)), '--db', db]);
@@ -131,15 +132,18 @@ describe.skipIf(!hasData)(
     });
     afterAll(() => home.remove());
 
-    it('finds the npm lockfiles', () => {
+    it('finds the lockfiles', () => {
       expect(lockfiles.map((l) => relative(projects, l))).toEqual([
         'Kong__insomnia@5082975c7d/package-lock.json',
         'OWASP__NodeGoat@3137d3c0f1/package-lock.json',
         'OWASP__NodeGoat@c5cb68a708/package-lock.json',
         'appsecco__dvna@da42114edc/package-lock.json',
+        'getsentry__sentry-javascript@f7a6cc0c22/yarn.lock',
+        'jestjs__jest@52db46e504/yarn.lock',
         'juice-shop__juice-shop@8303ac5fce/frontend/package-lock.json',
         'juice-shop__juice-shop@8303ac5fce/package-lock.json',
         'npm__cli@780afc50e3/package-lock.json',
+        'vitejs__vite@a98c8d95d5/pnpm-lock.yaml',
       ]);
     });
 
@@ -173,7 +177,8 @@ describe.skipIf(!hasData)(
         expect(plan.patches.every((p) => p.introduces.length === 0 && p.fixes.length > 0)).toBe(true);
         expect(s.targeted).toBe(s.findings - plan.ignored.length);
         expect(s.unfixable).toBe(s.targeted - s.fixed);
-        expect(s.fixed).toBeGreaterThan(0);
+        // Every project with findings gets at least one of them fixed, whatever its format.
+        if (s.targeted > 0) expect(s.fixed).toBeGreaterThan(0);
       });
     }
   },

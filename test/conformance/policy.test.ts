@@ -494,22 +494,18 @@ describe.skipIf(!hasData)('the default policy on the real projects (npm registry
     expect(overrides).toBeGreaterThan(0);
   });
 
-  // sentry's 36 findings are reported (1) as unsupported-lockfile; jest and vite have none.
+  // The yarn and pnpm projects are planned like the npm ones (sentry has 36 findings; jest and
+  // vite none): the policy's judgement, restated from the raw facts, holds for every patch.
   it.each([
     ['getsentry__sentry-javascript@f7a6cc0c22/yarn.lock', 36],
     ['jestjs__jest@52db46e504/yarn.lock', 0],
     ['vitejs__vite@a98c8d95d5/pnpm-lock.yaml', 0],
-  ])('%s: not an npm lockfile, every finding reported (1)', async (lockfile, count) => {
+  ])('%s: planned, and the verdicts follow from the facts', async (lockfile, count) => {
     const { plan, evidence } = await planOf(lockfile);
-    expect(plan.patches).toEqual([]);
-    expect(plan.unfixable.length).toBe(count);
-    expect(plan.unfixable.every((u) => u.reason === 'unsupported-lockfile')).toBe(true);
-    const { atPlan } = judge(lockfile, plan, evidence, []);
-    expect(
-      atPlan.unfixable.every((u) =>
-        u.verdict.reasons[0]?.evidence.startsWith('no fix (unsupported-lockfile)'),
-      ),
-    ).toBe(true);
+    expect(plan.summary.findings).toBe(count);
+    expect(plan.unfixable.some((u) => u.reason === 'unsupported-lockfile')).toBe(false);
+    if (count > 0) expect(plan.patches.length).toBeGreaterThan(0);
+    checkInvariants(plan, evidence);
   });
 });
 

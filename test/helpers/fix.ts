@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import type { Change } from '../../src/core/change.js';
 import { runProcessAsync } from '../../src/util/process.js';
-import { type CliResult, runCliAsync, tempDir } from './cli.js';
+import { type CliResult, projectRoot, runCliAsync, tempDir } from './cli.js';
 import { type FakePackage, type FakeRegistry, startFakeRegistry } from './fake-registry.js';
 
 /**
@@ -72,6 +72,8 @@ export interface Scenario {
   readonly files?: Record<string, string>;
   readonly scripts?: Record<string, string>;
   readonly advisories: readonly Advisory[];
+  /** The package manager that locks the project (default npm): the real yarn 1 or pnpm. */
+  readonly manager?: 'npm' | 'yarn' | 'pnpm';
 }
 
 export interface Project {
@@ -104,6 +106,10 @@ export const createProject = async (scenario: Scenario): Promise<Project> => {
     npm_config_cache: join(root.path, 'npm-cache'),
     npm_config_update_notifier: 'false',
     GIT_CONFIG_NOSYSTEM: '1',
+    // yarn and pnpm are the project's own devDependencies; their caches stay in the temp folder.
+    PATH: `${join(projectRoot, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}`,
+    YARN_CACHE_FOLDER: join(root.path, 'yarn-cache'),
+    npm_config_store_dir: join(root.path, 'pnpm-store'),
   };
   mkdirSync(env.HOME as string, { recursive: true });
   const manifest = (dependencies: Record<string, string>): string =>
@@ -130,10 +136,39 @@ export const createProject = async (scenario: Scenario): Promise<Project> => {
     });
     if (run.code !== 0) throw new Error(`npm ${args.join(' ')}: ${run.output}`);
   };
+  const manager = scenario.manager ?? 'npm';
+  const tool = async (file: string, args: string[]): Promise<void> => {
+    const run = await runProcessAsync(file, args, {
+      cwd: repo,
+      env: { ...process.env, ...env },
+      timeoutMs: 60_000,
+    });
+    if (run.code !== 0) throw new Error(`${file} ${args.join(' ')}: ${run.output}`);
+  };
   write(join(repo, 'package.json'), manifest(scenario.locked));
-  await npm(['install']);
-  write(join(repo, 'package.json'), manifest(scenario.dependencies));
-  await npm(['install', '--package-lock-only']);
+  if (manager === 'yarn') {
+    // yarn 1 resolves a new pattern to the highest version in range: the lockfile's patterns are
+    // renamed from the exact versions to the ranges, which yarn then keeps.
+    write(join(repo, '.yarnrc'), `registry "${registry.url}"\n`);
+    await tool('yarn', ['install', '--ignore-scripts', '--non-interactive']);
+    let lock = readFileSync(join(repo, 'yarn.lock'), 'utf8');
+    for (const [name, range] of Object.entries(scenario.dependencies)) {
+      const locked = scenario.locked[name] as string;
+      lock = lock.replace(new RegExp(`^"?${name}@${locked}"?:$`, 'm'), `"${name}@${range}":`);
+    }
+    write(join(repo, 'yarn.lock'), lock);
+    write(join(repo, 'package.json'), manifest(scenario.dependencies));
+    await tool('yarn', ['install', '--ignore-scripts', '--non-interactive']);
+  } else if (manager === 'pnpm') {
+    write(join(repo, '.npmrc'), `registry=${registry.url}\n`);
+    await tool('pnpm', ['install', '--ignore-scripts', '--no-frozen-lockfile']);
+    write(join(repo, 'package.json'), manifest(scenario.dependencies));
+    await tool('pnpm', ['install', '--lockfile-only', '--ignore-scripts', '--no-frozen-lockfile']);
+  } else {
+    await npm(['install']);
+    write(join(repo, 'package.json'), manifest(scenario.dependencies));
+    await npm(['install', '--package-lock-only']);
+  }
   git(repo, 'init', '--quiet', '-b', 'main');
   git(repo, 'config', 'user.name', 'Test User');
   git(repo, 'config', 'user.email', 'test@example.com');

@@ -1,0 +1,118 @@
+import type { LockChange } from '../core/plan.js';
+import type { PackageVersion } from '../registry/types.js';
+
+/**
+ * Moves locked packages in a yarn classic (v1) `yarn.lock`, as text in, text out: the entry that
+ * locks `name` at `from` gets `to`'s version, `resolved` (same registry, new tarball and SHA-1),
+ * `integrity` and dependencies, in yarn's own layout. Every other line is kept as it is. The
+ * entry's patterns (the ranges its dependents declare) stay: the plan moved the package only to
+ * a version they all accept. New dependencies of the new version are not locked here: yarn adds
+ * them (and drops what nothing needs any more) when the caller runs it afterwards.
+ */
+
+export interface YarnEditResult {
+  readonly content: string;
+  readonly problems: readonly string[];
+}
+
+/** The package name of a yarn pattern (`"@babel/core@^7.0.0"` → `@babel/core`). */
+const patternName = (pattern: string): string => {
+  const text = pattern.trim().replace(/^"|"$/g, '');
+  const at = text.indexOf('@', text.startsWith('@') ? 1 : 0);
+  return at === -1 ? text : text.slice(0, at);
+};
+
+/** The patterns of an entry's header line: `a@^1, "b@npm:c@^2":` → [`a@^1`, `b@npm:c@^2`]. */
+const headerPatterns = (line: string): string[] =>
+  line
+    .replace(/:\s*$/, '')
+    .split(/,\s*/)
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+
+/** yarn quotes a key or value that is not a plain word. */
+const quote = (text: string): string => (/^[a-zA-Z][\w.-]*$/.test(text) ? text : JSON.stringify(text));
+
+/** The name an aliased pattern installs (`npm:real@range` specs lock the real package). */
+const lockedName = (pattern: string): string => {
+  const text = pattern.replace(/^"|"$/g, '');
+  const at = text.indexOf('@', text.startsWith('@') ? 1 : 0);
+  const spec = at === -1 ? '' : text.slice(at + 1);
+  return spec.startsWith('npm:') ? patternName(spec.slice(4)) : patternName(text);
+};
+
+const tarballName = (url: string): string => {
+  const path = url.split('#')[0] ?? url;
+  return path.slice(path.lastIndexOf('/') + 1);
+};
+
+export const editYarnClassicLockfile = (
+  content: string,
+  changes: readonly LockChange[],
+  versionOf: (name: string, version: string) => PackageVersion | undefined,
+): YarnEditResult => {
+  const eol = content.includes('\r\n') ? '\r\n' : '\n';
+  const lines = content.split(/\r?\n/);
+  const problems: string[] = [];
+  const done = new Set<LockChange>();
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const header =
+      line !== '' && !line.startsWith(' ') && !line.startsWith('#') && line.trimEnd().endsWith(':');
+    if (!header) {
+      out.push(line);
+      continue;
+    }
+    let end = i + 1;
+    while (end < lines.length && (lines[end] as string).startsWith(' ')) end++;
+    const body = lines.slice(i + 1, end);
+    const version = body
+      .find((l) => /^ {2}version /.test(l))
+      ?.replace(/^ {2}version\s+"?([^"]*)"?\s*$/, '$1');
+    const names = new Set(headerPatterns(line).map(lockedName));
+    const change = changes.find((c) => names.has(c.name) && c.from === version);
+    if (!change) {
+      out.push(line, ...body);
+      i = end - 1;
+      continue;
+    }
+    const target = versionOf(change.name, change.to);
+    if (!target?.dist?.tarball) {
+      problems.push(`${change.name}@${change.to}: the registry gave no tarball to lock`);
+      out.push(line, ...body);
+      i = end - 1;
+      continue;
+    }
+    const oldResolved = body
+      .find((l) => /^ {2}resolved /.test(l))
+      ?.replace(/^ {2}resolved\s+"?([^"]*)"?\s*$/, '$1');
+    let resolved = target.dist.tarball;
+    // The registry host yarn wrote (registry.yarnpkg.com for registry.npmjs.org) stays.
+    if (oldResolved?.includes('/-/')) {
+      resolved = oldResolved.slice(0, oldResolved.lastIndexOf('/-/') + 3) + tarballName(target.dist.tarball);
+    }
+    if (target.dist.shasum) resolved += `#${target.dist.shasum}`;
+    out.push(line, `  version ${JSON.stringify(change.to)}`, `  resolved ${JSON.stringify(resolved)}`);
+    if (target.dist.integrity) out.push(`  integrity ${target.dist.integrity}`);
+    // The registry lists optional dependencies under `dependencies` too; yarn writes them once.
+    const required = Object.fromEntries(
+      Object.entries(target.dependencies).filter(([dep]) => !Object.hasOwn(target.optionalDependencies, dep)),
+    );
+    for (const [field, deps] of [
+      ['dependencies', required],
+      ['optionalDependencies', target.optionalDependencies],
+    ] as const) {
+      const entries = Object.entries(deps).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      if (entries.length === 0) continue;
+      out.push(`  ${field}:`);
+      for (const [dep, range] of entries) out.push(`    ${quote(dep)} ${JSON.stringify(range)}`);
+    }
+    done.add(change);
+    i = end - 1;
+  }
+  for (const change of changes) {
+    if (!done.has(change)) problems.push(`${change.name}@${change.from}: not locked in yarn.lock`);
+  }
+  return { content: out.join(eol), problems };
+};
