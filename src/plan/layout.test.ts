@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { requireSharedData, sharedData } from '../../test/helpers/cli.js';
 import type { Inventory, InventoryEdge, InventoryPackage } from '../core/inventory.js';
@@ -136,6 +137,23 @@ describe('npm layout of a graph lockfile', () => {
     expect(npmSpec('npm:@scope/pkg@^1')).toBe('npm:@scope/pkg@^1');
     expect(npmSpec('workspace:*')).toBe('workspace:*');
     expect(npmSpec('^1.2.3')).toBe('^1.2.3');
+  });
+
+  const fixtures = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
+  const lockfileNames = ['yarn.lock', 'pnpm-lock.yaml', 'bun.lock'];
+  const fixtureLockfiles = ['yarn-classic', 'yarn-berry', 'pnpm', 'bun'].flatMap((format) =>
+    readdirSync(join(fixtures, format), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .flatMap((d) => lockfileNames.map((n) => join(format, d.name, n)))
+      .filter((path) => existsSync(join(fixtures, path))),
+  );
+  it('finds the lockfile fixtures of every graph format', () => {
+    expect(new Set(fixtureLockfiles.map((f) => f.split('/')[0]))).toEqual(
+      new Set(['yarn-classic', 'yarn-berry', 'pnpm', 'bun']),
+    );
+  });
+  it.each(fixtureLockfiles)('is faithful to every resolution of the fixture %s', (lockfile) => {
+    expectFaithful(readInventory(join(fixtures, lockfile)));
   });
 
   const hasData = requireSharedData();

@@ -48,6 +48,14 @@ describe.each(['yarn', 'pnpm'] as const)('fix on a %s project', (manager) => {
             '1.0.0': { dependencies: { 'deep-lib': '^2.0.0' }, files: { 'index.js': parentIndex } },
           },
         },
+        // pinned-lib wants old-lib at exactly 1.0.0: only an override fixes it.
+        {
+          name: 'pinned-lib',
+          versions: {
+            '1.0.0': { dependencies: { 'old-lib': '1.0.0' }, files: { 'index.js': 'module.exports = 1;\n' } },
+          },
+        },
+        { name: 'old-lib', versions: { '1.0.0': lib('old'), '1.0.1': lib('old') } },
         // 2.0.1 is published once the project is locked (below), at 2.0.0.
         { name: 'deep-lib', versions: { '2.0.0': lib('deep') } },
         {
@@ -58,13 +66,19 @@ describe.each(['yarn', 'pnpm'] as const)('fix on a %s project', (manager) => {
           },
         },
       ],
-      dependencies: { 'good-lib': '^1.0.0', 'parent-lib': '^1.0.0', 'scripted-lib': '^1.0.0' },
-      locked: { 'good-lib': '1.0.0', 'parent-lib': '1.0.0', 'scripted-lib': '1.0.0' },
+      dependencies: {
+        'good-lib': '^1.0.0',
+        'parent-lib': '^1.0.0',
+        'pinned-lib': '^1.0.0',
+        'scripted-lib': '^1.0.0',
+      },
+      locked: { 'good-lib': '1.0.0', 'parent-lib': '1.0.0', 'pinned-lib': '1.0.0', 'scripted-lib': '1.0.0' },
       files: { 'test/app.test.js': testFile },
       advisories: [
         { id: 'GHSA-test-good-0001', name: 'good-lib', fixed: '1.0.1', severity: 'HIGH' },
         { id: 'GHSA-test-deep-0002', name: 'deep-lib', fixed: '2.0.1', severity: 'HIGH' },
         { id: 'GHSA-test-scri-0003', name: 'scripted-lib', fixed: '2.0.0' },
+        { id: 'GHSA-test-old-0004', name: 'old-lib', fixed: '1.0.1' },
       ],
     });
     project.registry.publish({ name: 'deep-lib', versions: { '2.0.0': lib('deep'), '2.0.1': lib('deep') } });
@@ -105,6 +119,19 @@ describe.each(['yarn', 'pnpm'] as const)('fix on a %s project', (manager) => {
     expect(git(project.repo, 'show', `${scripted.branch}:${lockfile}`)).toContain('2.0.0');
   });
 
+  it('writes an override into the manager’s own field, regenerates, proves it, and proposes it', () => {
+    const change = report.changes.find((c) => c.patch.changes.some((x) => x.kind === 'override'));
+    expect(change?.status, change?.reason).toBe('proposed');
+    expect(change?.proof).toMatchObject({ proven: true, fixed: ['GHSA-test-old-0004 old-lib@1.0.0'] });
+    const manifest = JSON.parse(git(project.repo, 'show', `${change?.branch}:package.json`)) as Record<
+      string,
+      unknown
+    >;
+    if (manager === 'yarn') expect(manifest.resolutions).toEqual({ 'pinned-lib/old-lib': '1.0.1' });
+    else expect(manifest.pnpm).toEqual({ overrides: { 'pinned-lib>old-lib': '1.0.1' } });
+    expect(git(project.repo, 'show', `${change?.branch}:${lockfile}`)).toMatch(/old-lib@?[^\n]*1\.0\.1/);
+  });
+
   it('leaves the base branch with the fixed versions, the ranges as they were, and nothing of its own', () => {
     expect(code).toBe(0);
     const lock = readFileSync(join(project.repo, lockfile), 'utf8');
@@ -120,6 +147,7 @@ describe.each(['yarn', 'pnpm'] as const)('fix on a %s project', (manager) => {
     expect(manifest.dependencies).toEqual({
       'good-lib': '^1.0.0',
       'parent-lib': '^1.0.0',
+      'pinned-lib': '^1.0.0',
       'scripted-lib': '^1.0.0',
     });
     expect(manifest.pnpm).toBeUndefined();
@@ -129,7 +157,7 @@ describe.each(['yarn', 'pnpm'] as const)('fix on a %s project', (manager) => {
   it('a scan of the merged lockfile finds only what was proposed', async () => {
     const scan = await project.run(['scan', '--json', '--db', project.db]);
     const found = (JSON.parse(scan.stdout) as { findings: { id: string }[] }).findings;
-    expect(found.map((f) => f.id)).toEqual(['GHSA-test-scri-0003']);
+    expect(found.map((f) => f.id).sort()).toEqual(['GHSA-test-old-0004', 'GHSA-test-scri-0003']);
   });
 
   it('never runs a lifecycle script', () => {
@@ -143,7 +171,10 @@ describe('fix on a yarn berry project', () => {
     try {
       const repo = join(dir.path, 'repo');
       mkdirSync(repo);
-      writeFileSync(join(repo, 'package.json'), JSON.stringify({ name: 'app', dependencies: { lib: '^1.0.0' } }));
+      writeFileSync(
+        join(repo, 'package.json'),
+        JSON.stringify({ name: 'app', dependencies: { lib: '^1.0.0' } }),
+      );
       writeFileSync(
         join(repo, 'yarn.lock'),
         [
