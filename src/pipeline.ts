@@ -474,9 +474,9 @@ const quarantineFor = (
  * The root package.json's npm `overrides`, read confined to the project; undefined when the
  * manifest has none.
  */
-/** Lockfiles `fix` can change: npm's, yarn classic's and pnpm's (yarn berry and bun: not yet). */
+/** Lockfiles `fix` can change: npm's, yarn's (classic and berry) and pnpm's (bun: not yet). */
 const fixableFormat = (format: string): boolean =>
-  format.startsWith('npm') || format === 'yarn-v1' || format.startsWith('pnpm-');
+  format.startsWith('npm') || format.startsWith('yarn-') || format.startsWith('pnpm-');
 
 /**
  * The root manifest's overrides in npm's shape: npm `overrides`, yarn `resolutions`, pnpm
@@ -679,7 +679,7 @@ export const fixProject = async (store: AdvisoryStore, options: FixProjectOption
     if (!fixableFormat(inventory.format)) {
       throw new PatchPilotError(
         'FIX_UNSUPPORTED',
-        `${basename(lockfile)}: fix applies changes to npm, yarn classic and pnpm lockfiles so far (${inventory.format})`,
+        `${basename(lockfile)}: fix applies changes to npm, yarn and pnpm lockfiles so far (${inventory.format})`,
         {
           hint: 'run `patchpilot plan` for the findings and fix them by hand meanwhile',
         },

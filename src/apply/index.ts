@@ -38,6 +38,7 @@ import { type PnpmMoves, pnpmMovesFor } from './pnpm-moves.js';
 import { proveFix } from './proof.js';
 import { projectCommands, runProjectCommands } from './run-commands.js';
 import { branchFor, WorktreeRegistry } from './worktree.js';
+import { editYarnBerryLockfile } from './yarn-berry-lockfile.js';
 import { editYarnClassicLockfile } from './yarn-lockfile.js';
 
 /**
@@ -224,9 +225,11 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
     );
     /** Commands that move locked pnpm packages (two `pnpm install` runs; see pnpmMoves). */
     let pnpmMoves: PnpmMoves | undefined;
-    if (lockChanges.length > 0 && input.manager === 'yarn-classic') {
+    const yarn = input.manager === 'yarn-classic' || input.manager === 'yarn-berry';
+    if (lockChanges.length > 0 && yarn) {
       const moves = lockChanges.filter((c): c is LockChange => c.kind === 'lock');
-      const edited = editYarnClassicLockfile(
+      const edit = input.manager === 'yarn-classic' ? editYarnClassicLockfile : editYarnBerryLockfile;
+      const edited = edit(
         readText(lockPath),
         moves,
         (name, version) => metadata.get(name)?.versions[version],
@@ -325,8 +328,9 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
       if (again) return again;
       return { files, commands };
     }
-    if (manifestChanges.length > 0 || (lockChanges.length > 0 && input.manager === 'yarn-classic')) {
-      // yarn 1 locks the new dependencies of a moved package (and drops what nothing needs).
+    if (manifestChanges.length > 0 || (lockChanges.length > 0 && yarn)) {
+      // yarn locks the new dependencies of a moved package (and drops what nothing needs); yarn
+      // berry also writes the checksum of the moved package back.
       const failed = await regenerate();
       if (failed) return failed;
     }

@@ -30,7 +30,7 @@ const testFile = [
 
 const parentIndex = "const deep = require('deep-lib');\nmodule.exports = () => deep();\n";
 
-describe.each(['yarn', 'pnpm'] as const)('fix on a %s project', (manager) => {
+describe.each(['yarn', 'yarn-berry', 'pnpm'] as const)('fix on a %s project', (manager) => {
   let project: Project;
   let marker: string;
   let report: Awaited<ReturnType<Project['fix']>>['report'];
@@ -91,7 +91,7 @@ describe.each(['yarn', 'pnpm'] as const)('fix on a %s project', (manager) => {
     await project?.close();
   });
 
-  const lockfile = manager === 'yarn' ? 'yarn.lock' : 'pnpm-lock.yaml';
+  const lockfile = manager === 'pnpm' ? 'pnpm-lock.yaml' : 'yarn.lock';
 
   it('moves a direct dependency in place, tests it, proves it and merges it', () => {
     const good = byName(report, 'good-lib');
@@ -127,7 +127,7 @@ describe.each(['yarn', 'pnpm'] as const)('fix on a %s project', (manager) => {
       string,
       unknown
     >;
-    if (manager === 'yarn') expect(manifest.resolutions).toEqual({ 'pinned-lib/old-lib': '1.0.1' });
+    if (manager !== 'pnpm') expect(manifest.resolutions).toEqual({ 'pinned-lib/old-lib': '1.0.1' });
     else expect(manifest.pnpm).toEqual({ overrides: { 'pinned-lib>old-lib': '1.0.1' } });
     expect(git(project.repo, 'show', `${change?.branch}:${lockfile}`)).toMatch(/old-lib@?[^\n]*1\.0\.1/);
   });
@@ -135,10 +135,12 @@ describe.each(['yarn', 'pnpm'] as const)('fix on a %s project', (manager) => {
   it('leaves the base branch with the fixed versions, the ranges as they were, and nothing of its own', () => {
     expect(code).toBe(0);
     const lock = readFileSync(join(project.repo, lockfile), 'utf8');
-    expect(lock).toMatch(/good-lib@?[^\n]*\n?[^\n]*1\.0\.1/);
-    expect(lock).toContain('deep-lib');
-    expect(lock).not.toMatch(/good-lib[@/]1\.0\.0\b/);
-    expect(lock).not.toMatch(/deep-lib[@/]2\.0\.0\b/);
+    // pnpm keys `good-lib@1.0.1`, yarn berry resolutions `good-lib@npm:1.0.1`, yarn 1 tarballs
+    // `good-lib-1.0.1.tgz`.
+    expect(lock).toMatch(/good-lib(@|@npm:|-)1\.0\.1\b/);
+    expect(lock).toMatch(/deep-lib(@|@npm:|-)2\.0\.1\b/);
+    expect(lock).not.toMatch(/good-lib(@|@npm:|-)1\.0\.0\b/);
+    expect(lock).not.toMatch(/deep-lib(@|@npm:|-)2\.0\.0\b/);
     expect(lock).not.toContain('overrides');
     const manifest = JSON.parse(readFileSync(join(project.repo, 'package.json'), 'utf8')) as Record<
       string,
@@ -165,9 +167,9 @@ describe.each(['yarn', 'pnpm'] as const)('fix on a %s project', (manager) => {
   });
 });
 
-describe('fix on a yarn berry project', () => {
+describe('fix on a bun project', () => {
   it('says it cannot apply changes to that lockfile yet (exit 2), and changes nothing', async () => {
-    const dir = tempDir('patchpilot-e2e-berry-');
+    const dir = tempDir('patchpilot-e2e-bun-');
     try {
       const repo = join(dir.path, 'repo');
       mkdirSync(repo);
@@ -176,28 +178,16 @@ describe('fix on a yarn berry project', () => {
         JSON.stringify({ name: 'app', dependencies: { lib: '^1.0.0' } }),
       );
       writeFileSync(
-        join(repo, 'yarn.lock'),
-        [
-          '__metadata:',
-          '  version: 8',
-          '  cacheKey: 10',
-          '',
-          '"app@workspace:.":',
-          '  version: 0.0.0-use.local',
-          '  resolution: "app@workspace:."',
-          '  dependencies:',
-          '    lib: "npm:^1.0.0"',
-          '  languageName: unknown',
-          '  linkType: soft',
-          '',
-          '"lib@npm:^1.0.0":',
-          '  version: 1.0.0',
-          '  resolution: "lib@npm:1.0.0"',
-          '  checksum: 10/abc',
-          '  languageName: node',
-          '  linkType: hard',
-          '',
-        ].join('\n'),
+        join(repo, 'bun.lock'),
+        `${JSON.stringify(
+          {
+            lockfileVersion: 1,
+            workspaces: { '': { name: 'app', dependencies: { lib: '^1.0.0' } } },
+            packages: { lib: ['lib@1.0.0', '', {}, 'sha512-abc'] },
+          },
+          null,
+          2,
+        )}\n`,
       );
       git(repo, 'init', '--quiet', '-b', 'main');
       git(repo, 'add', '-A');
@@ -207,7 +197,7 @@ describe('fix on a yarn berry project', () => {
       const advisories = join(dir.path, 'advisories.json');
       writeFileSync(
         advisories,
-        JSON.stringify({ vulns: [osvRecord({ id: 'GHSA-test-berr-0001', name: 'lib', fixed: '1.0.1' })] }),
+        JSON.stringify({ vulns: [osvRecord({ id: 'GHSA-test-bunl-0001', name: 'lib', fixed: '1.0.1' })] }),
       );
       expect((await runCliAsync(['db', 'import', advisories, '--db', db])).code).toBe(0);
       const result = await runCliAsync(['fix', '--db', db], {
@@ -216,7 +206,7 @@ describe('fix on a yarn berry project', () => {
       });
       expect(result.code, result.stderr).toBe(2);
       expect(result.stderr).toContain('FIX_UNSUPPORTED');
-      expect(result.stderr).toContain('yarn-berry-v8');
+      expect(result.stderr).toContain('bun-v1');
       expect(git(repo, 'rev-parse', 'HEAD')).toBe(head);
       expect(git(repo, 'status', '--porcelain')).toBe('');
     } finally {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import type { Change } from '../../src/core/change.js';
@@ -72,8 +72,8 @@ export interface Scenario {
   readonly files?: Record<string, string>;
   readonly scripts?: Record<string, string>;
   readonly advisories: readonly Advisory[];
-  /** The package manager that locks the project (default npm): the real yarn 1 or pnpm. */
-  readonly manager?: 'npm' | 'yarn' | 'pnpm';
+  /** The package manager that locks the project (default npm): the real yarn 1, yarn 4 or pnpm. */
+  readonly manager?: 'npm' | 'yarn' | 'yarn-berry' | 'pnpm';
 }
 
 export interface Project {
@@ -106,12 +106,27 @@ export const createProject = async (scenario: Scenario): Promise<Project> => {
     npm_config_cache: join(root.path, 'npm-cache'),
     npm_config_update_notifier: 'false',
     GIT_CONFIG_NOSYSTEM: '1',
-    // yarn and pnpm are the project's own devDependencies; their caches stay in the temp folder.
-    PATH: `${join(projectRoot, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}`,
+    // yarn (1 and 4) and pnpm are devDependencies of PatchPilot; `yarn` is the project's line of
+    // yarn, through a shim, as a user's yarn 1 defers to the project's yarnPath. Caches stay in
+    // the temp folder.
+    PATH: [join(root.path, 'bin'), join(projectRoot, 'node_modules', '.bin'), process.env.PATH ?? ''].join(
+      delimiter,
+    ),
     YARN_CACHE_FOLDER: join(root.path, 'yarn-cache'),
+    YARN_GLOBAL_FOLDER: join(root.path, 'yarn-berry-global'),
+    YARN_ENABLE_TELEMETRY: 'false',
     npm_config_store_dir: join(root.path, 'pnpm-store'),
   };
   mkdirSync(env.HOME as string, { recursive: true });
+  const yarnJs =
+    scenario.manager === 'yarn-berry'
+      ? join(projectRoot, 'node_modules', '@yarnpkg', 'cli-dist', 'bin', 'yarn.js')
+      : join(projectRoot, 'node_modules', 'yarn', 'bin', 'yarn.js');
+  write(
+    join(root.path, 'bin', 'yarn'),
+    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(yarnJs)} "$@"\n`,
+  );
+  chmodSync(join(root.path, 'bin', 'yarn'), 0o755);
   const manifest = (dependencies: Record<string, string>): string =>
     `${JSON.stringify(
       {
@@ -159,6 +174,34 @@ export const createProject = async (scenario: Scenario): Promise<Project> => {
     write(join(repo, 'yarn.lock'), lock);
     write(join(repo, 'package.json'), manifest(scenario.dependencies));
     await tool('yarn', ['install', '--ignore-scripts', '--non-interactive']);
+  } else if (manager === 'yarn-berry') {
+    // yarn 4 from the fake registry over plain HTTP, into node_modules; the same renaming as for
+    // yarn 1, in the lockfile's descriptors and in the workspace's own entry.
+    write(
+      join(repo, '.yarnrc.yml'),
+      `npmRegistryServer: "${registry.url.replace(/\/$/, '')}"\nunsafeHttpWhitelist:\n  - "127.0.0.1"\nnodeLinker: node-modules\n`,
+    );
+    write(join(repo, '.gitignore'), 'node_modules/\n.yarn/\n');
+    const berry = { YARN_ENABLE_SCRIPTS: 'false', YARN_ENABLE_IMMUTABLE_INSTALLS: 'false' };
+    const yarn4 = async (): Promise<void> => {
+      const run = await runProcessAsync('yarn', ['install'], {
+        cwd: repo,
+        env: { ...process.env, ...env, ...berry },
+        timeoutMs: 60_000,
+      });
+      if (run.code !== 0) throw new Error(`yarn install: ${run.output}`);
+    };
+    await yarn4();
+    let lock = readFileSync(join(repo, 'yarn.lock'), 'utf8');
+    for (const [name, range] of Object.entries(scenario.dependencies)) {
+      const locked = scenario.locked[name] as string;
+      lock = lock
+        .replace(`"${name}@npm:${locked}":`, `"${name}@npm:${range}":`)
+        .replace(`    ${name}: "npm:${locked}"`, `    ${name}: "npm:${range}"`);
+    }
+    write(join(repo, 'yarn.lock'), lock);
+    write(join(repo, 'package.json'), manifest(scenario.dependencies));
+    await yarn4();
   } else if (manager === 'pnpm') {
     write(join(repo, '.npmrc'), `registry=${registry.url}\n`);
     await tool('pnpm', ['install', '--ignore-scripts', '--no-frozen-lockfile']);

@@ -1,0 +1,114 @@
+import { validRange } from 'semver';
+import type { LockChange } from '../core/plan.js';
+import type { PackageVersion } from '../registry/types.js';
+import type { YarnEditResult } from './yarn-lockfile.js';
+
+/**
+ * Moves locked packages in a yarn berry (2, 3, 4) `yarn.lock`, as text in, text out: the entry
+ * that resolves `name` to `name@npm:from` gets `to`'s version, resolution and dependencies, and
+ * loses its `checksum`, which is a hash of yarn's own cache archive; `yarn install
+ * --mode=update-lockfile` fetches the new version, writes the checksum back and locks the new
+ * version's new dependencies (it keeps an entry's resolution while its descriptors still hold).
+ * Other fields (`bin`, `conditions`, `languageName`, `linkType`) stay as they were.
+ */
+
+/** The package name of a berry descriptor (`"@babel/core@npm:^7.0.0"` → `@babel/core`). */
+const descriptorName = (descriptor: string): string => {
+  const text = descriptor.trim().replace(/^"|"$/g, '');
+  const at = text.indexOf('@', text.startsWith('@') ? 1 : 0);
+  return at === -1 ? text : text.slice(0, at);
+};
+
+/** berry's syml quotes keys that start with `@` or hold characters YAML would read otherwise. */
+const key = (name: string): string => (/^[a-zA-Z0-9][\w.-]*$/.test(name) ? name : JSON.stringify(name));
+
+/** A dependency's range as berry locks it: npm ranges under the `npm:` protocol. */
+const lockedRange = (range: string): string =>
+  validRange(range) !== null && !range.includes(':') ? `npm:${range}` : range;
+
+const fieldsReplaced = new Set([
+  'version',
+  'resolution',
+  'dependencies',
+  'dependenciesMeta',
+  'peerDependencies',
+  'peerDependenciesMeta',
+  'checksum',
+]);
+
+const sorted = (record: Readonly<Record<string, string>>): [string, string][] =>
+  Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+export const editYarnBerryLockfile = (
+  content: string,
+  changes: readonly LockChange[],
+  versionOf: (name: string, version: string) => PackageVersion | undefined,
+): YarnEditResult => {
+  const eol = content.includes('\r\n') ? '\r\n' : '\n';
+  const lines = content.split(/\r?\n/);
+  const problems: string[] = [];
+  const done = new Set<LockChange>();
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const header = line.startsWith('"') && line.trimEnd().endsWith(':');
+    if (!header) {
+      out.push(line);
+      continue;
+    }
+    let end = i + 1;
+    while (end < lines.length && (lines[end] as string).startsWith(' ')) end++;
+    const body = lines.slice(i + 1, end);
+    const resolution = body
+      .find((l) => /^ {2}resolution: /.test(l))
+      ?.replace(/^ {2}resolution:\s+"?([^"]*)"?\s*$/, '$1');
+    const names = new Set(line.replace(/:\s*$/, '').replace(/^"|"$/g, '').split(/,\s*/).map(descriptorName));
+    const change = changes.find((c) => names.has(c.name) && resolution === `${c.name}@npm:${c.from}`);
+    if (!change) {
+      out.push(line, ...body);
+      i = end - 1;
+      continue;
+    }
+    const target = versionOf(change.name, change.to);
+    if (!target) {
+      problems.push(`${change.name}@${change.to}: not in the registry's document`);
+      out.push(line, ...body);
+      i = end - 1;
+      continue;
+    }
+    out.push(line, `  version: ${change.to}`, `  resolution: "${change.name}@npm:${change.to}"`);
+    const deps = sorted(target.dependencies);
+    if (deps.length > 0) {
+      out.push('  dependencies:');
+      for (const [dep, range] of deps) out.push(`    ${key(dep)}: ${JSON.stringify(lockedRange(range))}`);
+    }
+    const optional = sorted(target.optionalDependencies);
+    if (optional.length > 0) {
+      out.push('  dependenciesMeta:');
+      for (const [dep] of optional) out.push(`    ${key(dep)}:`, '      optional: true');
+    }
+    const peers = sorted(target.peerDependencies);
+    if (peers.length > 0) {
+      out.push('  peerDependencies:');
+      for (const [dep, range] of peers) out.push(`    ${key(dep)}: ${JSON.stringify(range)}`);
+      const optionalPeers = peers.filter(([dep]) => target.peerDependenciesMeta[dep]?.optional === true);
+      if (optionalPeers.length > 0) {
+        out.push('  peerDependenciesMeta:');
+        for (const [dep] of optionalPeers) out.push(`    ${key(dep)}:`, '      optional: true');
+      }
+    }
+    // The fields kept, each with its nested lines.
+    let keep = false;
+    for (const l of body) {
+      if (/^ {2}\S/.test(l)) keep = !fieldsReplaced.has(l.trim().replace(/:.*$/, ''));
+      if (keep) out.push(l);
+    }
+    done.add(change);
+    i = end - 1;
+  }
+  for (const change of changes) {
+    if (!done.has(change))
+      problems.push(`${change.name}@${change.from}: not locked from the npm registry in yarn.lock`);
+  }
+  return { content: out.join(eol), problems };
+};
