@@ -74,6 +74,7 @@ describe('pnpm lockfiles against the reference reading', () => {
         to: 'obug@1.0.2(ms@2.1.3)',
         type: 'prod',
         spec: 'obug@1.0.2(ms@2.1.3)',
+        alias: 'debug',
       });
       expect(obug?.purl).toBe('pkg:npm/obug@1.0.2');
       const chokidar = [...inventory.packages.values()].find((p) =>
