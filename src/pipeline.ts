@@ -365,6 +365,7 @@ export const planProjects = async (
   // Loaded here, not at the top: scan and gate, which share this file, never need the planner.
   const { assemblePlan } = await import('./plan/index.js');
   const { judgePlan } = await import('./policy/index.js');
+  const { plannedInventory } = await import('./plan/layout.js');
   const { defaultConfig } = await import('./config/normalize.js');
   const projects: PlannedProject[] = [];
   for (const [i, lockfile] of lockfiles.entries()) {
@@ -420,7 +421,7 @@ export const planProjects = async (
       plan: { ...noteQuarantine(plan, heldOut), lockfile: scanned.lockfile },
       verdicts: judgePlan(plan, {
         findings: scanned.findings,
-        inventory,
+        inventory: plannedInventory(inventory),
         policy: (config?.config ?? defaultConfig).policy,
       }),
       ...(quarantined.length > 0 ? { quarantined } : {}),
@@ -470,10 +471,6 @@ const quarantineFor = (
   return out;
 };
 
-/**
- * The root package.json's npm `overrides`, read confined to the project; undefined when the
- * manifest has none.
- */
 /** Lockfiles `fix` can change: npm's, yarn's (classic and berry) and pnpm's (bun: not yet). */
 const fixableFormat = (format: string): boolean =>
   format.startsWith('npm') || format.startsWith('yarn-') || format.startsWith('pnpm-');
@@ -485,7 +482,8 @@ const fixableFormat = (format: string): boolean =>
 const readProjectOverrides = async (format: string, root: string, cwd: string): Promise<unknown> => {
   const manifest = readRootManifest(root, cwd);
   if (manifest === undefined) return undefined;
-  if (format.startsWith('npm')) {
+  // bun reads npm's `overrides`, and yarn's `resolutions` when there are none.
+  if (format.startsWith('npm') || (format.startsWith('bun') && manifest.overrides !== undefined)) {
     const overrides = manifest.overrides;
     if (overrides === undefined) return undefined;
     if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
@@ -501,8 +499,9 @@ const readProjectOverrides = async (format: string, root: string, cwd: string): 
   }
   const foreign = await import('./plan/foreign-overrides.js');
   let converted: Record<string, unknown> = {};
-  if (format.startsWith('yarn')) converted = foreign.fromYarnResolutions(manifest.resolutions).overrides;
-  else if (format.startsWith('pnpm')) {
+  if (format.startsWith('yarn') || format.startsWith('bun')) {
+    converted = foreign.fromYarnResolutions(manifest.resolutions).overrides;
+  } else if (format.startsWith('pnpm')) {
     const pnpm = manifest.pnpm as Record<string, unknown> | undefined;
     converted = {
       ...foreign.fromYarnResolutions(manifest.resolutions).overrides,

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, posix, sep } from 'node:path';
+import { join, posix } from 'node:path';
 import type { Change, ChangeProof, ChangeStage, ChangeTests, CommandEvidence } from '../core/change.js';
 import { PatchPilotError } from '../core/errors.js';
 import type { Finding } from '../core/finding.js';
@@ -8,17 +8,11 @@ import type { Inventory } from '../core/inventory.js';
 import type { LedgerKind } from '../core/ledger.js';
 import type { LockChange, Patch, Plan } from '../core/plan.js';
 import type { Level, ProofEvidence, TestEvidence, Verdict } from '../core/verdict.js';
+import { plannedInventory } from '../plan/layout.js';
 import { changedPackages } from '../policy/evidence.js';
 import { judgePlan, type PolicyConfig } from '../policy/index.js';
 import type { PackageMetadata, RegistrySource } from '../registry/types.js';
-import {
-  message,
-  readText,
-  readTextIfExists,
-  realPathOrUndefined,
-  statOrUndefined,
-  writeFileAtomic,
-} from '../util/fs.js';
+import { message, readText, readTextIfExists, statOrUndefined, writeFileAtomic } from '../util/fs.js';
 import type { Env } from '../util/home.js';
 import { type CommandRun, runProcessAsync, runShellCommand } from '../util/process.js';
 import { commitMessage } from './commit-message.js';
@@ -34,6 +28,7 @@ import {
   regenerateCommand,
   runnerOf,
 } from './package-manager.js';
+import { escapes } from './paths.js';
 import { type PnpmMoves, pnpmMovesFor } from './pnpm-moves.js';
 import { proveFix } from './proof.js';
 import { projectCommands, runProjectCommands } from './run-commands.js';
@@ -61,19 +56,6 @@ export interface ApplyOptions {
   /** False: run no build or test command (a repository of lockfiles only); the evidence says nothing ran. */
   readonly runTests?: boolean;
 }
-
-/**
- * Why a file to edit is not plainly inside the project folder (a symbolic link, or a link on the
- * way, leading out of it), or undefined when it is.
- */
-const escapes = (folder: string, path: string): string | undefined => {
-  const root = realPathOrUndefined(folder) ?? folder;
-  const real = realPathOrUndefined(path);
-  if (real === undefined) return 'does not exist';
-  return real === root || real.startsWith(`${root}${sep}`)
-    ? undefined
-    : `leads outside the project (to ${real})`;
-};
 
 /** One ledger-worthy event; the caller writes it (or not). */
 export interface FixEvent {
@@ -192,7 +174,11 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
     }
   };
 
-  /** Writes one patch's edits into the worktree's project folder and regenerates the lockfile when a manifest changed. */
+  /**
+   * Writes one patch's edits into the worktree's project folder: the lockfile edited, or the
+   * manifests and then the package manager's regeneration (yarn also runs after a lockfile edit,
+   * to lock what a moved package adds; pnpm moves packages by two regenerations).
+   */
   const writePatch = async (
     folder: string,
     patch: Patch,
@@ -226,7 +212,12 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
     /** Commands that move locked pnpm packages (two `pnpm install` runs; see pnpmMoves). */
     let pnpmMoves: PnpmMoves | undefined;
     const yarn = input.manager === 'yarn-classic' || input.manager === 'yarn-berry';
-    if (lockChanges.length > 0 && yarn) {
+    // With a manifest edit, yarn and pnpm rewrite the lockfile from the new ranges themselves:
+    // the moves the plan predicts there are theirs to make (and the proof checks what they made).
+    const regenerated = manifestChanges.length > 0 && (yarn || input.manager === 'pnpm');
+    if (regenerated) {
+      // Nothing to edit in the lockfile.
+    } else if (lockChanges.length > 0 && yarn) {
       const moves = lockChanges.filter((c): c is LockChange => c.kind === 'lock');
       const edit = input.manager === 'yarn-classic' ? editYarnClassicLockfile : editYarnBerryLockfile;
       const edited = edit(
@@ -523,6 +514,8 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
     };
   };
 
+  // The plan's changes name install locations of this inventory (the npm layout of a graph lockfile).
+  const planned = plannedInventory(input.inventory);
   const judge = (patch: Patch, tests: ChangeTests | undefined, proof: ChangeProof | undefined): Verdict => {
     const t = new Map<string, TestEvidence>();
     const p = new Map<string, ProofEvidence>();
@@ -530,7 +523,7 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
     if (proof) p.set(patch.id, proof);
     const verdicts = judgePlan(input.plan, {
       findings: input.findings,
-      inventory: input.inventory,
+      inventory: planned,
       policy: input.policy,
       tests: t,
       proofs: p,

@@ -3,8 +3,10 @@ import { basename } from 'node:path';
 /**
  * The project's own package manager: which one, and the commands `fix` runs with it. Every
  * command disables dependency lifecycle scripts (`--ignore-scripts`, yarn berry's
- * `enableScripts=false`); only the install before the tests may run them, and only when the
- * configuration says so.
+ * `enableScripts=false`) and pnpm's `.pnpmfile.cjs` hooks; only the install before the tests may
+ * run them, and only when the configuration says so. What the project itself commits as its
+ * package manager (yarn berry's `yarnPath` and plugins, yarn 1's `yarn-path`) is run as the
+ * project's own tooling, as the project's developers run it.
  */
 
 export type ManagerName = 'npm' | 'yarn-classic' | 'yarn-berry' | 'pnpm' | 'bun';
@@ -36,7 +38,7 @@ export const regenerateCommand = (manager: ManagerName): CommandLine => {
       // In CI pnpm defaults to a frozen lockfile, which would refuse to rewrite it.
       return {
         file: 'pnpm',
-        args: ['install', '--lockfile-only', '--ignore-scripts', '--no-frozen-lockfile'],
+        args: ['install', '--lockfile-only', '--ignore-scripts', '--ignore-pnpmfile', '--no-frozen-lockfile'],
         env: {},
       };
     case 'yarn-classic':
@@ -60,7 +62,11 @@ export const installCommand = (manager: ManagerName, allowScripts: boolean): Com
     case 'npm':
       return { file: 'npm', args: ['ci', ...scripts, ...quiet], env: {} };
     case 'pnpm':
-      return { file: 'pnpm', args: ['install', '--frozen-lockfile', ...scripts], env: {} };
+      return {
+        file: 'pnpm',
+        args: ['install', '--frozen-lockfile', ...scripts, ...(allowScripts ? [] : ['--ignore-pnpmfile'])],
+        env: {},
+      };
     case 'yarn-classic':
       return {
         file: 'yarn',

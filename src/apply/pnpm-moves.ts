@@ -6,6 +6,7 @@ import { placeGraph } from '../plan/layout.js';
 import { keyOf } from '../plan/tree.js';
 import { readText } from '../util/fs.js';
 import { detectJsonFormat, formatJson } from './json-format.js';
+import { escapes } from './paths.js';
 
 /**
  * How `fix` moves locked packages in a pnpm project without touching what the plan did not
@@ -60,7 +61,10 @@ export const pnpmMovesFor = (
       if (!pkg || pkg.name !== move.name || pkg.version !== move.from) {
         return `${move.name}@${move.from} is not where the plan found it (${location})`;
       }
+      // The folder name: the alias when the dependent declares one (`debug: npm:obug@…`), whose
+      // value then names the package as well.
       const key = keyOf(location);
+      const value = key === move.name ? move.to : `npm:${move.name}@${move.to}`;
       for (const from of dependentsOf.get(location) ?? []) {
         const record = recordAt.get(from) ?? '';
         const importer = importerPath.get(record);
@@ -70,12 +74,12 @@ export const pnpmMovesFor = (
             deps = new Map();
             exact.set(importer, deps);
           }
-          deps.set(key, move.to);
+          deps.set(key, value);
           continue;
         }
         const parent = inventory.packages.get(record);
         if (!parent) return `${move.name}@${move.from}: its dependent at ${from} is not in the lockfile`;
-        overrides.set(`${parent.name}@${parent.version}>${key}`, move.to);
+        overrides.set(`${parent.name}@${parent.version}>${key}`, value);
       }
     }
   }
@@ -84,6 +88,8 @@ export const pnpmMovesFor = (
   const after = new Map<string, string>();
   const edit = (importer: string, change: (doc: Json) => string | undefined): string | undefined => {
     const path = join(folder, importer, 'package.json');
+    const outside = escapes(folder, path);
+    if (outside) return `${join(importer, 'package.json')} ${outside}: not edited`;
     const original = during.get(path) ?? readText(path);
     const doc = parseJsonDocument(original, path, 'MANIFEST_INVALID');
     if (!isObject(doc)) return `${path}: not a JSON object`;

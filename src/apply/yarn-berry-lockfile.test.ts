@@ -100,4 +100,21 @@ __metadata:
     expect(edited.problems).toEqual(['other@1.0.0: not locked from the npm registry in yarn.lock']);
     expect(edited.content).toBe(lock);
   });
+
+  it('finds an entry by its resolution, aliases included, and refuses one shared with a range the new version leaves', () => {
+    const aliased = lock.replace(
+      '"@scope/lib@npm:^1.0.0, @scope/lib@npm:~1.0.0":',
+      '"lib-cjs@npm:@scope/lib@^1.0.0":',
+    );
+    const edited = editYarnBerryLockfile(aliased, [move('@scope/lib', '1.0.0', '1.0.1')], () => target);
+    expect(edited.problems).toEqual([]);
+    expect(edited.content).toContain(
+      '"lib-cjs@npm:@scope/lib@^1.0.0":\n  version: 1.0.1\n  resolution: "@scope/lib@npm:1.0.1"',
+    );
+    const shared = editYarnBerryLockfile(lock, [move('@scope/lib', '1.0.0', '1.1.0')], () => target);
+    expect(shared.problems).toEqual([
+      '@scope/lib@1.0.0: its entry is shared with @scope/lib@npm:~1.0.0, which 1.1.0 does not satisfy',
+    ]);
+    expect(shared.content).toBe(lock);
+  });
 });

@@ -1,7 +1,7 @@
 import { validRange } from 'semver';
 import type { LockChange } from '../core/plan.js';
 import type { PackageVersion } from '../registry/types.js';
-import type { YarnEditResult } from './yarn-lockfile.js';
+import { sharedEntryProblem, type YarnEditResult } from './yarn-lockfile.js';
 
 /**
  * Moves locked packages in a yarn berry (2, 3, 4) `yarn.lock`, as text in, text out: the entry
@@ -11,13 +11,6 @@ import type { YarnEditResult } from './yarn-lockfile.js';
  * version's new dependencies (it keeps an entry's resolution while its descriptors still hold).
  * Other fields (`bin`, `conditions`, `languageName`, `linkType`) stay as they were.
  */
-
-/** The package name of a berry descriptor (`"@babel/core@npm:^7.0.0"` → `@babel/core`). */
-const descriptorName = (descriptor: string): string => {
-  const text = descriptor.trim().replace(/^"|"$/g, '');
-  const at = text.indexOf('@', text.startsWith('@') ? 1 : 0);
-  return at === -1 ? text : text.slice(0, at);
-};
 
 /** berry's syml quotes keys that start with `@` or hold characters YAML would read otherwise. */
 const key = (name: string): string => (/^[a-zA-Z0-9][\w.-]*$/.test(name) ? name : JSON.stringify(name));
@@ -62,16 +55,25 @@ export const editYarnBerryLockfile = (
     const resolution = body
       .find((l) => /^ {2}resolution: /.test(l))
       ?.replace(/^ {2}resolution:\s+"?([^"]*)"?\s*$/, '$1');
-    const names = new Set(line.replace(/:\s*$/, '').replace(/^"|"$/g, '').split(/,\s*/).map(descriptorName));
-    const change = changes.find((c) => names.has(c.name) && resolution === `${c.name}@npm:${c.from}`);
+    // The resolution names the registry package (an alias's descriptor names the alias).
+    const change = changes.find((c) => resolution === `${c.name}@npm:${c.from}`);
     if (!change) {
       out.push(line, ...body);
       i = end - 1;
       continue;
     }
+    const descriptors = line
+      .replace(/:\s*$/, '')
+      .replace(/^"|"$/g, '')
+      .split(/,\s*/)
+      .map((d) => d.trim());
     const target = versionOf(change.name, change.to);
-    if (!target) {
-      problems.push(`${change.name}@${change.to}: not in the registry's document`);
+    const problem =
+      sharedEntryProblem(descriptors, change) ??
+      (target ? undefined : `${change.name}@${change.to}: not in the registry's document`);
+    if (problem || !target) {
+      problems.push(problem ?? `${change.name}@${change.to}: not in the registry's document`);
+      done.add(change);
       out.push(line, ...body);
       i = end - 1;
       continue;

@@ -35,8 +35,8 @@ const version = (deps: Record<string, string>, optional: Record<string, string> 
   peerDependenciesMeta: {},
   dist: {
     tarball: 'https://registry.npmjs.org/@scope/lib/-/lib-1.0.1.tgz',
-    integrity: 'sha512-new',
-    shasum: 'cccc',
+    integrity: 'sha512-bmV3',
+    shasum: 'cccccccccccccccccccccccccccccccccccccccc',
   },
   deprecated: undefined,
   hasInstallScript: false,
@@ -55,8 +55,8 @@ describe('editYarnClassicLockfile', () => {
 
 "@scope/lib@^1.0.0", "@scope/lib@~1.0.0":
   version "1.0.1"
-  resolved "https://registry.yarnpkg.com/@scope/lib/-/lib-1.0.1.tgz#cccc"
-  integrity sha512-new
+  resolved "https://registry.yarnpkg.com/@scope/lib/-/lib-1.0.1.tgz#cccccccccccccccccccccccccccccccccccccccc"
+  integrity sha512-bmV3
   dependencies:
     "@s/x" "2.x"
     helper "^1.0.0"
@@ -76,5 +76,27 @@ other@^2.0.0:
     const noTarball = editYarnClassicLockfile(lock, [move('other', '2.0.0', '2.0.1')], () => undefined);
     expect(noTarball.problems[0]).toContain('the registry gave no tarball');
     expect(noTarball.content).toBe(lock);
+  });
+
+  it('refuses an entry shared with a range the new version leaves, one not from the registry, and malformed registry data', () => {
+    const shared = editYarnClassicLockfile(lock, [move('@scope/lib', '1.0.0', '1.1.0')], () => version({}));
+    expect(shared.problems).toEqual([
+      '@scope/lib@1.0.0: its entry is shared with "@scope/lib@~1.0.0", which 1.1.0 does not satisfy',
+    ]);
+    expect(shared.content).toBe(lock);
+    const git = lock.replace(
+      'https://registry.yarnpkg.com/other/-/other-2.0.0.tgz#bbbb',
+      'git+https://example.com/other.git#0123456789',
+    );
+    expect(
+      editYarnClassicLockfile(git, [move('other', '2.0.0', '2.0.1')], () => version({})).problems[0],
+    ).toContain('not a registry tarball');
+    const bad = {
+      ...version({}),
+      dist: { tarball: 'https://r/x/-/x.tgz', integrity: 'sha512-a\n  evil', shasum: undefined },
+    };
+    expect(
+      editYarnClassicLockfile(lock, [move('@scope/lib', '1.0.0', '1.0.1')], () => bad).problems[0],
+    ).toContain('malformed');
   });
 });

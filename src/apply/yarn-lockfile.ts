@@ -1,3 +1,4 @@
+import { satisfies } from 'semver';
 import type { LockChange } from '../core/plan.js';
 import type { PackageVersion } from '../registry/types.js';
 
@@ -41,6 +42,32 @@ const lockedName = (pattern: string): string => {
   return spec.startsWith('npm:') ? patternName(spec.slice(4)) : patternName(text);
 };
 
+/** The range of a pattern (`lib@^1.0.0` → `^1.0.0`, `x@npm:lib@^1` → `^1`), for the check below. */
+export const patternRange = (pattern: string): string => {
+  const text = pattern.replace(/^"|"$/g, '');
+  let spec = text.slice(text.indexOf('@', text.startsWith('@') ? 1 : 0) + 1);
+  if (spec.startsWith('npm:')) spec = spec.slice(4);
+  const at = spec.indexOf('@', spec.startsWith('@') ? 1 : 0);
+  // `npm:lib@^1` names the package before its range; a bare `npm:^1` does not.
+  return at > 0 && !/^[\d^~<>=*xX| ]/.test(spec) ? spec.slice(at + 1) : spec;
+};
+
+/**
+ * Why the entry cannot take `to`: one of its patterns (the ranges of the dependents sharing it)
+ * does not accept it. yarn shares one entry between every dependent declaring the same range.
+ */
+export const sharedEntryProblem = (patterns: readonly string[], change: LockChange): string | undefined => {
+  const refusing = patterns.filter((p) => !satisfies(change.to, patternRange(p), { loose: true }));
+  return refusing.length === 0
+    ? undefined
+    : `${change.name}@${change.from}: its entry is shared with ${refusing.join(', ')}, which ${change.to} does not satisfy`;
+};
+
+/** What the registry gives is written into the lockfile only in the shape it must have. */
+export const integrityPattern =
+  /^(sha1|sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2}( (sha1|sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2})*$/;
+const shasumPattern = /^[0-9a-f]{40}$/;
+
 const tarballName = (url: string): string => {
   const path = url.split('#')[0] ?? url;
   return path.slice(path.lastIndexOf('/') + 1);
@@ -70,16 +97,10 @@ export const editYarnClassicLockfile = (
     const version = body
       .find((l) => /^ {2}version /.test(l))
       ?.replace(/^ {2}version\s+"?([^"]*)"?\s*$/, '$1');
-    const names = new Set(headerPatterns(line).map(lockedName));
+    const patterns = headerPatterns(line);
+    const names = new Set(patterns.map(lockedName));
     const change = changes.find((c) => names.has(c.name) && c.from === version);
     if (!change) {
-      out.push(line, ...body);
-      i = end - 1;
-      continue;
-    }
-    const target = versionOf(change.name, change.to);
-    if (!target?.dist?.tarball) {
-      problems.push(`${change.name}@${change.to}: the registry gave no tarball to lock`);
       out.push(line, ...body);
       i = end - 1;
       continue;
@@ -87,11 +108,31 @@ export const editYarnClassicLockfile = (
     const oldResolved = body
       .find((l) => /^ {2}resolved /.test(l))
       ?.replace(/^ {2}resolved\s+"?([^"]*)"?\s*$/, '$1');
-    let resolved = target.dist.tarball;
-    // The registry host yarn wrote (registry.yarnpkg.com for registry.npmjs.org) stays.
-    if (oldResolved?.includes('/-/')) {
-      resolved = oldResolved.slice(0, oldResolved.lastIndexOf('/-/') + 3) + tarballName(target.dist.tarball);
+    const target = versionOf(change.name, change.to);
+    const tarball = target?.dist?.tarball;
+    let problem: string | undefined;
+    if (!oldResolved?.includes('/-/')) {
+      problem = `${change.name}@${change.from}: its entry is not a registry tarball (${oldResolved ?? 'nothing resolved'})`;
+    } else problem = sharedEntryProblem(patterns, change);
+    if (!problem && (!target?.dist || tarball === undefined)) {
+      problem = `${change.name}@${change.to}: the registry gave no tarball to lock`;
+    } else if (
+      !problem &&
+      ((target?.dist?.integrity !== undefined && !integrityPattern.test(target.dist.integrity)) ||
+        (target?.dist?.shasum !== undefined && !shasumPattern.test(target.dist.shasum)) ||
+        /["\s]/.test(tarball ?? ''))
+    ) {
+      problem = `${change.name}@${change.to}: the registry's tarball, integrity or shasum is malformed`;
     }
+    if (problem || !target?.dist || tarball === undefined || oldResolved === undefined) {
+      problems.push(problem ?? `${change.name}@${change.to}: the registry gave no tarball to lock`);
+      done.add(change);
+      out.push(line, ...body);
+      i = end - 1;
+      continue;
+    }
+    // The registry host yarn wrote (registry.yarnpkg.com for registry.npmjs.org) stays.
+    let resolved = oldResolved.slice(0, oldResolved.lastIndexOf('/-/') + 3) + tarballName(tarball);
     if (target.dist.shasum) resolved += `#${target.dist.shasum}`;
     out.push(line, `  version ${JSON.stringify(change.to)}`, `  resolved ${JSON.stringify(resolved)}`);
     if (target.dist.integrity) out.push(`  integrity ${target.dist.integrity}`);

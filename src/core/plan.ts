@@ -89,11 +89,6 @@ export interface RemovedPackage {
   readonly locations: readonly string[];
 }
 
-/**
- * An entry of the root manifest's `overrides` (npm) added, changed or removed (`override`): what
- * the apply step writes into package.json. package.json has no comments, so the advisory ids the
- * entry exists for travel here, in the plan.
- */
 export type OverrideManager = 'npm' | 'yarn' | 'pnpm';
 
 /** The package.json field an override entry lives in, per package manager. */
@@ -104,6 +99,12 @@ export const overrideField = (manager: OverrideManager): string =>
 export const overrideManagerOf = (format: string): OverrideManager =>
   format.startsWith('yarn') ? 'yarn' : format.startsWith('pnpm') ? 'pnpm' : 'npm';
 
+/**
+ * An entry of the root manifest's overrides (npm `overrides`, yarn `resolutions`, pnpm
+ * `pnpm.overrides`) added, changed or removed (`override`): what the apply step writes into
+ * package.json. package.json has no comments, so the advisory ids the entry exists for travel
+ * here, in the plan.
+ */
 export interface OverrideChange {
   readonly kind: 'override';
   readonly action: 'add' | 'change' | 'remove';

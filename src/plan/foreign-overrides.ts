@@ -2,7 +2,9 @@
 // as it honours npm's: `lodash` and `**/lodash` for every copy, `a/lodash` (yarn) and `a>lodash`
 // (pnpm) under `a`, `lodash@<4` (pnpm) and `lodash@npm:^3` (yarn berry) for the copies in that
 // range. Entries of other shapes (pnpm's `-` removals, protocols other than `npm:`) are left out
-// and listed, so the caller can say they were not taken into account.
+// and listed in `skipped`. yarn's `a/b` and pnpm's `a>b` are read as npm's scoped entries, which
+// reach b at any depth under a (yarn and pnpm mean b as a's own dependency; the plan's prediction
+// can differ there, and the proof checks what the package manager did).
 
 export interface ForeignOverrides {
   readonly overrides: Record<string, unknown>;

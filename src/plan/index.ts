@@ -36,7 +36,7 @@ import {
   intentKey,
   refOf,
 } from './evaluate.js';
-import { npmLayout } from './layout.js';
+import { isGraphFormat, npmLayout } from './layout.js';
 import { createMetadataCache, type MetadataCache, runWithMetadata } from './metadata.js';
 import { parseOverrides } from './overrides.js';
 import { riskFacts } from './patch.js';
@@ -161,9 +161,7 @@ export interface Planning {
 }
 
 /** npm lockfiles are install trees already; the graph formats are planned on an npm layout. */
-const graphFormats = ['yarn-v1', 'yarn-berry-', 'pnpm-', 'bun-'];
-const supportedFormat = (format: string): boolean =>
-  format.startsWith('npm') || graphFormats.some((f) => format.startsWith(f));
+const supportedFormat = (format: string): boolean => format.startsWith('npm') || isGraphFormat(format);
 
 /**
  * The input the planner works on. npm lockfiles are install trees already. A graph lockfile

@@ -120,6 +120,35 @@ describe('npm layout of a graph lockfile', () => {
     expectFaithful(inventory);
   });
 
+  it('gives each of many workspaces its own copy where the root holds another version', () => {
+    const base = graph({ '.': ['foo@1.0.0'] });
+    const packages = new Map(base.packages);
+    const importers = [...base.importers];
+    const edges = [...base.edges];
+    packages.set('foo@2.0.0', {
+      ...(packages.get('foo@1.0.0') as InventoryPackage),
+      id: 'foo@2.0.0',
+      version: '2.0.0',
+    });
+    for (let i = 0; i < 80; i++) {
+      const id = `./packages/w${i}`;
+      packages.set(id, {
+        ...(packages.get('.') as InventoryPackage),
+        id,
+        name: `w${i}`,
+        source: 'workspace',
+      });
+      importers.push({ id, name: `w${i}`, path: `packages/w${i}` });
+      edges.push({ from: id, to: 'foo@2.0.0', type: 'prod', spec: '^2.0.0' });
+    }
+    const inventory = { ...base, packages, importers, edges };
+    const layout = npmLayout(inventory);
+    expect(
+      [...layout.packages.values()].filter((p) => p.name === 'foo' && p.version === '2.0.0'),
+    ).toHaveLength(80);
+    expectFaithful(inventory);
+  });
+
   it('keeps cycles finite', () => {
     const inventory = graph({
       '.': ['a@1.0.0', 'b@2.0.0'],

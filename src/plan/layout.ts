@@ -17,10 +17,24 @@ import { folderAt, levelOf } from './tree.js';
  * wrong, until nothing changes.
  */
 
-/** Copies the layout may hold before it gives up: a guard against graphs that nest without end. */
+/**
+ * Copies the layout may hold, per package of the lockfile, before it gives up: a guard against
+ * a graph that would nest without end (many workspaces each needing their own copy stay far below).
+ */
 const maxCopiesPerPackage = 50;
 
 export const npmLayout = (inventory: Inventory): Inventory => placeGraph(inventory).layout;
+
+/** The lockfile formats that record a graph, not folders: planned on their npm layout. */
+export const isGraphFormat = (format: string): boolean =>
+  ['yarn-v1', 'yarn-berry-', 'pnpm-', 'bun-'].some((prefix) => format.startsWith(prefix));
+
+/**
+ * The inventory whose install locations a plan's changes name: the lockfile's own for npm, the
+ * npm layout for a graph format (policy reads the scope of each moved location from it).
+ */
+export const plannedInventory = (inventory: Inventory): Inventory =>
+  isGraphFormat(inventory.format) ? npmLayout(inventory) : inventory;
 
 export interface Placement {
   readonly layout: Inventory;
@@ -69,7 +83,7 @@ export const placeGraph = (inventory: Inventory): Placement => {
     const pkg = packages.get(importer.id);
     if (importer.path !== '' && pkg) links.set(`node_modules/${pkg.name}`, importer.path);
   }
-  const copies = new Map<string, number>();
+  const copyLimit = maxCopiesPerPackage * (packages.size + inventory.importers.length) + 10_000;
 
   const lookUp = (from: string, key: string): string | undefined => {
     let level = from;
@@ -106,15 +120,12 @@ export const placeGraph = (inventory: Inventory): Placement => {
     const level = levels[levels.length - 1];
     if (level === undefined) return false;
     const location = folderAt(level, key);
-    const count = (copies.get(target) ?? 0) + 1;
-    if (count > maxCopiesPerPackage) {
-      const pkg = packages.get(target) as InventoryPackage;
+    if (placed.size > copyLimit) {
       throw new PatchPilotError(
         'INTERNAL',
-        `${inventory.lockfile}: ${pkg.name}@${pkg.version} needs more than ${maxCopiesPerPackage} copies in an npm layout; this lockfile cannot be planned`,
+        `${inventory.lockfile}: an npm layout of this lockfile needs more than ${copyLimit} copies of its packages; it cannot be planned`,
       );
     }
-    copies.set(target, count);
     placed.set(location, target);
     queue.push(location);
     return true;

@@ -31,9 +31,10 @@ Strategies (osv-scanner fix's names where it has them):
   relax           raise a direct dependency's declared range so its new version's subtree is clean
   parent-upgrade  move a direct dependency to its first newer version whose subtree is clean
                   (lockfile only inside its range; past it only when relax is not enabled)
-  override        last resort: an npm "overrides" entry forcing a fixed version, only for
-                  findings nothing else fixes; annotated with the advisory ids it exists for
-Existing "overrides" of package.json are honoured: a fix an override would undo is no fix. One
+  override        last resort: an override entry forcing a fixed version (npm "overrides",
+                  yarn "resolutions", pnpm "pnpm.overrides"), only for findings nothing else
+                  fixes; annotated with the advisory ids it exists for
+Existing overrides of package.json are honoured: a fix an override would undo is no fix. One
 that pins an affected version is changed; one no vulnerability needs is reported for removal.
 
 Options:

@@ -1,4 +1,5 @@
 import type { Change } from '../../core/change.js';
+import { overrideField } from '../../core/plan.js';
 import { levelText } from '../../core/verdict.js';
 import type { FixReport } from '../commands/fix.js';
 
@@ -18,7 +19,7 @@ const section = (c: Change): string[] => {
     if (x.kind === 'lock' || x.kind === 'manifest')
       out.push(`- ${x.name}: ${x.from ?? 'none'} → ${x.to} (${x.step})`);
     else if (x.kind === 'override')
-      out.push(`- overrides \`${x.key}\`: ${x.action}${x.to ? ` ${x.to}` : ''}`);
+      out.push(`- ${overrideField(x.manager)} \`${x.key}\`: ${x.action}${x.to ? ` ${x.to}` : ''}`);
   }
   out.push(`- Fixes: ${c.patch.fixes.map((f) => `${f.id} (${f.name}@${f.version})`).join(', ') || 'none'}`);
   if (c.branch) out.push(`- Branch: \`${c.branch}\`${c.commit ? ` at \`${c.commit.slice(0, 12)}\`` : ''}`);

@@ -1,5 +1,5 @@
 import type { Finding } from '../../core/finding.js';
-import type { PackageChange } from '../../core/plan.js';
+import { overrideField, type PackageChange } from '../../core/plan.js';
 
 /** Shared wording for the human-readable renderers. */
 export const pathText = (path: readonly string[]): string => path.join(' > ');
@@ -105,8 +105,8 @@ export const packageChangeText = (c: PackageChange): string => {
       return `+${c.name}@${c.to}`;
     case 'override':
       return c.action === 'remove'
-        ? `overrides: remove "${c.key}"`
-        : `overrides: "${c.key}": "${c.to ?? ''}"`;
+        ? `${overrideField(c.manager)}: remove "${c.key}"`
+        : `${overrideField(c.manager)}: "${c.key}": "${c.to ?? ''}"`;
     default:
       return `-${c.name}@${c.from}`;
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { overrideField } from '../../core/plan.js';
 import { defineRule } from '../rule.js';
 
 /**
@@ -11,10 +12,12 @@ export const override = defineRule({
   options: z.strictObject({}),
   check: (subject, evidence) => {
     if (subject.kind !== 'patch' || !evidence.override) return [];
-    const entries = subject.patch.changes.flatMap((c) =>
-      c.kind === 'override' && c.action !== 'remove' ? [`"${c.key}": "${c.to ?? ''}"`] : [],
+    const overrides = subject.patch.changes.flatMap((c) =>
+      c.kind === 'override' && c.action !== 'remove' ? [c] : [],
     );
-    const what = entries.length === 0 ? 'an overrides entry' : `overrides ${entries.join(', ')}`;
+    const entries = overrides.map((c) => `"${c.key}": "${c.to ?? ''}"`);
+    const field = overrideField(overrides[0]?.manager ?? 'npm');
+    const what = entries.length === 0 ? 'an overrides entry' : `${field} ${entries.join(', ')}`;
     const forced = evidence.risk?.outOfRange
       ? 'it forces a version outside a range a dependent declares'
       : 'it pins a version for every dependent, and outlives the vulnerability';
