@@ -1,7 +1,7 @@
 import { validRange } from 'semver';
 import type { LockChange } from '../core/plan.js';
 import type { PackageVersion } from '../registry/types.js';
-import { sharedEntryProblem, type YarnEditResult } from './yarn-lockfile.js';
+import { rewriteEntries, sharedEntryProblem, type YarnEditResult } from './yarn-lockfile.js';
 
 /**
  * Moves locked packages in a yarn berry (2, 3, 4) `yarn.lock`, as text in, text out: the entry
@@ -37,30 +37,17 @@ export const editYarnBerryLockfile = (
   changes: readonly LockChange[],
   versionOf: (name: string, version: string) => PackageVersion | undefined,
 ): YarnEditResult => {
-  const eol = content.includes('\r\n') ? '\r\n' : '\n';
-  const lines = content.split(/\r?\n/);
   const problems: string[] = [];
   const done = new Set<LockChange>();
-  const out: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    const header = line.startsWith('"') && line.trimEnd().endsWith(':');
-    if (!header) {
-      out.push(line);
-      continue;
-    }
-    let end = i + 1;
-    while (end < lines.length && (lines[end] as string).startsWith(' ')) end++;
-    const body = lines.slice(i + 1, end);
+  const rewritten = rewriteEntries(content, (line, body) => {
+    const out: string[] = [];
     const resolution = body
       .find((l) => /^ {2}resolution: /.test(l))
       ?.replace(/^ {2}resolution:\s+"?([^"]*)"?\s*$/, '$1');
     // The resolution names the registry package (an alias's descriptor names the alias).
     const change = changes.find((c) => resolution === `${c.name}@npm:${c.from}`);
     if (!change) {
-      out.push(line, ...body);
-      i = end - 1;
-      continue;
+      return undefined;
     }
     const descriptors = line
       .replace(/:\s*$/, '')
@@ -74,9 +61,7 @@ export const editYarnBerryLockfile = (
     if (problem || !target) {
       problems.push(problem ?? `${change.name}@${change.to}: not in the registry's document`);
       done.add(change);
-      out.push(line, ...body);
-      i = end - 1;
-      continue;
+      return undefined;
     }
     out.push(line, `  version: ${change.to}`, `  resolution: "${change.name}@npm:${change.to}"`);
     const deps = sorted(target.dependencies);
@@ -106,11 +91,11 @@ export const editYarnBerryLockfile = (
       if (keep) out.push(l);
     }
     done.add(change);
-    i = end - 1;
-  }
+    return out;
+  });
   for (const change of changes) {
     if (!done.has(change))
       problems.push(`${change.name}@${change.from}: not locked from the npm registry in yarn.lock`);
   }
-  return { content: out.join(eol), problems };
+  return { content: rewritten, problems };
 };

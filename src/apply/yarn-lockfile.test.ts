@@ -99,4 +99,21 @@ other@^2.0.0:
       editYarnClassicLockfile(lock, [move('@scope/lib', '1.0.0', '1.0.1')], () => bad).problems[0],
     ).toContain('malformed');
   });
+
+  it('keeps CRLF line endings', () => {
+    const crlf = lock.replace(/\n/g, '\r\n');
+    const edited = editYarnClassicLockfile(crlf, [move('other', '2.0.0', '2.0.1')], () => ({
+      ...version({}),
+      dist: {
+        tarball: 'https://registry.npmjs.org/other/-/other-2.0.1.tgz',
+        integrity: 'sha512-bmV3',
+        shasum: undefined,
+      },
+    }));
+    expect(edited.problems).toEqual([]);
+    expect(edited.content).toContain(
+      'other@^2.0.0:\r\n  version "2.0.1"\r\n  resolved "https://registry.yarnpkg.com/other/-/other-2.0.1.tgz"\r\n',
+    );
+    expect(edited.content.replace(/\r\n/g, '')).not.toContain('\n');
+  });
 });

@@ -73,27 +73,42 @@ const tarballName = (url: string): string => {
   return path.slice(path.lastIndexOf('/') + 1);
 };
 
-export const editYarnClassicLockfile = (
+/**
+ * Rewrites the entries of a yarn lockfile (yarn 1 or berry): each top-level `key:` line with its
+ * indented lines goes to `rewrite`, which returns the lines that replace them, or undefined to
+ * keep them. Comments and blank lines stay; so does the file's line ending.
+ */
+export const rewriteEntries = (
   content: string,
-  changes: readonly LockChange[],
-  versionOf: (name: string, version: string) => PackageVersion | undefined,
-): YarnEditResult => {
+  rewrite: (header: string, body: readonly string[]) => readonly string[] | undefined,
+): string => {
   const eol = content.includes('\r\n') ? '\r\n' : '\n';
   const lines = content.split(/\r?\n/);
-  const problems: string[] = [];
-  const done = new Set<LockChange>();
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
-    const header =
-      line !== '' && !line.startsWith(' ') && !line.startsWith('#') && line.trimEnd().endsWith(':');
-    if (!header) {
+    if (line === '' || line.startsWith(' ') || line.startsWith('#') || !line.trimEnd().endsWith(':')) {
       out.push(line);
       continue;
     }
     let end = i + 1;
     while (end < lines.length && (lines[end] as string).startsWith(' ')) end++;
     const body = lines.slice(i + 1, end);
+    out.push(...(rewrite(line, body) ?? [line, ...body]));
+    i = end - 1;
+  }
+  return out.join(eol);
+};
+
+export const editYarnClassicLockfile = (
+  content: string,
+  changes: readonly LockChange[],
+  versionOf: (name: string, version: string) => PackageVersion | undefined,
+): YarnEditResult => {
+  const problems: string[] = [];
+  const done = new Set<LockChange>();
+  const rewritten = rewriteEntries(content, (line, body) => {
+    const out: string[] = [];
     const version = body
       .find((l) => /^ {2}version /.test(l))
       ?.replace(/^ {2}version\s+"?([^"]*)"?\s*$/, '$1');
@@ -101,9 +116,7 @@ export const editYarnClassicLockfile = (
     const names = new Set(patterns.map(lockedName));
     const change = changes.find((c) => names.has(c.name) && c.from === version);
     if (!change) {
-      out.push(line, ...body);
-      i = end - 1;
-      continue;
+      return undefined;
     }
     const oldResolved = body
       .find((l) => /^ {2}resolved /.test(l))
@@ -127,9 +140,7 @@ export const editYarnClassicLockfile = (
     if (problem || !target?.dist || tarball === undefined || oldResolved === undefined) {
       problems.push(problem ?? `${change.name}@${change.to}: the registry gave no tarball to lock`);
       done.add(change);
-      out.push(line, ...body);
-      i = end - 1;
-      continue;
+      return undefined;
     }
     // The registry host yarn wrote (registry.yarnpkg.com for registry.npmjs.org) stays.
     let resolved = oldResolved.slice(0, oldResolved.lastIndexOf('/-/') + 3) + tarballName(tarball);
@@ -150,10 +161,10 @@ export const editYarnClassicLockfile = (
       for (const [dep, range] of entries) out.push(`    ${quote(dep)} ${JSON.stringify(range)}`);
     }
     done.add(change);
-    i = end - 1;
-  }
+    return out;
+  });
   for (const change of changes) {
     if (!done.has(change)) problems.push(`${change.name}@${change.from}: not locked in yarn.lock`);
   }
-  return { content: out.join(eol), problems };
+  return { content: rewritten, problems };
 };
