@@ -56,8 +56,6 @@ export const placeGraph = (inventory: Inventory): Placement => {
   }
   for (const list of edgesFrom.values()) list.sort((a, b) => compare(keyFor(a), keyFor(b)));
 
-  // Records with the same name and version but other dependencies (pnpm's peer variants, yarn
-  // entries resolved apart) are different packages here: each must find its own dependencies.
   const declared = new Map<string, Set<string>>();
   const declares = (record: string | undefined, key: string): boolean => {
     if (record === undefined) return false;
@@ -68,7 +66,6 @@ export const placeGraph = (inventory: Inventory): Placement => {
     }
     return keys.has(key);
   };
-  const identityOf = (id: string): string => id;
   function keyFor(edge: InventoryEdge): string {
     if (edge.alias !== undefined) return edge.alias;
     return (packages.get(edge.to) as InventoryPackage).name;
@@ -105,7 +102,9 @@ export const placeGraph = (inventory: Inventory): Placement => {
     const key = keyFor(edge);
     const hit = lookUp(from, key);
     const hitRecord = hit === undefined ? undefined : placed.get(hit);
-    if (hitRecord !== undefined && identityOf(hitRecord) === identityOf(target)) return false;
+    // Records with the same name and version but other dependencies (pnpm's peer variants, yarn
+    // entries resolved apart) are different packages here: each must find its own dependencies.
+    if (hitRecord === target) return false;
     // The levels the lookup passes, deepest first; a new copy must sit below the wrong hit.
     const levels: string[] = [];
     for (let level = from; ; level = levelOf(level)) {
