@@ -30,6 +30,24 @@ const worktreesOf = (repo: string): string[] =>
     .filter((l) => l.startsWith('worktree '))
     .map((l) => l.slice(9));
 
+/** worktreesOf for a poll while fix runs: git may see the worktrees change under it; none then. */
+const worktreesNow = (repo: string): string[] => {
+  try {
+    return worktreesOf(repo);
+  } catch {
+    return [];
+  }
+};
+
+/** Whether a worktree has its dependencies installed; false once it is gone. */
+const installed = (path: string): boolean => {
+  try {
+    return readdirSync(path).includes('node_modules');
+  } catch {
+    return false;
+  }
+};
+
 const patchpilotBranches = (repo: string): string[] =>
   git(repo, 'branch', '--list', 'patchpilot/*', '--format=%(refname:short)')
     .split('\n')
@@ -277,8 +295,9 @@ describe('fix: level 1, dry run, a dirty working tree, interruption', () => {
       {
         onSpawn: (child) => {
           const poll = setInterval(() => {
-            const trees = worktreesOf(project.repo).filter((w) => w.includes('patchpilot-fix-'));
-            if (trees.length > 0 && readdirSync(trees[0] as string).includes('node_modules')) {
+            const trees = worktreesNow(project.repo).filter((w) => w.includes('patchpilot-fix-'));
+            // A worktree git still lists may be gone already (the planning one is removed early).
+            if (trees.length > 0 && installed(trees[0] as string)) {
               seen = trees;
               clearInterval(poll);
               setTimeout(() => child.kill('SIGINT'), 1500);
@@ -315,7 +334,7 @@ describe('fix: level 1, dry run, a dirty working tree, interruption', () => {
       {
         onSpawn: (child) => {
           const poll = setInterval(() => {
-            if (worktreesOf(project.repo).some((w) => w.includes('patchpilot-fix-'))) {
+            if (worktreesNow(project.repo).some((w) => w.includes('patchpilot-fix-'))) {
               clearInterval(poll);
               child.kill('SIGKILL');
             }
