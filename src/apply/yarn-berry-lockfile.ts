@@ -1,7 +1,7 @@
 import { validRange } from 'semver';
 import type { LockChange } from '../core/plan.js';
 import type { PackageVersion } from '../registry/types.js';
-import { rewriteEntries, sharedEntryProblem, type YarnEditResult } from './yarn-lockfile.js';
+import { rewriteEntries, sharedEntryProblem, sorted, type YarnEditResult } from './yarn-lockfile.js';
 
 /**
  * Moves locked packages in a yarn berry (2, 3, 4) `yarn.lock`, as text in, text out: the entry
@@ -28,9 +28,6 @@ const fieldsReplaced = new Set([
   'peerDependenciesMeta',
   'checksum',
 ]);
-
-const sorted = (record: Readonly<Record<string, string>>): [string, string][] =>
-  Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 export const editYarnBerryLockfile = (
   content: string,

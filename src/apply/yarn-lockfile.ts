@@ -68,6 +68,10 @@ export const integrityPattern =
   /^(sha1|sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2}( (sha1|sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2})*$/;
 const shasumPattern = /^[0-9a-f]{40}$/;
 
+/** A dependency map's entries by name, as both yarn lines write them. */
+export const sorted = (record: Readonly<Record<string, string>>): [string, string][] =>
+  Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
 const tarballName = (url: string): string => {
   const path = url.split('#')[0] ?? url;
   return path.slice(path.lastIndexOf('/') + 1);
@@ -155,7 +159,7 @@ export const editYarnClassicLockfile = (
       ['dependencies', required],
       ['optionalDependencies', target.optionalDependencies],
     ] as const) {
-      const entries = Object.entries(deps).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const entries = sorted(deps);
       if (entries.length === 0) continue;
       out.push(`  ${field}:`);
       for (const [dep, range] of entries) out.push(`    ${quote(dep)} ${JSON.stringify(range)}`);
