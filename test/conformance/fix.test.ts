@@ -73,7 +73,8 @@ interface Story {
   id: string;
   status: string;
   advisories: { id: string; name: string; version: string; detected?: { storeSnapshot?: string } }[];
-  decision?: { level: number };
+  plan?: { strategy?: string; alternatives: unknown[] };
+  decision?: { level: number; rules: string[] };
   tests?: { ran: boolean; passed: boolean; exercised: string[] };
   proof?: { proven: boolean };
   outcome?: { actor: string };
@@ -86,6 +87,12 @@ const explain = (repo: string, id: string): Story => {
   const result = runCli(['explain', id, '--ledger', ledgerOf(repo), '--json'], { cwd: repo, env });
   expect(result.code, result.stderr).toBe(0);
   return JSON.parse(result.stdout) as Story;
+};
+
+const ledgerEntries = (repo: string): { kind: string; change: string | null; subject: string }[] => {
+  const shown = runCli(['ledger', 'show', '--ledger', ledgerOf(repo), '--json'], { cwd: repo, env });
+  expect(shown.code, shown.stderr).toBe(0);
+  return JSON.parse(shown.stdout) as { kind: string; change: string | null; subject: string }[];
 };
 
 const changeOf = (report: Report, name: string): Change => {
@@ -167,6 +174,27 @@ describe.runIf(hasData)('fix against the real registry', () => {
     expect(story.proof?.proven).toBe(true);
     expect(story.outcome?.actor).toMatch(/^patchpilot@/);
     expect(story.commit?.found).toBe(true);
+    expect(story.plan?.strategy).toBe('in-place');
+    expect(Array.isArray(story.plan?.alternatives)).toBe(true);
+    expect(story.decision?.rules.length).toBeGreaterThan(0);
+    // The ledger holds an entry for every stage of every change, and its chain is intact.
+    const entries = ledgerEntries(repo);
+    const kindsOf = (id: string): string[] => entries.filter((e) => e.change === id).map((e) => e.kind);
+    for (const name of ['minimist', 'json5', 'semver']) {
+      const kinds = kindsOf(changeOf(report, name).id);
+      for (const kind of ['planned', 'applied', 'tested', 'proved', 'decided', 'merged'])
+        expect(kinds, `${name}: ${kind}`).toContain(kind);
+    }
+    for (const name of ['path-to-regexp', 'cookie']) {
+      const kinds = kindsOf(changeOf(report, name).id);
+      for (const kind of ['planned', 'applied', 'tested', 'proved', 'decided', 'proposed'])
+        expect(kinds, `${name}: ${kind}`).toContain(kind);
+    }
+    const detected = entries.filter((e) => e.kind === 'detected').map((e) => e.subject);
+    expect(detected).toContain('GHSA-xvch-5gv4-984h minimist@1.2.5');
+    expect(detected).toContain('GHSA-pxg6-pf52-xh8x cookie@0.6.0');
+    const verified = runCli(['ledger', 'verify', '--ledger', ledgerOf(repo)], { cwd: repo, env });
+    expect(verified.code, verified.stdout).toBe(0);
   }, 600_000);
 
   it('examples/http-client: the node-fetch fix breaks its test and is held back with the failure', () => {
@@ -184,6 +212,12 @@ describe.runIf(hasData)('fix against the real registry', () => {
     expect(story).toMatchObject({ status: 'held-back' });
     expect(story.tests).toMatchObject({ ran: true, passed: false, exercised: ['node-fetch'] });
     expect(story.commit).toBeUndefined();
+    const kinds = ledgerEntries(repo)
+      .filter((e) => e.change === change.id)
+      .map((e) => e.kind);
+    for (const kind of ['planned', 'applied', 'tested', 'decided', 'failed']) expect(kinds).toContain(kind);
+    expect(kinds).not.toContain('merged');
+    expect(kinds).not.toContain('proposed');
   }, 600_000);
 
   it('NodeGoat 2023: the branches really drop the advisories they target, and say no tests ran', () => {

@@ -157,6 +157,48 @@ describe('ledger verify', () => {
     expect(json).toMatchObject({ ok: false, entries: 6, problem: { seq: 4, kind: 'edited' } });
   });
 
+  /** A copy of the ledger changed by `sql` with the append-only triggers dropped. */
+  const tampered = (name: string, ...sql: string[]): string => {
+    const copy = join(home.path, name);
+    copyFileSync(ledgerFile, copy);
+    const db = new Database(copy);
+    keep.push(db);
+    db.exec('DROP TRIGGER entries_append_only_update; DROP TRIGGER entries_append_only_delete');
+    for (const statement of sql) db.exec(statement);
+    db.close();
+    return copy;
+  };
+
+  it('exits 1 naming the entry when an entry was deleted', () => {
+    const copy = tampered('deleted.db', 'DELETE FROM entries WHERE seq = 3');
+    const result = cli(['ledger', 'verify', '--ledger', copy]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      '5 entries; NOT intact: entry 3 removed: entry 3 was removed: entry 4 follows entry 2',
+    );
+    const json = JSON.parse(cli(['ledger', 'verify', '--ledger', copy, '--json']).stdout);
+    expect(json).toMatchObject({ ok: false, entries: 5, problem: { seq: 3, kind: 'removed' } });
+  });
+
+  it('exits 1 naming the entry when two entries were swapped', () => {
+    const cols = 'time, actor, kind, subject, change, inputs, outcome, prev_hash, hash';
+    const copy = tampered(
+      'swapped.db',
+      `CREATE TEMP TABLE a AS SELECT ${cols} FROM entries WHERE seq = 2`,
+      `CREATE TEMP TABLE b AS SELECT ${cols} FROM entries WHERE seq = 5`,
+      'DELETE FROM entries WHERE seq IN (2, 5)',
+      `INSERT INTO entries (seq, ${cols}) SELECT 2, ${cols} FROM b`,
+      `INSERT INTO entries (seq, ${cols}) SELECT 5, ${cols} FROM a`,
+    );
+    const result = cli(['ledger', 'verify', '--ledger', copy]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'NOT intact: entry 2 reordered: entry 2 is out of place: it holds the entry recorded as 5',
+    );
+    const json = JSON.parse(cli(['ledger', 'verify', '--ledger', copy, '--json']).stdout);
+    expect(json).toMatchObject({ ok: false, entries: 6, problem: { seq: 2, kind: 'reordered' } });
+  });
+
   it('exits 2 when the project has no ledger yet: LEDGER_NOT_FOUND, pointing at fix', () => {
     const result = cli(['ledger', 'verify', '--ledger', 'absent.db']);
     expect(result.code).toBe(2);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { byName, createProject, git, lib, type Project } from '../helpers/fix.js';
@@ -145,6 +145,23 @@ describe('rollback of a merged change, quarantine, release', () => {
     );
   });
 
+  it('a level-2 policy (policy.maxLevel: 2) prepares the revert on a branch too, the base untouched', async () => {
+    git(project.repo, 'branch', '-D', `patchpilot/revert-${change}`);
+    const tip = git(project.repo, 'rev-parse', 'main');
+    const config = join(project.repo, '.patchpilot.yml');
+    writeFileSync(config, 'policy:\n  maxLevel: 2\n');
+    try {
+      const run = await rollback([change, '--reason', 'suspected again', '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout) as { mode: string; branch: string; revert: string };
+      expect(result).toMatchObject({ mode: 'branch', branch: `patchpilot/revert-${change}` });
+      expect(git(project.repo, 'rev-parse', 'main')).toBe(tip);
+      expect(`${git(project.repo, 'show', `${result.branch}:package-lock.json`)}\n`).toBe(lockBefore);
+    } finally {
+      rmSync(config);
+    }
+  });
+
   it('reverts the change on main: the lockfile is back byte for byte, the commit has the trailers', async () => {
     const tip = git(project.repo, 'rev-parse', 'main');
     const run = await rollback([change, '--reason', 'checkout page broken in staging']);
@@ -166,8 +183,8 @@ describe('rollback of a merged change, quarantine, release', () => {
 
   it('the ledger shows the rollback, its reason, author and quarantine', async () => {
     const rolled = (await entries()).filter((e) => e.kind === 'rolled-back');
-    expect(rolled.map((e) => e.outcome.mode)).toEqual(['branch', 'merged']);
-    const last = rolled[1] as LedgerEntryJson;
+    expect(rolled.map((e) => e.outcome.mode)).toEqual(['branch', 'branch', 'merged']);
+    const last = rolled[2] as LedgerEntryJson;
     expect(last.actor).toBe('Ops <ops@example.com>');
     expect(last.change).toBe(change);
     expect(last.inputs).toMatchObject({ base: 'main', reason: 'checkout page broken in staging' });
