@@ -840,7 +840,9 @@ export const fixProject = async (store: AdvisoryStore, options: FixProjectOption
         record(
           policyHash && event.kind === 'decided'
             ? { ...event, inputs: { ...event.inputs, policyHash } }
-            : event,
+            : event.kind === 'proved'
+              ? { ...event, outcome: { ...event.outcome, storeSnapshot: snapshot } }
+              : event,
         ),
     });
     return {

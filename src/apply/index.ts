@@ -122,9 +122,15 @@ interface Attempt {
   readonly commands: CommandEvidence[];
   readonly tests?: Omit<ChangeTests, 'exercised' | 'notExercised'> & { readonly loaded: ReadonlySet<string> };
   readonly after?: readonly Finding[];
+  /** The findings of `base` itself: the scan before the attempt's patches. */
+  readonly before?: readonly Finding[];
   /** Quarantined versions (`name@version`) the new lockfile installs. */
   readonly quarantined?: readonly string[];
 }
+
+/** A scan's findings as the ledger keeps them: advisory, package, version and severity. */
+const scanRefs = (findings: readonly Finding[]) =>
+  findings.map((f) => ({ id: f.id, name: f.package.name, version: f.package.version, severity: f.severity }));
 
 const evidenceOf = (run: CommandRun): CommandEvidence => ({
   command: run.command,
@@ -363,6 +369,9 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
     const failed = new Map<string, PatchFailure>();
     const commands: CommandEvidence[] = [];
     try {
+      // The scan before the patches: the base commit's findings are known; a later base (after
+      // earlier merges) is read from its lockfile, as the proof reads the one after.
+      const before = at === input.baseCommit ? input.findings : (await input.prove(folder)).findings;
       for (const patch of patches) {
         checkInterrupted();
         let result: Awaited<ReturnType<typeof writePatch>>;
@@ -492,6 +501,7 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
         failed,
         commands,
         tests,
+        before,
         after,
         quarantined,
         ...(stop ? { stop } : {}),
@@ -679,6 +689,11 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
               findings: (a.after ?? [])
                 .filter((f) => patch.fixes.some((r) => r.name === f.package.name))
                 .map((f) => ({ id: f.id, name: f.package.name, version: f.package.version })),
+            },
+            // The whole scans, of the commit the change was made on and of the change's own.
+            scan: {
+              before: { findings: scanRefs(a.before ?? []) },
+              after: { findings: scanRefs(a.after ?? []) },
             },
           },
         });

@@ -15,8 +15,9 @@ import {
  * - one test-result statement per `tested` entry
  *   (`outcome: { passed, commands: [{ command, code, durationMs }], exercised }`);
  * - two vulns statements from the last `proved` entry
- *   (`outcome: { proven, before: { findings }, after: { findings }, storeSnapshot }`): the scan
- *   before the change and the one after it.
+ *   (`outcome: { proven, scan: { before: { findings }, after: { findings } }, storeSnapshot }`):
+ *   the whole scan before the change and the one after it. Entries written before `scan` was
+ *   recorded give the targeted findings (`outcome.before` / `outcome.after`) instead.
  * The subject is the change's commit: that of its last `applied` entry (what was tested and
  * proved), else of its last `proposed` or `merged` one (`outcome.commit`, named by
  * `outcome.branch`). The scan before the change is about the commit the change was made on
@@ -122,6 +123,12 @@ const findingsOf = (scan: unknown): Finding[] => {
   });
 };
 
+/** The whole scan on one side of the change, else (older entries) its targeted findings. */
+const scanOf = (proved: LedgerEntry, side: 'before' | 'after'): unknown => {
+  const scan = proved.outcome.scan as Record<string, unknown> | null | undefined;
+  return typeof scan === 'object' && scan !== null && side in scan ? scan[side] : proved.outcome[side];
+};
+
 const asTimestamp = (value: string | undefined): string | undefined => {
   if (value === undefined || !/^\d{4}-\d{2}-\d{2}T/.test(value)) return undefined;
   const ms = Date.parse(value);
@@ -197,13 +204,13 @@ export const changeStatements = (
         subjectName: commit.baseCommit === undefined ? `${name} (before)` : name,
         commit: commit.baseCommit ?? commit.commit,
         predicateType: VULNS_PREDICATE,
-        predicate: { ...vulnsPredicate(proved.outcome.before, proved, options.toolVersion) },
+        predicate: { ...vulnsPredicate(scanOf(proved, 'before'), proved, options.toolVersion) },
       }),
       buildStatement({
         subjectName: name,
         commit: commit.commit,
         predicateType: VULNS_PREDICATE,
-        predicate: { ...vulnsPredicate(proved.outcome.after, proved, options.toolVersion) },
+        predicate: { ...vulnsPredicate(scanOf(proved, 'after'), proved, options.toolVersion) },
       }),
     );
   }

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,17 @@ const testFile = [
   '',
 ].join('\n');
 
+/** The project's configuration: the default policy plus one accepted risk. */
+const config = [
+  'exceptions:',
+  '  - id: GHSA-test-acpt-0004',
+  '    package: accepted-lib',
+  '    reason: only reachable from an admin tool',
+  '    expires: "2099-12-31"',
+  '    author: Security Team',
+  '',
+].join('\n');
+
 type StoryJson = ChangeStory & {
   schemaVersion: number;
   tool: { name: string; version: string };
@@ -46,13 +57,16 @@ describe('explain CHANGE: the story of a change, from the ledger and the commit'
       packages: [
         { name: 'good-lib', versions: { '1.0.0': lib('good'), '1.0.1': lib('good') } },
         { name: 'brittle-lib', versions: { '3.0.0': lib('v1'), '3.0.1': lib('v2') } },
+        { name: 'accepted-lib', versions: { '2.0.0': lib('accepted') } },
       ],
-      dependencies: { 'good-lib': '^1.0.0', 'brittle-lib': '^3.0.0' },
-      locked: { 'good-lib': '1.0.0', 'brittle-lib': '3.0.0' },
-      files: { 'test/app.test.js': testFile },
+      dependencies: { 'good-lib': '^1.0.0', 'brittle-lib': '^3.0.0', 'accepted-lib': '^2.0.0' },
+      locked: { 'good-lib': '1.0.0', 'brittle-lib': '3.0.0', 'accepted-lib': '2.0.0' },
+      files: { 'test/app.test.js': testFile, '.patchpilot.yml': config },
       advisories: [
         { id: 'GHSA-test-good-0001', name: 'good-lib', fixed: '1.0.1', severity: 'HIGH' },
         { id: 'GHSA-test-brit-0003', name: 'brittle-lib', fixed: '3.0.1' },
+        // No fixed release is published: the risk is accepted by an exception instead.
+        { id: 'GHSA-test-acpt-0004', name: 'accepted-lib', fixed: '9.0.0' },
       ],
     });
     const run = await project.fix();
@@ -198,6 +212,39 @@ describe('explain CHANGE: the story of a change, from the ledger and the commit'
     const brittle = byName(report, 'brittle-lib');
     const held = entries.filter((e) => e.change === brittle.id).map((e) => e.kind);
     for (const kind of ['planned', 'tested', 'decided', 'applied', 'failed']) expect(held).toContain(kind);
+    // The proofs keep the whole scans. brittle-lib's change was made after good-lib's merged:
+    // the scan before it is that of the new base, without good-lib's finding.
+    const scans = (id: string) => {
+      const proved = entries.find((e) => e.kind === 'proved' && e.change === id);
+      const scan = proved?.outcome.scan as Record<'before' | 'after', { findings: { id: string }[] }>;
+      return {
+        before: scan.before.findings.map((f) => f.id).sort(),
+        after: scan.after.findings.map((f) => f.id).sort(),
+      };
+    };
+    expect(good.base).not.toBe(brittle.base);
+    expect(scans(good.id)).toEqual({
+      before: ['GHSA-test-acpt-0004', 'GHSA-test-brit-0003', 'GHSA-test-good-0001'],
+      after: ['GHSA-test-acpt-0004', 'GHSA-test-brit-0003'],
+    });
+    expect(scans(brittle.id)).toEqual({
+      before: ['GHSA-test-acpt-0004', 'GHSA-test-brit-0003'],
+      after: ['GHSA-test-acpt-0004'],
+    });
+    // Every decision names the policy file it was taken under, by its SHA-256.
+    const policyHash = createHash('sha256').update(config).digest('hex');
+    const decided = entries.filter((e) => e.kind === 'decided');
+    expect(decided.length).toBeGreaterThanOrEqual(2);
+    for (const entry of decided) expect(entry.inputs.policyHash, entry.subject).toBe(policyHash);
+    // The accepted risk is recorded where the exception was used, with who accepted it until when.
+    const used = entries.filter((e) => e.kind === 'exception-used');
+    expect(used).toHaveLength(1);
+    expect(used[0]).toMatchObject({
+      subject: 'GHSA-test-acpt-0004 accepted-lib@2.0.0',
+      actor: expect.stringMatching(/^patchpilot@/),
+      inputs: { policyHash },
+      outcome: { exception: 'GHSA-test-acpt-0004', expires: '2099-12-31', author: 'Security Team' },
+    });
   });
 
   it('says so when the repository does not have the commit', async () => {
@@ -277,7 +324,17 @@ describe('explain CHANGE: the story of a change, from the ledger and the commit'
     ]);
     expect(statements[0]?.predicate.result).toBe('PASSED');
     expect(statements[0]?.subject[0]?.name).toBe(`patchpilot/${good.id}`);
-    expect(statements[2]?.predicate.scanner).toMatchObject({ result: [] });
+    // Whole scans: before, every finding of the base commit; after, those the change left.
+    const ids = (statement: (typeof statements)[number] | undefined): string[] =>
+      ((statement?.predicate.scanner as { result?: { id: string }[] } | undefined)?.result ?? [])
+        .map((r) => r.id)
+        .sort();
+    expect(ids(statements[1])).toEqual(['GHSA-test-acpt-0004', 'GHSA-test-brit-0003', 'GHSA-test-good-0001']);
+    expect(ids(statements[2])).toEqual(['GHSA-test-acpt-0004', 'GHSA-test-brit-0003']);
+    // The advisory store the proof read, by its snapshot.
+    expect(statements[2]?.predicate.scanner).toMatchObject({
+      db: { version: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
     // A tampered payload does not verify.
     const first = envelopes[0] as DsseEnvelope;
     const tampered = { ...first, payload: Buffer.from('{"_type":"x"}').toString('base64') };
