@@ -214,6 +214,45 @@ describe('rollbackChange', () => {
     expect(error.message).toContain('already rolled back');
   });
 
+  it('a proposed change someone merged by hand is rolled back on the branch checked out', () => {
+    const base = git.run(['rev-parse', 'main']);
+    git.run(['checkout', '--quiet', '-b', 'patchpilot/p-1']);
+    const commit = commitFile(
+      'package-lock.json',
+      lock('1.0.1'),
+      'Fix GHSA-x in lib 1.0.0 → 1.0.1\n\nPatchPilot-Change: p-1',
+    );
+    git.run(['checkout', '--quiet', 'main']);
+    record([
+      { kind: 'planned', inputs: {}, outcome: { changes: [lockChange] } },
+      {
+        kind: 'applied',
+        inputs: { base },
+        outcome: { commit, branch: 'patchpilot/p-1', status: 'proposed' },
+      },
+      {
+        kind: 'proposed',
+        inputs: { level: 2 },
+        outcome: { status: 'proposed', commit, branch: 'patchpilot/p-1' },
+      },
+    ]);
+    // Not merged yet: nothing to roll back, and the proposal's branch is named.
+    const early = errorOf(() => rollbackChange({ ...input, git, entries: entriesOf() }));
+    expect(early.code).toBe('ROLLBACK_NOT_MERGED');
+    expect(early.message).toBe(
+      'change p-1 was proposed on patchpilot/p-1 and is not merged into main: there is nothing to roll back there',
+    );
+    // A reviewer merges it with a merge commit of their own.
+    git.run(['merge', '--quiet', '--no-ff', '-m', 'Merge pull request #7', 'patchpilot/p-1']);
+    const tip = git.run(['rev-parse', 'main']);
+    const result = rollbackChange({ ...input, git, entries: entriesOf() });
+    expect(result).toMatchObject({ mode: 'merged', base: 'main', baseCommit: tip, commit, reverted: commit });
+    expect(git.run(['rev-parse', 'main^'])).toBe(tip);
+    expect(readFileSync(join(repo, 'package-lock.json'), 'utf8')).toBe(lock('1.0.0'));
+    expect(result.event.inputs).toMatchObject({ mergedBy: 'outside patchpilot (proposed change)' });
+    expect(result.quarantine).toEqual([{ name: 'lib', version: '1.0.1' }]);
+  });
+
   it('a change never merged, or one whose commit is not on the base branch, is not rolled back', () => {
     record(
       [

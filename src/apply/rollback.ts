@@ -2,7 +2,15 @@ import { PatchPilotError } from '../core/errors.js';
 import type { LedgerEntry } from '../core/ledger.js';
 import type { PackageChange } from '../core/plan.js';
 import { isStrictVersion } from '../core/version.js';
-import { branchCommit, changedFiles, commitIdentity, type Git, isAncestor, repositoryTop } from './git.js';
+import {
+  branchCommit,
+  changedFiles,
+  commitIdentity,
+  currentBranch,
+  type Git,
+  isAncestor,
+  repositoryTop,
+} from './git.js';
 import type { FixEvent } from './index.js';
 import { mergeInto } from './merge.js';
 import { branchFor, WorktreeRegistry } from './worktree.js';
@@ -204,7 +212,12 @@ export const rollbackChange = (input: RollbackInput): RollbackResult => {
     });
   }
   const merged = last(entries, 'merged');
-  if (!merged) {
+  // A proposed change someone merged by hand (its branch's commit is now on the base branch) is
+  // rolled back like one PatchPilot merged; the base is --base, else the branch checked out.
+  const proposed = merged ? undefined : last(entries, 'proposed');
+  const proposedCommit = text(proposed?.outcome.commit);
+  const decisive = merged ?? (proposedCommit ? proposed : undefined);
+  if (!decisive) {
     const final = entries.filter((e) => ['proposed', 'reported', 'failed'].includes(e.kind)).pop();
     const branch = text(final?.outcome.branch);
     throw notMerged(
@@ -214,18 +227,22 @@ export const rollbackChange = (input: RollbackInput): RollbackResult => {
         : 'only a merged change can be rolled back',
     );
   }
-  const mergedInfo = (merged.outcome.merged ?? {}) as { branch?: unknown; commit?: unknown; mode?: unknown };
-  const commit = text(merged.outcome.commit) ?? text(last(entries, 'applied')?.outcome.commit);
+  const mergedInfo = (merged?.outcome.merged ?? {}) as { branch?: unknown; commit?: unknown; mode?: unknown };
+  const commit = merged
+    ? (text(merged.outcome.commit) ?? text(last(entries, 'applied')?.outcome.commit))
+    : proposedCommit;
   if (!commit) {
     throw notMerged(
-      `change ${change}'s merged entry (${merged.seq}) names no commit`,
+      `change ${change}'s merged entry (${decisive.seq}) names no commit`,
       'revert the change by hand with git revert',
     );
   }
-  const base = input.baseBranch ?? text(mergedInfo.branch);
+  const base = input.baseBranch ?? text(mergedInfo.branch) ?? (merged ? undefined : currentBranch(git));
   if (!base) {
     throw notMerged(
-      `change ${change}'s merged entry (${merged.seq}) names no branch`,
+      merged
+        ? `change ${change}'s merged entry (${decisive.seq}) names no branch`
+        : `change ${change} was proposed, and no branch is checked out to look for it on`,
       'name the branch it was merged into with --base BRANCH',
     );
   }
@@ -242,6 +259,19 @@ export const rollbackChange = (input: RollbackInput): RollbackResult => {
     .run(['log', '--format=%H', '--fixed-strings', `--grep=PatchPilot-Change: ${change}`, baseCommit], top)
     .split('\n')
     .filter((l) => l !== '');
+  if (!merged && !marked.includes(commit)) {
+    const branch = text(decisive.outcome.branch);
+    throw notMerged(
+      `change ${change} was proposed${branch ? ` on ${branch}` : ''} and is not merged into ${base}${
+        marked.length > 0
+          ? ` (${base} has ${marked.map((c) => c.slice(0, 12)).join(', ')} with its trailer: was it rebased or squashed?)`
+          : ''
+      }: there is nothing to roll back there`,
+      marked.length > 0
+        ? `revert it by hand: git revert ${marked[0]?.slice(0, 12)}`
+        : `name the branch it was merged into with --base BRANCH${branch ? `, or undo the proposal by deleting its branch: git branch -D ${branch}` : ''}`,
+    );
+  }
   if (!marked.includes(commit)) {
     throw notMerged(
       `change ${change}'s commit ${commit.slice(0, 12)} is not on ${base}${
@@ -356,7 +386,16 @@ export const rollbackChange = (input: RollbackInput): RollbackResult => {
     kind: 'rolled-back',
     subject: change,
     change,
-    inputs: { commit, reverted, base, baseCommit, reason: input.reason, level: input.level },
+    inputs: {
+      commit,
+      reverted,
+      base,
+      baseCommit,
+      reason: input.reason,
+      level: input.level,
+      // Who merged it is not PatchPilot's to know: the change was proposed and merged by hand.
+      ...(merged ? {} : { mergedBy: 'outside patchpilot (proposed change)' }),
+    },
     outcome: {
       revert,
       branch,

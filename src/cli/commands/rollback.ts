@@ -19,6 +19,9 @@ The rollback is recorded in the project's ledger with its reason and author, and
 change brought in are quarantined: \`plan\` and \`fix\` do not propose them again until
 \`patchpilot quarantine release\`.
 
+A change fix proposed (level 2) that someone then merged by hand is rolled back the same way,
+on the branch checked out (or --base BRANCH), once its commit is on that branch.
+
 A change that later commits built on (they changed a file it changed) is refused, never forced:
 the later commits are named. Roll them back first, or revert by hand.
 
@@ -26,7 +29,8 @@ Options:
       --reason TEXT    why it is rolled back (required; recorded in the ledger and the commit)
       --author NAME    who decides (default: git config user.name <user.email>)
       --branch-only    leave the revert on patchpilot/revert-CHANGE whatever the policy allows
-      --base BRANCH    the branch to revert it on (default: the one the change was merged into)
+      --base BRANCH    the branch to revert it on (default: the one the change was merged into;
+                       for a proposed change merged by hand, the branch checked out)
       --ledger FILE    the ledger (default: $PATCHPILOT_LEDGER, else the project's own under
                        <data home>/ledgers/)
       --json           print the result as JSON
