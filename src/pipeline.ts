@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { ApplyOptions, FixEvent } from './apply/index.js';
 import { applyExceptions } from './assess/exceptions.js';
@@ -19,9 +18,9 @@ import { epssDate } from './intel/epss-date.js';
 import { type AdvisoryStore, emptyStore } from './intel/store.js';
 import { findLockfiles, readInventory } from './inventory/index.js';
 import { parseJsonDocument } from './inventory/json.js';
-import { readSbom } from './inventory/sbom/read.js';
 import type { PlanVerdicts } from './policy/index.js';
 import type { RegistrySource } from './registry/types.js';
+import { sha256 } from './util/crypto.js';
 import {
   readConfinedText,
   readText,
@@ -130,6 +129,7 @@ export const scanProjects = async (store: AdvisoryStore, options: ScanOptions): 
         hint: 'pass the path of a CycloneDX or SPDX JSON document',
       });
     }
+    const { readSbom } = await import('./inventory/sbom/read.js');
     const inventory = readSbom(readText(options.target), options.target);
     return {
       projects: [assessInventory(store, inventory, options, shared, undefined, configFile)],
@@ -144,7 +144,7 @@ export const scanProjects = async (store: AdvisoryStore, options: ScanOptions): 
   for (const [i, lockfile] of lockfiles.entries()) {
     if (lockfiles.length > 1)
       options.onProgress?.(`[${i + 1}/${lockfiles.length}] ${display(options.cwd, lockfile)}`);
-    const inventory = readInventory(lockfile);
+    const inventory = await readInventory(lockfile);
     const own = await readProjectVex(inventory.root, options.cwd);
     // A folder with lockfiles of several package managers shares one VEX document: list it once.
     if (own && !vex.some((d) => d.path === own.path)) vex.push(documentRead(own));
@@ -371,7 +371,7 @@ export const planProjects = async (
   for (const [i, lockfile] of lockfiles.entries()) {
     const shown = display(options.cwd, lockfile);
     if (lockfiles.length > 1) options.onProgress?.(`[${i + 1}/${lockfiles.length}] planning ${shown}`);
-    const inventory = readInventory(lockfile);
+    const inventory = await readInventory(lockfile);
     const own = await readProjectVex(inventory.root, options.cwd);
     if (own && !vex.some((d) => d.path === own.path)) vex.push(documentRead(own));
     const config = await loadProjectConfigLazily(inventory.root, options.cwd);
@@ -647,7 +647,7 @@ export const fixProject = async (store: AdvisoryStore, options: FixProjectOption
   const baseBranch = currentBranch(git);
   const worktrees = new WorktreeRegistry();
   const status = store.status();
-  const snapshot = createHash('sha256')
+  const snapshot = sha256()
     .update(
       JSON.stringify([
         status.advisories,
@@ -674,7 +674,7 @@ export const fixProject = async (store: AdvisoryStore, options: FixProjectOption
       );
     }
     const lockfile = lockfiles[0] as string;
-    const inventory = readInventory(lockfile);
+    const inventory = await readInventory(lockfile);
     if (!fixableFormat(inventory.format)) {
       throw new PatchPilotError(
         'FIX_UNSUPPORTED',
@@ -715,7 +715,7 @@ export const fixProject = async (store: AdvisoryStore, options: FixProjectOption
     const loaded = scanned.projects[0]?.config;
     const config = loaded?.config ?? (await import('./config/normalize.js')).defaultConfig;
     const policyHash = loaded
-      ? createHash('sha256')
+      ? sha256()
           .update(readText(join(planFolder, loaded.path)))
           .digest('hex')
       : undefined;

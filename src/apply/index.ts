@@ -242,7 +242,7 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
       files.push(input.lockfile);
     } else if (lockChanges.length > 0 && input.manager === 'pnpm') {
       const moves = lockChanges.filter((c): c is LockChange => c.kind === 'lock');
-      const planned = pnpmMovesFor(folder, lockPath, moves);
+      const planned = await pnpmMovesFor(folder, lockPath, moves);
       if (typeof planned === 'string') {
         return {
           stage: 'apply',

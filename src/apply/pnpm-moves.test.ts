@@ -53,8 +53,8 @@ beforeEach(() => {
 });
 afterEach(() => dir.remove());
 
-const moveAll = (): LockChange => {
-  const layout = npmLayout(readInventory(join(dir.path, 'pnpm-lock.yaml')));
+const moveAll = async (): Promise<LockChange> => {
+  const layout = npmLayout(await readInventory(join(dir.path, 'pnpm-lock.yaml')));
   const locations = [...layout.packages.values()].filter((p) => p.name === 'lib').map((p) => p.id);
   return {
     kind: 'lock',
@@ -68,8 +68,8 @@ const moveAll = (): LockChange => {
 };
 
 describe('pnpmMovesFor', () => {
-  it('pins a direct dependency exactly and scopes an override to each other dependent, aliases named', () => {
-    const moves = pnpmMovesFor(dir.path, join(dir.path, 'pnpm-lock.yaml'), [moveAll()]);
+  it('pins a direct dependency exactly and scopes an override to each other dependent, aliases named', async () => {
+    const moves = await pnpmMovesFor(dir.path, join(dir.path, 'pnpm-lock.yaml'), [await moveAll()]);
     if (typeof moves === 'string') throw new Error(moves);
     const path = join(dir.path, 'package.json');
     expect(JSON.parse(moves.during.get(path) as string)).toEqual({
@@ -81,12 +81,12 @@ describe('pnpmMovesFor', () => {
     expect(moves.after.get(path)).toBe(manifest);
   });
 
-  it('refuses a move the lockfile no longer matches, and a manifest that leads outside the folder', () => {
-    const stale = { ...moveAll(), from: '0.9.0' };
-    expect(pnpmMovesFor(dir.path, join(dir.path, 'pnpm-lock.yaml'), [stale])).toContain(
+  it('refuses a move the lockfile no longer matches, and a manifest that leads outside the folder', async () => {
+    const stale = { ...(await moveAll()), from: '0.9.0' };
+    expect(await pnpmMovesFor(dir.path, join(dir.path, 'pnpm-lock.yaml'), [stale])).toContain(
       'is not where the plan found it',
     );
-    const move = moveAll();
+    const move = await moveAll();
     const outside = tempDir('patchpilot-pnpm-outside-');
     try {
       mkdirSync(join(outside.path, 'x'));
@@ -94,7 +94,7 @@ describe('pnpmMovesFor', () => {
       rmSync(join(dir.path, 'package.json'));
       symlinkSync(join(outside.path, 'x', 'package.json'), join(dir.path, 'package.json'));
       // Refused before anything is read from it, let alone written.
-      expect(() => pnpmMovesFor(dir.path, join(dir.path, 'pnpm-lock.yaml'), [move])).toThrow(
+      await expect(pnpmMovesFor(dir.path, join(dir.path, 'pnpm-lock.yaml'), [move])).rejects.toThrow(
         /outside the project/,
       );
     } finally {

@@ -38,12 +38,12 @@ const isObject = (value: unknown): value is Json =>
 const dependencyFields = ['dependencies', 'devDependencies', 'optionalDependencies'] as const;
 
 /** The temporary edits that move `moves`, or what does not match the plan. */
-export const pnpmMovesFor = (
+export const pnpmMovesFor = async (
   folder: string,
   lockPath: string,
   moves: readonly LockChange[],
-): PnpmMoves | string => {
-  const inventory = readInventory(lockPath);
+): Promise<PnpmMoves | string> => {
+  const inventory = await readInventory(lockPath);
   const { layout, recordAt } = placeGraph(inventory);
   const importerPath = new Map(inventory.importers.map((i) => [i.id, i.path]));
   const dependentsOf = new Map<string, string[]>();

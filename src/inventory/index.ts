@@ -2,29 +2,29 @@ import { basename, dirname, join, posix, resolve, sep } from 'node:path';
 import { PatchPilotError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
 import { readConfinedText, readText, realPathOrUndefined, statOrUndefined, walkFiles } from '../util/fs.js';
-import { lockfileNames as bunLockfileNames, parseBunLockfile } from './bun/index.js';
-import { lockfileNames as npmLockfileNames, parseNpmLockfile } from './npm/index.js';
-import { parsePnpmLockfile, lockfileNames as pnpmLockfileNames } from './pnpm/index.js';
-import { type LockfileInput, matchWorkspaceFolders } from './source.js';
-import { isYarnBerryLockfile, parseYarnBerryLockfile } from './yarn-berry/index.js';
-import { parseYarnClassicLockfile, lockfileNames as yarnLockfileNames } from './yarn-classic/index.js';
+import type { LockfileInput } from './source.js';
+import { matchWorkspaceFolders } from './source.js';
 
 /**
  * Lockfile formats, in the order a folder is checked. Each parser gets the file's content and
  * path, and reads the project's other files only through the callbacks of its LockfileInput.
+ * A parser's module is loaded when a lockfile of its format is read: a scan pays at start-up only
+ * for the formats it meets. The names here are those each parser declares (`lockfileNames`, a
+ * test keeps the two the same).
  */
 interface LockfileFormat {
   readonly id: string;
   /** File names in order of precedence: the first one present in a folder is the one read. */
   readonly names: readonly string[];
-  readonly parse: (input: LockfileInput) => Inventory;
+  readonly parse: (input: LockfileInput) => Promise<Inventory>;
 }
 
-const formats: readonly LockfileFormat[] = [
+export const formats: readonly LockfileFormat[] = [
   {
     id: 'npm',
-    names: npmLockfileNames,
-    parse: (input) => {
+    names: ['npm-shrinkwrap.json', 'package-lock.json'],
+    parse: async (input) => {
+      const { parseNpmLockfile } = await import('./npm/index.js');
       const manifest = input.readFile('package.json');
       return parseNpmLockfile(input.content, input.path, {
         manifest:
@@ -37,12 +37,23 @@ const formats: readonly LockfileFormat[] = [
   {
     // yarn 1 and yarn 2+ share the file name; berry's is YAML with a `__metadata` block.
     id: 'yarn',
-    names: yarnLockfileNames,
-    parse: (input) =>
-      isYarnBerryLockfile(input.content) ? parseYarnBerryLockfile(input) : parseYarnClassicLockfile(input),
+    names: ['yarn.lock'],
+    parse: async (input) => {
+      const berry = await import('./yarn-berry/index.js');
+      if (berry.isYarnBerryLockfile(input.content)) return berry.parseYarnBerryLockfile(input);
+      return (await import('./yarn-classic/index.js')).parseYarnClassicLockfile(input);
+    },
   },
-  { id: 'pnpm', names: pnpmLockfileNames, parse: parsePnpmLockfile },
-  { id: 'bun', names: bunLockfileNames, parse: parseBunLockfile },
+  {
+    id: 'pnpm',
+    names: ['pnpm-lock.yaml'],
+    parse: async (input) => (await import('./pnpm/index.js')).parsePnpmLockfile(input),
+  },
+  {
+    id: 'bun',
+    names: ['bun.lock'],
+    parse: async (input) => (await import('./bun/index.js')).parseBunLockfile(input),
+  },
 ];
 
 const knownNames = new Set(formats.flatMap((f) => f.names));
@@ -196,7 +207,7 @@ export const diskInput = (lockfile: string): LockfileInput => {
 };
 
 /** Reads one lockfile (and, through its input, the manifests it needs) into an Inventory. */
-export const readInventory = (lockfile: string): Inventory => {
+export const readInventory = async (lockfile: string): Promise<Inventory> => {
   const name = basename(lockfile);
   const format = formats.find((f) => f.names.includes(name));
   if (!format) {

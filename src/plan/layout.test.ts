@@ -181,8 +181,8 @@ describe('npm layout of a graph lockfile', () => {
       new Set(['yarn-classic', 'yarn-berry', 'pnpm', 'bun']),
     );
   });
-  it.each(fixtureLockfiles)('is faithful to every resolution of the fixture %s', (lockfile) => {
-    expectFaithful(readInventory(join(fixtures, lockfile)));
+  it.each(fixtureLockfiles)('is faithful to every resolution of the fixture %s', async (lockfile) => {
+    expectFaithful(await readInventory(join(fixtures, lockfile)));
   });
 
   const hasData = requireSharedData();
@@ -193,10 +193,10 @@ describe('npm layout of a graph lockfile', () => {
       'jestjs__jest@52db46e504/yarn.lock',
       'getsentry__sentry-javascript@f7a6cc0c22/yarn.lock',
       'vitejs__vite@a98c8d95d5/pnpm-lock.yaml',
-    ])('is faithful to every resolution of %s, workspaces included', (lockfile) => {
+    ])('is faithful to every resolution of %s, workspaces included', async (lockfile) => {
     const path = join(projects, lockfile);
     expect(existsSync(path)).toBe(true);
-    const inventory = readInventory(path);
+    const inventory = await readInventory(path);
     expectFaithful(inventory);
     const layout = npmLayout(inventory);
     const registry = (i: Inventory) =>

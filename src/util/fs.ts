@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   constants,
@@ -17,6 +16,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { PatchPilotError } from '../core/errors.js';
+import { crypto } from './crypto.js';
 
 /**
  * The file-system edge: every read and write of PatchPilot goes through here. Reads are
@@ -152,7 +152,7 @@ export const ioError = (path: string, cause: unknown): PatchPilotError => {
  */
 export const writeFileAtomic = (path: string, text: string): void => {
   ensureParentDir(path);
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temporary = join(dirname(path), `.${basename(path)}.${crypto().randomBytes(6).toString('hex')}.tmp`);
   try {
     writeFileSync(temporary, text, { flag: 'wx' });
     renameSync(temporary, path);

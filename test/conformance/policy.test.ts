@@ -446,7 +446,7 @@ describe.skipIf(!hasData)('the default policy on the real projects (npm registry
     ).projects;
     const [scan] = (await scanProjects(store, options)).projects;
     if (!project || !scan) throw new Error(`${lockfile}: not planned`);
-    const inventory = readInventory(target);
+    const inventory = await readInventory(target);
     const evidence = gatherEvidence(project.plan, { findings: scan.findings, inventory });
     return { plan: project.plan, evidence };
   };
@@ -485,7 +485,7 @@ describe.skipIf(!hasData)('the default policy on the real projects (npm registry
       if (!project || !scan) throw new Error(`${lockfile}: not planned`);
       const evidence = gatherEvidence(project.plan, {
         findings: scan.findings,
-        inventory: readInventory(target),
+        inventory: await readInventory(target),
       });
       checkInvariants(project.plan, evidence);
       overrides += project.plan.patches.filter((p) => evidence.get(p.id)?.override).length;

@@ -164,7 +164,7 @@ describe.skipIf(!hasData)('patchpilot sbom against npm sbom on ../shared/data/pr
       expect(['ESBOMPROBLEMS', 'EINVALIDPURLTYPE']).toContain(theirs.npmError);
       const { readInventory } = await import(join(projectRoot, 'dist/inventory/index.js'));
       const { registryPackageKeys } = await import(join(projectRoot, 'dist/core/inventory.js'));
-      const inventory: Set<string> = registryPackageKeys(readInventory(lockfile));
+      const inventory: Set<string> = registryPackageKeys(await readInventory(lockfile));
       expect(ours.sort()).toEqual([...inventory].sort());
     });
   }

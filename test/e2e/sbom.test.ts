@@ -146,7 +146,9 @@ const sbom = (args: string[]) => {
 const registryKeys = async (dir: string): Promise<string[]> => {
   const { readInventory } = await import(join(projectRoot, 'dist/inventory/index.js'));
   const { registryPackageKeys } = await import(join(projectRoot, 'dist/core/inventory.js'));
-  return [...(registryPackageKeys(readInventory(join(dir, 'package-lock.json'))) as Set<string>)].sort();
+  return [
+    ...(registryPackageKeys(await readInventory(join(dir, 'package-lock.json'))) as Set<string>),
+  ].sort();
 };
 
 describe.each(projects)('sbom of %s', (_name, dir) => {

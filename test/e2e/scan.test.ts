@@ -297,7 +297,7 @@ describe('scan on the bundled example', () => {
 });
 
 describe('start-up cost', () => {
-  it('a scan without VEX documents or configuration loads neither zod nor the YAML parser', () => {
+  it('a scan of an npm lockfile without VEX documents or configuration loads only what it uses', () => {
     const hooks = join(projectRoot, 'test/fixtures/load-hooks/register.mjs');
     const result = spawnSync(
       process.execPath,
@@ -311,6 +311,15 @@ describe('start-up cost', () => {
     const loaded = result.stderr.split('\n').filter((line) => line.startsWith('LOADED '));
     expect(loaded.some((line) => line.includes('/dist/pipeline.js'))).toBe(true);
     expect(loaded.filter((line) => /node_modules\/(zod|yaml|undici)\//.test(line))).toEqual([]);
+    // Only the npm parser: the other formats' parsers and the SBOM reader load when met.
+    expect(loaded.some((line) => line.includes('/dist/inventory/npm/index.js'))).toBe(true);
+    expect(
+      loaded.filter((line) => /\/dist\/inventory\/(bun|pnpm|yarn-berry|yarn-classic|sbom)\//.test(line)),
+    ).toEqual([]);
+    // Nothing is hashed, signed or drawn at random, and no VEX document is written.
+    expect(loaded.filter((line) => /builtin:crypto$|\/dist\/intel\/vex\/write\.js/.test(line))).toEqual([]);
+    // The list is complete: built-ins loaded outside the hooks are named too.
+    expect(loaded).toContain('LOADED builtin:fs');
   });
 });
 

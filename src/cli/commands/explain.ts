@@ -264,7 +264,7 @@ export const explainCommand = async (args: readonly string[], io: Io): Promise<O
     const scan = scanned.projects.find((p) => p.lockfile === project.lockfile);
     const findings = scan?.findings ?? [];
     const policy = scan?.config?.config.policy ?? defaultConfig.policy;
-    const inventory = readInventory(resolve(io.cwd, project.lockfile));
+    const inventory = await readInventory(resolve(io.cwd, project.lockfile));
     const explanations = explain(query, { plan: project.plan, findings, inventory, policy });
     if (explanations.length === 0) continue;
     const report: ExplainReport = {

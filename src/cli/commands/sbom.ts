@@ -85,7 +85,7 @@ export const sbomCommand = async (args: readonly string[], io: Io): Promise<Outc
   }
 
   const [lockfile] = findLockfiles(resolve(io.cwd, positionals[0] ?? '.'), false);
-  const inventory = readInventory(lockfile as string);
+  const inventory = await readInventory(lockfile as string);
   const options: SbomOptions = {
     toolVersion: toolVersion(),
     created: values.reproducible ? undefined : io.now(),

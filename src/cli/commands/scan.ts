@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import { isExcepted } from '../../assess/exceptions.js';
 import { priorityThresholds } from '../../assess/priority.js';
@@ -6,13 +5,13 @@ import { isSuppressed, patchPilotAuthor, vexStatementsOf } from '../../assess/ve
 import { parseSeverityLabel, type SeverityLabel, severityRank } from '../../core/advisory.js';
 import type { Finding, PriorityLabel } from '../../core/finding.js';
 import { AdvisoryStore } from '../../intel/store.js';
-import { buildOpenVexDocument, serializeOpenVex, toOpenVexStatement } from '../../intel/vex/write.js';
 import {
   type InstalledPackage,
   type ScanResult,
   scanProjects,
   type VexDocumentRead,
 } from '../../pipeline.js';
+import { crypto } from '../../util/crypto.js';
 import { statOrUndefined, writeFileAtomic } from '../../util/fs.js';
 import { advisoryDbPath } from '../../util/home.js';
 import { parseCommandArgs, usage } from '../args.js';
@@ -179,7 +178,7 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
   }
 
   if (vexOut !== undefined) {
-    const text = vexDocumentText(result, values.deterministic ? undefined : io.now());
+    const text = await vexDocumentText(result, values.deterministic ? undefined : io.now());
     writeFileAtomic(vexOut, text.text);
     io.stderr.write(
       `wrote ${relative(io.cwd, vexOut) || vexOut}: OpenVEX 0.2.0, ${text.statements} statements\n`,
@@ -202,7 +201,14 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
  * clock (`--deterministic`) the document's time is its latest statement's (or 1970-01-01) and its
  * `@id` is derived from the content.
  */
-const vexDocumentText = (result: ScanResult, now: Date | undefined): { text: string; statements: number } => {
+/** The OpenVEX document of `--vex-out`; its writer loads only when one is asked for. */
+const vexDocumentText = async (
+  result: ScanResult,
+  now: Date | undefined,
+): Promise<{ text: string; statements: number }> => {
+  const { buildOpenVexDocument, serializeOpenVex, toOpenVexStatement } = await import(
+    '../../intel/vex/write.js'
+  );
   const statements = vexStatementsOf(result.projects.flatMap((p) => p.findings)).flatMap(
     (s) => toOpenVexStatement(s) ?? [],
   );
@@ -213,7 +219,7 @@ const vexDocumentText = (result: ScanResult, now: Date | undefined): { text: str
   const document = buildOpenVexDocument(statements, {
     author: patchPilotAuthor,
     timestamp: now ? now.toISOString() : (latest ?? new Date(0).toISOString()),
-    ...(now ? { id: `urn:uuid:${randomUUID()}` } : {}),
+    ...(now ? { id: `urn:uuid:${crypto().randomUUID()}` } : {}),
     tooling: `PatchPilot ${toolVersion()}`,
   });
   return { text: serializeOpenVex(document), statements: statements.length };
