@@ -222,11 +222,23 @@ export interface PathOptions {
 
 export const dependencyPaths = (index: PathIndex, target: string, options: PathOptions): DependencyPaths => {
   const maxFrontier = options.maxFrontier ?? 50_000;
-  const listed = enumerate(index, target, options.limit, maxFrontier);
   const importers = reachingImporters(index, target);
   const exact = countPaths(index, target, new Set());
-  if (exact !== 'cyclic') return { paths: listed.paths, count: exact, complete: true, importers };
-  if (!listed.more) return { paths: listed.paths, count: listed.paths.length, complete: true, importers };
+  if (exact !== 'cyclic') {
+    return {
+      paths: enumerate(index, target, options.limit, maxFrontier).paths,
+      count: exact,
+      complete: true,
+      importers,
+    };
+  }
+  // One enumeration up to the cap both lists the shortest paths (its first ones, as it finds them
+  // shortest first) and counts them.
   const counted = enumerate(index, target, Math.max(options.countCap ?? 100, options.limit), maxFrontier);
-  return { paths: listed.paths, count: counted.paths.length, complete: !counted.more, importers };
+  return {
+    paths: counted.paths.slice(0, options.limit),
+    count: counted.paths.length,
+    complete: !counted.more,
+    importers,
+  };
 };

@@ -128,15 +128,19 @@ const scopeOf = (flags: {
 /** Classifies a `resolved` (v2/v3) or `version` (v1) spec by where the package comes from. */
 const sourceOf = (resolved: string | undefined, name: string, version: string): SourceKind => {
   if (resolved === undefined || resolved === '') return 'registry';
+  // The common case first: a registry tarball URL.
+  if (resolved.startsWith('https:') || resolved.startsWith('http:')) {
+    // Registries (the public one, mirrors, Artifactory, Verdaccio) serve <name>/-/<basename>-<version>.tgz.
+    const base = name.startsWith('@') ? name.slice(name.indexOf('/') + 1) : name;
+    const query = resolved.indexOf('?');
+    const hash = resolved.indexOf('#');
+    const end = query === -1 ? hash : hash === -1 ? query : Math.min(query, hash);
+    const url = end === -1 ? resolved : resolved.slice(0, end);
+    return url.endsWith(`/-/${base}-${version}.tgz`) ? 'registry' : 'tarball';
+  }
   if (/^(git\+|git:|github:|gitlab:|bitbucket:|gist:|git@|ssh:)/.test(resolved)) return 'git';
   if (resolved.startsWith('file:')) return 'file';
   if (resolved.startsWith('link:')) return 'link';
-  if (/^https?:/.test(resolved)) {
-    // Registries (the public one, mirrors, Artifactory, Verdaccio) serve <name>/-/<basename>-<version>.tgz.
-    const base = name.startsWith('@') ? name.slice(name.indexOf('/') + 1) : name;
-    const url = resolved.split(/[?#]/)[0] ?? resolved;
-    return url.endsWith(`/-/${base}-${version}.tgz`) ? 'registry' : 'tarball';
-  }
   return 'file';
 };
 

@@ -87,8 +87,7 @@ const optionalOf = (
   if (value !== undefined && typeof value !== type) fail([...at, key], type, value);
 };
 
-const depMap = (obj: Record<string, unknown>, key: string, at: string[]): void => {
-  const value = obj[key];
+const depMapValue = (value: unknown, at: readonly string[], key: string): void => {
   if (value === undefined) return;
   if (!isObject(value)) fail([...at, key], 'object', value);
   for (const name in value as Record<string, unknown>) {
@@ -96,6 +95,9 @@ const depMap = (obj: Record<string, unknown>, key: string, at: string[]): void =
     if (typeof spec !== 'string') fail([...at, key, name], 'string', spec);
   }
 };
+
+const depMap = (obj: Record<string, unknown>, key: string, at: string[]): void =>
+  depMapValue(obj[key], at, key);
 
 const workspaces = (obj: Record<string, unknown>, at: string[]): void => {
   const value = obj.workspaces;
@@ -108,29 +110,47 @@ const workspaces = (obj: Record<string, unknown>, at: string[]): void => {
   });
 };
 
-const stringFields = ['name', 'version', 'resolved', 'integrity'] as const;
-const booleanFields = ['link', 'dev', 'optional', 'devOptional', 'peer', 'inBundle'] as const;
 const depFields = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'] as const;
 
-const checkPackageEntry = (entry: unknown, at: string[]): void => {
+const string = (value: unknown, at: readonly string[], key: string): void => {
+  if (value !== undefined && typeof value !== 'string') fail([...at, key], 'string', value);
+};
+const boolean = (value: unknown, at: readonly string[], key: string): void => {
+  if (value !== undefined && typeof value !== 'boolean') fail([...at, key], 'boolean', value);
+};
+
+/**
+ * One `packages` entry. Every field is read by its name: a lockfile holds thousands of entries,
+ * and this runs once per entry on code not yet optimised, where a read by name is much cheaper
+ * than one by a computed key.
+ */
+const checkPackageEntry = (entry: unknown, at: readonly string[]): void => {
   if (!isObject(entry)) throw shapeError(at, 'object', entry);
-  for (const field of stringFields) optionalOf(entry, field, 'string', at);
-  for (const field of booleanFields) optionalOf(entry, field, 'boolean', at);
-  for (const field of depFields) depMap(entry, field, at);
-  const meta = entry.peerDependenciesMeta;
+  const e = entry as Partial<Record<keyof PackageEntry | 'peerDependenciesMeta', unknown>>;
+  string(e.name, at, 'name');
+  string(e.version, at, 'version');
+  string(e.resolved, at, 'resolved');
+  string(e.integrity, at, 'integrity');
+  boolean(e.link, at, 'link');
+  boolean(e.dev, at, 'dev');
+  boolean(e.optional, at, 'optional');
+  boolean(e.devOptional, at, 'devOptional');
+  boolean(e.peer, at, 'peer');
+  boolean(e.inBundle, at, 'inBundle');
+  depMapValue(e.dependencies, at, 'dependencies');
+  depMapValue(e.devDependencies, at, 'devDependencies');
+  depMapValue(e.optionalDependencies, at, 'optionalDependencies');
+  depMapValue(e.peerDependencies, at, 'peerDependencies');
+  const meta = e.peerDependenciesMeta;
   if (meta !== undefined) {
     if (!isObject(meta)) fail([...at, 'peerDependenciesMeta'], 'object', meta);
     for (const name in meta as Record<string, unknown>) {
       const item = (meta as Record<string, unknown>)[name];
       if (!isObject(item)) fail([...at, 'peerDependenciesMeta', name], 'object', item);
-      optionalOf(item as Record<string, unknown>, 'optional', 'boolean', [
-        ...at,
-        'peerDependenciesMeta',
-        name,
-      ]);
+      boolean((item as Record<string, unknown>).optional, [...at, 'peerDependenciesMeta', name], 'optional');
     }
   }
-  workspaces(entry, at);
+  if (e.workspaces !== undefined) workspaces(entry, at as string[]);
 };
 
 /** npm 5 and 6 sometimes wrote `"resolved": false` or `"integrity": false`; both mean "not recorded". */
