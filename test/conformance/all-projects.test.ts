@@ -186,6 +186,26 @@ describe.skipIf(!hasData)('every project of ../shared/data/projects', () => {
         const fromNpm = runCli(['scan', '--sbom', npmBom, '--json', '--db', db, '--max-paths', '1']);
         expect(fromNpm.code).toBe(0);
         expect(pairsOf(JSON.parse(fromNpm.stdout) as Report)).toEqual(pairsOf(report));
+        // What npm marks private (the root, private workspaces) is never read as a registry package.
+        const privateOnes = (
+          JSON.parse(readFileSync(npmBom, 'utf8')) as {
+            components: { name: string; version: string; properties?: { name: string; value: string }[] }[];
+          }
+        ).components
+          .filter((c) =>
+            c.properties?.some((p) => p.name === 'cdx:npm:package:private' && p.value === 'true'),
+          )
+          .map((c) => `${c.name}@${c.version}`);
+        const listed = runCli(['scan', '--sbom', npmBom, '--json', '--list-packages', '--db', db]);
+        const registry = new Set(
+          // --list-packages lists the registry packages only.
+          (
+            JSON.parse(listed.stdout) as { projects: { inventory: { name: string; version: string }[] }[] }
+          ).projects
+            .flatMap((p) => p.inventory)
+            .map((p) => `${p.name}@${p.version}`),
+        );
+        expect(privateOnes.filter((key) => registry.has(key))).toEqual([]);
       }
     });
   }

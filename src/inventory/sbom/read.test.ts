@@ -59,6 +59,33 @@ describe('readSbom: CycloneDX', () => {
     expect(inventory.root).toBe('/sboms');
   });
 
+  it('never reads a component npm marks private as the registry package of that name', () => {
+    const doc = {
+      ...cyclonedx,
+      components: [
+        ...cyclonedx.components,
+        {
+          'bom-ref': 'utils@1.0.0',
+          name: 'utils',
+          version: '1.0.0',
+          purl: 'pkg:npm/utils@1.0.0',
+          properties: [{ name: 'cdx:npm:package:private', value: 'true' }],
+        },
+        {
+          'bom-ref': 'public@1.0.0',
+          name: 'public',
+          version: '1.0.0',
+          purl: 'pkg:npm/public@1.0.0',
+          properties: [{ name: 'cdx:npm:package:private', value: 'false' }],
+        },
+      ],
+    };
+    const read = readSbom(JSON.stringify(doc), '/sboms/bom.json');
+    expect(read.packages.get('utils@1.0.0')).toMatchObject({ source: 'file', purl: undefined });
+    expect(registryPackageKeys(read).has('utils@1.0.0')).toBe(false);
+    expect(registryPackageKeys(read).has('public@1.0.0')).toBe(true);
+  });
+
   it('keeps hashes as SRI integrity, licence and distribution URL', () => {
     const a = inventory.packages.get('a');
     expect(a?.integrity).toBe(sri);

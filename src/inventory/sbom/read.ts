@@ -218,7 +218,13 @@ const cyclonedxScope = (component: Json): Scope | undefined => {
 
 const statedSource = (component: Json): SourceKind | undefined => {
   const own = propertyOf(component, 'patchpilot:npm:source');
-  return own !== undefined && sources.includes(own) ? (own as SourceKind) : undefined;
+  if (own !== undefined && sources.includes(own)) return own as SourceKind;
+  // npm refuses to publish a package.json marked private, so a component npm sbom or cyclonedx-npm
+  // marks private is one of the project's own folders (a workspace, a local dependency), never the
+  // registry package of that name: matching it against that package's advisories would be a false
+  // finding.
+  if (propertyOf(component, 'cdx:npm:package:private') === 'true') return 'file';
+  return undefined;
 };
 
 const readCycloneDx = (doc: Json, path: string): Inventory => {
