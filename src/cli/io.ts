@@ -1,3 +1,4 @@
+import { relative, resolve, sep } from 'node:path';
 import type { Env } from '../util/home.js';
 
 /** Everything a command may touch of its environment, passed in so tests can run it in-process. */
@@ -18,3 +19,11 @@ export interface Io {
 export type Outcome = 'ok' | 'failed' | 'usage';
 
 export type Command = (args: readonly string[], io: Io) => Promise<Outcome>;
+
+/** A path as the user would write it: relative to the current folder when it is below it. */
+export const displayPath = (io: Io, path: string): string => {
+  const rel = relative(io.cwd, path);
+  return rel === '' || rel.startsWith('..') || resolve(io.cwd, rel) !== path
+    ? path
+    : rel.split(sep).join('/');
+};

@@ -277,6 +277,18 @@ describe('sbom details', () => {
     expect(names([join(tree, 'package-lock.json')])).toContain('lodash');
   });
 
+  it('with lockfiles of several package managers in the folder, says which one it describes', () => {
+    const tree = join(trees.path, 'managers');
+    cpSync(example, tree, { recursive: true });
+    cpSync(join(projectRoot, 'test/fixtures/yarn-classic/workspaces/yarn.lock'), join(tree, 'yarn.lock'));
+    const result = runCli(['sbom', tree]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe(
+      `patchpilot sbom: 2 lockfiles in this folder; describing ${join(tree, 'package-lock.json')}. Pass a lockfile's path to describe another: ${join(tree, 'yarn.lock')}\n`,
+    );
+    expect((JSON.parse(result.stdout) as Cdx).components.map((c) => c.name)).toContain('lodash');
+  });
+
   it('--output writes the document atomically and reports on stderr', () => {
     const out = join(trees.path, 'out', 'nested', 'bom.json');
     const result = runCli(['sbom', example, '--reproducible', '--output', out]);

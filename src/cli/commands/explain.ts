@@ -34,7 +34,7 @@ import type { Registry } from '../../registry/index.js';
 import { statOrUndefined } from '../../util/fs.js';
 import { advisoryDbPath } from '../../util/home.js';
 import { parseCommandArgs, usage } from '../args.js';
-import type { Io, Outcome } from '../io.js';
+import { displayPath, type Io, type Outcome } from '../io.js';
 import { packageChangeText } from '../render/text.js';
 import { toolVersion } from '../version.js';
 import { planOptionsFrom } from './plan.js';
@@ -334,7 +334,6 @@ const tellChange = async (
   const sha = told.commit?.sha;
   const branch = told.outcome?.merged?.branch ?? told.outcome?.branch;
   const story = (sha ? changeStory(entries, id, readCommit(folder, sha, branch, io)) : told) ?? told;
-  const { displayPath } = await import('./ledger.js');
   if (options.json) {
     const report: ChangeStoryReport = {
       schemaVersion: 1,

@@ -1,4 +1,4 @@
-import { relative, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { PatchPilotError } from '../../core/errors.js';
 import { isLedgerKind, type LedgerEntry, type LedgerKind, ledgerKinds } from '../../core/ledger.js';
 import { canonicalJson } from '../../ledger/canonical.js';
@@ -6,7 +6,7 @@ import { ledgerPath } from '../../ledger/location.js';
 import { Ledger, type LedgerVerification } from '../../ledger/store.js';
 import { readTextIfExists, statOrUndefined, writeFileAtomic } from '../../util/fs.js';
 import { dispatchSubcommand, parseCommandArgs, usage } from '../args.js';
-import type { Io, Outcome } from '../io.js';
+import { displayPath, type Io, type Outcome } from '../io.js';
 import { toolVersion } from '../version.js';
 
 const help = `Usage: patchpilot ledger <command> [options]
@@ -84,14 +84,6 @@ export const ledgerCommand = async (args: readonly string[], io: Io): Promise<Ou
     args,
     io,
   );
-};
-
-/** A path as the user would write it: relative to the current folder when it is below it. */
-export const displayPath = (io: Io, path: string): string => {
-  const rel = relative(io.cwd, path);
-  return rel === '' || rel.startsWith('..') || resolve(io.cwd, rel) !== path
-    ? path
-    : rel.split(sep).join('/');
 };
 
 /** The project folder (DIR, default the current folder) and its ledger file. */

@@ -10,8 +10,8 @@ import {
 import { Ledger } from '../../ledger/store.js';
 import { statOrUndefined } from '../../util/fs.js';
 import { dispatchSubcommand, parseCommandArgs, usage } from '../args.js';
-import type { Io, Outcome } from '../io.js';
-import { displayPath, ledgerTarget } from './ledger.js';
+import { displayPath, type Io, type Outcome } from '../io.js';
+import { ledgerTarget } from './ledger.js';
 
 const help = `Usage: patchpilot quarantine <command> [options]
 

@@ -2,9 +2,8 @@ import { resolve } from 'node:path';
 import { PatchPilotError } from '../../core/errors.js';
 import { statOrUndefined } from '../../util/fs.js';
 import { parseCommandArgs, usage } from '../args.js';
-import type { Io, Outcome } from '../io.js';
+import { displayPath, type Io, type Outcome } from '../io.js';
 import { toolVersion } from '../version.js';
-import { displayPath } from './ledger.js';
 
 const help = `Usage: patchpilot rollback CHANGE [DIR] --reason TEXT [options]
 

@@ -10,7 +10,7 @@ import { buildSpdx } from '../../inventory/sbom/spdx.js';
 import { type OmitKind, type SbomOptions, serializeSbom } from '../../inventory/sbom/write-common.js';
 import { statOrUndefined, writeFileAtomic } from '../../util/fs.js';
 import { parseCommandArgs, usage } from '../args.js';
-import type { Io, Outcome } from '../io.js';
+import { displayPath, type Io, type Outcome } from '../io.js';
 import { toolVersion } from '../version.js';
 
 const help = `Usage: patchpilot sbom [DIR|LOCKFILE] [options]
@@ -19,7 +19,8 @@ Write a software bill of materials for the lockfile in DIR (default: the current
 installed package once, with its purl, hashes from the lockfile's integrity, declared licence and
 download location, plus the project, its workspaces and the dependency graph. With lockfiles of
 several package managers in DIR, the first of npm, yarn, pnpm and bun is used (and for npm,
-npm-shrinkwrap.json before package-lock.json); pass the lockfile itself to choose another.
+npm-shrinkwrap.json before package-lock.json), and a line on stderr names it and the others;
+pass the lockfile itself to choose another.
 
 Options:
       --format FORMAT        cyclonedx (default, JSON) or spdx (SPDX 2.3 JSON)
@@ -84,7 +85,15 @@ export const sbomCommand = async (args: readonly string[], io: Io): Promise<Outc
     throw usage('sbom', `--output ${values.output} is a folder; give a file name`);
   }
 
-  const [lockfile] = findLockfiles(resolve(io.cwd, positionals[0] ?? '.'), false);
+  const [lockfile, ...others] = findLockfiles(resolve(io.cwd, positionals[0] ?? '.'), false);
+  // One document per run: with lockfiles of several package managers in the folder, say which one
+  // it describes and how to choose another, rather than pick in silence.
+  if (others.length > 0) {
+    const shown = (path: string) => displayPath(io, path);
+    io.stderr.write(
+      `patchpilot sbom: ${others.length + 1} lockfiles in this folder; describing ${shown(lockfile as string)}. Pass a lockfile's path to describe another: ${others.map(shown).join(', ')}\n`,
+    );
+  }
   const inventory = await readInventory(lockfile as string);
   const options: SbomOptions = {
     toolVersion: toolVersion(),
