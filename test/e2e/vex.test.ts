@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import ajvDraft04 from 'ajv-draft-04';
@@ -239,6 +239,32 @@ describe('VEX', () => {
       ['GHSA-xvch-5gv4-984h', 'Jane Doe <jane@example.org>'],
       ['CVE-2021-44906', 'Test Person <test@example.org>'],
     ]);
+  });
+
+  it('scan --vex-out with no finding writes nothing: an OpenVEX document needs a statement', () => {
+    const clean = join(home.path, 'clean');
+    mkdirSync(clean);
+    writeFileSync(join(clean, 'package.json'), '{"name":"clean","version":"1.0.0"}');
+    writeFileSync(
+      join(clean, 'package-lock.json'),
+      JSON.stringify({
+        name: 'clean',
+        version: '1.0.0',
+        lockfileVersion: 3,
+        packages: { '': { name: 'clean', version: '1.0.0' } },
+      }),
+    );
+    const first = cli(['scan', 'clean', '--db', db, '--vex-out', 'clean.openvex.json', '--json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toBe(
+      'not written: clean.openvex.json: no findings, so no VEX statement to make (an OpenVEX document needs at least one)\n',
+    );
+    expect(existsSync(join(home.path, 'clean.openvex.json'))).toBe(false);
+    // An earlier document is neither emptied nor removed.
+    writeFileSync(join(home.path, 'clean.openvex.json'), 'earlier');
+    const again = cli(['scan', 'clean', '--db', db, '--vex-out', 'clean.openvex.json', '--json']);
+    expect(again.stderr).toContain('; the file there is left as it was');
+    expect(readFileSync(join(home.path, 'clean.openvex.json'), 'utf8')).toBe('earlier');
   });
 
   it('scan --vex-out writes every status as OpenVEX; fed back with --vex it gives the same statuses', () => {

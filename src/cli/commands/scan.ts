@@ -1,4 +1,4 @@
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { isExcepted } from '../../assess/exceptions.js';
 import { priorityThresholds } from '../../assess/priority.js';
 import { isSuppressed, patchPilotAuthor, vexStatementsOf } from '../../assess/vex.js';
@@ -15,7 +15,7 @@ import { crypto } from '../../util/crypto.js';
 import { statOrUndefined, writeFileAtomic } from '../../util/fs.js';
 import { advisoryDbPath } from '../../util/home.js';
 import { parseCommandArgs, usage } from '../args.js';
-import type { Io, Outcome } from '../io.js';
+import { displayPath, type Io, type Outcome } from '../io.js';
 import { toolVersion } from '../version.js';
 
 const help = `Usage: patchpilot scan [DIR] [options]
@@ -47,7 +47,8 @@ Options:
                          marked suppressed, never counted for --fail-on
       --vex-out FILE     write every finding's current status as OpenVEX 0.2.0 (atomically,
                          whatever --min-priority shows): statements carried over, malicious
-                         packages affected, the rest under_investigation
+                         packages affected, the rest under_investigation; with no
+                         finding nothing is written (OpenVEX needs a statement)
       --deterministic    leave out timestamps so two runs compare byte for byte
       --db FILE          advisory store (default: $PATCHPILOT_DB, else <data home>/advisories.db)
       --debug            show stack traces on errors
@@ -179,10 +180,17 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
 
   if (vexOut !== undefined) {
     const text = await vexDocumentText(result, values.deterministic ? undefined : io.now());
-    writeFileAtomic(vexOut, text.text);
-    io.stderr.write(
-      `wrote ${relative(io.cwd, vexOut) || vexOut}: OpenVEX 0.2.0, ${text.statements} statements\n`,
-    );
+    const shown = displayPath(io, vexOut);
+    if (text.statements === 0) {
+      // OpenVEX requires at least one statement: with no finding there is nothing to state, and an
+      // empty document would not validate. An earlier document at that path is left as it was.
+      io.stderr.write(
+        `not written: ${shown}: no findings, so no VEX statement to make (an OpenVEX document needs at least one)${statOrUndefined(vexOut) ? '; the file there is left as it was' : ''}\n`,
+      );
+    } else {
+      writeFileAtomic(vexOut, text.text);
+      io.stderr.write(`wrote ${shown}: OpenVEX 0.2.0, ${text.statements} statements\n`);
+    }
   }
   io.stdout.write(await render(format, report, io.cwd));
   if (failOn === undefined) return 'ok';
