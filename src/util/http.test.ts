@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createHttpClient, downloadToFile, proxyFor, proxySettings, redact } from './http.js';
+import {
+  createHttpClient,
+  downloadToFile,
+  proxyFor,
+  proxySettings,
+  redact,
+  redirectRefusal,
+} from './http.js';
 
 describe('proxySettings and proxyFor', () => {
   it('prefers the lower-case variable, as curl does', () => {
@@ -82,6 +89,42 @@ describe('downloadToFile', () => {
     expect(readFileSync(target).equals(body)).toBe(true);
     expect(progress.length).toBeGreaterThanOrEqual(2);
     expect(progress.every(([, total]) => total === body.length)).toBe(true);
+  });
+
+  it('follows redirects over http(s), and refuses the ones that downgrade, leave http or loop', async () => {
+    respond = (req, res) => {
+      if (req.url === '/moved') res.writeHead(302, { location: '/x' }).end();
+      else if (req.url === '/ftp') res.writeHead(301, { location: 'ftp://example.org/all.zip' }).end();
+      else if (req.url === '/loop') res.writeHead(307, { location: '/loop' }).end();
+      else if (req.url === '/nowhere') res.writeHead(302).end();
+      else res.writeHead(200, { 'content-length': body.length }).end(body);
+    };
+    expect(await downloadToFile(`${base}/moved`, target, options)).toMatchObject({ kind: 'downloaded' });
+    expect(readFileSync(target).equals(body)).toBe(true);
+    for (const [path, reason] of [
+      ['/ftp', 'redirect to a ftp: URL refused'],
+      ['/loop', 'more than 10 redirects'],
+      ['/nowhere', 'HTTP 302 redirect without a Location'],
+    ] as const) {
+      const other = join(dir, `out${path.slice(1)}.bin`);
+      expect(await downloadToFile(`${base}${path}`, other, options)).toEqual({ kind: 'failed', reason });
+      expect(existsSync(other)).toBe(false);
+    }
+  });
+
+  it('judges a redirect by where it leads: never down to http, to another scheme or to credentials', () => {
+    const from = 'https://osv.example.org/npm/all.zip';
+    expect(redirectRefusal(from, 'https://storage.example.com/b/all.zip?sig=secret')).toBeUndefined();
+    expect(redirectRefusal(from, '/elsewhere/all.zip')).toBeUndefined();
+    expect(redirectRefusal('http://127.0.0.1:8080/all.zip', 'http://127.0.0.1:8080/b')).toBeUndefined();
+    expect(redirectRefusal(from, 'http://mirror.example.com/all.zip?sig=secret')).toBe(
+      'redirect from https to plain http refused (http://mirror.example.com/all.zip)',
+    );
+    expect(redirectRefusal(from, 'file:///etc/passwd')).toBe('redirect to a file: URL refused');
+    expect(redirectRefusal(from, 'https://user:pw@example.com/a')).toBe(
+      'redirect to a URL with credentials refused (example.com)',
+    );
+    expect(redirectRefusal(from, 'http://[bad')).toBe('redirect to an invalid URL');
   });
 
   it('sends the conditional headers and reports a 304 without a file', async () => {

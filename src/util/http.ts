@@ -101,6 +101,31 @@ const printable = (text: string): string =>
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
   text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+const maxRedirects = 10;
+
+/**
+ * Why a redirect from `from` to `location` is not followed, or undefined when it may be: only to
+ * http(s), never from https down to plain http, never to a URL that carries credentials. The
+ * target is shown without its query (a signed URL's query is a credential of its own).
+ */
+export const redirectRefusal = (from: string, location: string): string | undefined => {
+  let to: URL;
+  try {
+    to = new URL(location, from);
+  } catch {
+    return 'redirect to an invalid URL';
+  }
+  const shown = `${to.protocol}//${to.host}${to.pathname}`;
+  if (to.protocol !== 'https:' && to.protocol !== 'http:') return `redirect to a ${to.protocol} URL refused`;
+  if (to.username !== '' || to.password !== '')
+    return `redirect to a URL with credentials refused (${to.host})`;
+  if (new URL(from).protocol === 'https:' && to.protocol === 'http:') {
+    return `redirect from https to plain http refused (${shown})`;
+  }
+  return undefined;
+};
+
 /**
  * Downloads `url` into `path` (created; it must not exist). On any outcome but `downloaded` the
  * file is removed. The caller removes it after use.
@@ -142,16 +167,32 @@ export const downloadToFile = async (
     options.onStart?.(proxy && redact(proxy));
     armStall();
     let response: Awaited<ReturnType<typeof fetch>>;
-    try {
-      response = await fetch(url, {
-        dispatcher,
-        signal: controller.signal,
-        redirect: 'follow',
-        // The length check below compares bytes on the wire with Content-Length.
-        headers: { 'accept-encoding': 'identity', 'user-agent': 'patchpilot', ...options.headers },
-      });
-    } catch (cause) {
-      return { kind: 'failed', reason: `${aborted ?? `request failed: ${describe(cause)}`}${via}`, cause };
+    // Redirects are followed here, each one checked: never from https down to plain http (what
+    // arrives over it could be anything), never to another scheme or to credentials in a URL.
+    let current = url;
+    for (let hops = 0; ; hops++) {
+      try {
+        response = await fetch(current, {
+          dispatcher,
+          signal: controller.signal,
+          redirect: 'manual',
+          // The length check below compares bytes on the wire with Content-Length.
+          headers: { 'accept-encoding': 'identity', 'user-agent': 'patchpilot', ...options.headers },
+        });
+      } catch (cause) {
+        return { kind: 'failed', reason: `${aborted ?? `request failed: ${describe(cause)}`}${via}`, cause };
+      }
+      if (!redirectStatuses.has(response.status)) break;
+      await response.body?.cancel().catch(() => undefined);
+      const location = response.headers.get('location');
+      const refused =
+        location === null
+          ? `HTTP ${response.status} redirect without a Location`
+          : hops >= maxRedirects
+            ? `more than ${maxRedirects} redirects`
+            : redirectRefusal(current, location);
+      if (refused !== undefined) return { kind: 'failed', reason: `${refused}${via}` };
+      current = new URL(location as string, current).href;
     }
     const etag = response.headers.get('etag') ?? undefined;
     const lastModified = response.headers.get('last-modified') ?? undefined;
