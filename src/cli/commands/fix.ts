@@ -13,6 +13,26 @@ import type { Io, Outcome } from '../io.js';
 import { toolVersion } from '../version.js';
 import { planOptionsFrom } from './plan.js';
 
+/** The changes a run merged, proposed or reported before it stopped, one line each; '' for none. */
+export const settledBefore = (events: readonly FixEvent[]): string => {
+  // A change's last word; `reported` without a change is an unfixable finding, not a change.
+  const settled = events.filter(
+    (e) => e.change !== undefined && (e.kind === 'merged' || e.kind === 'proposed' || e.kind === 'reported'),
+  );
+  if (settled.length === 0) return '';
+  const lines = settled.map((e) => {
+    const merged = e.outcome.merged as { branch?: unknown } | undefined;
+    const where =
+      e.kind === 'merged' && typeof merged?.branch === 'string'
+        ? ` into ${merged.branch}`
+        : e.kind === 'proposed' && typeof e.outcome.branch === 'string'
+          ? ` on ${e.outcome.branch}`
+          : '';
+    return `  ${e.kind} ${e.subject}${where}`;
+  });
+  return `fix stopped after settling ${settled.length} change${settled.length === 1 ? '' : 's'}, which stay as they are:\n${lines.join('\n')}\n`;
+};
+
 const help = `Usage: patchpilot fix [DIR|LOCKFILE] [options]
 
 Plan the remediation of the project in DIR (default: the current folder) from its last commit,
@@ -220,6 +240,12 @@ export const fixCommand = async (args: readonly string[], io: Io): Promise<Outco
         writer?.write(event);
       },
     });
+  } catch (error) {
+    // The run stopped before its report: say what it had already settled, which stays settled
+    // (merged on the base branch, or waiting on a branch) and is in the ledger.
+    const settled = settledBefore(events);
+    if (settled !== '') io.stderr.write(settled);
+    throw error;
   } finally {
     ledger?.close();
     store.close();
