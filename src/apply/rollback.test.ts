@@ -242,6 +242,19 @@ describe('rollbackChange', () => {
     expect(early.message).toBe(
       'change p-1 was proposed on patchpilot/p-1 and is not merged into main: there is nothing to roll back there',
     );
+    // Its own branch checked out (to review it) or named is no base to revert on.
+    git.run(['checkout', '--quiet', 'patchpilot/p-1']);
+    const onProposal = errorOf(() => rollbackChange({ ...input, git, entries: entriesOf() }));
+    expect(onProposal).toMatchObject({ code: 'ROLLBACK_NOT_MERGED' });
+    expect(onProposal.message).toBe(
+      'change p-1 was proposed on patchpilot/p-1; patchpilot/p-1 is that proposal, not a branch it was merged into',
+    );
+    git.run(['checkout', '--quiet', 'main']);
+    const named = errorOf(() =>
+      rollbackChange({ ...input, git, entries: entriesOf(), baseBranch: 'patchpilot/revert-p-1' }),
+    );
+    expect(named.message).toContain('is a PatchPilot branch, not a branch it was merged into');
+    expect(git.run(['rev-parse', 'patchpilot/p-1'])).toBe(commit);
     // A reviewer merges it with a merge commit of their own.
     git.run(['merge', '--quiet', '--no-ff', '-m', 'Merge pull request #7', 'patchpilot/p-1']);
     const tip = git.run(['rev-parse', 'main']);

@@ -246,6 +246,16 @@ export const rollbackChange = (input: RollbackInput): RollbackResult => {
       'name the branch it was merged into with --base BRANCH',
     );
   }
+  // A proposal's own branch (or any PatchPilot branch) holds its commit without anything being
+  // merged: reverting there would quarantine the versions and mark the change rolled back while
+  // the base branch never had it.
+  const proposalBranch = merged ? undefined : text(decisive.outcome.branch);
+  if (!merged && (base === proposalBranch || base.startsWith('patchpilot/'))) {
+    throw notMerged(
+      `change ${change} was proposed on ${proposalBranch ?? 'its branch'}; ${base} is ${base === proposalBranch ? 'that proposal' : 'a PatchPilot branch'}, not a branch it was merged into`,
+      'check out the branch the proposal was merged into (or name it with --base BRANCH), or undo the proposal by deleting its branch',
+    );
+  }
   const baseCommit = branchCommit(git, base);
   if (!baseCommit) {
     throw notMerged(`branch ${base} does not exist`, 'name the branch the change is on with --base BRANCH');
