@@ -260,11 +260,13 @@ describe('VEX', () => {
       'not written: clean.openvex.json: no findings, so no VEX statement to make (an OpenVEX document needs at least one)\n',
     );
     expect(existsSync(join(home.path, 'clean.openvex.json'))).toBe(false);
-    // An earlier document is neither emptied nor removed.
+    // An earlier document would state statuses that no longer hold: it goes, as it would have
+    // been replaced.
     writeFileSync(join(home.path, 'clean.openvex.json'), 'earlier');
     const again = cli(['scan', 'clean', '--db', db, '--vex-out', 'clean.openvex.json', '--json']);
-    expect(again.stderr).toContain('; the file there is left as it was');
-    expect(readFileSync(join(home.path, 'clean.openvex.json'), 'utf8')).toBe('earlier');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('; the earlier document there was removed');
+    expect(existsSync(join(home.path, 'clean.openvex.json'))).toBe(false);
   });
 
   it('scan --vex-out writes every status as OpenVEX; fed back with --vex it gives the same statuses', () => {

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isExcepted } from '../../assess/exceptions.js';
 import { priorityThresholds } from '../../assess/priority.js';
@@ -48,7 +49,8 @@ Options:
       --vex-out FILE     write every finding's current status as OpenVEX 0.2.0 (atomically,
                          whatever --min-priority shows): statements carried over, malicious
                          packages affected, the rest under_investigation; with no
-                         finding nothing is written (OpenVEX needs a statement)
+                         finding nothing is written (OpenVEX needs a statement) and an
+                         earlier document there is removed
       --deterministic    leave out timestamps so two runs compare byte for byte
       --db FILE          advisory store (default: $PATCHPILOT_DB, else <data home>/advisories.db)
       --debug            show stack traces on errors
@@ -183,9 +185,12 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
     const shown = displayPath(io, vexOut);
     if (text.statements === 0) {
       // OpenVEX requires at least one statement: with no finding there is nothing to state, and an
-      // empty document would not validate. An earlier document at that path is left as it was.
+      // empty document would not validate. An earlier document at that path would state statuses
+      // that no longer hold, so it goes, as it would have been replaced.
+      const earlier = statOrUndefined(vexOut)?.isFile() === true;
+      if (earlier) rmSync(vexOut, { force: true });
       io.stderr.write(
-        `not written: ${shown}: no findings, so no VEX statement to make (an OpenVEX document needs at least one)${statOrUndefined(vexOut) ? '; the file there is left as it was' : ''}\n`,
+        `not written: ${shown}: no findings, so no VEX statement to make (an OpenVEX document needs at least one)${earlier ? '; the earlier document there was removed' : ''}\n`,
       );
     } else {
       writeFileAtomic(vexOut, text.text);
