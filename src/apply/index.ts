@@ -156,6 +156,19 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
   const record = (event: FixEvent): void => input.record?.(event);
   const progress = (text: string): void => input.onProgress?.(text);
   const metadata = new Map<string, PackageMetadata | undefined>();
+  const scansBefore = new Map<string, readonly Finding[] | undefined>([[input.baseCommit, input.findings]]);
+  const scanBefore = async (at: string, folder: string): Promise<readonly Finding[] | undefined> => {
+    if (!scansBefore.has(at)) {
+      scansBefore.set(
+        at,
+        await input.prove(folder).then(
+          (scanned) => scanned.findings,
+          () => undefined,
+        ),
+      );
+    }
+    return scansBefore.get(at);
+  };
   const changes: Change[] = [];
   let base = input.baseCommit;
 
@@ -369,9 +382,11 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
     const failed = new Map<string, PatchFailure>();
     const commands: CommandEvidence[] = [];
     try {
-      // The scan before the patches: the base commit's findings are known; a later base (after
-      // earlier merges) is read from its lockfile, as the proof reads the one after.
-      const before = at === input.baseCommit ? input.findings : (await input.prove(folder)).findings;
+      // The scan before the patches, for the record: the base commit's findings are known; a later
+      // base (after earlier merges) is read from its lockfile once, as the proof reads the one
+      // after. A base that cannot be scanned leaves the record without it (the proof below is
+      // what decides).
+      const before = await scanBefore(at, folder);
       for (const patch of patches) {
         checkInterrupted();
         let result: Awaited<ReturnType<typeof writePatch>>;
@@ -692,7 +707,7 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
             },
             // The whole scans, of the commit the change was made on and of the change's own.
             scan: {
-              before: { findings: scanRefs(a.before ?? []) },
+              ...(a.before ? { before: { findings: scanRefs(a.before) } } : {}),
               after: { findings: scanRefs(a.after ?? []) },
             },
           },

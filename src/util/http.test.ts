@@ -112,6 +112,25 @@ describe('downloadToFile', () => {
     }
   });
 
+  it('names the proxy of the URL that answered: a redirect to a NO_PROXY host goes direct', async () => {
+    respond = (_req, res) => res.writeHead(200, { 'content-length': body.length }).end(body);
+    // A plain-http proxy gets the absolute URL; this one answers every request with a redirect to
+    // the local server, which NO_PROXY sends direct.
+    const proxy = createServer((_req, res) => res.writeHead(302, { location: `${base}/x` }).end());
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const result = await downloadToFile('http://mirror.invalid/npm/all.zip', target, {
+        ...options,
+        env: { HTTP_PROXY: proxyUrl, NO_PROXY: '127.0.0.1' },
+      });
+      expect(result).toMatchObject({ kind: 'downloaded', bytes: body.length, proxy: undefined });
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+  });
+
   it('judges a redirect by where it leads: never down to http, to another scheme or to credentials', () => {
     const from = 'https://osv.example.org/npm/all.zip';
     expect(redirectRefusal(from, 'https://storage.example.com/b/all.zip?sig=secret')).toBeUndefined();

@@ -136,7 +136,8 @@ export const downloadToFile = async (
   options: DownloadOptions,
 ): Promise<DownloadResult> => {
   const settings = proxySettings(options.env);
-  const proxy = proxyFor(new URL(url), settings);
+  // The proxy of the URL being asked for: a redirect may lead to a host that goes direct.
+  let proxy = proxyFor(new URL(url), settings);
   const dispatcher = dispatcherFor(settings);
   const controller = new AbortController();
   let aborted: string | undefined;
@@ -156,7 +157,7 @@ export const downloadToFile = async (
       options.stallTimeoutMs,
     );
   };
-  const via = proxy ? ` via proxy ${redact(proxy)}` : '';
+  let via = proxy ? ` via proxy ${redact(proxy)}` : '';
   let received = 0;
   let expected: number | undefined;
   let keep = false;
@@ -193,6 +194,8 @@ export const downloadToFile = async (
             : redirectRefusal(current, location);
       if (refused !== undefined) return { kind: 'failed', reason: `${refused}${via}` };
       current = new URL(location as string, current).href;
+      proxy = proxyFor(new URL(current), settings);
+      via = proxy ? ` via proxy ${redact(proxy)}` : '';
     }
     const etag = response.headers.get('etag') ?? undefined;
     const lastModified = response.headers.get('last-modified') ?? undefined;

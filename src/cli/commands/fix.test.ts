@@ -21,6 +21,7 @@ describe('settledBefore: what a run that stopped had already settled', () => {
       event('proposed', 'p-2', { branch: 'patchpilot/p-2' }),
       event('reported', 'p-3', { status: 'reported' }),
       event('failed', 'p-4'),
+      event('reported', 'p-6', { status: 'tested' }),
       event('applied', 'p-5'),
     ];
     expect(settledBefore(events)).toBe(

@@ -15,9 +15,14 @@ import { planOptionsFrom } from './plan.js';
 
 /** The changes a run merged, proposed or reported before it stopped, one line each; '' for none. */
 export const settledBefore = (events: readonly FixEvent[]): string => {
-  // A change's last word; `reported` without a change is an unfixable finding, not a change.
+  // A change's last word; `reported` without a change is an unfixable finding, not a change, and
+  // one whose status is `tested` is a dry run's: tried, nothing kept.
   const settled = events.filter(
-    (e) => e.change !== undefined && (e.kind === 'merged' || e.kind === 'proposed' || e.kind === 'reported'),
+    (e) =>
+      e.change !== undefined &&
+      (e.kind === 'merged' ||
+        e.kind === 'proposed' ||
+        (e.kind === 'reported' && e.outcome.status !== 'tested')),
   );
   if (settled.length === 0) return '';
   const lines = settled.map((e) => {
