@@ -230,6 +230,92 @@ describe('fix: merge, propose, hold back, never run scripts', () => {
   }, 240_000);
 });
 
+describe('fix: a run stopped after one change merged', () => {
+  let project: Project;
+  beforeAll(async () => {
+    project = await createProject({
+      packages: [
+        { name: 'good-lib', versions: { '1.0.0': lib('good'), '1.0.1': lib('good') } },
+        { name: 'slow-lib', versions: { '1.0.0': lib('slow'), '1.0.1': lib('slow') } },
+      ],
+      dependencies: { 'good-lib': '^1.0.0', 'slow-lib': '^1.0.0' },
+      locked: { 'good-lib': '1.0.0', 'slow-lib': '1.0.0' },
+      files: {
+        // The tests take a minute only where slow-lib 1.0.1 is installed: in the second change.
+        'test/app.test.js': [
+          "'use strict';",
+          "const { test } = require('node:test');",
+          "const assert = require('node:assert');",
+          "const good = require('good-lib');",
+          "const slow = require('slow-lib');",
+          "const slowVersion = require('slow-lib/package.json').version;",
+          "test('the app works', () => {",
+          "  assert.strictEqual(good(), 'good');",
+          "  assert.strictEqual(slow(), 'slow');",
+          "  return new Promise((r) => setTimeout(r, slowVersion === '1.0.1' ? 60000 : 0));",
+          '});',
+          '',
+        ].join('\n'),
+      },
+      advisories: [
+        // Critical first: good-lib's change is tried (and merged) before slow-lib's.
+        { id: 'GHSA-test-good-0001', name: 'good-lib', fixed: '1.0.1', severity: 'CRITICAL' },
+        { id: 'GHSA-test-slow-0002', name: 'slow-lib', fixed: '1.0.1', severity: 'LOW' },
+      ],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await project?.close();
+  });
+
+  const slowInstalled = (tree: string): boolean => {
+    try {
+      return (
+        JSON.parse(readFileSync(join(tree, 'node_modules/slow-lib/package.json'), 'utf8')).version === '1.0.1'
+      );
+    } catch {
+      return false;
+    }
+  };
+
+  it('says on stderr which changes it had settled before it stopped, and they stay', async () => {
+    const result = await project.run(
+      ['fix', '--db', project.db, '--ledger', project.ledger, '--cache-dir', join(project.root, 'cache')],
+      {
+        onSpawn: (child) => {
+          const poll = setInterval(() => {
+            if (worktreesNow(project.repo).some(slowInstalled)) {
+              clearInterval(poll);
+              setTimeout(() => child.kill('SIGINT'), 1500);
+            }
+          }, 100);
+          child.on('close', () => clearInterval(poll));
+        },
+      },
+    );
+    expect(result.code, result.stderr).not.toBe(0);
+    expect(result.stderr).toMatch(/interrupted/);
+    const settled =
+      /fix stopped after settling 1 change, which stay as they are:\n {2}merged (p-[0-9a-f]+) into main\n/.exec(
+        result.stderr,
+      );
+    expect(settled, result.stderr).not.toBeNull();
+    // It stays: main has good-lib's fix, and the ledger says it was merged.
+    expect(lockVersion(git(project.repo, 'show', 'main:package-lock.json'), 'good-lib')).toBe('1.0.1');
+    expect(lockVersion(git(project.repo, 'show', 'main:package-lock.json'), 'slow-lib')).toBe('1.0.0');
+    const shown = await project.run([
+      'ledger',
+      'show',
+      '--ledger',
+      project.ledger,
+      '--kind',
+      'merged',
+      '--json',
+    ]);
+    expect((JSON.parse(shown.stdout) as { change: string }[]).map((e) => e.change)).toEqual([settled?.[1]]);
+  }, 240_000);
+});
+
 describe('fix: level 1, dry run, a dirty working tree, interruption', () => {
   let project: Project;
   beforeAll(async () => {
