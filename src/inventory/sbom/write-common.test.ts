@@ -122,6 +122,13 @@ describe('publicUrl', () => {
     ],
     ['https://REGISTRY.example.com:443/a/%2e%2e/b.tgz', 'https://registry.example.com/b.tgz'],
     ['https://r.example.com/a/./b/../c.tgz', 'https://r.example.com/a/c.tgz'],
+    // yarn berry's locators are no URLs; schemes that are not published stay out.
+    ['@algolia/abtesting@npm:1.22.0', undefined],
+    ['lib@patch:lib@npm%3A1.0.0#./fix.patch::locator=app%40workspace%3A.', undefined],
+    ['ftp://example.com/a.tgz', undefined],
+    ['javascript:alert(1)', undefined],
+    [' HTTPS://r.example.com/a.tgz', 'https://r.example.com/a.tgz'],
+    ['SSH://git@github.com/o/r.git', 'ssh://git@github.com/o/r.git'],
   ])('%s', (resolved, expected) => {
     expect(publicUrl(resolved)).toBe(expected);
   });

@@ -253,6 +253,9 @@ export const publicUrl = (resolved: string | undefined): string | undefined => {
   // Most lockfile URLs are already in the form URL parsing would give back (lower-case host, no
   // credentials, default port, dot segments or escapes of them): skip the parse for those.
   if (alreadyPlain.test(resolved) && !/\/\.|%2e/i.test(resolved)) return resolved;
+  // Only these schemes are published; anything else (yarn berry's `name@npm:1.0.0` locators,
+  // `file:`) is refused before a parse, whose exception would cost more than the rest of the work.
+  if (!publishedScheme.test(resolved)) return undefined;
   let url: URL;
   try {
     url = new URL(resolved);
@@ -267,6 +270,9 @@ export const publicUrl = (resolved: string | undefined): string | undefined => {
   return url.href;
 };
 
+// The URL parser drops leading C0 controls and spaces, so they may come before the scheme.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters URL parsing strips
+const publishedScheme = /^[\u0000-\u0020]*(?:https?|git|git\+https?|git\+ssh|ssh):/i;
 const alreadyPlain = /^https:\/\/[a-z0-9.-]+\/[A-Za-z0-9\-._~/%@!$&'()*+,;=:]*(?:#[0-9a-f]+)?$/;
 
 /** `@scope/name` → group `@scope`, name `name`, as cyclonedx-npm writes scoped packages. */
