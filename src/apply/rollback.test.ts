@@ -53,10 +53,8 @@ const record = (entries: Omit<LedgerEntryInput, 'actor' | 'subject' | 'change'>[
 
 const entriesOf = (change = 'p-1'): LedgerEntry[] => ledger.entries({ change });
 
-/** `fix` merging change p-1 (lib 1.0.0 → 1.0.1) by fast-forward, as its ledger entries say. */
-const mergeChange = (
-  mode: 'fast-forward' | 'merge-commit' = 'fast-forward',
-): { commit: string; tip: string } => {
+/** Change p-1 (lib 1.0.0 → 1.0.1) committed on its branch patchpilot/p-1 off main; main checked out. */
+const branchChange = (): { base: string; commit: string } => {
   const base = git.run(['rev-parse', 'main']);
   git.run(['checkout', '--quiet', '-b', 'patchpilot/p-1']);
   const commit = commitFile(
@@ -65,6 +63,14 @@ const mergeChange = (
     'Fix GHSA-x in lib 1.0.0 → 1.0.1\n\nPatchPilot-Change: p-1',
   );
   git.run(['checkout', '--quiet', 'main']);
+  return { base, commit };
+};
+
+/** `fix` merging change p-1 (lib 1.0.0 → 1.0.1) by fast-forward, as its ledger entries say. */
+const mergeChange = (
+  mode: 'fast-forward' | 'merge-commit' = 'fast-forward',
+): { commit: string; tip: string } => {
+  const { base, commit } = branchChange();
   let tip = commit;
   if (mode === 'merge-commit') {
     git.run(['merge', '--quiet', '--no-ff', '-m', 'Merge patchpilot/p-1 (PatchPilot)', 'patchpilot/p-1']);
@@ -215,14 +221,7 @@ describe('rollbackChange', () => {
   });
 
   it('a proposed change someone merged by hand is rolled back on the branch checked out', () => {
-    const base = git.run(['rev-parse', 'main']);
-    git.run(['checkout', '--quiet', '-b', 'patchpilot/p-1']);
-    const commit = commitFile(
-      'package-lock.json',
-      lock('1.0.1'),
-      'Fix GHSA-x in lib 1.0.0 → 1.0.1\n\nPatchPilot-Change: p-1',
-    );
-    git.run(['checkout', '--quiet', 'main']);
+    const { base, commit } = branchChange();
     record([
       { kind: 'planned', inputs: {}, outcome: { changes: [lockChange] } },
       {
