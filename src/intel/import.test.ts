@@ -142,6 +142,29 @@ describe('importAdvisories', () => {
     expect(result.skipped[1]?.reason).toContain('modified');
   });
 
+  it('refuses an import in which not one record is OSV, reporting each, and writes nothing', async () => {
+    const wrong = write(
+      'nsp.jsonl',
+      [JSON.stringify({ id: 1, title: 'legacy' }), JSON.stringify({ id: 2, title: 'legacy' })].join('\n'),
+    );
+    const seen: string[] = [];
+    const error = await importAdvisories(store, [wrong], {
+      cwd: dir,
+      now,
+      onSkipped: (problem) => seen.push(problem.where.slice(dir.length + 1)),
+    }).catch((e: unknown) => e);
+    expect(isPatchPilotError(error) && error.code).toBe('ADVISORY_INPUT_INVALID');
+    expect((error as Error).message).toBe(
+      'nothing to import: none of the 2 records read is an OSV record (each is reported as skipped)',
+    );
+    expect(seen).toEqual(['nsp.jsonl:1', 'nsp.jsonl:2']);
+    expect(store.count()).toBe(0);
+    expect(store.status().sources).toEqual([]);
+    // Beside a file that holds records, the same file's records are only skipped.
+    const good = write('good.json', JSON.stringify(record('GHSA-0001', '2024-01-01T00:00:00Z')));
+    expect(await run(good, wrong)).toMatchObject({ added: 1, read: 3 });
+  });
+
   it('keeps withdrawn records out of matching but counts them', async () => {
     const file = write(
       'w.json',

@@ -23,6 +23,8 @@ export interface ImportOptions {
   readonly cwd: string;
   readonly now: () => Date;
   readonly onProgress?: (read: number) => void;
+  /** Each record skipped, as it is met (a refused import reports them too). */
+  readonly onSkipped?: (problem: ImportProblem) => void;
 }
 
 /** Fails before anything is opened or created when an input does not exist. */
@@ -59,8 +61,20 @@ export const importAdvisories = async (
         importedAt,
         tally,
         onProgress: options.onProgress,
+        onSkipped: options.onSkipped,
       });
       store.recordSource(source, importedAt, records);
+    }
+    // Records were read and not one was OSV: the wrong file, most likely. Refused, so that the
+    // import does not look like it succeeded; the transaction rolls back and nothing is recorded.
+    if (tally.read > 0 && tally.added + tally.updated + tally.unchanged === 0) {
+      throw new PatchPilotError(
+        'ADVISORY_INPUT_INVALID',
+        `nothing to import: none of the ${tally.read} records read is an OSV record (each is reported as skipped)`,
+        {
+          hint: `the first one: ${tally.skipped[0]?.reason ?? 'unknown'}; import OSV files (OSV's npm export, GitHub's advisory database); nothing was written`,
+        },
+      );
     }
   });
   return { sources, ...tally };
@@ -90,6 +104,7 @@ export const importSource = async (
     importedAt: string;
     tally: ImportTally;
     onProgress?: ((read: number) => void) | undefined;
+    onSkipped?: ((problem: ImportProblem) => void) | undefined;
     /** Checked between records: an abort throws, so the caller's transaction rolls back. */
     signal?: AbortSignal | undefined;
   },
@@ -107,7 +122,9 @@ export const importSource = async (
       tally.read++;
       if (tally.read % 5000 === 0) options.onProgress?.(tally.read);
       if (item.kind === 'skipped') {
-        tally.skipped.push({ where: where(item.where), id: item.id, reason: item.reason });
+        const problem = { where: where(item.where), id: item.id, reason: item.reason };
+        tally.skipped.push(problem);
+        options.onSkipped?.(problem);
         continue;
       }
       records++;

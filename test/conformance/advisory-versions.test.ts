@@ -295,11 +295,11 @@ describe.skipIf(!hasData)('advisory records of ../shared/data/advisories', () =>
   beforeAll(async () => {
     ({ matchAffected } = await import(join(projectRoot, 'dist/intel/ranges.js')));
     ({ parseOsvRecord } = await import(join(projectRoot, 'dist/intel/osv.js')));
-    for (const file of [...Object.keys(osvFiles), nspFile]) {
+    for (const file of Object.keys(osvFiles)) {
       const db = join(home.path, `${file}.db`);
       stores.set(file, db);
       imports.set(file, importFiles(db, [join(advisories, file)]));
-      if (file !== nspFile) records.set(file, readRecords(file));
+      records.set(file, readRecords(file));
     }
   });
   afterAll(() => home.remove());
@@ -450,16 +450,21 @@ describe.skipIf(!hasData)('advisory records of ../shared/data/advisories', () =>
     });
   });
 
-  it(`refuses ${nspFile} (legacy Node Security Project format, not OSV): every record skipped, nothing stored`, () => {
-    const outcome = imports.get(nspFile) as ImportOutcome;
+  it(`refuses ${nspFile} (legacy Node Security Project format, not OSV): every record reported, the import refused, nothing stored`, () => {
+    const db = join(home.path, `${nspFile}.db`);
+    const result = runCli(['db', 'import', join(advisories, nspFile), '--db', db]);
     const lines = readLines(nspFile);
     expect(lines.filter((l) => l.trim() !== '')).toHaveLength(nspRecords);
-    expect(outcome).toMatchObject({ code: 0, read: nspRecords, added: 0, updated: 0, unchanged: 0 });
-    expect(outcome.skipped).toBe(nspRecords);
-    expect(outcome.skips.size).toBe(nspRecords);
-    for (const { reason } of outcome.skips.values()) {
-      expect(reason).toMatch(/^not an OSV record: .*legacy Node Security Project advisor(y|ies)/);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    const skips = result.stderr.split('\n').filter((line) => line.startsWith('skipped '));
+    expect(skips).toHaveLength(nspRecords);
+    for (const line of skips) {
+      expect(line).toMatch(/: not an OSV record: .*legacy Node Security Project advisor(y|ies)/);
     }
-    expect(storedCount(stores.get(nspFile) as string)).toBe(0);
+    expect(result.stderr).toContain(
+      `nothing to import: none of the ${nspRecords} records read is an OSV record (each is reported as skipped) [ADVISORY_INPUT_INVALID]`,
+    );
+    expect(storedCount(db)).toBe(0);
   });
 });

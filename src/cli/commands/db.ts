@@ -31,7 +31,8 @@ Import OSV advisories into the store. Each PATH may be:
   - a .zip of OSV records (OSV's per-ecosystem export, e.g. npm/all.zip)
 
 A stored record is replaced only by one with a newer "modified". Malformed records are reported
-and skipped; everything else lands in one transaction, so a failed import changes nothing.
+and skipped; everything else lands in one transaction, so a failed import changes nothing. When
+records were read and not one of them is OSV (the wrong file), the import is refused (exit 2).
 
 Options:
   --db FILE   advisory store (default: $PATCHPILOT_DB, else <data home>/advisories.db)
@@ -149,10 +150,9 @@ const dbImport = async (args: readonly string[], io: Io): Promise<Outcome> => {
       cwd: io.cwd,
       now: io.now,
       onProgress: (read) => io.stderr.write(`read ${read} records…\n`),
+      onSkipped: (problem) =>
+        io.stderr.write(`skipped ${problem.id ?? '(no id)'} at ${problem.where}: ${problem.reason}\n`),
     });
-    for (const problem of result.skipped) {
-      io.stderr.write(`skipped ${problem.id ?? '(no id)'} at ${problem.where}: ${problem.reason}\n`);
-    }
     if (values.json) {
       io.stdout.write(`${JSON.stringify({ schemaVersion: 1, store: path, ...result }, null, 2)}\n`);
     } else {
