@@ -211,6 +211,20 @@ describe('rollbackChange', () => {
     expect(readFileSync(join(repo, 'package-lock.json'), 'utf8')).toBe(lock('1.0.0'));
   });
 
+  it("never reverts on the change's own branch, even when named; other branches are fine", () => {
+    const { tip } = mergeChange();
+    const own = errorOf(() =>
+      rollbackChange({ ...input, git, entries: entriesOf(), baseBranch: 'patchpilot/p-1' }),
+    );
+    expect(own).toMatchObject({ code: 'ROLLBACK_NOT_MERGED' });
+    expect(own.message).toBe("patchpilot/p-1 is change p-1's own branch, not a branch it was merged into");
+    // A branch of the user's that happens to start with patchpilot/ is a base like any other.
+    git.run(['branch', 'patchpilot/release', tip]);
+    const result = rollbackChange({ ...input, git, entries: entriesOf(), baseBranch: 'patchpilot/release' });
+    expect(result).toMatchObject({ base: 'patchpilot/release', mode: 'merged' });
+    expect(git.run(['rev-parse', 'patchpilot/release^'])).toBe(tip);
+  });
+
   it('refuses a second rollback of the same change', () => {
     mergeChange();
     const first = rollbackChange({ ...input, git, entries: entriesOf() });
@@ -246,13 +260,15 @@ describe('rollbackChange', () => {
     const onProposal = errorOf(() => rollbackChange({ ...input, git, entries: entriesOf() }));
     expect(onProposal).toMatchObject({ code: 'ROLLBACK_NOT_MERGED' });
     expect(onProposal.message).toBe(
-      'change p-1 was proposed on patchpilot/p-1; patchpilot/p-1 is that proposal, not a branch it was merged into',
+      "patchpilot/p-1 is change p-1's own branch, not a branch it was merged into",
     );
     git.run(['checkout', '--quiet', 'main']);
     const named = errorOf(() =>
       rollbackChange({ ...input, git, entries: entriesOf(), baseBranch: 'patchpilot/revert-p-1' }),
     );
-    expect(named.message).toContain('is a PatchPilot branch, not a branch it was merged into');
+    expect(named.message).toBe(
+      "patchpilot/revert-p-1 is change p-1's own branch, not a branch it was merged into",
+    );
     expect(git.run(['rev-parse', 'patchpilot/p-1'])).toBe(commit);
     // A reviewer merges it with a merge commit of their own.
     git.run(['merge', '--quiet', '--no-ff', '-m', 'Merge pull request #7', 'patchpilot/p-1']);

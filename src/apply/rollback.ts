@@ -246,14 +246,24 @@ export const rollbackChange = (input: RollbackInput): RollbackResult => {
       'name the branch it was merged into with --base BRANCH',
     );
   }
-  // A proposal's own branch (or any PatchPilot branch) holds its commit without anything being
-  // merged: reverting there would quarantine the versions and mark the change rolled back while
-  // the base branch never had it.
-  const proposalBranch = merged ? undefined : text(decisive.outcome.branch);
-  if (!merged && (base === proposalBranch || base.startsWith('patchpilot/'))) {
+  // The change's own branches (the one fix committed it on, its revert branch) hold its commit
+  // without anything being merged: reverting there would quarantine the versions and mark the
+  // change rolled back while no base branch had it.
+  const ownBranches = new Set([
+    branchFor(change),
+    revertBranchFor(change),
+    // The branch the change was committed on, as fix recorded it (a rollback's `branch` is where
+    // its revert went, the base itself when it landed).
+    ...entries
+      .filter((e) => e.kind === 'applied' || e.kind === 'proposed' || e.kind === 'merged')
+      .flatMap((e) => text(e.outcome.branch) ?? []),
+  ]);
+  if (ownBranches.has(base)) {
     throw notMerged(
-      `change ${change} was proposed on ${proposalBranch ?? 'its branch'}; ${base} is ${base === proposalBranch ? 'that proposal' : 'a PatchPilot branch'}, not a branch it was merged into`,
-      'check out the branch the proposal was merged into (or name it with --base BRANCH), or undo the proposal by deleting its branch',
+      `${base} is change ${change}'s own branch, not a branch it was merged into`,
+      merged
+        ? 'name the branch it was merged into with --base BRANCH, or leave --base out'
+        : 'check out the branch the proposal was merged into (or name it with --base BRANCH), or undo the proposal by deleting its branch',
     );
   }
   const baseCommit = branchCommit(git, base);

@@ -143,10 +143,8 @@ describe('importAdvisories', () => {
   });
 
   it('refuses an import in which not one record is OSV, reporting each, and writes nothing', async () => {
-    const wrong = write(
-      'nsp.jsonl',
-      [JSON.stringify({ id: 1, title: 'legacy' }), JSON.stringify({ id: 2, title: 'legacy' })].join('\n'),
-    );
+    const nsp = (name: string) => JSON.stringify({ id: 1, module_name: name, vulnerable_versions: '<1.0.0' });
+    const wrong = write('nsp.jsonl', [nsp('a'), nsp('b')].join('\n'));
     const seen: string[] = [];
     const error = await importAdvisories(store, [wrong], {
       cwd: dir,
@@ -163,6 +161,11 @@ describe('importAdvisories', () => {
     // Beside a file that holds records, the same file's records are only skipped.
     const good = write('good.json', JSON.stringify(record('GHSA-0001', '2024-01-01T00:00:00Z')));
     expect(await run(good, wrong)).toMatchObject({ added: 1, read: 3 });
+    // A broken OSV record alone is skipped and reported, not refused: it is the right kind of file.
+    const broken = write('broken.json', JSON.stringify({ id: 'GHSA-0009', affected: [] }));
+    expect(await run(broken)).toMatchObject({ read: 1, added: 0, skipped: [{ id: 'GHSA-0009' }] });
+    const one = write('one-nsp.json', nsp('c'));
+    await expect(run(one)).rejects.toThrow('nothing to import: the record read is not an OSV record');
   });
 
   it('keeps withdrawn records out of matching but counts them', async () => {

@@ -65,12 +65,18 @@ export const importAdvisories = async (
       });
       store.recordSource(source, importedAt, records);
     }
-    // Records were read and not one was OSV: the wrong file, most likely. Refused, so that the
-    // import does not look like it succeeded; the transaction rolls back and nothing is recorded.
-    if (tally.read > 0 && tally.added + tally.updated + tally.unchanged === 0) {
+    // Records were read and every one is of another format altogether (the legacy NSP feed): the
+    // wrong file. Refused, so that the import does not look like it succeeded; the transaction
+    // rolls back and nothing is recorded. Broken OSV records are only skipped, as ever.
+    if (
+      tally.read > 0 &&
+      tally.added + tally.updated + tally.unchanged === 0 &&
+      tally.skipped.every((s) => s.reason.startsWith('not an OSV record'))
+    ) {
+      const what = tally.read === 1 ? 'the record read is not' : `none of the ${tally.read} records read is`;
       throw new PatchPilotError(
         'ADVISORY_INPUT_INVALID',
-        `nothing to import: none of the ${tally.read} records read is an OSV record (each is reported as skipped)`,
+        `nothing to import: ${what} an OSV record (each is reported as skipped)`,
         {
           hint: `the first one: ${tally.skipped[0]?.reason ?? 'unknown'}; import OSV files (OSV's npm export, GitHub's advisory database); nothing was written`,
         },

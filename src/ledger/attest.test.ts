@@ -309,6 +309,47 @@ describe('changeStatements', () => {
     ]);
   });
 
+  it('attests the whole scans a proof keeps, and leaves out the before scan it could not make', () => {
+    const whole = (scan: Record<string, unknown>) => [
+      entry({
+        kind: 'proved',
+        change: 'p-1',
+        inputs: {},
+        outcome: {
+          proven: true,
+          before: { findings: [{ id: 'GHSA-targeted', name: 'a', version: '1.0.0' }] },
+          after: { findings: [] },
+          scan,
+        },
+      }),
+      entry({
+        kind: 'applied',
+        change: 'p-1',
+        inputs: { base },
+        outcome: { commit, branch: 'patchpilot/p-1' },
+      }),
+    ];
+    const ids = (statements: ReturnType<typeof changeStatements>) =>
+      statements.map((s) =>
+        (s.predicate as { scanner: { result: { id: string }[] } }).scanner.result.map((r) => r.id),
+      );
+    const both = changeStatements(
+      whole({
+        before: { findings: [{ id: 'GHSA-targeted' }, { id: 'GHSA-other' }] },
+        after: { findings: [{ id: 'GHSA-other' }] },
+      }),
+      { change: 'p-1', toolVersion: '0.1.0' },
+    );
+    expect(ids(both)).toEqual([['GHSA-targeted', 'GHSA-other'], ['GHSA-other']]);
+    // No base scan: no before statement, rather than the targeted findings passed off as a scan.
+    const afterOnly = changeStatements(whole({ after: { findings: [{ id: 'GHSA-other' }] } }), {
+      change: 'p-1',
+      toolVersion: '0.1.0',
+    });
+    expect(afterOnly.map((s) => s.subject[0]?.digest.gitCommit)).toEqual([commit]);
+    expect(ids(afterOnly)).toEqual([['GHSA-other']]);
+  });
+
   it('refuses an unknown change, one without commit, one with nothing to attest', () => {
     expect(() => changeStatements(entries, { change: 'p-9', toolVersion: '1' })).toThrow(
       expect.objectContaining({ code: 'LEDGER_CHANGE_UNKNOWN' }),

@@ -123,10 +123,15 @@ const findingsOf = (scan: unknown): Finding[] => {
   });
 };
 
-/** The whole scan on one side of the change, else (older entries) its targeted findings. */
+/**
+ * The whole scan on one side of the change; for entries written before whole scans were kept, the
+ * targeted findings; undefined when the entry keeps whole scans but not this side (a base that
+ * could not be scanned), which then gets no statement rather than a partial list.
+ */
 const scanOf = (proved: LedgerEntry, side: 'before' | 'after'): unknown => {
   const scan = proved.outcome.scan as Record<string, unknown> | null | undefined;
-  return typeof scan === 'object' && scan !== null && side in scan ? scan[side] : proved.outcome[side];
+  if (typeof scan !== 'object' || scan === null) return proved.outcome[side];
+  return side in scan ? scan[side] : undefined;
 };
 
 const asTimestamp = (value: string | undefined): string | undefined => {
@@ -199,13 +204,18 @@ export const changeStatements = (
   }
   const proved = own.findLast((e) => e.kind === 'proved');
   if (proved !== undefined) {
+    const before = scanOf(proved, 'before');
+    if (before !== undefined) {
+      statements.push(
+        buildStatement({
+          subjectName: commit.baseCommit === undefined ? `${name} (before)` : name,
+          commit: commit.baseCommit ?? commit.commit,
+          predicateType: VULNS_PREDICATE,
+          predicate: { ...vulnsPredicate(before, proved, options.toolVersion) },
+        }),
+      );
+    }
     statements.push(
-      buildStatement({
-        subjectName: commit.baseCommit === undefined ? `${name} (before)` : name,
-        commit: commit.baseCommit ?? commit.commit,
-        predicateType: VULNS_PREDICATE,
-        predicate: { ...vulnsPredicate(scanOf(proved, 'before'), proved, options.toolVersion) },
-      }),
       buildStatement({
         subjectName: name,
         commit: commit.commit,

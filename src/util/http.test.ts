@@ -125,6 +125,13 @@ describe('downloadToFile', () => {
         env: { HTTP_PROXY: proxyUrl, NO_PROXY: '127.0.0.1' },
       });
       expect(result).toMatchObject({ kind: 'downloaded', bytes: body.length, proxy: undefined });
+      // A failure after the redirect names no proxy either: the answer came direct.
+      respond = (_req, res) => res.writeHead(500).end();
+      const failed = await downloadToFile('http://mirror.invalid/npm/all.zip', join(dir, 'failed.bin'), {
+        ...options,
+        env: { HTTP_PROXY: proxyUrl, NO_PROXY: '127.0.0.1' },
+      });
+      expect(failed).toEqual({ kind: 'failed', reason: 'HTTP 500 Internal Server Error' });
     } finally {
       proxy.closeAllConnections();
       await new Promise<void>((resolve) => proxy.close(() => resolve()));

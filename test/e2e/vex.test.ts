@@ -267,6 +267,37 @@ describe('VEX', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('; the earlier document there was removed');
     expect(existsSync(join(home.path, 'clean.openvex.json'))).toBe(false);
+    // A document the scan read its statements from is never removed.
+    const triage = `${JSON.stringify({
+      '@context': 'https://openvex.dev/ns/v0.2.0',
+      '@id': 'https://example.org/vex/triage',
+      author: 'Test Person <test@example.org>',
+      timestamp: '2024-01-01T00:00:00Z',
+      version: 1,
+      statements: [
+        {
+          vulnerability: { name: 'GHSA-xvch-5gv4-984h' },
+          products: [{ '@id': 'pkg:npm/minimist@1.2.5' }],
+          status: 'not_affected',
+          justification: 'vulnerable_code_not_in_execute_path',
+        },
+      ],
+    })}\n`;
+    writeFileSync(join(home.path, 'triage.openvex.json'), triage);
+    const own = cli([
+      'scan',
+      'clean',
+      '--db',
+      db,
+      '--vex',
+      'triage.openvex.json',
+      '--vex-out',
+      'triage.openvex.json',
+      '--json',
+    ]);
+    expect(own.code, own.stderr).toBe(0);
+    expect(own.stderr).toContain('; it is a VEX input of this scan and stays');
+    expect(readFileSync(join(home.path, 'triage.openvex.json'), 'utf8')).toBe(triage);
   });
 
   it('scan --vex-out writes every status as OpenVEX; fed back with --vex it gives the same statuses', () => {

@@ -13,7 +13,7 @@ import {
   type VexDocumentRead,
 } from '../../pipeline.js';
 import { crypto } from '../../util/crypto.js';
-import { statOrUndefined, writeFileAtomic } from '../../util/fs.js';
+import { ioError, statOrUndefined, writeFileAtomic } from '../../util/fs.js';
 import { advisoryDbPath } from '../../util/home.js';
 import { parseCommandArgs, usage } from '../args.js';
 import { displayPath, type Io, type Outcome } from '../io.js';
@@ -154,6 +154,7 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
     if (!Number.isInteger(maxPaths) || maxPaths < 0) throw usage('scan', '--max-paths takes a whole number');
   }
   for (const file of values.vex ?? []) if (file === '') throw usage('scan', '--vex needs a file name');
+  const vexFiles = (values.vex ?? []).map((file) => resolve(io.cwd, file));
   const vexOut = values['vex-out'] === undefined ? undefined : resolve(io.cwd, values['vex-out']);
   if (values['vex-out'] === '') throw usage('scan', '--vex-out needs a file name');
   if (vexOut !== undefined && statOrUndefined(vexOut)?.isDirectory()) {
@@ -171,7 +172,7 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
       listPackages: values['list-packages'] === true,
       cwd: io.cwd,
       maxPaths,
-      vexFiles: (values.vex ?? []).map((file) => resolve(io.cwd, file)),
+      vexFiles,
       today: io.now().toISOString().slice(0, 10),
       onProgress: (message) => io.stderr.write(`${message}\n`),
     });
@@ -187,10 +188,23 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
       // OpenVEX requires at least one statement: with no finding there is nothing to state, and an
       // empty document would not validate. An earlier document at that path would state statuses
       // that no longer hold, so it goes, as it would have been replaced.
-      const earlier = statOrUndefined(vexOut)?.isFile() === true;
-      if (earlier) rmSync(vexOut, { force: true });
+      // A document this scan read its statements from is never removed: hand-written triage
+      // outlives the findings it was about.
+      const read = new Set([
+        ...vexFiles,
+        ...result.vex.map((d) => resolve(io.cwd, d.path)),
+        ...result.projects.flatMap((p) => (p.vex === undefined ? [] : [resolve(io.cwd, p.vex)])),
+      ]);
+      const earlier = statOrUndefined(vexOut)?.isFile() === true && !read.has(vexOut);
+      if (earlier) {
+        try {
+          rmSync(vexOut, { force: true });
+        } catch (cause) {
+          throw ioError(vexOut, cause);
+        }
+      }
       io.stderr.write(
-        `not written: ${shown}: no findings, so no VEX statement to make (an OpenVEX document needs at least one)${earlier ? '; the earlier document there was removed' : ''}\n`,
+        `not written: ${shown}: no findings, so no VEX statement to make (an OpenVEX document needs at least one)${earlier ? '; the earlier document there was removed' : read.has(vexOut) ? '; it is a VEX input of this scan and stays' : ''}\n`,
       );
     } else {
       writeFileAtomic(vexOut, text.text);

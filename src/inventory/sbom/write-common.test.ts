@@ -129,6 +129,8 @@ describe('publicUrl', () => {
     ['javascript:alert(1)', undefined],
     [' HTTPS://r.example.com/a.tgz', 'https://r.example.com/a.tgz'],
     ['SSH://git@github.com/o/r.git', 'ssh://git@github.com/o/r.git'],
+    ['ht\ttps://r.example.com/a.tgz', 'https://r.example.com/a.tgz'],
+    ['git\r+ssh://git@github.com/o/r.git', 'git+ssh://git@github.com/o/r.git'],
   ])('%s', (resolved, expected) => {
     expect(publicUrl(resolved)).toBe(expected);
   });

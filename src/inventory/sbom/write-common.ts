@@ -255,7 +255,7 @@ export const publicUrl = (resolved: string | undefined): string | undefined => {
   if (alreadyPlain.test(resolved) && !/\/\.|%2e/i.test(resolved)) return resolved;
   // Only these schemes are published; anything else (yarn berry's `name@npm:1.0.0` locators,
   // `file:`) is refused before a parse, whose exception would cost more than the rest of the work.
-  if (!publishedScheme.test(resolved)) return undefined;
+  if (!publishedScheme.test(resolved.replace(/[\t\n\r]/g, ''))) return undefined;
   let url: URL;
   try {
     url = new URL(resolved);
@@ -270,7 +270,8 @@ export const publicUrl = (resolved: string | undefined): string | undefined => {
   return url.href;
 };
 
-// The URL parser drops leading C0 controls and spaces, so they may come before the scheme.
+// The URL parser drops leading C0 controls and spaces, so they may come before the scheme (and
+// tabs and line breaks anywhere, which the caller strips before the test).
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters URL parsing strips
 const publishedScheme = /^[\u0000-\u0020]*(?:https?|git|git\+https?|git\+ssh|ssh):/i;
 const alreadyPlain = /^https:\/\/[a-z0-9.-]+\/[A-Za-z0-9\-._~/%@!$&'()*+,;=:]*(?:#[0-9a-f]+)?$/;
