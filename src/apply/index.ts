@@ -132,6 +132,13 @@ interface Attempt {
 const scanRefs = (findings: readonly Finding[]) =>
   findings.map((f) => ({ id: f.id, name: f.package.name, version: f.package.version, severity: f.severity }));
 
+/** A patch refused because the lockfile no longer holds what the plan read in it. */
+const staleLockfile = (detail: string): PatchFailure => ({
+  stage: 'apply',
+  text: `the lockfile is not what the plan expected: ${detail}`,
+  commands: [],
+});
+
 const evidenceOf = (run: CommandRun): CommandEvidence => ({
   command: run.command,
   code: run.code,
@@ -245,11 +252,7 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
         (name, version) => metadata.get(name)?.versions[version],
       );
       if (edited.problems.length > 0) {
-        return {
-          stage: 'apply',
-          text: `the lockfile is not what the plan expected: ${edited.problems.join('; ')}`,
-          commands: [],
-        };
+        return staleLockfile(edited.problems.join('; '));
       }
       writeFileAtomic(lockPath, edited.content);
       files.push(input.lockfile);
@@ -257,11 +260,7 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
       const moves = lockChanges.filter((c): c is LockChange => c.kind === 'lock');
       const planned = await pnpmMovesFor(folder, lockPath, moves);
       if (typeof planned === 'string') {
-        return {
-          stage: 'apply',
-          text: `the lockfile is not what the plan expected: ${planned}`,
-          commands: [],
-        };
+        return staleLockfile(planned);
       }
       pnpmMoves = planned;
     } else if (lockChanges.length > 0) {
@@ -280,11 +279,7 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
       );
       // A stale lock edit is fatal only when nothing regenerates the lockfile afterwards.
       if (edited.problems.length > 0 && manifestChanges.length === 0) {
-        return {
-          stage: 'apply',
-          text: `the lockfile is not what the plan expected: ${edited.problems.join('; ')}`,
-          commands: [],
-        };
+        return staleLockfile(edited.problems.join('; '));
       }
       writeFileAtomic(lockPath, edited.content);
       files.push(input.lockfile);
