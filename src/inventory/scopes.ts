@@ -21,42 +21,50 @@ export const computeScopes = (
     else out.set(edge.from, [edge]);
   }
   const importerIds = new Set(importers.map((i) => i.id));
-  /** Everything reached from the importers along edges that `follow` accepts. */
-  const reach = (follow: (edge: InventoryEdge, fromImporter: boolean) => boolean): Set<string> => {
-    const seen = new Set<string>();
-    const queue: string[] = [];
-    for (const id of importerIds) {
-      for (const edge of out.get(id) ?? []) {
-        if (!importerIds.has(edge.to) && follow(edge, true) && !seen.has(edge.to)) {
-          seen.add(edge.to);
-          queue.push(edge.to);
-        }
-      }
-    }
-    for (let i = 0; i < queue.length; i++) {
-      for (const edge of out.get(queue[i] as string) ?? []) {
-        if (!importerIds.has(edge.to) && follow(edge, false) && !seen.has(edge.to)) {
-          seen.add(edge.to);
-          queue.push(edge.to);
-        }
-      }
-    }
-    return seen;
+  // The four reaches are found in one pass: each package holds a bit per kind of path that
+  // reaches it, an edge passes on the bits its type allows, and a package goes back on the
+  // queue only when it gains a bit (so at most four times).
+  const reached = new Map<string, number>();
+  const queue: string[] = [];
+  const follow = (edge: InventoryEdge, bits: number): void => {
+    if (importerIds.has(edge.to)) return;
+    const had = reached.get(edge.to) ?? 0;
+    const now = had | (bits & passes(edge.type));
+    if (now === had) return;
+    reached.set(edge.to, now);
+    queue.push(edge.to);
   };
-  const any = reach(() => true);
-  const notDev = reach((e) => e.type !== 'dev');
-  const notOptional = reach((e) => e.type !== 'optional');
-  const prod = reach((e) => e.type !== 'dev' && e.type !== 'optional');
+  for (const id of importerIds) for (const edge of out.get(id) ?? []) follow(edge, ALL);
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i] as string;
+    const bits = reached.get(id) as number;
+    for (const edge of out.get(id) ?? []) follow(edge, bits);
+  }
 
   const scopes = new Map<string, Scope>();
   const unreachable = new Set<string>();
   for (const id of packageIds) {
     if (importerIds.has(id)) continue;
-    if (!any.has(id)) unreachable.add(id);
-    else if (prod.has(id)) scopes.set(id, 'prod');
-    else if (!notDev.has(id)) scopes.set(id, 'dev');
-    else if (!notOptional.has(id)) scopes.set(id, 'optional');
+    const bits = reached.get(id) ?? 0;
+    if (bits === 0) unreachable.add(id);
+    else if (bits & PROD) scopes.set(id, 'prod');
+    else if (!(bits & NOT_DEV)) scopes.set(id, 'dev');
+    else if (!(bits & NOT_OPTIONAL)) scopes.set(id, 'optional');
     else scopes.set(id, 'devOptional');
   }
   return { scopes, unreachable };
 };
+
+/** Reached along any edges. */
+const ANY = 1;
+/** Reached along a path with no dev edge. */
+const NOT_DEV = 2;
+/** Reached along a path with no optional edge. */
+const NOT_OPTIONAL = 4;
+/** Reached along a path with neither. */
+const PROD = 8;
+const ALL = ANY | NOT_DEV | NOT_OPTIONAL | PROD;
+
+/** The kinds of path an edge of this type continues. */
+const passes = (type: InventoryEdge['type']): number =>
+  type === 'dev' ? ANY | NOT_OPTIONAL : type === 'optional' ? ANY | NOT_DEV : ALL;

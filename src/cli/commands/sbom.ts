@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import { findLockfiles, readInventory } from '../../inventory/index.js';
 import {
-  buildCycloneDx,
   type CycloneDxSpecVersion,
   cycloneDxSpecVersions,
+  writeCycloneDx,
 } from '../../inventory/sbom/cyclonedx.js';
-import { buildSpdx } from '../../inventory/sbom/spdx.js';
-import { type OmitKind, type SbomOptions, serializeSbom } from '../../inventory/sbom/write-common.js';
+import { writeSpdx } from '../../inventory/sbom/spdx.js';
+import type { OmitKind, SbomOptions } from '../../inventory/sbom/write-common.js';
 import { statOrUndefined, writeFileAtomic } from '../../util/fs.js';
 import { parseCommandArgs, usage } from '../args.js';
 import { displayPath, type Io, type Outcome } from '../io.js';
@@ -101,14 +101,13 @@ export const sbomCommand = async (args: readonly string[], io: Io): Promise<Outc
     uuid: values.reproducible ? undefined : randomUUID(),
     omit,
   };
-  const document =
+  const { document, text } =
     format === 'spdx'
-      ? buildSpdx(inventory, options)
-      : buildCycloneDx(inventory, {
+      ? writeSpdx(inventory, options)
+      : writeCycloneDx(inventory, {
           ...options,
           specVersion: (specVersion ?? '1.6') as CycloneDxSpecVersion,
         });
-  const text = serializeSbom(document);
   if (values.output === undefined) {
     io.stdout.write(text);
     return 'ok';

@@ -7,7 +7,7 @@ import ajvFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import type { Inventory, InventoryEdge, InventoryPackage } from '../../core/inventory.js';
 import { npmPurl } from '../../core/purl.js';
-import { buildCycloneDx, type CycloneDxOptions } from './cyclonedx.js';
+import { buildCycloneDx, type CycloneDxOptions, writeCycloneDx } from './cyclonedx.js';
 import { serializeSbom } from './write-common.js';
 
 const pkg = (
@@ -230,6 +230,14 @@ describe('buildCycloneDx', () => {
       uuid: '00000000-0000-4000-8000-000000000000',
     });
     expect(live.serialNumber).toBe('urn:uuid:00000000-0000-4000-8000-000000000000');
+    // The text written is the document, serialized once, derived serial number included.
+    for (const given of [options, { ...options, uuid: '00000000-0000-4000-8000-000000000000' }]) {
+      const written = writeCycloneDx(inventory, given);
+      expect(written.text).toBe(serializeSbom(written.document));
+    }
+    expect(writeCycloneDx(inventory, options).document.serialNumber).toMatch(
+      /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     expect(live.metadata.timestamp).toBe('2026-01-02T03:04:05.678Z');
     expect(live.metadata.tools).toEqual({
       components: [{ type: 'application', name: 'patchpilot', version: '9.9.9' }],

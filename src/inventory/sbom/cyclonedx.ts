@@ -7,9 +7,11 @@ import {
   ROOT_KEY,
   type SbomEntry,
   type SbomOptions,
+  type SerializedSbom,
+  serializeSbom,
   splitScopedName,
-  targetsOf,
-  uuidFromContent,
+  targetKeysOf,
+  withContentId,
 } from './write-common.js';
 
 /**
@@ -71,9 +73,21 @@ const property = (name: string, value: string): Json => ({ name, value });
 const componentOf = (entry: SbomEntry, ref: string, folders: ReadonlyMap<string, string>): Json => {
   const { pkg } = entry;
   const { group, name } = splitScopedName(pkg.name);
-  const hashes = integrityHashes(pkg.integrity).map((h) => ({ alg: cdxHashAlg[h.alg], content: h.hex }));
+  // Fields are set in the order the document lists them.
+  const component: Json = { type: 'library', 'bom-ref': ref };
+  if (group !== undefined) component.group = group;
+  component.name = name;
+  component.version = pkg.version;
+  component.scope = cdxScope[entry.scope];
+  const hashes = integrityHashes(pkg.integrity);
+  if (hashes.length > 0) {
+    component.hashes = hashes.map((h) => ({ alg: cdxHashAlg[h.alg], content: h.hex }));
+  }
   const licenses = licensesOf(pkg.license);
+  if (licenses) component.licenses = licenses;
+  if (pkg.purl !== undefined) component.purl = pkg.purl;
   const url = publicUrl(pkg.resolved);
+  if (url !== undefined) component.externalReferences = [{ type: 'distribution', url }];
   const properties: Json[] = [];
   if (entry.scope === 'dev' || entry.scope === 'devOptional') {
     properties.push(property('cdx:npm:package:development', 'true'));
@@ -85,19 +99,8 @@ const componentOf = (entry: SbomEntry, ref: string, folders: ReadonlyMap<string,
   if (folder !== undefined) properties.push(property('patchpilot:npm:path', folder));
   if (entry.scope !== 'prod') properties.push(property('patchpilot:npm:scope', entry.scope));
   for (const alias of entry.aliases) properties.push(property('patchpilot:npm:alias', alias));
-  return {
-    type: 'library',
-    'bom-ref': ref,
-    ...(group === undefined ? {} : { group }),
-    name,
-    version: pkg.version,
-    scope: cdxScope[entry.scope],
-    ...(hashes.length > 0 ? { hashes } : {}),
-    ...(licenses ? { licenses } : {}),
-    ...(pkg.purl === undefined ? {} : { purl: pkg.purl }),
-    ...(url === undefined ? {} : { externalReferences: [{ type: 'distribution', url }] }),
-    ...(properties.length > 0 ? { properties } : {}),
-  };
+  if (properties.length > 0) component.properties = properties;
+  return component;
 };
 
 const rootComponent = (root: InventoryPackage, ref: string): Json => {
@@ -123,9 +126,11 @@ const assignRefs = (root: InventoryPackage, entries: readonly SbomEntry[]): Map<
   const next = new Map<string, number>();
   const take = (key: string, wanted: string): void => {
     let ref = wanted;
-    let n = next.get(wanted) ?? 2;
-    while (taken.has(ref)) ref = `${wanted}#${n++}`;
-    next.set(wanted, n);
+    if (taken.has(ref)) {
+      let n = next.get(wanted) ?? 2;
+      while (taken.has(ref)) ref = `${wanted}#${n++}`;
+      next.set(wanted, n);
+    }
     taken.add(ref);
     refs.set(key, ref);
   };
@@ -137,20 +142,28 @@ const assignRefs = (root: InventoryPackage, entries: readonly SbomEntry[]): Map<
   return refs;
 };
 
-export const buildCycloneDx = (inventory: Inventory, options: CycloneDxOptions): CycloneDxDocument => {
+export const buildCycloneDx = (inventory: Inventory, options: CycloneDxOptions): CycloneDxDocument =>
+  writeCycloneDx(inventory, options).document;
+
+/** The document and its text (`serializeSbom`'s form), serialized once. */
+export const writeCycloneDx = (
+  inventory: Inventory,
+  options: CycloneDxOptions,
+): SerializedSbom<CycloneDxDocument> => {
   const graph = buildSbomGraph(inventory, options.omit);
   const refs = assignRefs(graph.root, graph.entries);
   const refOf = (key: string): string => refs.get(key) as string;
   const folders = new Map(inventory.importers.map((i) => [i.id, i.path]));
+  // Each key has its own ref, so the refs of a key's targets are distinct.
   const dependencies = [ROOT_KEY, ...graph.entries.map((e) => e.key)].map((key) => ({
     ref: refOf(key),
-    dependsOn: [...new Set(targetsOf(graph, key).map(([to]) => refOf(to)))].sort(),
+    dependsOn: targetKeysOf(graph, key).map(refOf).sort(),
   }));
   const document: CycloneDxDocument = {
     $schema: `http://cyclonedx.org/schema/bom-${options.specVersion}.schema.json`,
     bomFormat: 'CycloneDX',
     specVersion: options.specVersion,
-    serialNumber: '',
+    serialNumber: options.uuid === undefined ? '' : `urn:uuid:${options.uuid}`,
     version: 1,
     metadata: {
       ...(options.created === undefined ? {} : { timestamp: options.created.toISOString() }),
@@ -162,6 +175,7 @@ export const buildCycloneDx = (inventory: Inventory, options: CycloneDxOptions):
     components: graph.entries.map((entry) => componentOf(entry, refOf(entry.key), folders)),
     dependencies,
   };
-  const uuid = options.uuid ?? uuidFromContent(JSON.stringify(document));
-  return { ...document, serialNumber: `urn:uuid:${uuid}` };
+  return options.uuid === undefined
+    ? withContentId(document, 'serialNumber', (uuid) => `urn:uuid:${uuid}`)
+    : { document, text: serializeSbom(document) };
 };

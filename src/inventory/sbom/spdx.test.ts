@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Inventory, InventoryPackage } from '../../core/inventory.js';
 import { npmPurl } from '../../core/purl.js';
-import { buildSpdx, REPRODUCIBLE_CREATED } from './spdx.js';
-import type { SbomOptions } from './write-common.js';
+import { buildSpdx, REPRODUCIBLE_CREATED, writeSpdx } from './spdx.js';
+import { type SbomOptions, serializeSbom } from './write-common.js';
 
 const pkg = (
   id: string,
@@ -140,5 +140,17 @@ describe('buildSpdx', () => {
     expect(live.documentNamespace).toBe(
       'https://spdx.org/spdxdocs/app-1.0.0-00000000-0000-4000-8000-000000000000',
     );
+    // The text written is the document, serialized once; without a UUID the namespace ends in
+    // one derived from the content, which another inventory does not share.
+    for (const given of [options, { ...options, uuid: '00000000-0000-4000-8000-000000000000' }]) {
+      const written = writeSpdx(inventory, given);
+      expect(written.text).toBe(serializeSbom(written.document));
+    }
+    const derived = writeSpdx(inventory, options).document.documentNamespace;
+    expect(derived).toMatch(
+      /^https:\/\/spdx\.org\/spdxdocs\/app-1\.0\.0-[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-/,
+    );
+    const fewer = { ...inventory, edges: inventory.edges.slice(1) };
+    expect(writeSpdx(fewer, options).document.documentNamespace).not.toBe(derived);
   });
 });

@@ -7,8 +7,10 @@ import {
   ROOT_KEY,
   type SbomEntry,
   type SbomOptions,
+  type SerializedSbom,
+  serializeSbom,
   targetsOf,
-  uuidFromContent,
+  withContentId,
 } from './write-common.js';
 
 /**
@@ -77,11 +79,8 @@ const packageOf = (
   purpose: 'APPLICATION' | 'LIBRARY',
   aliases: readonly string[] = [],
 ): Json => {
-  const checksums = integrityHashes(pkg.integrity).map((h) => ({
-    algorithm: h.alg.toUpperCase(),
-    checksumValue: h.hex,
-  }));
-  return {
+  // Fields are set in the order the document lists them.
+  const spdxPackage: Json = {
     name: pkg.name,
     SPDXID: id,
     versionInfo: pkg.version,
@@ -91,16 +90,18 @@ const packageOf = (
     licenseConcluded: NOASSERTION,
     licenseDeclared: licenseDeclared(pkg.license),
     copyrightText: NOASSERTION,
-    ...(checksums.length > 0 ? { checksums } : {}),
-    ...(pkg.purl === undefined
-      ? {}
-      : {
-          externalRefs: [
-            { referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: pkg.purl },
-          ],
-        }),
-    ...(aliases.length > 0 ? { comment: `installed under the alias ${aliases.join(', ')}` } : {}),
   };
+  const hashes = integrityHashes(pkg.integrity);
+  if (hashes.length > 0) {
+    spdxPackage.checksums = hashes.map((h) => ({ algorithm: h.alg.toUpperCase(), checksumValue: h.hex }));
+  }
+  if (pkg.purl !== undefined) {
+    spdxPackage.externalRefs = [
+      { referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: pkg.purl },
+    ];
+  }
+  if (aliases.length > 0) spdxPackage.comment = `installed under the alias ${aliases.join(', ')}`;
+  return spdxPackage;
 };
 
 /**
@@ -121,13 +122,19 @@ const relationshipOf = (from: string, to: string, type: EdgeType): SpdxRelations
   }
 };
 
-const compareRelationships = (a: SpdxRelationship, b: SpdxRelationship): number => {
-  const x = `${a.spdxElementId}\u0000${a.relatedSpdxElement}\u0000${a.relationshipType}`;
-  const y = `${b.spdxElementId}\u0000${b.relatedSpdxElement}\u0000${b.relationshipType}`;
-  return x < y ? -1 : x > y ? 1 : 0;
-};
+/** By element, then related element, then type (SPDX ids hold no character below `-`). */
+const compareRelationships = (a: SpdxRelationship, b: SpdxRelationship): number =>
+  compareText(a.spdxElementId, b.spdxElementId) ||
+  compareText(a.relatedSpdxElement, b.relatedSpdxElement) ||
+  compareText(a.relationshipType, b.relationshipType);
 
-export const buildSpdx = (inventory: Inventory, options: SbomOptions): SpdxDocument => {
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export const buildSpdx = (inventory: Inventory, options: SbomOptions): SpdxDocument =>
+  writeSpdx(inventory, options).document;
+
+/** The document and its text (`serializeSbom`'s form), serialized once. */
+export const writeSpdx = (inventory: Inventory, options: SbomOptions): SerializedSbom<SpdxDocument> => {
   const graph = buildSbomGraph(inventory, options.omit);
   const ids = assignIds(graph.root, graph.entries);
   const idOf = (key: string): string => ids.get(key) as string;
@@ -140,12 +147,14 @@ export const buildSpdx = (inventory: Inventory, options: SbomOptions): SpdxDocum
   }
   relationships.sort(compareRelationships);
   const name = `${graph.root.name}@${graph.root.version}`;
+  const namespace = (uuid: string): string =>
+    `https://spdx.org/spdxdocs/${encodeURIComponent(graph.root.name)}-${encodeURIComponent(graph.root.version)}-${uuid}`;
   const document: SpdxDocument = {
     spdxVersion: 'SPDX-2.3',
     dataLicense: 'CC0-1.0',
     SPDXID: 'SPDXRef-DOCUMENT',
     name,
-    documentNamespace: '',
+    documentNamespace: options.uuid === undefined ? '' : namespace(options.uuid),
     creationInfo: {
       created: options.created === undefined ? REPRODUCIBLE_CREATED : spdxTime(options.created),
       creators: [`Tool: patchpilot-${options.toolVersion}`],
@@ -160,7 +169,7 @@ export const buildSpdx = (inventory: Inventory, options: SbomOptions): SpdxDocum
       ...relationships,
     ],
   };
-  const uuid = options.uuid ?? uuidFromContent(JSON.stringify(document));
-  const namespace = `https://spdx.org/spdxdocs/${encodeURIComponent(graph.root.name)}-${encodeURIComponent(graph.root.version)}-${uuid}`;
-  return { ...document, documentNamespace: namespace };
+  return options.uuid === undefined
+    ? withContentId(document, 'documentNamespace', namespace)
+    : { document, text: serializeSbom(document) };
 };

@@ -10,9 +10,11 @@ import {
   classifyLicense,
   integrityHashes,
   publicUrl,
+  serializeSbom,
   splitScopedName,
   targetsOf,
   uuidFromContent,
+  withContentId,
 } from './write-common.js';
 import { spdxLicenseIds } from './write-license-ids.js';
 
@@ -62,6 +64,15 @@ describe('integrityHashes', () => {
     // A digest of the wrong length (as in hand-made fixtures) is no checksum.
     expect(integrityHashes('sha512-bG9kYXNoLTQuMTcuMjE=')).toEqual([]);
     expect(integrityHashes('md5-1B2M2Y8AsgTpgAmY7PhCfg== nonsense')).toEqual([]);
+    // Base64 without its padding is still the digest; other alphabets and stray characters are not.
+    const unpadded = sri('sha512', 'a').replace(/=+$/, '');
+    expect(integrityHashes(unpadded)).toEqual([{ alg: 'sha512', hex: hex('sha512', 'a') }]);
+    const urlSafe = sri('sha512', 'a').replace(/\+/g, '-').replace(/\//g, '_');
+    if (urlSafe !== sri('sha512', 'a')) expect(integrityHashes(urlSafe)).toEqual([]);
+    expect(integrityHashes(sri('sha512', 'a').replace('-', '-!'))).toEqual([]);
+    expect(integrityHashes(`x${sri('sha256', 'a')}`)).toEqual([]);
+    expect(integrityHashes(sri('sha256', 'a').replace('sha256-', 'sha2561-'))).toEqual([]);
+    expect(integrityHashes(`-${sri('sha256', 'a')}`)).toEqual([]);
     expect(integrityHashes(undefined)).toEqual([]);
   });
 });
@@ -159,6 +170,17 @@ describe('small helpers', () => {
     expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(uuidFromContent('x')).toBe(a);
     expect(uuidFromContent('y')).not.toBe(a);
+  });
+
+  it('derives an identifier from the text with the field empty, and puts it in once', () => {
+    const document = { name: 'say "serialNumber": ""', serialNumber: '', list: [1] };
+    const { document: done, text } = withContentId(document, 'serialNumber', (uuid) => `urn:uuid:${uuid}`);
+    expect(done.serialNumber).toBe(`urn:uuid:${uuidFromContent(serializeSbom(document))}`);
+    expect(text).toBe(serializeSbom(done));
+    expect(document.serialNumber).toBe('');
+    expect(() => withContentId({ serialNumber: 'x' }, 'serialNumber', (u) => u)).toThrow(
+      /must be present and empty/,
+    );
   });
 });
 

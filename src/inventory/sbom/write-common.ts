@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import {
   type EdgeType,
@@ -39,9 +40,13 @@ export interface SbomEntry {
 export interface SbomGraph {
   readonly root: InventoryPackage;
   readonly entries: readonly SbomEntry[];
-  /** from key (ROOT_KEY for the root) → to key → edge types, each set sorted on output. */
-  readonly edges: ReadonlyMap<string, ReadonlyMap<string, ReadonlySet<EdgeType>>>;
+  /** from key (ROOT_KEY for the root) → to key → the edge types between them, as bits (`targetsOf` lists them). */
+  readonly edges: ReadonlyMap<string, ReadonlyMap<string, number>>;
 }
+
+/** Edge types as bits, in the alphabetical order the writers list them in. */
+const edgeTypes: readonly EdgeType[] = ['dev', 'optional', 'peer', 'prod'];
+const edgeTypeBit: Readonly<Record<EdgeType, number>> = { dev: 1, optional: 2, peer: 4, prod: 8 };
 
 export const ROOT_KEY = '';
 
@@ -78,29 +83,35 @@ const entryKey = (pkg: InventoryPackage): string => {
   }
 };
 
-const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 /**
  * Every installed package once (deduplicated by name@version and source), sorted by key, and the
  * edges between them. Packages and edges of an omitted kind are left out.
+ *
+ * Lists of keys are sorted with the default order of `sort()`, which for strings is the order of
+ * their UTF-16 code units, as `<` compares them.
  */
 export const buildSbomGraph = (inventory: Inventory, omit: ReadonlySet<OmitKind> = new Set()): SbomGraph => {
   const root = inventory.packages.get(ROOT_KEY);
   if (!root) throw new Error(`inventory of ${inventory.lockfile} has no root package`);
   const keyOf = new Map<string, string>([[ROOT_KEY, ROOT_KEY]]);
   const groups = new Map<string, InventoryPackage[]>();
-  const ids = [...inventory.packages.keys()].sort(compare);
+  const ids = [...inventory.packages.keys()].sort();
   for (const id of ids) {
     const pkg = inventory.packages.get(id) as InventoryPackage;
-    if (id === ROOT_KEY || isOmitted(pkg.scope, omit)) continue;
+    if (id === ROOT_KEY || (omit.size > 0 && isOmitted(pkg.scope, omit))) continue;
     const key = entryKey(pkg);
     keyOf.set(id, key);
     const group = groups.get(key);
     if (group) group.push(pkg);
     else groups.set(key, [pkg]);
   }
-  const entries: SbomEntry[] = [...groups.keys()].sort(compare).map((key) => {
+  const entries: SbomEntry[] = [...groups.keys()].sort().map((key) => {
     const copies = groups.get(key) as InventoryPackage[];
+    const only = copies.length === 1 ? copies[0] : undefined;
+    if (only) {
+      const aliases = only.alias === undefined ? [] : [only.alias];
+      return { key, pkg: only, scope: only.scope, bundled: only.bundled, aliases };
+    }
     // Bundled copies carry no integrity or URL of their own: describe the package by the copy that
     // does, and take each fact from the first copy that states it.
     const first =
@@ -112,38 +123,50 @@ export const buildSbomGraph = (inventory: Inventory, omit: ReadonlySet<OmitKind>
       license: first.license ?? copies.find((c) => c.license !== undefined)?.license,
     };
     const scope = widestScope(copies.map((c) => c.scope));
-    const aliases = [...new Set(copies.flatMap((c) => (c.alias === undefined ? [] : [c.alias])))].sort(
-      compare,
-    );
+    const aliases = [...new Set(copies.flatMap((c) => (c.alias === undefined ? [] : [c.alias])))].sort();
     return { key, pkg, scope, bundled: copies.every((c) => c.bundled), aliases };
   });
 
-  const edges = new Map<string, Map<string, Set<EdgeType>>>();
+  const edges = new Map<string, Map<string, number>>();
+  const add = (fromId: string, toId: string, type: EdgeType): void => {
+    if (omit.size > 0 && omit.has(type as OmitKind)) return;
+    const from = keyOf.get(fromId);
+    const to = keyOf.get(toId);
+    if (from === undefined || to === undefined || from === to) return;
+    let targets = edges.get(from);
+    if (!targets) {
+      targets = new Map();
+      edges.set(from, targets);
+    }
+    targets.set(to, (targets.get(to) ?? 0) | edgeTypeBit[type]);
+  };
+  const declared = new Set<string>();
+  for (const edge of inventory.edges) {
+    if (edge.from === ROOT_KEY) declared.add(edge.to);
+    add(edge.from, edge.to, edge.type);
+  }
   // npm links the root to every workspace, declared as a dependency or not, so every component is
   // reachable from the root; a workspace nobody depends on would otherwise hang loose in the graph.
-  const workspaceEdges = inventory.importers
-    .filter((importer) => importer.id !== ROOT_KEY)
-    .map((importer) => ({ from: ROOT_KEY, to: importer.id, type: 'prod' as const }));
-  const declared = new Set(inventory.edges.filter((e) => e.from === ROOT_KEY).map((e) => e.to));
-  for (const edge of [...inventory.edges, ...workspaceEdges.filter((e) => !declared.has(e.to))]) {
-    if (omit.has(edge.type as OmitKind)) continue;
-    const from = keyOf.get(edge.from);
-    const to = keyOf.get(edge.to);
-    if (from === undefined || to === undefined || from === to) continue;
-    const targets = edges.get(from) ?? new Map<string, Set<EdgeType>>();
-    edges.set(from, targets);
-    const types = targets.get(to) ?? new Set<EdgeType>();
-    targets.set(to, types);
-    types.add(edge.type);
+  for (const importer of inventory.importers) {
+    if (importer.id !== ROOT_KEY && !declared.has(importer.id)) add(ROOT_KEY, importer.id, 'prod');
   }
   return { root, entries, edges };
 };
 
-/** The targets of `from`, sorted by key. */
-export const targetsOf = (graph: SbomGraph, from: string): [string, EdgeType[]][] =>
-  [...(graph.edges.get(from) ?? new Map<string, ReadonlySet<EdgeType>>())]
-    .map(([to, types]): [string, EdgeType[]] => [to, [...types].sort(compare)])
-    .sort((a, b) => compare(a[0], b[0]));
+/** The targets of `from`, sorted by key, each with its edge types in alphabetical order. */
+export const targetsOf = (graph: SbomGraph, from: string): [string, EdgeType[]][] => {
+  const targets = graph.edges.get(from);
+  if (!targets) return [];
+  return [...targets.keys()].sort().map((to) => {
+    const bits = targets.get(to) as number;
+    return [to, edgeTypes.filter((type) => (bits & edgeTypeBit[type]) !== 0)];
+  });
+};
+
+/** The keys `from` has an edge to, in no particular order. */
+export const targetKeysOf = (graph: SbomGraph, from: string): string[] => [
+  ...(graph.edges.get(from)?.keys() ?? []),
+];
 
 export type HashAlgorithm = 'sha1' | 'sha256' | 'sha384' | 'sha512';
 
@@ -155,16 +178,36 @@ const digestBytes: Record<HashAlgorithm, number> = { sha1: 20, sha256: 32, sha38
  */
 export const integrityHashes = (integrity: string | undefined): { alg: HashAlgorithm; hex: string }[] => {
   if (integrity === undefined) return [];
+  const tokens = /\s/.test(integrity) ? integrity.trim().split(/\s+/) : [integrity];
+  if (tokens.length === 1) {
+    const digest = digestOf(tokens[0] as string);
+    return digest ? [digest] : [];
+  }
   const found = new Map<HashAlgorithm, string>();
-  for (const token of integrity.trim().split(/\s+/)) {
-    const match = /^(sha1|sha256|sha384|sha512)-([A-Za-z0-9+/]+={0,2})(?:\?.*)?$/.exec(token);
-    if (!match) continue;
-    const alg = match[1] as HashAlgorithm;
-    const bytes = Buffer.from(match[2] as string, 'base64');
-    if (bytes.length === digestBytes[alg] && !found.has(alg)) found.set(alg, bytes.toString('hex'));
+  for (const token of tokens) {
+    const digest = digestOf(token);
+    if (digest && !found.has(digest.alg)) found.set(digest.alg, digest.hex);
   }
   return [...found].map(([alg, hex]) => ({ alg, hex }));
 };
+
+/** One SRI token, `<alg>-<base64>` with an optional `?options` part, or undefined when it is not one. */
+const digestOf = (token: string): { alg: HashAlgorithm; hex: string } | undefined => {
+  const dash = token.indexOf('-');
+  if (dash <= 0) return undefined;
+  const alg = token.slice(0, dash);
+  if (!Object.hasOwn(digestBytes, alg)) return undefined;
+  const query = token.indexOf('?', dash);
+  const base64 = query === -1 ? token.slice(dash + 1) : token.slice(dash + 1, query);
+  const bytes = Buffer.from(base64, 'base64');
+  if (bytes.length !== digestBytes[alg as HashAlgorithm]) return undefined;
+  // Decoding skips what is not base64; the text must be base64 throughout. Text that encodes
+  // back to itself is; anything else (no padding, say) is checked character by character.
+  if (base64 !== bytes.toString('base64') && !base64Text.test(base64)) return undefined;
+  return { alg: alg as HashAlgorithm, hex: bytes.toString('hex') };
+};
+
+const base64Text = /^[A-Za-z0-9+/]+={0,2}$/;
 
 export type LicenseChoice =
   | { readonly kind: 'id'; readonly id: string }
@@ -295,3 +338,34 @@ export const uuidFromContent = (text: string): string => {
 
 /** Two-space JSON with a trailing newline, the form both formats are written in. */
 export const serializeSbom = (document: unknown): string => `${JSON.stringify(document, null, 2)}\n`;
+
+/** A document and its text, as `serializeSbom` writes it. */
+export interface SerializedSbom<T> {
+  readonly document: T;
+  readonly text: string;
+}
+
+/**
+ * A document whose identifier (`field`, a top-level string left empty) is derived from its content:
+ * the text with the field empty is hashed, and the identifier `idOf` makes of that UUID takes the
+ * empty value's place in the text. The document is serialized once.
+ */
+export const withContentId = <T extends object>(
+  document: T,
+  field: keyof T & string,
+  idOf: (uuid: string) => string,
+): SerializedSbom<T> => {
+  const text = serializeSbom(document);
+  // The field is near the top and every value before it is JSON-escaped, so this is its first
+  // occurrence as a key with an empty value.
+  const empty = `${JSON.stringify(field)}: ""`;
+  const at = text.indexOf(empty);
+  if ((document as Record<string, unknown>)[field] !== '' || at === -1) {
+    throw new Error(`the document's ${field} must be present and empty until it is derived`);
+  }
+  const id = idOf(uuidFromContent(text));
+  return {
+    document: { ...document, [field]: id },
+    text: `${text.slice(0, at)}${JSON.stringify(field)}: ${JSON.stringify(id)}${text.slice(at + empty.length)}`,
+  };
+};

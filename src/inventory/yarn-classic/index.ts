@@ -33,7 +33,7 @@ export const lockfileNames = ['yarn.lock'] as const;
  */
 export const isYarnClassicLockfile = (content: string): boolean => {
   if (/^#[^\n]*yarn lockfile v1\s*$/m.test(content.slice(0, 4096))) return true;
-  return !/^"?__metadata"?:/m.test(content);
+  return !(content.includes('__metadata') && /^"?__metadata"?:/m.test(content));
 };
 
 interface Pattern {
