@@ -140,15 +140,16 @@ const nulError = (path: string, what: string): PatchPilotError =>
 
 /**
  * `file:` folders and tarballs are resolved by yarn from the project root; they must stay inside
- * it. No `file:` or `link:` path may hold a NUL byte.
+ * it. No `file:` or `link:` path may hold a NUL byte. `where` names the place for the error, and
+ * is only called for one: most lockfiles check thousands of ranges and fail none.
  */
-const checkFileSpec = (range: string, lockfile: string, where: string): void => {
+const checkFileSpec = (range: string, lockfile: string, where: () => string): void => {
   const target = range.startsWith('file:') ? range.slice(5) : isPathSpec(range) ? range : undefined;
   if ((target !== undefined || range.startsWith('link:')) && range.includes('\0')) {
-    throw nulError(lockfile, `${where} ${JSON.stringify(range)}`);
+    throw nulError(lockfile, `${where()} ${JSON.stringify(range)}`);
   }
   if (target !== undefined && escapes(target)) {
-    throw escapeError(lockfile, `${where} ${JSON.stringify(range)}`);
+    throw escapeError(lockfile, `${where()} ${JSON.stringify(range)}`);
   }
 };
 
@@ -303,7 +304,7 @@ export const parseYarnClassicLockfile = (input: LockfileInput): Inventory => {
     const parsed = entry.keys.map(splitPattern);
     for (let k = 0; k < parsed.length; k++) {
       const p = parsed[k] as Pattern;
-      checkFileSpec(p.range, path, `key ${JSON.stringify(entry.keys[k])}`);
+      checkFileSpec(p.range, path, () => `key ${JSON.stringify(entry.keys[k])}`);
       byPattern.set(entry.keys[k] as string, entry);
     }
     const first = parsed[0] as Pattern;
@@ -386,7 +387,7 @@ export const parseYarnClassicLockfile = (input: LockfileInput): Inventory => {
       checkFileSpec(
         spec,
         path,
-        `${folder === '' ? 'package.json' : `${folder}/package.json`} dependency ${name}`,
+        () => `${folder === '' ? 'package.json' : `${folder}/package.json`} dependency ${name}`,
       );
       const to = resolve(name, spec);
       // Unresolvable: a peer left to the consumer, or a stale lockfile; nothing is installed for it.
