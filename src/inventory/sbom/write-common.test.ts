@@ -16,7 +16,7 @@ import {
   uuidFromContent,
   withContentId,
 } from './write-common.js';
-import { spdxLicenseIds } from './write-license-ids.js';
+import { spdxExceptionIds, spdxLicenseIds } from './write-license-ids.js';
 
 const pkg = (
   id: string,
@@ -100,6 +100,14 @@ describe('classifyLicense', () => {
     ['MIT or ISC', { kind: 'name', name: 'MIT or ISC' }],
     ['(MIT OR', { kind: 'name', name: '(MIT OR' }],
     ['Apache 2.0', { kind: 'name', name: 'Apache 2.0' }],
+    // An exception is no license: alone, or where a license should be, it makes no expression.
+    ['MIT WITH MIT', { kind: 'name', name: 'MIT WITH MIT' }],
+    ['LLVM-exception', { kind: 'name', name: 'LLVM-exception' }],
+    ['LLVM-exception WITH MIT', { kind: 'name', name: 'LLVM-exception WITH MIT' }],
+    [
+      'apache-2.0 WITH llvm-exception',
+      { kind: 'expression', expression: 'Apache-2.0 WITH LLVM-exception', hasRef: false },
+    ],
   ])('%j', (text, expected) => {
     expect(classifyLicense(text)).toEqual(expected);
   });
@@ -113,7 +121,12 @@ describe('classifyLicense', () => {
     const require = createRequire(import.meta.url);
     const dir = dirname(require.resolve('@cyclonedx/cyclonedx-library/package.json'));
     const schema = JSON.parse(readFileSync(join(dir, 'res/schema/spdx.SNAPSHOT.schema.json'), 'utf8'));
-    expect([...spdxLicenseIds.values()].sort()).toEqual([...schema.enum].sort());
+    // The enum lists the licenses, then the exceptions, each in alphabetical order.
+    expect([...spdxLicenseIds.values(), ...spdxExceptionIds.values()]).toEqual(schema.enum);
+    const restart = schema.enum.findIndex(
+      (id: string, i: number) => i > 0 && id.toLowerCase() < schema.enum[i - 1].toLowerCase(),
+    );
+    expect(restart).toBe(spdxLicenseIds.size);
   });
 });
 

@@ -7,7 +7,7 @@ import {
   type Scope,
   widestScope,
 } from '../../core/inventory.js';
-import { spdxLicenseIds } from './write-license-ids.js';
+import { spdxExceptionIds, spdxLicenseIds } from './write-license-ids.js';
 
 /** What both SBOM writers share: which packages go in, merged how, and the field conversions. */
 
@@ -267,7 +267,7 @@ const parseExpression = (text: string): { expression: string; hasRef: boolean } 
     out.push(id);
     at++;
     if (tokens[at] === 'WITH') {
-      const exception = spdxLicenseIds.get(tokens[at + 1]?.toLowerCase() ?? '');
+      const exception = spdxExceptionIds.get(tokens[at + 1]?.toLowerCase() ?? '');
       if (exception === undefined) return false;
       out.push('WITH', exception);
       at += 2;

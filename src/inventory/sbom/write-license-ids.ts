@@ -1,10 +1,11 @@
 /**
  * SPDX license and exception identifiers, generated from the SPDX License List as the CycloneDX
  * schemas enumerate it (`@cyclonedx/cyclonedx-library` res/schema/spdx.SNAPSHOT.schema.json,
- * "v1.1-3.29.0": SPDX License List 3.29.0, 826 ids).
- * CycloneDX accepts `{ license: { id } }` only for these, so a test keeps this list equal to that enum.
+ * "v1.1-3.29.0": SPDX License List 3.29.0, 740 licenses then 86 exceptions).
+ * CycloneDX accepts `{ license: { id } }` for these, so a test keeps the two lists, one after the
+ * other, equal to that enum. An exception is no license: it only follows `WITH` in an expression.
  */
-const spdxIdList = `
+const licenseIdList = `
 0BSD 3D-Slicer-1.0 AAL Abstyles AdaCore-doc Adobe-2006 Adobe-Display-PostScript Adobe-Glyph
 Adobe-Utopia ADSL Advanced-Cryptics-Dictionary AFL-1.1 AFL-1.2 AFL-2.0 AFL-2.1 AFL-3.0 Afmparse
 AGPL-1.0 AGPL-1.0-only AGPL-1.0-or-later AGPL-3.0 AGPL-3.0-only AGPL-3.0-or-later Aladdin
@@ -102,7 +103,11 @@ Unlicense-libtelnet Unlicense-libwhirlpool UnRAR UPL-1.0 URT-RLE Vim Vixie-Cron 
 W3C-19980720 W3C-20150513 w3m Watcom-1.0 Widget-Workshop WordNet Wsuipa WTFNMFPL WTFPL wwl wxWindows
 X11 X11-distribute-modifications-variant X11-no-permit-persons X11-swapped Xdebug-1.03 Xerox Xfig
 XFree86-1.1 xinetd xkeyboard-config-Zinoviev xlock Xnet xpp XSkat xzoom YPL-1.0 YPL-1.1 Zed Zeeff
-Zend-2.0 Zimbra-1.3 Zimbra-1.4 Zlib zlib-acknowledgement ZPL-1.1 ZPL-2.0 ZPL-2.1 389-exception
+Zend-2.0 Zimbra-1.3 Zimbra-1.4 Zlib zlib-acknowledgement ZPL-1.1 ZPL-2.0 ZPL-2.1
+`;
+
+const exceptionIdList = `
+389-exception
 Asterisk-exception Asterisk-linking-protocols-exception Autoconf-exception-2.0
 Autoconf-exception-3.0 Autoconf-exception-generic Autoconf-exception-generic-3.0
 Autoconf-exception-macro Bison-exception-1.24 Bison-exception-2.2 Bootloader-exception
@@ -127,9 +132,16 @@ vsftpd-openssl-exception WxWindows-exception-3.1 x11vnc-openssl-exception
 `;
 
 /** Lower-cased id → canonical id: SPDX ids match case-insensitively, the CycloneDX enum does not. */
-export const spdxLicenseIds: ReadonlyMap<string, string> = new Map(
-  spdxIdList
-    .split(/\s+/)
-    .filter((id) => id !== '')
-    .map((id) => [id.toLowerCase(), id]),
-);
+const byLowerCase = (list: string): ReadonlyMap<string, string> =>
+  new Map(
+    list
+      .split(/\s+/)
+      .filter((id) => id !== '')
+      .map((id) => [id.toLowerCase(), id]),
+  );
+
+/** SPDX license identifiers (deprecated ones included), lower-cased → canonical. */
+export const spdxLicenseIds = byLowerCase(licenseIdList);
+
+/** SPDX license exception identifiers, lower-cased → canonical. */
+export const spdxExceptionIds = byLowerCase(exceptionIdList);
