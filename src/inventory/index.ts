@@ -39,8 +39,10 @@ export const formats: readonly LockfileFormat[] = [
     id: 'yarn',
     names: ['yarn.lock'],
     parse: async (input) => {
-      const berry = await import('./yarn-berry/index.js');
-      if (berry.isYarnBerryLockfile(input.content)) return berry.parseYarnBerryLockfile(input);
+      const { isYarnBerryLockfile } = await import('./yarn-berry/detect.js');
+      if (isYarnBerryLockfile(input.content)) {
+        return (await import('./yarn-berry/index.js')).parseYarnBerryLockfile(input);
+      }
       return (await import('./yarn-classic/index.js')).parseYarnClassicLockfile(input);
     },
   },

@@ -321,6 +321,23 @@ describe('start-up cost', () => {
     // The list is complete: built-ins loaded outside the hooks are named too.
     expect(loaded).toContain('LOADED builtin:fs');
   });
+
+  it("a scan of a yarn 1 lockfile loads yarn 1's parser and not berry's", () => {
+    const hooks = join(projectRoot, 'test/fixtures/load-hooks/register.mjs');
+    const project = join(projectRoot, 'test/fixtures/yarn-classic/workspaces');
+    const result = spawnSync(
+      process.execPath,
+      ['--import', hooks, join(projectRoot, 'bin/patchpilot.js'), 'scan', project, '--json', '--db', db],
+      { env: { PATH: process.env.PATH, HOME: process.env.HOME }, encoding: 'utf8' },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    const loaded = result.stderr.split('\n').filter((line) => line.startsWith('LOADED '));
+    expect(loaded.some((line) => line.includes('/dist/inventory/yarn-classic/index.js'))).toBe(true);
+    expect(loaded.some((line) => line.includes('/dist/inventory/yarn-berry/detect.js'))).toBe(true);
+    expect(
+      loaded.filter((line) => /\/dist\/inventory\/(bun|pnpm|sbom)\/|(npm|yarn-berry)\/index\.js/.test(line)),
+    ).toEqual([]);
+  });
 });
 
 describe('bad input: one clear line, exit 2, no stack trace', () => {

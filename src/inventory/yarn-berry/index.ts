@@ -22,6 +22,7 @@ import {
   splitIdent,
   unbind,
 } from './descriptors.js';
+import { isYarnBerryLockfile } from './detect.js';
 import { parseLockfileYaml } from './syml.js';
 
 /**
@@ -55,11 +56,7 @@ export const lockfileNames = ['yarn.lock'] as const;
  */
 export const supportedVersions = [4, 5, 6, 8, 9, 10] as const;
 
-/** Whether a `yarn.lock` is berry's: it has a top-level `__metadata:` block, yarn 1's never does. */
-export const isYarnBerryLockfile = (content: string): boolean =>
-  // A plain search first: the line-by-line pattern over a classic lockfile of a few MB, which
-  // never has the key, costs milliseconds.
-  content.includes('__metadata') && /^(?:__metadata|"__metadata"):[ \t]*(?:#.*)?\r?$/m.test(content);
+export { isYarnBerryLockfile };
 
 export const parseYarnBerryLockfile = (input: LockfileInput): Inventory =>
   readYarnBerryLockfile(input).inventory;
