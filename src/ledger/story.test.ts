@@ -274,6 +274,19 @@ describe('changeStory', () => {
     expect(story.earlier).toEqual([]);
   });
 
+  it('says a rolled-back change had been merged outside PatchPilot when the rollback says so', () => {
+    const byHand = fullLedger.map((e) =>
+      e.kind === 'rolled-back'
+        ? { ...e, inputs: { ...e.inputs, mergedBy: 'outside patchpilot (proposed change)' } }
+        : e,
+    );
+    expect(changeStory(byHand, mergedChange)?.afterwards[0]).toMatchObject({
+      kind: 'rolled-back',
+      mergedBy: 'outside patchpilot (proposed change)',
+    });
+    expect(changeStory(fullLedger, mergedChange)?.afterwards[0]).not.toHaveProperty('mergedBy');
+  });
+
   it('tells what happened afterwards: the rollback, with its reason and quarantine, and the release', () => {
     const story = changeStory(fullLedger, mergedChange);
     expect(story?.afterwards).toEqual([

@@ -148,6 +148,8 @@ export interface StoryEvent extends StorySource {
   readonly revert?: string;
   /** `rolled-back`: where the revert is, and whether it landed (`merged`) or waits (`branch`). */
   readonly branch?: string;
+  /** `rolled-back` of a proposed change: who merged it, when not PatchPilot (`outside patchpilot …`). */
+  readonly mergedBy?: string;
   readonly mode?: string;
   readonly deferred?: string;
   readonly quarantine?: readonly { readonly name: string; readonly version: string }[];
@@ -273,6 +275,7 @@ const eventOf = (e: LedgerEntry): StoryEvent => {
       reason: str(e.inputs.reason) ?? str(e.outcome.reason),
       commit: str(e.inputs.commit),
       reverted: str(e.inputs.reverted),
+      mergedBy: str(e.inputs.mergedBy),
       revert: str(e.outcome.revert),
       branch: str(e.outcome.branch),
       mode: str(e.outcome.mode),

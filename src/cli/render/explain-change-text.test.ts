@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChangeStory } from '../../ledger/story.js';
+import type { ChangeStory, StoryEvent } from '../../ledger/story.js';
 import { renderChangeStoryText } from './explain-change-text.js';
 
 const tool = 'patchpilot@0.1.0';
@@ -146,6 +146,17 @@ describe('renderChangeStoryText', () => {
     expect(text).not.toContain('merged into main (fast-forward)');
     expect(text).toContain('  commit bbbbbbbbbbbb on patchpilot/p-11111111: not in this repository\n');
     expect(text).toContain('    revert dddddddddddd landed on main\n');
+    expect(text).not.toContain('had been merged');
+    const byHand = renderChangeStoryText({
+      ...merged,
+      ledger: 'ledger.db',
+      afterwards: [
+        { ...(merged.afterwards[0] as StoryEvent), mergedBy: 'outside patchpilot (proposed change)' },
+      ],
+    });
+    expect(byHand).toContain(
+      '    reason: breaks checkout\n    the change had been merged outside patchpilot (proposed change)\n',
+    );
     expect(text).toContain('    quarantined: good-lib@1.0.1\n');
     expect(text).toContain(`  good-lib (every version) released by ${human}`);
   });

@@ -285,6 +285,7 @@ const eventLines = (e: StoryEvent): string[] => {
   if (e.kind === 'rolled-back') {
     const lines = wrap(`rolled back by ${e.actor}, ${at}`, '  ');
     if (e.reason) lines.push(...wrap(`reason: ${e.reason}`, '    '));
+    if (e.mergedBy) lines.push(...wrap(`the change had been merged ${e.mergedBy}`, '    '));
     if (e.revert) {
       lines.push(
         e.mode === 'merged'
