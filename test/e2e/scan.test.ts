@@ -453,25 +453,6 @@ describe('bad input: one clear line, exit 2, no stack trace', () => {
     expect(JSON.parse(runCli(['db', 'status', '--json', '--db', store]).stdout).advisories).toBe(11);
   });
 
-  it('a refused first import leaves no store behind; an existing one, even empty, stays', () => {
-    const cut = join(cases.path, 'first-cut.json');
-    writeFileSync(cut, '{"vulns": [');
-    const nsp = join(cases.path, 'first-nsp.jsonl');
-    writeFileSync(nsp, `${JSON.stringify({ id: 1, module_name: 'a', vulnerable_versions: '<1' })}\n`);
-    for (const input of [cut, nsp]) {
-      const store = join(cases.path, `first-${input.endsWith('.json') ? 'cut' : 'nsp'}.db`);
-      const result = runCli(['db', 'import', input, '--db', store]);
-      expect(result.code).toBe(2);
-      expect(existsSync(store)).toBe(false);
-      expect(existsSync(`${store}-journal`)).toBe(false);
-    }
-    const kept = join(cases.path, 'kept-empty.db');
-    writeFileSync(join(cases.path, 'none-yet.json'), '{"vulns": []}');
-    expect(runCli(['db', 'import', join(cases.path, 'none-yet.json'), '--db', kept]).code).toBe(0);
-    expect(runCli(['db', 'import', cut, '--db', kept]).code).toBe(2);
-    expect(existsSync(kept)).toBe(true);
-  });
-
   it('a foreign SQLite database is never read or written as a store', () => {
     const foreign = join(cases.path, 'foreign.sqlite');
     const made = spawnSync(

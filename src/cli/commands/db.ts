@@ -1,10 +1,9 @@
-import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkImportInputs, importAdvisories } from '../../intel/import.js';
 import { importEpss, importKev, readEpssFile, readKevFile } from '../../intel/signals.js';
 import { DEFAULT_OSV_BASE, osvExportUrl, syncOsvBucket } from '../../intel/sources/osv-bucket/index.js';
 import { AdvisoryStore } from '../../intel/store.js';
-import { ensureParentDir, statOrUndefined } from '../../util/fs.js';
+import { ensureParentDir } from '../../util/fs.js';
 import { advisoryDbPath } from '../../util/home.js';
 import { dispatchSubcommand, parseCommandArgs, usage } from '../args.js';
 import type { Io, Outcome } from '../io.js';
@@ -144,7 +143,9 @@ const dbImport = async (args: readonly string[], io: Io): Promise<Outcome> => {
   if (positionals.length === 0) throw usage('db import', 'give at least one file or folder to import');
   checkImportInputs(positionals, io.cwd);
   const path = advisoryDbPath(values.db, io.env, io.cwd);
-  return withWritableStore(path, async (store) => {
+  ensureParentDir(path);
+  const store = AdvisoryStore.open(path, { readonly: false });
+  try {
     const result = await importAdvisories(store, positionals, {
       cwd: io.cwd,
       now: io.now,
@@ -161,32 +162,8 @@ const dbImport = async (args: readonly string[], io: Io): Promise<Outcome> => {
       );
     }
     return 'ok';
-  });
-};
-
-/**
- * Runs `work` on the store opened for writing. When the open created the file and `work` fails
- * (a refused or broken import), the new file goes again, unless something was written to it
- * meanwhile: a failed first import leaves no empty store behind.
- */
-const withWritableStore = async (
-  path: string,
-  work: (store: AdvisoryStore) => Promise<Outcome>,
-): Promise<Outcome> => {
-  ensureParentDir(path);
-  const created = statOrUndefined(path) === undefined;
-  const store = AdvisoryStore.open(path, { readonly: false });
-  let done = false;
-  try {
-    const outcome = await work(store);
-    done = true;
-    return outcome;
   } finally {
-    const empty = created && !done && store.count() === 0 && store.signals().length === 0;
     store.close();
-    if (empty) {
-      for (const file of [path, `${path}-journal`]) rmSync(file, { force: true });
-    }
   }
 };
 
@@ -207,7 +184,9 @@ const dbImportSignal = async (kind: 'epss' | 'kev', args: readonly string[], io:
   // The whole file is read and checked before the store is opened for writing.
   const parsed = kind === 'epss' ? readEpssFile(source) : readKevFile(source);
   const path = advisoryDbPath(values.db, io.env, io.cwd);
-  return withWritableStore(path, async (store) => {
+  ensureParentDir(path);
+  const store = AdvisoryStore.open(path, { readonly: false });
+  try {
     const importedAt = io.now().toISOString();
     const result =
       'modelVersion' in parsed
@@ -231,7 +210,9 @@ const dbImportSignal = async (kind: 'epss' | 'kev', args: readonly string[], io:
       );
     }
     return 'ok';
-  });
+  } finally {
+    store.close();
+  }
 };
 
 const megabytes = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
