@@ -91,7 +91,7 @@ describe('computeScopes on random graphs', () => {
   it('gives what one reach per kind of path gives, cycles and several importers included', () => {
     let seed = 7;
     const random = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
       return (seed >>> 16) % n;
     };
     const types: InventoryEdge['type'][] = ['prod', 'dev', 'optional', 'peer'];

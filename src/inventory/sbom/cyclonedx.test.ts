@@ -235,8 +235,9 @@ describe('buildCycloneDx', () => {
       const written = writeCycloneDx(inventory, given);
       expect(written.text).toBe(serializeSbom(written.document));
     }
-    expect(writeCycloneDx(inventory, options).document.serialNumber).toMatch(
-      /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    // Pinned: a change here changes every reproducible document; make it on purpose.
+    expect(writeCycloneDx(inventory, options).document.serialNumber).toBe(
+      'urn:uuid:938e9c2f-6ad9-553a-b5cc-53be24ad7be4',
     );
     expect(live.metadata.timestamp).toBe('2026-01-02T03:04:05.678Z');
     expect(live.metadata.tools).toEqual({

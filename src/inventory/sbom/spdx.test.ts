@@ -147,9 +147,8 @@ describe('buildSpdx', () => {
       expect(written.text).toBe(serializeSbom(written.document));
     }
     const derived = writeSpdx(inventory, options).document.documentNamespace;
-    expect(derived).toMatch(
-      /^https:\/\/spdx\.org\/spdxdocs\/app-1\.0\.0-[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-/,
-    );
+    // Pinned: a change here changes every reproducible document; make it on purpose.
+    expect(derived).toBe('https://spdx.org/spdxdocs/app-1.0.0-6b2292b1-3df7-5577-a1a6-ed33978b5061');
     const fewer = { ...inventory, edges: inventory.edges.slice(1) };
     expect(writeSpdx(fewer, options).document.documentNamespace).not.toBe(derived);
   });

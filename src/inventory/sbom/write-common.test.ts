@@ -186,11 +186,19 @@ describe('small helpers', () => {
   });
 
   it('derives an identifier from the text with the field empty, and puts it in once', () => {
-    const document = { name: 'say "serialNumber": ""', serialNumber: '', list: [1] };
+    const document = {
+      name: 'say "serialNumber": ""',
+      nested: { serialNumber: '' },
+      'x"serialNumber': '',
+      serialNumber: '',
+      list: [1],
+    };
     const { document: done, text } = withContentId(document, 'serialNumber', (uuid) => `urn:uuid:${uuid}`);
     expect(done.serialNumber).toBe(`urn:uuid:${uuidFromContent(serializeSbom(document))}`);
     expect(text).toBe(serializeSbom(done));
     expect(document.serialNumber).toBe('');
+    expect(done.nested.serialNumber).toBe('');
+    expect(done['x"serialNumber']).toBe('');
     expect(() => withContentId({ serialNumber: 'x' }, 'serialNumber', (u) => u)).toThrow(
       /must be present and empty/,
     );

@@ -356,9 +356,9 @@ export const withContentId = <T extends object>(
   idOf: (uuid: string) => string,
 ): SerializedSbom<T> => {
   const text = serializeSbom(document);
-  // The field is near the top and every value before it is JSON-escaped, so this is its first
-  // occurrence as a key with an empty value.
-  const empty = `${JSON.stringify(field)}: ""`;
+  // A line break and two spaces before the key: only a top-level key is written so (a string
+  // value holds no raw line break, a nested key is indented further).
+  const empty = `\n  ${JSON.stringify(field)}: ""`;
   const at = text.indexOf(empty);
   if ((document as Record<string, unknown>)[field] !== '' || at === -1) {
     throw new Error(`the document's ${field} must be present and empty until it is derived`);
@@ -366,6 +366,6 @@ export const withContentId = <T extends object>(
   const id = idOf(uuidFromContent(text));
   return {
     document: { ...document, [field]: id },
-    text: `${text.slice(0, at)}${JSON.stringify(field)}: ${JSON.stringify(id)}${text.slice(at + empty.length)}`,
+    text: `${text.slice(0, at)}\n  ${JSON.stringify(field)}: ${JSON.stringify(id)}${text.slice(at + empty.length)}`,
   };
 };
