@@ -2,7 +2,6 @@ import { dirname, resolve } from 'node:path';
 import { branchCommit, createGit, isAncestor, repositoryTop } from '../../apply/git.js';
 import { defaultConfig } from '../../config/normalize.js';
 import { isCalendarDate } from '../../config/schema.js';
-import { isPatchPilotError } from '../../core/errors.js';
 import type { Finding } from '../../core/finding.js';
 import type { LedgerEntry } from '../../core/ledger.js';
 import {
@@ -37,7 +36,7 @@ import { parseCommandArgs, usage } from '../args.js';
 import { displayPath, type Io, type Outcome } from '../io.js';
 import { packageChangeText } from '../render/text.js';
 import { toolVersion } from '../version.js';
-import { planOptionsFrom } from './plan.js';
+import { plannerFlags, planOptionsFrom } from './plan.js';
 
 const help = `Usage: patchpilot explain PATCH-OR-FINDING [DIR] [options]
        patchpilot explain CHANGE [DIR] [--ledger FILE] [--json]
@@ -172,19 +171,8 @@ export interface ExplainReport {
 export const explainCommand = async (args: readonly string[], io: Io): Promise<Outcome> => {
   const { values, positionals } = parseCommandArgs('explain', args, {
     json: { type: 'boolean' },
-    strategy: { type: 'string', multiple: true },
-    'max-depth': { type: 'string' },
-    'min-severity': { type: 'string' },
-    'ignore-dev': { type: 'boolean' },
-    'upgrade-config': { type: 'string', multiple: true },
-    prefer: { type: 'string' },
-    vex: { type: 'string', multiple: true },
-    offline: { type: 'boolean' },
+    ...plannerFlags,
     universe: { type: 'string' },
-    registry: { type: 'string' },
-    'cache-dir': { type: 'string' },
-    today: { type: 'string' },
-    db: { type: 'string' },
     ledger: { type: 'string' },
     plan: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -206,7 +194,7 @@ export const explainCommand = async (args: readonly string[], io: Io): Promise<O
     if (await tellChange(query.trim(), folder, { ledger: values.ledger, json: values.json === true }, io))
       return 'ok';
   }
-  const options = asExplain(() => planOptionsFrom(values));
+  const options = planOptionsFrom(values, 'explain');
   if (values.today !== undefined && !isCalendarDate(values.today)) {
     throw usage('explain', `--today "${values.today}" is not a date written YYYY-MM-DD`);
   }
@@ -384,17 +372,6 @@ const readCommit = (
 };
 
 /** plan's option parsing, its usage errors named for explain. */
-const asExplain = <T>(parse: () => T): T => {
-  try {
-    return parse();
-  } catch (error) {
-    if (isPatchPilotError(error) && error.code === 'USAGE') {
-      throw usage('explain', error.message.replace(/^plan: /, ''));
-    }
-    throw error;
-  }
-};
-
 export interface ExplainInput extends EvidenceContext {
   readonly plan: Plan;
   readonly policy: PolicyConfig;

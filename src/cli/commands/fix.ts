@@ -11,7 +11,7 @@ import { advisoryDbPath } from '../../util/home.js';
 import { parseCommandArgs, usage } from '../args.js';
 import type { Io, Outcome } from '../io.js';
 import { toolVersion } from '../version.js';
-import { planOptionsFrom } from './plan.js';
+import { plannerFlags, planOptionsFrom } from './plan.js';
 
 /** The changes a run merged, proposed or reported before it stopped, one line each; '' for none. */
 export const settledBefore = (events: readonly FixEvent[]): string => {
@@ -144,18 +144,7 @@ export const fixCommand = async (args: readonly string[], io: Io): Promise<Outco
     report: { type: 'string' },
     ledger: { type: 'string' },
     'no-ledger': { type: 'boolean' },
-    strategy: { type: 'string', multiple: true },
-    'max-depth': { type: 'string' },
-    'min-severity': { type: 'string' },
-    'ignore-dev': { type: 'boolean' },
-    'upgrade-config': { type: 'string', multiple: true },
-    prefer: { type: 'string' },
-    vex: { type: 'string', multiple: true },
-    offline: { type: 'boolean' },
-    registry: { type: 'string' },
-    'cache-dir': { type: 'string' },
-    today: { type: 'string' },
-    db: { type: 'string' },
+    ...plannerFlags,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -189,7 +178,7 @@ export const fixCommand = async (args: readonly string[], io: Io): Promise<Outco
   for (const name of ['report', 'ledger', 'registry', 'cache-dir'] as const) {
     if (values[name] === '') throw usage('fix', `--${name} needs a value`);
   }
-  const options = planOptionsFrom(values);
+  const options = planOptionsFrom(values, 'fix');
   const now = values.today === undefined ? io.now() : new Date(`${values.today}T00:00:00Z`);
   const today = now.toISOString().slice(0, 10);
   const target = resolve(io.cwd, positionals[0] ?? '.');

@@ -37,4 +37,23 @@ describe('plan options', () => {
     expect(() => planOptionsFrom({ 'upgrade-config': ['lodash:sometimes'] })).toThrow(/must be one of/);
     expect(() => planOptionsFrom({ prefer: 'newest' })).toThrow(/unknown --prefer "newest"/);
   });
+
+  it('name the command that was given them, and its help', () => {
+    for (const command of ['fix', 'explain']) {
+      for (const values of [{ 'max-depth': 'x' }, { 'min-severity': 'zzz' }, { strategy: ['nope'] }]) {
+        let thrown: unknown;
+        try {
+          planOptionsFrom(values, command);
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown).toMatchObject({
+          code: 'USAGE',
+          message: expect.stringMatching(new RegExp(`^${command}: `)),
+          hint: `see \`patchpilot ${command} --help\``,
+        });
+      }
+    }
+    expect(() => planOptionsFrom({ prefer: 'newest' })).toThrow(/^plan: /);
+  });
 });

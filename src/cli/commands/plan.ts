@@ -120,20 +120,9 @@ export const planCommand = async (args: readonly string[], io: Io): Promise<Outc
     recursive: { type: 'boolean', short: 'r' },
     json: { type: 'boolean' },
     format: { type: 'string' },
-    strategy: { type: 'string', multiple: true },
-    'max-depth': { type: 'string' },
-    'min-severity': { type: 'string' },
-    'ignore-dev': { type: 'boolean' },
-    'upgrade-config': { type: 'string', multiple: true },
-    prefer: { type: 'string' },
-    vex: { type: 'string', multiple: true },
-    offline: { type: 'boolean' },
+    ...plannerFlags,
     universe: { type: 'string' },
-    registry: { type: 'string' },
-    'cache-dir': { type: 'string' },
-    today: { type: 'string' },
     deterministic: { type: 'boolean' },
-    db: { type: 'string' },
     ledger: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -261,6 +250,25 @@ const displayPath = (cwd: string, path: string): string => {
   return rel === '' ? '.' : rel.split(sep).join('/');
 };
 
+/**
+ * The flags of every command that plans (plan, explain, fix): what to plan for and how
+ * (`planOptionsFrom` reads the first six), and where findings and package data come from.
+ */
+export const plannerFlags = {
+  strategy: { type: 'string', multiple: true },
+  'max-depth': { type: 'string' },
+  'min-severity': { type: 'string' },
+  'ignore-dev': { type: 'boolean' },
+  'upgrade-config': { type: 'string', multiple: true },
+  prefer: { type: 'string' },
+  vex: { type: 'string', multiple: true },
+  offline: { type: 'boolean' },
+  registry: { type: 'string' },
+  'cache-dir': { type: 'string' },
+  today: { type: 'string' },
+  db: { type: 'string' },
+} as const;
+
 interface ParsedValues {
   strategy?: string[] | undefined;
   'max-depth'?: string | undefined;
@@ -270,21 +278,21 @@ interface ParsedValues {
   prefer?: string | undefined;
 }
 
-/** The planner options the flags give; every default filled in by the planner. */
-export const planOptionsFrom = (values: ParsedValues): Partial<PlanOptions> => {
+/** The planner options the flags give; every default filled in by the planner. Errors name `command`. */
+export const planOptionsFrom = (values: ParsedValues, command = 'plan'): Partial<PlanOptions> => {
   const options: { -readonly [K in keyof PlanOptions]?: PlanOptions[K] } = {};
   if (values.strategy !== undefined) {
     const names = values.strategy.flatMap((s) => s.split(',')).map((s) => s.trim());
     const unknown = names.filter((n) => !strategyNames.includes(n as StrategyName));
     if (unknown.length > 0 || names.length === 0) {
-      throw usage('plan', `unknown --strategy "${unknown[0] ?? ''}" (${strategyNames.join(', ')})`);
+      throw usage(command, `unknown --strategy "${unknown[0] ?? ''}" (${strategyNames.join(', ')})`);
     }
     options.strategies = strategyNames.filter((n) => names.includes(n));
   }
   if (values['max-depth'] !== undefined) {
     const depth = Number(values['max-depth']);
     if (values['max-depth'].trim() === '' || !Number.isInteger(depth) || depth < 0) {
-      throw usage('plan', `--max-depth takes a whole number (0: any depth), got "${values['max-depth']}"`);
+      throw usage(command, `--max-depth takes a whole number (0: any depth), got "${values['max-depth']}"`);
     }
     options.maxDepth = depth;
   }
@@ -297,7 +305,7 @@ export const planOptionsFrom = (values: ParsedValues): Partial<PlanOptions> => {
       options.minSeverity = score;
     else {
       throw usage(
-        'plan',
+        command,
         `unknown --min-severity "${text}" (low, moderate, high, critical, or a CVSS score from 0 to 10)`,
       );
     }
@@ -309,7 +317,7 @@ export const planOptionsFrom = (values: ParsedValues): Partial<PlanOptions> => {
       if (entry.startsWith('*:')) return entry.slice(2);
       if (entry.trim() === '' || (!entry.includes(':') && !levelNames.includes(entry))) {
         throw usage(
-          'plan',
+          command,
           `--upgrade-config "${entry}": write PKG:LEVEL or LEVEL, LEVEL being ${levelNames.join(', ')}`,
         );
       }
@@ -318,12 +326,12 @@ export const planOptionsFrom = (values: ParsedValues): Partial<PlanOptions> => {
     try {
       options.upgradeConfig = parseUpgradeConfig(entries);
     } catch (error) {
-      throw usage('plan', (error as Error).message);
+      throw usage(command, (error as Error).message);
     }
   }
   if (values.prefer !== undefined) {
     if (values.prefer !== 'lowest' && values.prefer !== 'highest') {
-      throw usage('plan', `unknown --prefer "${values.prefer}" (lowest, highest)`);
+      throw usage(command, `unknown --prefer "${values.prefer}" (lowest, highest)`);
     }
     options.preferHighest = values.prefer === 'highest';
   }
