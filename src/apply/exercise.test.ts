@@ -173,10 +173,11 @@ describe('readExercise on real V8 coverage', () => {
 
   it('matches a project reached through a symbolic link by the real paths V8 records', () => {
     pkg('used');
-    write('main.js', "require('used');");
+    // .cjs: whatever package.json a folder above says, this is CommonJS.
+    write('main.cjs', "require('used');");
     const link = join(root, 'link');
     symlinkSync(project, link);
-    spawnSync(process.execPath, ['main.js'], { cwd: link, env: { NODE_V8_COVERAGE: coverage } });
+    spawnSync(process.execPath, ['main.cjs'], { cwd: link, env: { NODE_V8_COVERAGE: coverage } });
     expect([...readExercise(coverage, link).loaded.keys()]).toEqual(['used']);
   });
 });

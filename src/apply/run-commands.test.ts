@@ -129,7 +129,7 @@ describe('runProjectCommands', () => {
   it('keeps NODE_OPTIONS and makes Node processes stopped by SIGTERM write their coverage, still dying of it', async () => {
     const coverage = join(dir, 'cover age');
     writeFileSync(
-      join(dir, 'driver.js'),
+      join(dir, 'driver.cjs'),
       `const { spawn } = require('node:child_process');
 const stop = (code) => new Promise((done) => {
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -145,7 +145,7 @@ const stop = (code) => new Promise((done) => {
 `,
     );
     const result = await runProjectCommands(
-      { test: `"${process.execPath}" driver.js` },
+      { test: `"${process.execPath}" driver.cjs` },
       {
         cwd: dir,
         env: { ...env, NODE_OPTIONS: '--max-old-space-size=200' },
