@@ -182,6 +182,9 @@ export const createProject = async (scenario: Scenario): Promise<Project> => {
       `npmRegistryServer: "${registry.url.replace(/\/$/, '')}"\nunsafeHttpWhitelist:\n  - "127.0.0.1"\nnodeLinker: node-modules\n`,
     );
     write(join(repo, '.gitignore'), 'node_modules/\n.yarn/\n');
+    // An empty lockfile makes the folder a project of its own: without one, yarn 4 joins the
+    // project of any package.json above the temporary folder and refuses to install.
+    write(join(repo, 'yarn.lock'), '');
     const berry = { YARN_ENABLE_SCRIPTS: 'false', YARN_ENABLE_IMMUTABLE_INSTALLS: 'false' };
     const yarn4 = async (): Promise<void> => {
       const run = await runProcessAsync('yarn', ['install'], {
