@@ -371,7 +371,6 @@ const readCommit = (
   };
 };
 
-/** plan's option parsing, its usage errors named for explain. */
 export interface ExplainInput extends EvidenceContext {
   readonly plan: Plan;
   readonly policy: PolicyConfig;
