@@ -15,6 +15,8 @@ const APPLICATION_ID = 0x50504153;
 /** Page cache of a connection that writes, in KiB (SQLite's default is 2,000). */
 const IMPORT_CACHE_KIB = 64 * 1024;
 const NEW_STORE_PAGE_SIZE = 8_192;
+/** Upper bound of the memory map of a read-only connection (address space, not memory used). */
+const READ_MMAP_BYTES = 1024 * 1024 * 1024;
 
 const schema = `
 CREATE TABLE IF NOT EXISTS advisories (
@@ -206,6 +208,10 @@ export class AdvisoryStore {
       }
       if (options.readonly) {
         if (tables.n === 0) throw emptyStore(path);
+        // A scan reads a few hundred records scattered over the file: read through a memory map,
+        // each page costs a page fault instead of a read call, which more than halves the time of
+        // that first query. Only read-only connections map the file; SQLite maps pages as used.
+        db.exec(`PRAGMA mmap_size = ${READ_MMAP_BYTES}`);
       } else {
         // Records of 1 to 3 KB fill 4 KiB pages badly and often spill into overflow pages: with
         // 8 KiB pages a store of 300,000 records is about 10 % smaller and imports no slower,
