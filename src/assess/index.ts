@@ -3,7 +3,7 @@ import type { Finding } from '../core/finding.js';
 import { type Inventory, type InventoryPackage, widestScope } from '../core/inventory.js';
 import { compareVersions } from '../core/version.js';
 import { matchAffected } from '../intel/ranges.js';
-import { dependencyPaths, indexPaths } from '../inventory/paths.js';
+import { dependencyPaths, hasImporterDependent, indexPaths } from '../inventory/paths.js';
 import { malwareRemedy } from './remedy.js';
 
 /**
@@ -113,8 +113,6 @@ export const matchAdvisories = (
     );
     const allPaths = pathSets.flatMap((p) => p.paths).sort((a, b) => a.length - b.length);
     const importerIds = new Set(pathSets.flatMap((p) => p.importers));
-    const incomingFromImporter = (pkg: InventoryPackage) =>
-      index.incoming.get(pkg.id)?.some((edge) => index.importerIds.has(edge.from)) ?? false;
     const label = (id: string): string => {
       const pkg = inventory.packages.get(id);
       if (!pkg) return id;
@@ -152,7 +150,7 @@ export const matchAdvisories = (
         pathCount: pathSets.reduce((n, p) => n + p.count, 0),
         pathsComplete: pathSets.every((p) => p.complete),
         scope,
-        direct: installed.some(incomingFromImporter),
+        direct: installed.some((pkg) => hasImporterDependent(index, pkg.id)),
         workspaces,
         locations: installed.map((pkg) => pkg.id).sort(),
         ...(published !== undefined ? { published } : {}),

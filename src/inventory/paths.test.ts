@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { EdgeType, Inventory } from '../core/inventory.js';
-import { type DependencyPaths, dependencyPaths, indexPaths } from './paths.js';
+import {
+  type DependencyPaths,
+  dependencyPaths,
+  dependentsOf,
+  hasImporterDependent,
+  indexPaths,
+} from './paths.js';
 
 /** A graph of ids; '' is the root. Paths only read edges and importers, so packages stay empty. */
 const graph = (
@@ -41,22 +47,40 @@ const sorted = (result: DependencyPaths) => {
 };
 
 describe('indexPaths', () => {
-  it('indexes incoming edges by target and the importer ids', () => {
+  it("indexes each package's dependents once, in edge order, and the importers", () => {
     const index = indexPaths(
       graph(
         [
           ['', 'a'],
           ['', 'b'],
           ['a', 'b'],
+          ['a', 'b', 'dev'],
           ['ws', 'b'],
+          ['b', 'a'],
         ],
         ['', 'ws'],
       ),
     );
-    expect([...index.importerIds].sort()).toEqual(['', 'ws']);
-    expect(index.incoming.get('b')?.map((e) => e.from)).toEqual(['', 'a', 'ws']);
-    expect(index.incoming.get('a')?.map((e) => e.from)).toEqual(['']);
-    expect(index.incoming.has('')).toBe(false);
+    expect(index.ids.filter((_, n) => index.importer[n] === 1).sort()).toEqual(['', 'ws']);
+    expect(dependentsOf(index, 'b')).toEqual(['', 'a', 'ws']);
+    expect(dependentsOf(index, 'a')).toEqual(['', 'b']);
+    expect(dependentsOf(index, '')).toEqual([]);
+    expect(dependentsOf(index, 'unknown')).toEqual([]);
+  });
+
+  it('tells which packages an importer depends on directly', () => {
+    const index = indexPaths(
+      graph(
+        [
+          ['', 'a'],
+          ['a', 'b'],
+          ['ws', 'c'],
+          ['c', 'a'],
+        ],
+        ['', 'ws'],
+      ),
+    );
+    expect(['a', 'b', 'c', 'unknown'].filter((id) => hasImporterDependent(index, id))).toEqual(['a', 'c']);
   });
 });
 
@@ -375,5 +399,65 @@ describe('dependencyPaths', () => {
       complete: true,
       importers: [''],
     });
+  });
+});
+
+describe('dependencyPaths against every simple path, on random graphs', () => {
+  /** Every path from an importer to `target` that visits no package twice and stops at the first importer. */
+  const allPaths = (edges: [string, string][], importers: Set<string>, target: string): string[][] => {
+    const dependents = new Map<string, Set<string>>();
+    for (const [from, to] of edges) dependents.set(to, (dependents.get(to) ?? new Set()).add(from));
+    const out: string[][] = [];
+    const walk = (at: string, below: string[]) => {
+      const path = [at, ...below];
+      if (importers.has(at)) {
+        out.push(path);
+        return;
+      }
+      for (const from of dependents.get(at) ?? []) if (!path.includes(from)) walk(from, path);
+    };
+    walk(target, []);
+    return out;
+  };
+
+  it('finds the shortest paths, the count (or the cap) and the importers of 400 random graphs', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    let cyclic = 0;
+    for (let round = 0; round < 400; round++) {
+      const size = 2 + Math.floor(random() * 8);
+      const ids = Array.from({ length: size }, (_, i) => (i === 0 ? '' : `p${i}`));
+      const importers = new Set(ids.filter((_, i) => i === 0 || random() < 0.15));
+      const edges: [string, string][] = [];
+      for (const from of ids) for (const to of ids) if (to !== '' && random() < 0.3) edges.push([from, to]);
+      const index = indexPaths(graph(edges, [...importers]));
+      for (const target of ids) {
+        const expected = allPaths(edges, importers, target);
+        const cap = 6;
+        const result = dependencyPaths(index, target, { limit: 3, countCap: cap });
+        const where = `round ${round}, target ${target || '(root)'}, edges ${JSON.stringify(edges)}`;
+        if (result.complete) expect(result.count, where).toBe(expected.length);
+        else {
+          cyclic++;
+          expect(result.count, where).toBe(cap);
+          expect(expected.length, where).toBeGreaterThan(cap);
+        }
+        const lengths = expected.map((p) => p.length).sort((a, b) => a - b);
+        expect(
+          result.paths.map((p) => p.length),
+          where,
+        ).toEqual(lengths.slice(0, 3));
+        const known = new Set(expected.map((p) => p.join('>')));
+        for (const path of result.paths) expect(known.has(path.join('>')), where).toBe(true);
+        expect([...result.importers].sort(), where).toEqual(
+          [...new Set(expected.map((p) => p[0] as string))].sort(),
+        );
+      }
+    }
+    // The rounds reach both branches: exact counts and counts capped on a cycle.
+    expect(cyclic).toBeGreaterThan(20);
   });
 });

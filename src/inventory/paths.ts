@@ -1,4 +1,4 @@
-import type { Inventory, InventoryEdge } from '../core/inventory.js';
+import type { Inventory } from '../core/inventory.js';
 
 /**
  * Dependency paths from an importer (the root or a workspace) to one installed package. A path
@@ -9,6 +9,9 @@ import type { Inventory, InventoryEdge } from '../core/inventory.js';
  * from the package, and the number of all paths is counted without listing them, by dynamic
  * programming over the package's ancestors. Only when those ancestors contain a cycle, where that
  * count is not defined by a simple sum, are paths enumerated up to a cap.
+ *
+ * A scan runs this once, cold, over a few thousand packages: the graph is numbered once, and
+ * every search after that walks typed arrays rather than maps keyed by id.
  */
 export interface DependencyPaths {
   /** The shortest paths, at most `limit`; each a list of inventory ids, importer first. */
@@ -20,116 +23,229 @@ export interface DependencyPaths {
   readonly importers: readonly string[];
 }
 
+/** Path counts not known yet, and counts an ancestor on a cycle leaves undefined. */
+const UNCOUNTED = -1;
+const CYCLIC = -2;
+
 export interface PathIndex {
-  /** Incoming edges per package, one per dependent. */
-  readonly incoming: ReadonlyMap<string, readonly InventoryEdge[]>;
-  readonly importerIds: ReadonlySet<string>;
-  /** Path counts per package; `cyclic` where an ancestor lies on a cycle. */
-  readonly counts: Map<string, number | 'cyclic'>;
-  /** Shortest distance from an importer, filled on first use. */
-  readonly distances: Map<string, number>;
+  /** The inventory id of each node; a node's number indexes the arrays below. */
+  readonly ids: readonly string[];
+  readonly nodeOf: ReadonlyMap<string, number>;
+  /**
+   * The dependents of node `n`, one per dependent, in edge order, are
+   * `dependents[dependentsStart[n]]` up to (not including) `dependents[dependentsEnd[n]]`.
+   */
+  readonly dependentsStart: Int32Array;
+  readonly dependentsEnd: Int32Array;
+  readonly dependents: Int32Array;
+  /** 1 for the importers (the root and the workspaces). */
+  readonly importer: Uint8Array;
+  /** Paths from importers per node: `UNCOUNTED`, `CYCLIC`, or the count. */
+  readonly counts: Float64Array;
+  /** Shortest distance from an importer (-1: none), filled on first use. */
+  distances: Int32Array | undefined;
 }
 
 export const indexPaths = (inventory: Inventory): PathIndex => {
-  const incoming = new Map<string, InventoryEdge[]>();
-  for (const edge of inventory.edges) {
-    const list = incoming.get(edge.to);
-    // Two edges between the same pair of packages are one route.
-    if (list) {
-      if (!list.some((e) => e.from === edge.from)) list.push(edge);
-    } else incoming.set(edge.to, [edge]);
+  const nodeOf = new Map<string, number>();
+  const ids: string[] = [];
+  const node = (id: string): number => {
+    let n = nodeOf.get(id);
+    if (n === undefined) {
+      n = ids.length;
+      nodeOf.set(id, n);
+      ids.push(id);
+    }
+    return n;
+  };
+  for (const importer of inventory.importers) node(importer.id);
+  const edges = inventory.edges;
+  const from = new Int32Array(edges.length);
+  const to = new Int32Array(edges.length);
+  for (let i = 0; i < edges.length; i++) {
+    const edge = edges[i] as (typeof edges)[number];
+    from[i] = node(edge.from);
+    to[i] = node(edge.to);
   }
+  const size = ids.length;
+  // Each node's slice of `dependents` starts after those of the nodes before it.
+  const dependentsStart = new Int32Array(size);
+  for (let i = 0; i < to.length; i++)
+    dependentsStart[to[i] as number] = (dependentsStart[to[i] as number] as number) + 1;
+  for (let n = 0, sum = 0; n < size; n++) {
+    const incoming = dependentsStart[n] as number;
+    dependentsStart[n] = sum;
+    sum += incoming;
+  }
+  const dependentsEnd = dependentsStart.slice();
+  const dependents = new Int32Array(edges.length);
+  for (let i = 0; i < edges.length; i++) {
+    const t = to[i] as number;
+    const f = from[i] as number;
+    const end = dependentsEnd[t] as number;
+    // Two edges between the same pair of packages are one route.
+    let seen = false;
+    for (let k = dependentsStart[t] as number; k < end; k++) {
+      if (dependents[k] === f) {
+        seen = true;
+        break;
+      }
+    }
+    if (!seen) {
+      dependents[end] = f;
+      dependentsEnd[t] = end + 1;
+    }
+  }
+  const importer = new Uint8Array(size);
+  for (const { id } of inventory.importers) importer[nodeOf.get(id) as number] = 1;
   return {
-    incoming,
-    importerIds: new Set(inventory.importers.map((i) => i.id)),
-    counts: new Map(),
-    distances: new Map(),
+    ids,
+    nodeOf,
+    dependentsStart,
+    dependentsEnd,
+    dependents,
+    importer,
+    counts: new Float64Array(size).fill(UNCOUNTED),
+    distances: undefined,
   };
 };
 
-interface Partial {
-  readonly id: string;
-  readonly next: Partial | undefined;
-  /** Edges from this package down to the target. */
-  readonly length: number;
-  /** `length` plus the shortest distance from an importer to `id`: the best this path can do. */
-  readonly bound: number;
-}
-
-const toList = (p: Partial): string[] => {
+/** The ids of the packages that depend on `id`, one per dependent, in the inventory's edge order. */
+export const dependentsOf = (index: PathIndex, id: string): string[] => {
+  const n = index.nodeOf.get(id);
   const out: string[] = [];
-  for (let at: Partial | undefined = p; at; at = at.next) out.push(at.id);
+  if (n === undefined) return out;
+  const end = index.dependentsEnd[n] as number;
+  for (let k = index.dependentsStart[n] as number; k < end; k++)
+    out.push(index.ids[index.dependents[k] as number] as string);
   return out;
 };
 
-const onPath = (p: Partial, id: string): boolean => {
-  for (let at: Partial | undefined = p; at; at = at.next) if (at.id === id) return true;
+/** Whether an importer (the root or a workspace) depends on `id` directly. */
+export const hasImporterDependent = (index: PathIndex, id: string): boolean => {
+  const n = index.nodeOf.get(id);
+  if (n === undefined) return false;
+  const end = index.dependentsEnd[n] as number;
+  for (let k = index.dependentsStart[n] as number; k < end; k++) {
+    if (index.importer[index.dependents[k] as number] === 1) return true;
+  }
+  return false;
+};
+
+interface Partial {
+  readonly node: number;
+  readonly next: Partial | undefined;
+  /** Edges from this package down to the target. */
+  readonly length: number;
+  /** `length` plus the shortest distance from an importer to `node`: the best this path can do. */
+  readonly bound: number;
+}
+
+const toList = (index: PathIndex, p: Partial): string[] => {
+  const out: string[] = [];
+  for (let at: Partial | undefined = p; at; at = at.next) out.push(index.ids[at.node] as string);
+  return out;
+};
+
+const onPath = (p: Partial, node: number): boolean => {
+  for (let at: Partial | undefined = p; at; at = at.next) if (at.node === node) return true;
   return false;
 };
 
 /** Shortest distance from any importer to each package, by one breadth-first pass from the importers. */
-const distances = (index: PathIndex): Map<string, number> => {
-  if (index.distances.size > 0 || index.importerIds.size === 0) return index.distances;
-  const outgoing = new Map<string, string[]>();
-  for (const [to, edges] of index.incoming) {
-    for (const edge of edges) {
-      const list = outgoing.get(edge.from);
-      if (list) list.push(to);
-      else outgoing.set(edge.from, [to]);
+const distances = (index: PathIndex): Int32Array => {
+  if (index.distances) return index.distances;
+  const size = index.ids.length;
+  // The edges turned around: each package's dependencies, from its dependents' lists.
+  const { dependentsStart, dependentsEnd, dependents } = index;
+  const degree = new Int32Array(size + 1);
+  for (let t = 0; t < size; t++) {
+    const end = dependentsEnd[t] as number;
+    for (let k = dependentsStart[t] as number; k < end; k++) {
+      const f = (dependents[k] as number) + 1;
+      degree[f] = (degree[f] as number) + 1;
     }
   }
-  const queue = [...index.importerIds];
-  for (const id of queue) index.distances.set(id, 0);
-  for (let i = 0; i < queue.length; i++) {
-    const id = queue[i] as string;
-    const d = index.distances.get(id) as number;
-    for (const to of outgoing.get(id) ?? []) {
-      if (index.distances.has(to)) continue;
-      index.distances.set(to, d + 1);
-      queue.push(to);
+  for (let n = 1; n <= size; n++) degree[n] = (degree[n] as number) + (degree[n - 1] as number);
+  const fill = degree.slice(0, size);
+  const dependencies = new Int32Array(degree[size] as number);
+  for (let t = 0; t < size; t++) {
+    const end = dependentsEnd[t] as number;
+    for (let k = dependentsStart[t] as number; k < end; k++) {
+      const f = dependents[k] as number;
+      dependencies[fill[f] as number] = t;
+      fill[f] = (fill[f] as number) + 1;
     }
   }
-  return index.distances;
+  const distance = new Int32Array(size).fill(-1);
+  const queue = new Int32Array(size);
+  let tail = 0;
+  for (let n = 0; n < size; n++) {
+    if (index.importer[n] === 1) {
+      distance[n] = 0;
+      queue[tail++] = n;
+    }
+  }
+  for (let head = 0; head < tail; head++) {
+    const n = queue[head] as number;
+    const d = (distance[n] as number) + 1;
+    const end = degree[n + 1] as number;
+    for (let k = degree[n] as number; k < end; k++) {
+      const t = dependencies[k] as number;
+      if (distance[t] !== -1) continue;
+      distance[t] = d;
+      queue[tail++] = t;
+    }
+  }
+  index.distances = distance;
+  return distance;
 };
 
-/** A binary min-heap of partial paths: lowest bound first, then the one closest to an importer. */
+/** Whether `a` comes out of the heap before `b`: lower bound first, then the one closer to an importer. */
+const before = (a: Partial, b: Partial): boolean =>
+  a.bound < b.bound || (a.bound === b.bound && a.length > b.length);
+
+/**
+ * A binary min-heap of partial paths, in `before` order. Items move by shifting the others into
+ * the hole rather than by swaps: this runs mostly cold, where a destructuring swap builds an array.
+ */
 class PartialHeap {
   private readonly items: Partial[] = [];
   get size(): number {
     return this.items.length;
   }
-  private less(a: Partial, b: Partial): boolean {
-    return a.bound < b.bound || (a.bound === b.bound && a.length > b.length);
-  }
   push(item: Partial): void {
     const items = this.items;
+    let i = items.length;
     items.push(item);
-    let i = items.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(items[i] as Partial, items[parent] as Partial)) break;
-      [items[i], items[parent]] = [items[parent] as Partial, items[i] as Partial];
+      const above = items[parent] as Partial;
+      if (!before(item, above)) break;
+      items[i] = above;
       i = parent;
     }
+    items[i] = item;
   }
   pop(): Partial | undefined {
     const items = this.items;
     const top = items[0];
-    const last = items.pop();
-    if (items.length > 0 && last) {
-      items[0] = last;
-      let i = 0;
-      while (true) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let best = i;
-        if (l < items.length && this.less(items[l] as Partial, items[best] as Partial)) best = l;
-        if (r < items.length && this.less(items[r] as Partial, items[best] as Partial)) best = r;
-        if (best === i) break;
-        [items[i], items[best]] = [items[best] as Partial, items[i] as Partial];
-        i = best;
-      }
+    const last = items.pop() as Partial;
+    const size = items.length;
+    if (size === 0) return top;
+    let i = 0;
+    while (true) {
+      const l = 2 * i + 1;
+      if (l >= size) break;
+      const r = l + 1;
+      let child = l;
+      if (r < size && before(items[r] as Partial, items[l] as Partial)) child = r;
+      const candidate = items[child] as Partial;
+      if (!before(candidate, last)) break;
+      items[i] = candidate;
+      i = child;
     }
+    items[i] = last;
     return top;
   }
 }
@@ -141,70 +257,82 @@ class PartialHeap {
  */
 const enumerate = (
   index: PathIndex,
-  target: string,
+  target: number,
   limit: number,
   maxFrontier: number,
 ): { paths: string[][]; more: boolean } => {
   const found: string[][] = [];
   const distance = distances(index);
-  const start = distance.get(target);
-  if (start === undefined) return { paths: found, more: false };
+  const start = distance[target] as number;
+  if (start === -1) return { paths: found, more: false };
+  const { dependentsStart, dependentsEnd, dependents } = index;
   const heap = new PartialHeap();
-  heap.push({ id: target, next: undefined, length: 0, bound: start });
+  heap.push({ node: target, next: undefined, length: 0, bound: start });
   while (heap.size > 0) {
     const partial = heap.pop() as Partial;
-    if (index.importerIds.has(partial.id)) {
+    if (index.importer[partial.node] === 1) {
       if (found.length === limit) return { paths: found, more: true };
-      found.push(toList(partial));
+      found.push(toList(index, partial));
       continue;
     }
-    for (const edge of index.incoming.get(partial.id) ?? []) {
-      const d = distance.get(edge.from);
-      if (d === undefined || onPath(partial, edge.from)) continue;
+    const end = dependentsEnd[partial.node] as number;
+    for (let k = dependentsStart[partial.node] as number; k < end; k++) {
+      const f = dependents[k] as number;
+      const d = distance[f] as number;
+      if (d === -1 || onPath(partial, f)) continue;
       if (heap.size >= maxFrontier) return { paths: found, more: true };
-      heap.push({ id: edge.from, next: partial, length: partial.length + 1, bound: partial.length + 1 + d });
+      heap.push({ node: f, next: partial, length: partial.length + 1, bound: partial.length + 1 + d });
     }
   }
   return { paths: found, more: false };
 };
 
-/** Paths from importers to `id`, summed over its dependents; memoised in the index. */
-const countPaths = (index: PathIndex, id: string, visiting: Set<string>): number | 'cyclic' => {
-  const known = index.counts.get(id);
-  if (known !== undefined) return known;
-  if (index.importerIds.has(id)) return 1;
-  if (visiting.has(id)) return 'cyclic';
-  visiting.add(id);
-  let total: number | 'cyclic' = 0;
-  for (const edge of index.incoming.get(id) ?? []) {
-    const n = countPaths(index, edge.from, visiting);
-    if (n === 'cyclic') {
-      total = 'cyclic';
+/**
+ * Paths from importers to `node`, summed over its dependents; memoised in the index. `open`
+ * marks the nodes on the current chain of calls.
+ */
+const countPaths = (index: PathIndex, node: number, open: Uint8Array): number => {
+  const known = index.counts[node] as number;
+  if (known !== UNCOUNTED) return known;
+  if (index.importer[node] === 1) return 1;
+  if (open[node] === 1) return CYCLIC;
+  open[node] = 1;
+  let total = 0;
+  const end = index.dependentsEnd[node] as number;
+  for (let k = index.dependentsStart[node] as number; k < end; k++) {
+    const n = countPaths(index, index.dependents[k] as number, open);
+    if (n === CYCLIC) {
+      total = CYCLIC;
       break;
     }
     total += n;
   }
-  visiting.delete(id);
-  // Both answers are final: meeting an open node means `id` itself lies on a cycle or below one,
-  // and a sum reached without meeting one covers an acyclic set of ancestors.
-  index.counts.set(id, total);
+  open[node] = 0;
+  // Both answers are final: meeting an open node means `node` itself lies on a cycle or below
+  // one, and a sum reached without meeting one covers an acyclic set of ancestors.
+  index.counts[node] = total;
   return total;
 };
 
-const reachingImporters = (index: PathIndex, target: string): string[] => {
-  const seen = new Set<string>([target]);
-  const queue = [target];
+const reachingImporters = (index: PathIndex, target: number): string[] => {
+  const seen = new Uint8Array(index.ids.length);
+  const queue = new Int32Array(index.ids.length);
+  let tail = 0;
+  seen[target] = 1;
+  queue[tail++] = target;
   const importers: string[] = [];
-  for (let i = 0; i < queue.length; i++) {
-    const id = queue[i] as string;
-    if (index.importerIds.has(id)) {
-      importers.push(id);
+  for (let head = 0; head < tail; head++) {
+    const n = queue[head] as number;
+    if (index.importer[n] === 1) {
+      importers.push(index.ids[n] as string);
       continue;
     }
-    for (const edge of index.incoming.get(id) ?? []) {
-      if (!seen.has(edge.from)) {
-        seen.add(edge.from);
-        queue.push(edge.from);
+    const end = index.dependentsEnd[n] as number;
+    for (let k = index.dependentsStart[n] as number; k < end; k++) {
+      const f = index.dependents[k] as number;
+      if (seen[f] === 0) {
+        seen[f] = 1;
+        queue[tail++] = f;
       }
     }
   }
@@ -221,12 +349,15 @@ export interface PathOptions {
 }
 
 export const dependencyPaths = (index: PathIndex, target: string, options: PathOptions): DependencyPaths => {
+  const node = index.nodeOf.get(target);
+  // A package no edge reaches and no importer is has no path.
+  if (node === undefined) return { paths: [], count: 0, complete: true, importers: [] };
   const maxFrontier = options.maxFrontier ?? 50_000;
-  const importers = reachingImporters(index, target);
-  const exact = countPaths(index, target, new Set());
-  if (exact !== 'cyclic') {
+  const importers = reachingImporters(index, node);
+  const exact = countPaths(index, node, new Uint8Array(index.ids.length));
+  if (exact !== CYCLIC) {
     return {
-      paths: enumerate(index, target, options.limit, maxFrontier).paths,
+      paths: enumerate(index, node, options.limit, maxFrontier).paths,
       count: exact,
       complete: true,
       importers,
@@ -234,7 +365,7 @@ export const dependencyPaths = (index: PathIndex, target: string, options: PathO
   }
   // One enumeration up to the cap both lists the shortest paths (its first ones, as it finds them
   // shortest first) and counts them.
-  const counted = enumerate(index, target, Math.max(options.countCap ?? 100, options.limit), maxFrontier);
+  const counted = enumerate(index, node, Math.max(options.countCap ?? 100, options.limit), maxFrontier);
   return {
     paths: counted.paths.slice(0, options.limit),
     count: counted.paths.length,
