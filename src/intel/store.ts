@@ -1,8 +1,8 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Advisory } from '../core/advisory.js';
 import { PatchPilotError } from '../core/errors.js';
 import { message, statOrUndefined } from '../util/fs.js';
-import { keepForever, prepare } from '../util/sqlite.js';
+import { BetterSqlite3, keepForever, prepare } from '../util/sqlite.js';
 import { type AdvisoryRow, advisoryRow } from './row.js';
 
 /**
@@ -149,7 +149,7 @@ const pragmaNumber = (db: Database.Database, name: 'application_id' | 'user_vers
  */
 const rollBackHotJournal = (path: string): void => {
   try {
-    const db = new Database(path, { fileMustExist: true });
+    const db = new BetterSqlite3(path, { fileMustExist: true });
     keepForever(db);
     prepare(db, 'SELECT count(*) FROM sqlite_master').get();
     db.close();
@@ -183,7 +183,7 @@ export class AdvisoryStore {
     if (options.readonly && (statOrUndefined(`${path}-journal`)?.size ?? 0) > 0) rollBackHotJournal(path);
     let db: Database.Database;
     try {
-      db = new Database(path, { readonly: options.readonly, fileMustExist: options.readonly });
+      db = new BetterSqlite3(path, { readonly: options.readonly, fileMustExist: options.readonly });
       keepForever(db);
     } catch (cause) {
       throw unreadable(path, cause);

@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { PatchPilotError } from '../core/errors.js';
 import {
   GENESIS_HASH,
@@ -8,7 +8,7 @@ import {
   type LedgerKind,
 } from '../core/ledger.js';
 import { ensureParentDir, message, statOrUndefined } from '../util/fs.js';
-import { keepForever, prepare } from '../util/sqlite.js';
+import { BetterSqlite3, keepForever, prepare } from '../util/sqlite.js';
 import { canonicalJson, entryHash } from './canonical.js';
 
 /**
@@ -173,7 +173,7 @@ export class Ledger {
     if (!options.readonly) ensureParentDir(path);
     let db: Database.Database;
     try {
-      db = new Database(path, {
+      db = new BetterSqlite3(path, {
         readonly: options.readonly ?? false,
         fileMustExist: options.readonly ?? false,
       });

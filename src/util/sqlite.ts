@@ -1,4 +1,11 @@
+import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
+
+/**
+ * better-sqlite3's constructor. The package is CommonJS: required, it loads about 5 ms sooner
+ * than through an ES module import, which first scans its sources for the names they export.
+ */
+export const BetterSqlite3 = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
 
 /**
  * better-sqlite3 12 on Node 24 aborts the process when the garbage collector finalises one of its
