@@ -11,7 +11,7 @@ import type { Advisory } from './core/advisory.js';
 import type { Change } from './core/change.js';
 import { PatchPilotError } from './core/errors.js';
 import { cveIds, type Finding, type FindingEpss, type FindingKev } from './core/finding.js';
-import { type Inventory, registryPackageKeys, type Scope, widestScope } from './core/inventory.js';
+import { type Inventory, registryPackageCount, type Scope, widestScope } from './core/inventory.js';
 import type { Plan, PlanOptions } from './core/plan.js';
 import { projectVexFile, type VexDocument, type VexFormat, type VexStatement } from './core/vex.js';
 import { epssDate } from './intel/epss-date.js';
@@ -236,7 +236,7 @@ const assessInventory = (
     path: display(options.cwd, inventory.root),
     lockfile: display(options.cwd, inventory.lockfile),
     format: inventory.format,
-    packages: registryPackageKeys(inventory).size,
+    packages: registryPackageCount(inventory),
     workspaces: inventory.importers.filter((i) => i.path !== '').map((i) => i.path),
     findings,
     ...(options.listPackages ? { inventory: installedPackages(inventory) } : {}),

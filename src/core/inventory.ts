@@ -1,3 +1,5 @@
+import { npmPurl } from './purl.js';
+
 /** The resolved dependency graph of one project, whatever lockfile format it came from. */
 
 /** How a package is needed: npm's lockfile flags, one value per installed package. */
@@ -75,6 +77,19 @@ export interface Inventory {
   readonly packages: ReadonlyMap<string, InventoryPackage>;
   readonly edges: readonly InventoryEdge[];
 }
+
+/**
+ * How many distinct registry packages (name@version) the inventory holds. A registry package's
+ * purl names exactly its name and version, so the purls, already built, are counted rather than
+ * new name@version strings.
+ */
+export const registryPackageCount = (inventory: Inventory): number => {
+  const keys = new Set<string>();
+  for (const pkg of inventory.packages.values()) {
+    if (pkg.source === 'registry') keys.add(pkg.purl ?? npmPurl(pkg.name, pkg.version));
+  }
+  return keys.size;
+};
 
 /** Registry packages, deduplicated by name@version: what the lockfile actually downloads. */
 export const registryPackageKeys = (inventory: Inventory): Set<string> => {
