@@ -64,4 +64,50 @@ describe('OSV range evaluation for npm', () => {
       fixed: [],
     });
   });
+
+  it('gives the same answers when one record is evaluated again for other versions', () => {
+    // A range is prepared once and kept with its record; later versions must not see earlier ones.
+    const shared = pkg([
+      [{ fixed: '2.5.0' }, { introduced: '2.0.0' }, { fixed: '1.0.0' }, { introduced: '0' }],
+      [{ introduced: '3.0.0' }, { limit: '3.5.0' }, { fixed: '3.4.0' }],
+    ]);
+    const versions = [
+      '0.5.0',
+      '1.0.0',
+      '1.5.0',
+      '2.0.0-rc.1',
+      '2.1.0',
+      '2.5.0',
+      '3.0.0',
+      '3.3.9',
+      '3.4.0',
+      '3.6.0',
+    ];
+    const fresh = versions.map((version) =>
+      matchAffected(
+        pkg([
+          [{ fixed: '2.5.0' }, { introduced: '2.0.0' }, { fixed: '1.0.0' }, { introduced: '0' }],
+          [{ introduced: '3.0.0' }, { limit: '3.5.0' }, { fixed: '3.4.0' }],
+        ]),
+        version,
+      ),
+    );
+    expect(fresh.map((m) => m.affected)).toEqual([
+      true,
+      false,
+      false,
+      false,
+      true,
+      false,
+      true,
+      true,
+      false,
+      false,
+    ]);
+    // Fixes listed in the record's order: 2.5.0 before 1.0.0.
+    expect(fresh[0]?.fixed).toEqual(['2.5.0', '1.0.0']);
+    for (let round = 0; round < 2; round++) {
+      expect(versions.map((version) => matchAffected(shared, version))).toEqual(fresh);
+    }
+  });
 });
