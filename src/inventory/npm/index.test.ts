@@ -323,6 +323,33 @@ describe('parseNpmLockfile: source from `resolved` (v2/v3)', () => {
       resolved: 'https://artifactory.example/api/npm/npm-remote/foo/-/foo-1.0.0.tgz',
       source: 'registry',
     },
+    // A query or a fragment after the file name does not change where it comes from.
+    {
+      name: 'foo',
+      version: '1.0.0',
+      resolved: 'https://r.example/foo/-/foo-1.0.0.tgz?token=x',
+      source: 'registry',
+    },
+    {
+      name: 'foo',
+      version: '1.0.0',
+      resolved: 'https://r.example/foo/-/foo-1.0.0.tgz#abc?d',
+      source: 'registry',
+    },
+    {
+      name: '@s/foo',
+      version: '1.0.0',
+      resolved: 'https://r.example/@s/foo/-/foo-1.0.0.tgz?a#b',
+      source: 'registry',
+    },
+    // Near misses: another version, another name, another file type, no `/-/`, too short.
+    { name: 'foo', version: '1.0.0', resolved: 'https://r.example/foo/-/foo-1.0.01.tgz', source: 'tarball' },
+    { name: 'foo', version: '1.0.0', resolved: 'https://r.example/foo/-/xfoo-1.0.0.tgz', source: 'tarball' },
+    { name: 'foo', version: '1.0.0', resolved: 'https://r.example/foo/-/fo-1.0.0.tgz', source: 'tarball' },
+    { name: 'foo', version: '1.0.0', resolved: 'https://r.example/foo/-/foo-1.0.0.zip', source: 'tarball' },
+    { name: 'foo', version: '1.0.0', resolved: 'https://r.example/foo/x/foo-1.0.0.tgz', source: 'tarball' },
+    { name: 'foo', version: '1.0.0', resolved: 'https://r.example/foo/-/foo_1.0.0.tgz', source: 'tarball' },
+    { name: 'foo', version: '1.0.0', resolved: 'https:foo-1.0.0.tgz', source: 'tarball' },
     {
       name: 'foo',
       version: '1.0.0',

@@ -131,12 +131,22 @@ const sourceOf = (resolved: string | undefined, name: string, version: string): 
   // The common case first: a registry tarball URL.
   if (resolved.startsWith('https:') || resolved.startsWith('http:')) {
     // Registries (the public one, mirrors, Artifactory, Verdaccio) serve <name>/-/<basename>-<version>.tgz.
-    const base = name.startsWith('@') ? name.slice(name.indexOf('/') + 1) : name;
+    // Checked in place, without building the expected ending: this runs once per entry.
+    const base = name.charCodeAt(0) === 64 ? name.slice(name.indexOf('/') + 1) : name;
     const query = resolved.indexOf('?');
     const hash = resolved.indexOf('#');
-    const end = query === -1 ? hash : hash === -1 ? query : Math.min(query, hash);
-    const url = end === -1 ? resolved : resolved.slice(0, end);
-    return url.endsWith(`/-/${base}-${version}.tgz`) ? 'registry' : 'tarball';
+    const end =
+      query === -1 ? (hash === -1 ? resolved.length : hash) : hash === -1 ? query : Math.min(query, hash);
+    // `/-/` + base + `-` + version + `.tgz`, ending at `end`
+    const at = end - base.length - version.length - 8;
+    return at >= 0 &&
+      resolved.startsWith('/-/', at) &&
+      resolved.startsWith(base, at + 3) &&
+      resolved.charCodeAt(at + 3 + base.length) === 45 &&
+      resolved.startsWith(version, at + 4 + base.length) &&
+      resolved.startsWith('.tgz', end - 4)
+      ? 'registry'
+      : 'tarball';
   }
   if (/^(git\+|git:|github:|gitlab:|bitbucket:|gist:|git@|ssh:)/.test(resolved)) return 'git';
   if (resolved.startsWith('file:')) return 'file';
