@@ -1,5 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readEntry } from './cache.js';
+import { type CacheEntry, cacheFile, readCacheEntry, readEntry, writeCacheEntry } from './cache.js';
 
 const version = {
   version: '1.0.0',
@@ -29,7 +32,7 @@ describe('cache entries', () => {
   it('reads an entry back, optional fields explicit', () => {
     const read = readEntry(JSON.parse(JSON.stringify(entry)));
     expect(read?.lastModified).toBeUndefined();
-    expect(read?.metadata.versions['1.0.0']).toEqual({
+    expect(read?.metadata?.versions['1.0.0']).toEqual({
       ...version,
       dist: { tarball: 'https://r/x/-/x-1.0.0.tgz', integrity: undefined, shasum: undefined },
       deprecated: undefined,
@@ -56,12 +59,34 @@ describe('cache entries', () => {
     ).toBeUndefined();
     expect(readEntry(broken(['metadata', 'versions', '1.0.0', 'hasInstallScript'], 'yes'))).toBeUndefined();
     expect(readEntry('[]')).toBeUndefined();
+    expect(readEntry(broken(['metadata'], 'none'))).toBeUndefined();
+    expect(readEntry({ ...entry, metadata: undefined })).toBeUndefined();
+  });
+
+  it('reads a recorded absence (the registry answered 404) as an entry without metadata', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'patchpilot-cache-'));
+    try {
+      const absent: CacheEntry = {
+        url: 'https://r/missing',
+        form: 'abbreviated',
+        fetchedAt: 1,
+        etag: undefined,
+        lastModified: undefined,
+        metadata: undefined,
+      };
+      writeCacheEntry(dir, absent);
+      const file = cacheFile(dir, absent.url, absent.form);
+      expect(JSON.parse(readFileSync(file, 'utf8')).metadata).toBeNull();
+      expect(readCacheEntry(dir, absent.url, absent.form)).toEqual(absent);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps odd keys as plain data', () => {
     const text = JSON.stringify(entry).replace('"a":"^1.0.0"', '"__proto__":"^1.0.0"');
     const read = readEntry(JSON.parse(text));
-    const deps = read?.metadata.versions['1.0.0']?.dependencies ?? {};
+    const deps = read?.metadata?.versions['1.0.0']?.dependencies ?? {};
     expect(Object.keys(deps)).toEqual(['__proto__']);
     expect(Object.getPrototypeOf(deps)).toBe(Object.prototype);
   });

@@ -19,7 +19,12 @@ export interface CacheEntry {
   readonly fetchedAt: number;
   readonly etag: string | undefined;
   readonly lastModified: string | undefined;
-  readonly metadata: PackageMetadata;
+  /**
+   * Undefined when the registry answered that the package does not exist (HTTP 404 or 410).
+   * That answer is kept so that an offline run answers as the online run did; an online run
+   * asks again rather than trust it, since a registry also answers 404 to a missing credential.
+   */
+  readonly metadata: PackageMetadata | undefined;
 }
 
 // Bump when the stored shape changes: older entries are then refetched, never misread.
@@ -103,7 +108,9 @@ export const readEntry = (json: unknown): CacheEntry | undefined => {
   if (!isObject(json) || json.format !== FORMAT) return undefined;
   const { url, form, fetchedAt, etag, lastModified, metadata } = json;
   if (typeof url !== 'string' || !isForm(form) || typeof fetchedAt !== 'number') return undefined;
-  if (!optionalString(etag) || !optionalString(lastModified) || !isObject(metadata)) return undefined;
+  if (!optionalString(etag) || !optionalString(lastModified)) return undefined;
+  if (metadata === null) return { url, form, fetchedAt, etag, lastModified, metadata: undefined };
+  if (!isObject(metadata)) return undefined;
   if (typeof metadata.name !== 'string' || !isForm(metadata.form) || !optionalString(metadata.modified))
     return undefined;
   const distTags = stringRecord(metadata.distTags);
@@ -173,5 +180,9 @@ export const readCacheEntry = (dir: string, url: string, form: CacheForm): Cache
 
 /** Writes the entry atomically; a failed write is reported by the caller's choice (it throws IO_FAILED). */
 export const writeCacheEntry = (dir: string, entry: CacheEntry): void => {
-  writeFileAtomic(cacheFile(dir, entry.url, entry.form), JSON.stringify({ format: FORMAT, ...entry }));
+  // A package the registry does not have is stored as `"metadata": null` (JSON has no undefined).
+  writeFileAtomic(
+    cacheFile(dir, entry.url, entry.form),
+    JSON.stringify({ format: FORMAT, ...entry, metadata: entry.metadata ?? null }),
+  );
 };

@@ -521,6 +521,23 @@ describe('the disk cache', () => {
     expect(seen).toHaveLength(1);
   });
 
+  it('records that a package does not exist, so that offline answers the same; online asks again', async () => {
+    expect(await open().getPackage('no-such-package')).toBeUndefined();
+    expect(seen).toHaveLength(1);
+    expect(await open({ offline: true }).getPackage('no-such-package')).toBeUndefined();
+    expect(seen).toHaveLength(1);
+    // Online, a recorded absence is never trusted: the package may exist now, or the 404 may have
+    // answered a credential that was missing.
+    expect(await open().getPackage('no-such-package')).toBeUndefined();
+    expect(seen).toHaveLength(2);
+    // Its full document was never asked for: offline, that is still a miss.
+    await expect(open({ offline: true }).getPackage('no-such-package', { full: true })).rejects.toMatchObject(
+      {
+        code: 'REGISTRY_OFFLINE_MISS',
+      },
+    );
+  });
+
   it('answers an abbreviated question from a cached full document', async () => {
     await open().getPackage('glob', { full: true });
     expect((await open().getPackage('glob'))?.form).toBe('full');

@@ -264,7 +264,18 @@ export const createNpmRegistry = (options: NpmRegistryOptions): Registry => {
       });
       return stale.metadata;
     }
-    if (response.status === 404 || response.status === 410) return undefined;
+    if (response.status === 404 || response.status === 410) {
+      // Recorded, so that the same plan made offline meets the same absence.
+      save({
+        url,
+        form,
+        fetchedAt: Date.now(),
+        etag: response.headers.etag,
+        lastModified: response.headers['last-modified'],
+        metadata: undefined,
+      });
+      return undefined;
+    }
     if (response.status === 401 || response.status === 403) {
       const hint = sent
         ? `the registry refused the credential configured for ${sent.nerfDart} in ${sent.source}; renew it (npm login --registry …)`
@@ -315,8 +326,9 @@ export const createNpmRegistry = (options: NpmRegistryOptions): Registry => {
     // A full document answers an abbreviated question as well.
     const fuller = form === 'abbreviated' ? readCacheEntry(cacheDir, url, 'full') : undefined;
     if (options.offline) {
-      const hit = own ?? fuller;
-      if (hit) return hit.metadata;
+      // A document, else a recorded absence: both are the answer the online run had.
+      if (own?.metadata || fuller?.metadata) return own?.metadata ?? fuller?.metadata;
+      if (own || fuller) return undefined;
       throw new PatchPilotError(
         'REGISTRY_OFFLINE_MISS',
         `offline: no cached ${form === 'full' ? 'full ' : ''}document for ${name} (${displayUrl(url)}) in ${cacheDir}`,
@@ -326,8 +338,10 @@ export const createNpmRegistry = (options: NpmRegistryOptions): Registry => {
     const now = Date.now();
     const isFresh = (entry: CacheEntry | undefined): entry is CacheEntry =>
       entry !== undefined && entry.fetchedAt <= now && now - entry.fetchedAt < options.maxAgeMs;
-    if (isFresh(own)) return own.metadata;
-    if (isFresh(fuller)) return fuller.metadata;
+    // A recorded absence is never fresh online: the package may be published since, or the
+    // 404 may have been the registry's answer to a credential that was missing then.
+    if (isFresh(own) && own.metadata) return own.metadata;
+    if (isFresh(fuller) && fuller.metadata) return fuller.metadata;
     return limit(() => fetchDocument(name, url, form, own));
   };
 
