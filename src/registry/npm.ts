@@ -255,6 +255,18 @@ export const createNpmRegistry = (options: NpmRegistryOptions): Registry => {
     if (stale?.lastModified) headers['if-modified-since'] = stale.lastModified;
     const { url: answered, response, sent, withheld } = await request(url, headers);
     const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+    // A fresh answer, kept with its validators: a document, or (undefined) a recorded absence.
+    const record = (metadata: PackageMetadata | undefined): PackageMetadata | undefined => {
+      save({
+        url,
+        form,
+        fetchedAt: Date.now(),
+        etag: response.headers.etag,
+        lastModified: response.headers['last-modified'],
+        metadata,
+      });
+      return metadata;
+    };
     if (response.status === 304 && stale) {
       save({
         ...stale,
@@ -266,15 +278,7 @@ export const createNpmRegistry = (options: NpmRegistryOptions): Registry => {
     }
     if (response.status === 404 || response.status === 410) {
       // Recorded, so that the same plan made offline meets the same absence.
-      save({
-        url,
-        form,
-        fetchedAt: Date.now(),
-        etag: response.headers.etag,
-        lastModified: response.headers['last-modified'],
-        metadata: undefined,
-      });
-      return undefined;
+      return record(undefined);
     }
     if (response.status === 401 || response.status === 403) {
       const hint = sent
@@ -308,15 +312,7 @@ export const createNpmRegistry = (options: NpmRegistryOptions): Registry => {
     }
     const read = readPackument(json, name, form);
     if (!read.ok) throw failed(answered, read.reason);
-    save({
-      url,
-      form,
-      fetchedAt: Date.now(),
-      etag: response.headers.etag,
-      lastModified: response.headers['last-modified'],
-      metadata: read.metadata,
-    });
-    return read.metadata;
+    return record(read.metadata);
   };
 
   const load = async (name: string, form: CacheForm): Promise<PackageMetadata | undefined> => {
