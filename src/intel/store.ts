@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Advisory } from '../core/advisory.js';
 import { PatchPilotError } from '../core/errors.js';
@@ -237,6 +238,26 @@ export class AdvisoryStore {
       throw sqliteError(path, cause);
     }
     return new AdvisoryStore(path, db);
+  }
+
+  /**
+   * Opens the store at `path` to write, runs `work` and closes the store. When there was no store
+   * at `path` and `work` fails, the file it created goes again: a failed first import leaves no
+   * empty store behind.
+   */
+  static async write<T>(path: string, work: (store: AdvisoryStore) => Promise<T>): Promise<T> {
+    const existed = statOrUndefined(path) !== undefined;
+    const store = AdvisoryStore.open(path, { readonly: false });
+    let result: T;
+    try {
+      result = await work(store);
+    } catch (error) {
+      store.close();
+      if (!existed) removeStoreFiles(path);
+      throw error;
+    }
+    store.close();
+    return result;
   }
 
   close(): void {
@@ -518,6 +539,11 @@ export class AdvisoryStore {
     };
   }
 }
+
+/** Removes a store's file and its rollback journal (the store never runs in WAL mode). */
+export const removeStoreFiles = (path: string): void => {
+  for (const file of [path, `${path}-journal`]) rmSync(file, { force: true });
+};
 
 export const emptyStore = (path: string, state = 'is empty'): PatchPilotError =>
   new PatchPilotError('DB_EMPTY', `advisory store ${path} ${state}`, {

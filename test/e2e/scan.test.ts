@@ -438,15 +438,21 @@ describe('bad input: one clear line, exit 2, no stack trace', () => {
     expect(again.stderr).toMatch(/advisory store .*empty\.db is empty \[DB_EMPTY\]/);
   });
 
-  it('an import of a missing file changes nothing, not even creating the store', () => {
+  it('a failed import changes nothing, not even creating the store', () => {
     const store = join(cases.path, 'partial.db');
     const result = runCli(['db', 'import', exampleOsv, join(cases.path, 'missing.jsonl'), '--db', store]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/missing\.jsonl: no such file or directory \[ADVISORY_INPUT_NOT_FOUND\]/);
     expect(existsSync(store)).toBe(false);
-    expect(runCli(['db', 'import', exampleOsv, '--db', store]).code).toBe(0);
     const cut = join(cases.path, 'cut.json');
     writeFileSync(cut, '{"vulns": [');
+    // Fails after the store was opened: the file it created goes again.
+    const first = runCli(['db', 'import', exampleOsv, cut, '--db', store]);
+    expect(first.code).toBe(2);
+    expect(first.stderr).toContain('cut.json: not JSON');
+    expect(existsSync(store)).toBe(false);
+    expect(existsSync(`${store}-journal`)).toBe(false);
+    expect(runCli(['db', 'import', exampleOsv, '--db', store]).code).toBe(0);
     const failed = runCli(['db', 'import', cut, '--db', store]);
     expect(failed.code).toBe(2);
     expect(failed.stderr).toContain('cut.json: not JSON');

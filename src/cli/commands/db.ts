@@ -144,8 +144,7 @@ const dbImport = async (args: readonly string[], io: Io): Promise<Outcome> => {
   checkImportInputs(positionals, io.cwd);
   const path = advisoryDbPath(values.db, io.env, io.cwd);
   ensureParentDir(path);
-  const store = AdvisoryStore.open(path, { readonly: false });
-  try {
+  return AdvisoryStore.write(path, async (store): Promise<Outcome> => {
     const result = await importAdvisories(store, positionals, {
       cwd: io.cwd,
       now: io.now,
@@ -162,9 +161,7 @@ const dbImport = async (args: readonly string[], io: Io): Promise<Outcome> => {
       );
     }
     return 'ok';
-  } finally {
-    store.close();
-  }
+  });
 };
 
 const dbImportSignal = async (kind: 'epss' | 'kev', args: readonly string[], io: Io): Promise<Outcome> => {
@@ -185,8 +182,7 @@ const dbImportSignal = async (kind: 'epss' | 'kev', args: readonly string[], io:
   const parsed = kind === 'epss' ? readEpssFile(source) : readKevFile(source);
   const path = advisoryDbPath(values.db, io.env, io.cwd);
   ensureParentDir(path);
-  const store = AdvisoryStore.open(path, { readonly: false });
-  try {
+  return AdvisoryStore.write(path, async (store): Promise<Outcome> => {
     const importedAt = io.now().toISOString();
     const result =
       'modelVersion' in parsed
@@ -210,9 +206,7 @@ const dbImportSignal = async (kind: 'epss' | 'kev', args: readonly string[], io:
       );
     }
     return 'ok';
-  } finally {
-    store.close();
-  }
+  });
 };
 
 const megabytes = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;

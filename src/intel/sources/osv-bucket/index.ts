@@ -7,7 +7,7 @@ import type { Env } from '../../../util/home.js';
 import type { downloadToFile } from '../../../util/http.js';
 import { readZipEntries } from '../../../util/zip.js';
 import { type ImportProblem, importSource, newTally } from '../../import.js';
-import { AdvisoryStore, type SyncRecord } from '../../store.js';
+import { AdvisoryStore, removeStoreFiles, type SyncRecord } from '../../store.js';
 
 /**
  * OSV's public bucket: one zip of every record per ecosystem (`<base>/npm/all.zip`). A sync
@@ -186,9 +186,7 @@ export const syncOsvBucket = async (options: SyncOptions): Promise<SyncResult> =
     }
   } catch (error) {
     // A first sync that fails leaves no store behind, as its message says.
-    if (!existed) {
-      for (const file of [storePath, `${storePath}-journal`]) rmSync(file, { force: true });
-    }
+    if (!existed) removeStoreFiles(storePath);
     throw error;
   } finally {
     rmSync(temporary, { force: true });
