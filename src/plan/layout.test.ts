@@ -160,6 +160,17 @@ describe('npm layout of a graph lockfile', () => {
     expectFaithful(inventory);
   });
 
+  it('places an inventory once: a plan, its verdicts and an apply share the layout', () => {
+    const inventory = graph({ '.': ['a@1.0.0'], 'a@1.0.0': ['b@1.0.0'] });
+    const first = placeGraph(inventory);
+    expect(placeGraph(inventory)).toBe(first);
+    expect(npmLayout(inventory)).toBe(first.layout);
+    // Another inventory, even an equal one, is placed on its own.
+    const other = graph({ '.': ['a@1.0.0'], 'a@1.0.0': ['b@1.0.0'] });
+    expect(placeGraph(other)).not.toBe(first);
+    expect([...placeGraph(other).layout.packages.keys()]).toEqual([...first.layout.packages.keys()]);
+  });
+
   it('reads yarn berry ranges as npm ranges and keeps aliases', () => {
     expect(npmSpec('npm:^4.1.0')).toBe('^4.1.0');
     expect(npmSpec('npm:string-width@^4.2.0')).toBe('npm:string-width@^4.2.0');
