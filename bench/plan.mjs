@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+
 // Benchmark: `patchpilot plan`, whole process, on two real projects:
 //   - santatracker (osv-scanner's remediation fixture) with its universe file as the registry;
 //   - Insomnia (Kong/insomnia's package-lock.json) against the npm registry with a warm cache: a
@@ -12,32 +13,38 @@
 // Plain Node ESM, node: builtins only. The first Insomnia run needs the network (registry.npmjs.org
 // or the registry npm's configuration names); without it that case is reported as not measured.
 
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import {
+  advisoriesDir,
+  advisoryFiles,
+  benchDir,
+  binPath,
+  childEnv,
+  countLockEntries,
+  fail,
+  GNU_TIME,
+  importAdvisories,
+  log,
+  makeRunner,
+  median,
+  parseArgs,
+  parsePositiveInt,
+  positiveIntFromEnv,
+  projectsDir,
+  repoRoot,
+  requireBuild,
+  sharedData,
+  temporaryFolder,
+} from './lib.mjs';
 
-const benchDir = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(benchDir, '..');
-const projectsDir = path.resolve(
-  process.env.BENCH_PROJECTS_DIR || path.join(benchDir, '../../shared/data/projects'),
-);
-const advisoriesDir = path.resolve(
-  process.env.BENCH_ADVISORIES_DIR || path.join(benchDir, '../../shared/data/advisories'),
-);
-const fixturesDir = path.resolve(
-  process.env.BENCH_FIXTURES_DIR || path.join(benchDir, '../../shared/data/remediation-fixtures'),
-);
-const advisoryFiles = ['npm-osv.jsonl.gz', 'npm-osv-more.jsonl.gz', 'npm-malicious-sample.jsonl.gz'];
+const fixturesDir = sharedData('BENCH_FIXTURES_DIR', 'remediation-fixtures');
 const santatracker = path.join(
   fixturesDir,
   'osv-scanner@f6c921cad3/internal/remediation/testdata/santatracker',
 );
 const insomnia = path.join(projectsDir, 'Kong__insomnia@5082975c7d');
-const binPath = path.join(repoRoot, 'bin', 'patchpilot.js');
-const GNU_TIME = '/usr/bin/time';
 // Release ages are counted to a fixed day, so every run plans the same bytes.
 const TODAY = '2026-01-01';
 
@@ -54,122 +61,23 @@ Insomnia:     ${insomnia}   (env BENCH_PROJECTS_DIR)
 Advisories:   ${advisoriesDir}   (env BENCH_ADVISORIES_DIR)
 `;
 
-const fail = (message) => {
-  process.stderr.write(`bench: ${message}\n`);
-  process.exit(2);
-};
-const log = (message) => process.stderr.write(`${message}\n`);
-
 const parseOptions = (argv) => {
-  const positive = (value, name) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1)
-      fail(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
-    return n;
-  };
-  const opts = {
-    runs: process.env.BENCH_RUNS ? positive(process.env.BENCH_RUNS, 'BENCH_RUNS') : 5,
-    json: false,
-    keepCaCerts: false,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg];
-    switch (flag) {
-      case '--runs':
-        opts.runs = positive(inline ?? argv[++i], '--runs');
-        break;
-      case '--json':
-        opts.json = true;
-        break;
-      case '--keep-ca-certs':
-        opts.keepCaCerts = true;
-        break;
-      case '-h':
-      case '--help':
-        process.stdout.write(usage);
-        process.exit(0);
-        break;
-      default:
-        fail(`unknown option ${arg}\n\n${usage}`);
-    }
-  }
+  const opts = { runs: positiveIntFromEnv('BENCH_RUNS', 5), json: false, keepCaCerts: false };
+  parseArgs(argv, usage, (flag, value) => {
+    if (flag === '--runs') opts.runs = parsePositiveInt(value(), '--runs');
+    else if (flag === '--json') opts.json = true;
+    else if (flag === '--keep-ca-certs') opts.keepCaCerts = true;
+    else return false;
+  });
   return opts;
 };
 
-const median = (values) => {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
-
 /** Entries as the projects' INDEX.md counts them (lockfileVersion 2/3: keys under node_modules/). */
-const countEntries = (lockfile) => {
-  const lock = JSON.parse(readFileSync(lockfile, 'utf8'));
-  if (lock.packages) return Object.keys(lock.packages).filter((k) => k.includes('node_modules/')).length;
-  const walk = (deps) => Object.values(deps ?? {}).reduce((n, d) => n + 1 + walk(d?.dependencies), 0);
-  return walk(lock.dependencies);
-};
-
-// The children get the parent's environment minus what `npm run` adds (npm_* variables), as in
-// bench/scan.mjs; NODE_EXTRA_CA_CERTS is dropped for the offline runs unless --keep-ca-certs.
-const makeEnv = (keepCaCerts) =>
-  Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k]) => !k.toLowerCase().startsWith('npm_') && (keepCaCerts || k !== 'NODE_EXTRA_CA_CERTS'),
-    ),
-  );
-
-const makeRunner = (tmp) => {
-  const rssFile = path.join(tmp, 'rss.txt');
-  const withTime = existsSync(GNU_TIME);
-  return (args, { env, capture = false } = {}) => {
-    rmSync(rssFile, { force: true });
-    const file = withTime ? GNU_TIME : process.execPath;
-    const argv = withTime ? ['-f', '%M', '-o', rssFile, process.execPath, ...args] : args;
-    const start = performance.now();
-    const r = spawnSync(file, argv, {
-      cwd: repoRoot,
-      env,
-      stdio: ['ignore', capture ? 'pipe' : 'ignore', 'pipe'],
-      maxBuffer: 512 * 1024 * 1024,
-    });
-    const ms = performance.now() - start;
-    if (r.error) throw new Error(`cannot run node: ${r.error.message}`);
-    let rssKb = null;
-    if (withTime && existsSync(rssFile)) {
-      const n = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
-      if (Number.isFinite(n) && n > 0) rssKb = n;
-    }
-    return {
-      ms,
-      rssKb,
-      status: r.status,
-      stdout: r.stdout ? r.stdout.toString('utf8') : '',
-      stderr: r.stderr ? r.stderr.toString('utf8') : '',
-    };
-  };
-};
-
-const importAdvisories = (files, db, env) => {
-  const started = performance.now();
-  const r = spawnSync(process.execPath, [binPath, 'db', 'import', ...files, '--db', db], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  if (r.status !== 0) fail(`db import failed (exit ${r.status}): ${r.stderr}${r.stdout}`);
-  log(
-    `bench: ${r.stdout.toString().trim().split('\n').pop()} (${((performance.now() - started) / 1000).toFixed(2)} s)`,
-  );
-};
+const countEntries = (lockfile) => countLockEntries(JSON.parse(readFileSync(lockfile, 'utf8')));
 
 const main = () => {
   const opts = parseOptions(process.argv.slice(2));
-  if (!existsSync(path.join(repoRoot, 'dist', 'cli', 'run.js'))) {
-    fail('dist/cli/run.js is missing: build first with `npm run build` (or run `npm run bench:plan`)');
-  }
+  requireBuild('bench:plan');
   for (const required of [
     path.join(santatracker, 'package-lock.json'),
     path.join(santatracker, 'universe.yaml'),
@@ -179,18 +87,15 @@ const main = () => {
   ]) {
     if (!existsSync(required)) fail(`not found: ${required}`);
   }
-  const env = makeEnv(opts.keepCaCerts);
-  const networkEnv = makeEnv(true);
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'patchpilot-bench-plan-'));
-  const cleanup = () => rmSync(tmp, { recursive: true, force: true });
-  process.on('exit', cleanup);
-  for (const sig of ['SIGINT', 'SIGTERM']) {
-    process.on(sig, () => {
-      cleanup();
-      process.exit(130);
-    });
-  }
-  const run = makeRunner(tmp);
+  // No npm_* variables from `npm run`, no NODE_EXTRA_CA_CERTS unless --keep-ca-certs (lib.mjs); the
+  // run that fills the registry cache keeps it.
+  const env = childEnv(opts.keepCaCerts);
+  const networkEnv = childEnv(true);
+  const tmp = temporaryFolder('patchpilot-bench-plan-');
+  // Peak memory from GNU time where it exists; every command here is node.
+  const runNode = makeRunner({ rssMode: existsSync(GNU_TIME) ? 'time' : 'none', tmp, cwd: repoRoot });
+  const run = (args, { env, capture = false }) =>
+    runNode(process.execPath, args, { env, captureStdout: capture });
   const santaDb = path.join(tmp, 'santatracker.db');
   const db = path.join(tmp, 'advisories.db');
   const cache = path.join(tmp, 'registry-cache');

@@ -19,12 +19,9 @@
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
-  closeSync,
   cpSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
-  openSync,
   readdirSync,
   readFileSync,
   realpathSync,
@@ -37,15 +34,24 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import {
+  binPath,
+  childEnv,
+  fail,
+  GNU_TIME,
+  log,
+  makeRunner,
+  median,
+  oneOf,
+  parseArgs,
+  parsePositiveInt,
+  positiveIntFromEnv,
+  projectsDir,
+  repoRoot,
+  rssModeFor,
+  temporaryFolder,
+} from './lib.mjs';
 
-const benchDir = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(benchDir, '..');
-const projectsDir = path.resolve(
-  process.env.BENCH_PROJECTS_DIR || path.join(benchDir, '../../shared/data/projects'),
-);
-const binPath = path.join(repoRoot, 'bin', 'patchpilot.js');
-const GNU_TIME = '/usr/bin/time';
 const UNSHARE = '/usr/bin/unshare';
 const STRACE = '/usr/bin/strace';
 const peerCacheRoot = path.join(os.tmpdir(), 'patchpilot-bench-sbom-peers');
@@ -112,23 +118,10 @@ Projects: ${projectsDir}   (env BENCH_PROJECTS_DIR)
 Peers are installed once into ${peerCacheRoot}/<versions>.
 `;
 
-const fail = (message) => {
-  process.stderr.write(`bench: ${message}\n`);
-  process.exit(2);
-};
-
-const parsePositiveInt = (value, name) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) fail(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
-  return n;
-};
-
 const parseOptions = (argv) => {
   const opts = {
-    runs: process.env.BENCH_RUNS ? parsePositiveInt(process.env.BENCH_RUNS, 'BENCH_RUNS') : undefined,
-    peerRuns: process.env.BENCH_PEER_RUNS
-      ? parsePositiveInt(process.env.BENCH_PEER_RUNS, 'BENCH_PEER_RUNS')
-      : undefined,
+    runs: positiveIntFromEnv('BENCH_RUNS', undefined),
+    peerRuns: positiveIntFromEnv('BENCH_PEER_RUNS', undefined),
     only: [],
     tools: [...TOOLS],
     cyclonedxNpmVersion: process.env.BENCH_CYCLONEDX_NPM_VERSION || 'latest',
@@ -142,14 +135,7 @@ const parseOptions = (argv) => {
     jsonOut: null,
     keepCaCerts: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg];
-    const value = () => {
-      if (inline !== undefined) return inline;
-      if (i + 1 >= argv.length) fail(`${flag} needs a value`);
-      return argv[++i];
-    };
+  parseArgs(argv, usage, (flag, value) => {
     switch (flag) {
       case '--runs':
         opts.runs = parsePositiveInt(value(), '--runs');
@@ -205,24 +191,12 @@ const parseOptions = (argv) => {
       case '--keep-ca-certs':
         opts.keepCaCerts = true;
         break;
-      case '-h':
-      case '--help':
-        process.stdout.write(usage);
-        process.exit(0);
-        break;
       default:
-        fail(`unknown option ${arg}\n\n${usage}`);
+        return false;
     }
-  }
-  if (!['auto', 'time', 'preload', 'none'].includes(opts.rss)) {
-    fail(`--rss must be auto, time, preload or none, got ${JSON.stringify(opts.rss)}`);
-  }
-  if (!['auto', 'unshare', 'env'].includes(opts.net)) {
-    fail(`--net must be auto, unshare or env, got ${JSON.stringify(opts.net)}`);
-  }
-  if (!['auto', 'on', 'off'].includes(opts.trace)) {
-    fail(`--trace must be auto, on or off, got ${JSON.stringify(opts.trace)}`);
-  }
+  });
+  oneOf('--net', opts.net, ['auto', 'unshare', 'env']);
+  oneOf('--trace', opts.trace, ['auto', 'on', 'off']);
   opts.mainRuns = opts.runs ?? 5;
   opts.peerRuns ??= opts.runs ?? 3;
   return opts;
@@ -230,15 +204,6 @@ const parseOptions = (argv) => {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-const log = (message) => process.stderr.write(`${message}\n`);
-
-const median = (values) => {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
 
 /** The lines of an error output that explain it: npm's `npm error` lines, a JavaScript error with
  *  the function it was thrown in, or the last lines. */
@@ -369,10 +334,9 @@ const countBom = (file) => {
 // ---------------------------------------------------------------------------------------------
 // Environment of the measured commands
 
-// The parent's environment minus the npm_* variables that `npm run` sets (npm_config_local_prefix
-// would point npm at this repository), minus NODE_EXTRA_CA_CERTS unless --keep-ca-certs (Node reads
-// that file at every start; no measured command needs TLS), plus settings that keep every tool
-// offline: an unreachable proxy, npm's offline mode, cdxgen without license or metadata fetches.
+// The children's environment of lib.mjs (no npm_* variables, no NODE_EXTRA_CA_CERTS unless
+// --keep-ca-certs) without NO_PROXY, plus settings that keep every tool offline: an unreachable
+// proxy, npm's offline mode, cdxgen without license or metadata fetches.
 const OFFLINE_ENV = {
   HTTPS_PROXY: 'http://127.0.0.1:9',
   HTTP_PROXY: 'http://127.0.0.1:9',
@@ -386,15 +350,7 @@ const OFFLINE_ENV = {
   CDXGEN_FETCH_PKG_METADATA: 'false',
 };
 
-const makeBaseEnv = (keepCaCerts) =>
-  Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k]) =>
-        !k.toLowerCase().startsWith('npm_') &&
-        !['no_proxy', 'NO_PROXY'].includes(k) &&
-        (keepCaCerts || k !== 'NODE_EXTRA_CA_CERTS'),
-    ),
-  );
+const makeBaseEnv = (keepCaCerts) => childEnv(keepCaCerts, ['no_proxy', 'NO_PROXY']);
 
 // ---------------------------------------------------------------------------------------------
 // Peers: installed once per version pair into the OS temp folder
@@ -556,36 +512,17 @@ const parseTrace = (file) => {
   return { net: [...net], programs };
 };
 
-const makeRunner = ({ rssMode, netMode, tmp, timeoutMs }) => {
-  const rssFile = path.join(tmp, 'rss.txt');
+/**
+ * Runs cmd once, measured as lib.mjs's runner does: [GNU time] [strace (warm-up only)]
+ * [unshare --net] cmd args. stdoutFile: stdout goes to that file (for tools that write the SBOM to
+ * stdout); otherwise it is captured when capture is set and discarded when not. A command that
+ * cannot start or times out is reported (spawnError, timedOut), never thrown.
+ */
+const makeSbomRunner = ({ rssMode, netMode, tmp, timeoutMs }) => {
   const traceFile = path.join(tmp, 'trace.txt');
-  const preloadFile = path.join(tmp, 'rss-preload.cjs');
-  if (rssMode === 'preload') {
-    writeFileSync(
-      preloadFile,
-      [
-        "'use strict';",
-        'const out = process.env.BENCH_RSS_OUT;',
-        'delete process.env.BENCH_RSS_OUT; // grandchildren do not report',
-        'if (out) {',
-        "  process.on('exit', () => {",
-        "    require('node:fs').writeFileSync(out, String(process.resourceUsage().maxRSS));",
-        '  });',
-        '}',
-        '',
-      ].join('\n'),
-    );
-  }
-
-  /**
-   * Runs cmd once: [GNU time] [strace (warm-up only)] [unshare --net] cmd args. Wall time is taken
-   * here around spawnSync with performance.now(), the same way for every command.
-   * stdoutFile: stdout goes to that file (for tools that write the SBOM to stdout); otherwise it
-   * is captured when capture is set and discarded when not.
-   */
+  const run = makeRunner({ rssMode, tmp, timeoutMs, tolerateSpawnErrors: true });
   return (cmd, args, { cwd, env, stdoutFile, capture = false, trace = false, measureRss = true }) => {
     let argv = [cmd, ...args];
-    let childEnv = env;
     if (netMode === 'unshare') argv = [UNSHARE, '--net', ...argv];
     if (trace) {
       rmSync(traceFile, { force: true });
@@ -603,48 +540,8 @@ const makeRunner = ({ rssMode, netMode, tmp, timeoutMs }) => {
         ...argv,
       ];
     }
-    const useTime = measureRss && rssMode === 'time';
-    if (measureRss && rssMode !== 'none') rmSync(rssFile, { force: true });
-    if (useTime) argv = [GNU_TIME, '-f', '%M', '-o', rssFile, ...argv];
-    if (measureRss && rssMode === 'preload') {
-      const prev = env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ` : '';
-      childEnv = {
-        ...env,
-        NODE_OPTIONS: `${prev}--require ${JSON.stringify(preloadFile)}`,
-        BENCH_RSS_OUT: rssFile,
-      };
-    }
-    const fd = stdoutFile ? openSync(stdoutFile, 'w') : null;
-    const start = performance.now();
-    const r = spawnSync(argv[0], argv.slice(1), {
-      cwd,
-      env: childEnv,
-      stdio: ['ignore', fd ?? (capture ? 'pipe' : 'ignore'), 'pipe'],
-      maxBuffer: 512 * 1024 * 1024,
-      timeout: timeoutMs,
-      killSignal: 'SIGKILL',
-    });
-    const ms = performance.now() - start;
-    if (fd !== null) closeSync(fd);
-    let rssKb = null;
-    if (measureRss && rssMode !== 'none' && existsSync(rssFile)) {
-      // GNU time prefixes "Command exited with non-zero status N" when the child fails.
-      const last = readFileSync(rssFile, 'utf8').trim().split('\n').pop();
-      const n = Number(last);
-      if (Number.isFinite(n) && n > 0) rssKb = n;
-    }
-    // GNU time reports a failing child as "exit N" in its own status: same as the child's.
-    return {
-      ms,
-      rssKb,
-      status: r.status,
-      signal: r.signal,
-      timedOut: r.error?.code === 'ETIMEDOUT',
-      spawnError: r.error && r.error.code !== 'ETIMEDOUT' ? r.error.message : null,
-      stdout: r.stdout ? r.stdout.toString('utf8') : '',
-      stderr: r.stderr ? r.stderr.toString('utf8') : '',
-      trace: trace ? parseTrace(traceFile) : null,
-    };
+    const r = run(argv[0], argv.slice(1), { cwd, env, stdoutFile, captureStdout: capture, measureRss });
+    return { ...r, trace: trace ? parseTrace(traceFile) : null };
   };
 };
 
@@ -671,9 +568,7 @@ const main = () => {
 
   if (!existsSync(projectsDir)) fail(`projects folder not found: ${projectsDir}`);
 
-  let rssMode = opts.rss;
-  if (rssMode === 'auto') rssMode = existsSync(GNU_TIME) ? 'time' : 'preload';
-  if (rssMode === 'time' && !existsSync(GNU_TIME)) fail(`--rss time: ${GNU_TIME} not found`);
+  const rssMode = rssModeFor(opts.rss);
   let netMode = opts.net;
   const unshareWorks = () =>
     existsSync(UNSHARE) && spawnSync(UNSHARE, ['--net', 'true'], { stdio: 'ignore' }).status === 0;
@@ -691,7 +586,7 @@ const main = () => {
 
   const rssNote =
     rssMode === 'time'
-      ? `max RSS from GNU time (\`${GNU_TIME} -f %M\`, wait4 rusage) around every measured command; for a command that starts child processes (cyclonedx-npm runs \`npm ls\`) it is the largest single process of the tree, not their sum`
+      ? `max RSS from GNU time (\`${GNU_TIME}\`, wait4 rusage) around every measured command; for a command that starts child processes (cyclonedx-npm runs \`npm ls\`) it is the largest single process of the tree, not their sum`
       : rssMode === 'preload'
         ? 'max RSS of the top node process from process.resourceUsage().maxRSS (exit hook loaded with NODE_OPTIONS=--require); child processes are not counted'
         : 'memory not measured (--rss none)';
@@ -700,21 +595,8 @@ const main = () => {
       ? `every measured command (the floor included) runs under \`${UNSHARE} --net\`: a new network namespace with only a down loopback, so any connection attempt fails at once; the environment also points HTTP(S)_PROXY at http://127.0.0.1:9 and sets npm_config_offline=true, FETCH_LICENSE=false, CDXGEN_FETCH_PKG_METADATA=false`
       : 'no network namespace available: the environment points HTTP(S)_PROXY at http://127.0.0.1:9 and sets npm_config_offline=true, FETCH_LICENSE=false, CDXGEN_FETCH_PKG_METADATA=false (tools that ignore these could still reach the network)';
 
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'patchpilot-bench-sbom-'));
-  const cleanup = () => {
-    try {
-      // Copies are made writable before deletion (the data is read-only and cpSync keeps modes).
-      rmSync(tmp, { recursive: true, force: true });
-    } catch {}
-  };
-  process.on('exit', cleanup);
-  for (const sig of ['SIGINT', 'SIGTERM']) {
-    process.on(sig, () => {
-      cleanup();
-      process.exit(130);
-    });
-  }
-  const runOnce = makeRunner({ rssMode, netMode, tmp, timeoutMs: opts.timeoutS * 1000 });
+  const tmp = temporaryFolder('patchpilot-bench-sbom-');
+  const runOnce = makeSbomRunner({ rssMode, netMode, tmp, timeoutMs: opts.timeoutS * 1000 });
   const env = {
     ...baseEnv,
     ...OFFLINE_ENV,

@@ -17,7 +17,6 @@ import {
   createWriteStream,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -27,20 +26,28 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { createGzip, gunzipSync } from 'node:zlib';
+import {
+  advisoriesDir,
+  advisoryFiles,
+  binPath,
+  caCertsNote,
+  childEnv,
+  fail,
+  GNU_TIME,
+  log,
+  makeRunner,
+  median,
+  parseArgs,
+  parsePositiveInt,
+  positiveIntFromEnv,
+  projectsDir,
+  repoRoot,
+  requireBuild,
+  rssModeFor,
+  temporaryFolder,
+} from './lib.mjs';
 
-const benchDir = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(benchDir, '..');
-const projectsDir = path.resolve(
-  process.env.BENCH_PROJECTS_DIR || path.join(benchDir, '../../shared/data/projects'),
-);
-const advisoriesDir = path.resolve(
-  process.env.BENCH_ADVISORIES_DIR || path.join(benchDir, '../../shared/data/advisories'),
-);
-const advisoryFiles = ['npm-osv.jsonl.gz', 'npm-osv-more.jsonl.gz', 'npm-malicious-sample.jsonl.gz'];
-const binPath = path.join(repoRoot, 'bin', 'patchpilot.js');
-const GNU_TIME = '/usr/bin/time';
 const LOCKFILE = 'Kong__insomnia@5082975c7d/package-lock.json';
 
 // Goals from the issue: import at least 20,000 records per second; the whole `patchpilot scan`
@@ -76,24 +83,11 @@ Projects:   ${projectsDir}   (env BENCH_PROJECTS_DIR)
 Advisories: ${advisoriesDir}   (env BENCH_ADVISORIES_DIR)
 `;
 
-const fail = (message) => {
-  process.stderr.write(`bench: ${message}\n`);
-  process.exit(2);
-};
-
-const parsePositiveInt = (value, name) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) fail(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
-  return n;
-};
-
 const parseOptions = (argv) => {
   const opts = {
     records: 300_000,
-    runs: process.env.BENCH_RUNS ? parsePositiveInt(process.env.BENCH_RUNS, 'BENCH_RUNS') : 9,
-    importRuns: process.env.BENCH_IMPORT_RUNS
-      ? parsePositiveInt(process.env.BENCH_IMPORT_RUNS, 'BENCH_IMPORT_RUNS')
-      : 3,
+    runs: positiveIntFromEnv('BENCH_RUNS', 9),
+    importRuns: positiveIntFromEnv('BENCH_IMPORT_RUNS', 3),
     seed: 1,
     malShare: 0.9,
     reimport: true,
@@ -102,14 +96,7 @@ const parseOptions = (argv) => {
     json: false,
     keepCaCerts: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg];
-    const value = () => {
-      if (inline !== undefined) return inline;
-      if (i + 1 >= argv.length) fail(`${flag} needs a value`);
-      return argv[++i];
-    };
+  parseArgs(argv, usage, (flag, value) => {
     switch (flag) {
       case '--records':
         opts.records = parsePositiveInt(value(), '--records');
@@ -145,32 +132,15 @@ const parseOptions = (argv) => {
       case '--keep-ca-certs':
         opts.keepCaCerts = true;
         break;
-      case '-h':
-      case '--help':
-        process.stdout.write(usage);
-        process.exit(0);
-        break;
       default:
-        fail(`unknown option ${arg}\n\n${usage}`);
+        return false;
     }
-  }
-  if (!['auto', 'time', 'preload', 'none'].includes(opts.rss)) {
-    fail(`--rss must be auto, time, preload or none, got ${JSON.stringify(opts.rss)}`);
-  }
+  });
   return opts;
 };
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-const log = (message) => process.stderr.write(`${message}\n`);
-
-const median = (values) => {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
 
 const int = (n) => Math.round(n).toLocaleString('en-US');
 const mib = (bytes) => (bytes / 1024 / 1024).toFixed(1);
@@ -182,81 +152,6 @@ const storeSize = (db) => {
     if (existsSync(db + suffix)) files[path.basename(db + suffix)] = statSync(db + suffix).size;
   }
   return { files, bytes: Object.values(files).reduce((a, b) => a + b, 0) };
-};
-
-// Same environment rules as bench/scan.mjs: no npm_* variables from `npm run`, and no
-// NODE_EXTRA_CA_CERTS unless --keep-ca-certs (Node reads that file at every start; nothing
-// measured here uses TLS).
-const makeBaseEnv = (keepCaCerts) =>
-  Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k]) => !k.toLowerCase().startsWith('npm_') && (keepCaCerts || k !== 'NODE_EXTRA_CA_CERTS'),
-    ),
-  );
-let baseEnv = makeBaseEnv(false);
-
-/** Runs one child; wall time from performance.now() around spawnSync, max RSS as in bench/scan.mjs. */
-const makeRunner = (rssMode, tmp) => {
-  const rssFile = path.join(tmp, 'rss.txt');
-  const preloadFile = path.join(tmp, 'rss-preload.cjs');
-  if (rssMode === 'preload') {
-    const hook = [
-      "'use strict';",
-      'const out = process.env.BENCH_RSS_OUT;',
-      'delete process.env.BENCH_RSS_OUT;',
-      "if (out) process.on('exit', () => { const u = process.resourceUsage(); require('node:fs').writeFileSync(out, [u.maxRSS, u.userCPUTime / 1e6, u.systemCPUTime / 1e6].join(' ')); });",
-      '',
-    ].join('\n');
-    writeFileSync(preloadFile, hook);
-  }
-  return (cmd, args, { cwd = repoRoot, env = baseEnv, captureStdout = false } = {}) => {
-    let file = cmd;
-    let argv = args;
-    let childEnv = env;
-    if (rssMode !== 'none') rmSync(rssFile, { force: true });
-    if (rssMode === 'time') {
-      file = GNU_TIME;
-      argv = ['-f', '%M %U %S', '-o', rssFile, cmd, ...args];
-    } else if (rssMode === 'preload') {
-      const prev = env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ` : '';
-      childEnv = {
-        ...env,
-        NODE_OPTIONS: `${prev}--require ${JSON.stringify(preloadFile)}`,
-        BENCH_RSS_OUT: rssFile,
-      };
-    }
-    const start = performance.now();
-    const r = spawnSync(file, argv, {
-      cwd,
-      env: childEnv,
-      stdio: ['ignore', captureStdout ? 'pipe' : 'ignore', 'pipe'],
-      maxBuffer: 512 * 1024 * 1024,
-    });
-    const ms = performance.now() - start;
-    if (r.error) throw new Error(`cannot run ${cmd}: ${r.error.message}`);
-    let rssKb = null;
-    let cpuS = null;
-    if (rssMode !== 'none' && existsSync(rssFile)) {
-      // "maxRSS-KiB user-s system-s"; GNU time puts a line about a non-zero exit before it.
-      const [kb, user, system] = readFileSync(rssFile, 'utf8')
-        .trim()
-        .split('\n')
-        .pop()
-        .split(' ')
-        .map(Number);
-      if (Number.isFinite(kb) && kb > 0) rssKb = kb;
-      if (Number.isFinite(user) && Number.isFinite(system)) cpuS = user + system;
-    }
-    return {
-      ms,
-      rssKb,
-      cpuS,
-      status: r.status,
-      signal: r.signal,
-      stdout: r.stdout ? r.stdout.toString('utf8') : '',
-      stderr: r.stderr ? r.stderr.toString('utf8') : '',
-    };
-  };
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -421,46 +316,26 @@ async function writeSynthetic(file, { records, seed, malShare, real, forbiddenNa
 
 const main = async () => {
   const opts = parseOptions(process.argv.slice(2));
-  baseEnv = makeBaseEnv(opts.keepCaCerts);
+  // No npm_* variables from `npm run`, no NODE_EXTRA_CA_CERTS unless --keep-ca-certs (lib.mjs).
+  const baseEnv = childEnv(opts.keepCaCerts);
   const loadStart = os.loadavg()[0];
   const git = (...args) => spawnSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).stdout?.trim() ?? '';
   const dirty = git('status', '--porcelain', '--', 'src', 'bin').split('\n').filter(Boolean).length;
   const commit = `${git('rev-parse', '--short', 'HEAD') || 'unknown'}${dirty ? ` with ${dirty} uncommitted changes in src/ and bin/` : ''}`;
-  const envNote = process.env.NODE_EXTRA_CA_CERTS
-    ? opts.keepCaCerts
-      ? 'NODE_EXTRA_CA_CERTS is set and kept (--keep-ca-certs): every node start pays for reading it'
-      : "NODE_EXTRA_CA_CERTS is set here and was removed from the children's environment"
-    : null;
+  const envNote = caCertsNote(opts.keepCaCerts);
 
-  if (!existsSync(path.join(repoRoot, 'dist', 'cli', 'run.js'))) {
-    fail(
-      `${path.join(repoRoot, 'dist/cli/run.js')} is missing: build first with \`npm run build\` (or run \`npm run bench:scale\`, which builds).`,
-    );
-  }
+  requireBuild('bench:scale');
   const lockfile = path.join(projectsDir, LOCKFILE);
   if (!existsSync(lockfile)) fail(`lockfile not found: ${lockfile}`);
   const realFiles = advisoryFiles.map((f) => path.join(advisoriesDir, f));
   for (const f of realFiles) if (!existsSync(f)) fail(`advisory file not found: ${f}`);
 
-  let rssMode = opts.rss;
-  if (rssMode === 'auto') rssMode = existsSync(GNU_TIME) ? 'time' : 'preload';
-  if (rssMode === 'time' && !existsSync(GNU_TIME)) fail(`--rss time: ${GNU_TIME} not found`);
+  const rssMode = rssModeFor(opts.rss);
 
   let work = opts.work;
-  if (work) {
-    mkdirSync(work, { recursive: true });
-  } else {
-    work = mkdtempSync(path.join(os.tmpdir(), 'patchpilot-bench-scale-'));
-    const cleanup = () => rmSync(work, { recursive: true, force: true });
-    process.on('exit', cleanup);
-    for (const sig of ['SIGINT', 'SIGTERM']) {
-      process.on(sig, () => {
-        cleanup();
-        process.exit(130);
-      });
-    }
-  }
-  const runOnce = makeRunner(rssMode, work);
+  if (work) mkdirSync(work, { recursive: true });
+  else work = temporaryFolder('patchpilot-bench-scale-');
+  const runOnce = makeRunner({ rssMode, tmp: work, env: baseEnv, cwd: repoRoot });
 
   // 1. The synthetic feed.
   const real = realFiles.flatMap(readJsonl);

@@ -10,23 +10,31 @@
 // Plain Node ESM, node: builtins only. A missed goal is reported, never turned into a non-zero exit.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-
-const benchDir = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(benchDir, '..');
-const projectsDir = path.resolve(
-  process.env.BENCH_PROJECTS_DIR || path.join(benchDir, '../../shared/data/projects'),
-);
-const advisoriesDir = path.resolve(
-  process.env.BENCH_ADVISORIES_DIR || path.join(benchDir, '../../shared/data/advisories'),
-);
-const advisoryFiles = ['npm-osv.jsonl.gz', 'npm-osv-more.jsonl.gz', 'npm-malicious-sample.jsonl.gz'];
-const binPath = path.join(repoRoot, 'bin', 'patchpilot.js');
-const GNU_TIME = '/usr/bin/time';
+import {
+  advisoriesDir,
+  advisoryFiles,
+  binPath,
+  caCertsNote,
+  childEnv,
+  countLockEntries,
+  fail,
+  GNU_TIME,
+  importAdvisories,
+  log,
+  makeRunner,
+  median,
+  parseArgs,
+  parsePositiveInt,
+  positiveIntFromEnv,
+  projectsDir,
+  repoRoot,
+  requireBuild,
+  rssModeFor,
+  temporaryFolder,
+} from './lib.mjs';
 
 // Goal from the issue: the whole `patchpilot scan` process on Insomnia's lockfile within
 // 3x the floor and at least 5x faster than `npm ls`.
@@ -58,78 +66,28 @@ Projects:   ${projectsDir}   (env BENCH_PROJECTS_DIR)
 Advisories: ${advisoriesDir}   (env BENCH_ADVISORIES_DIR)
 `;
 
-const fail = (message) => {
-  process.stderr.write(`bench: ${message}\n`);
-  process.exit(2);
-};
-
-const parsePositiveInt = (value, name) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) fail(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
-  return n;
-};
-
 const parseOptions = (argv) => {
   const opts = {
-    runs: process.env.BENCH_RUNS ? parsePositiveInt(process.env.BENCH_RUNS, 'BENCH_RUNS') : 7,
-    npmRuns: process.env.BENCH_NPM_RUNS
-      ? parsePositiveInt(process.env.BENCH_NPM_RUNS, 'BENCH_NPM_RUNS')
-      : undefined,
+    runs: positiveIntFromEnv('BENCH_RUNS', 7),
+    npmRuns: positiveIntFromEnv('BENCH_NPM_RUNS', undefined),
     rss: process.env.BENCH_RSS || 'auto',
     json: false,
     keepCaCerts: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s, 2) : [arg];
-    const value = () => {
-      if (inline !== undefined) return inline;
-      if (i + 1 >= argv.length) fail(`${flag} needs a value`);
-      return argv[++i];
-    };
-    switch (flag) {
-      case '--runs':
-        opts.runs = parsePositiveInt(value(), '--runs');
-        break;
-      case '--npm-runs':
-        opts.npmRuns = parsePositiveInt(value(), '--npm-runs');
-        break;
-      case '--rss':
-        opts.rss = value();
-        break;
-      case '--json':
-        opts.json = true;
-        break;
-      case '--keep-ca-certs':
-        opts.keepCaCerts = true;
-        break;
-      case '-h':
-      case '--help':
-        process.stdout.write(usage);
-        process.exit(0);
-        break;
-      default:
-        fail(`unknown option ${arg}\n\n${usage}`);
-    }
-  }
+  parseArgs(argv, usage, (flag, value) => {
+    if (flag === '--runs') opts.runs = parsePositiveInt(value(), '--runs');
+    else if (flag === '--npm-runs') opts.npmRuns = parsePositiveInt(value(), '--npm-runs');
+    else if (flag === '--rss') opts.rss = value();
+    else if (flag === '--json') opts.json = true;
+    else if (flag === '--keep-ca-certs') opts.keepCaCerts = true;
+    else return false;
+  });
   opts.npmRuns ??= opts.runs;
-  if (!['auto', 'time', 'preload', 'none'].includes(opts.rss)) {
-    fail(`--rss must be auto, time, preload or none, got ${JSON.stringify(opts.rss)}`);
-  }
   return opts;
 };
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-const log = (message) => process.stderr.write(`${message}\n`);
-
-const median = (values) => {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
 
 /** Every package-lock.json / npm-shrinkwrap.json below dir, never inside node_modules. */
 const findLockfiles = (dir) => {
@@ -150,166 +108,40 @@ const findLockfiles = (dir) => {
   return found;
 };
 
-/** Entries as counted in the projects' INDEX.md: v2/v3 keys of `packages` containing
- *  node_modules/; v1 every entry of the nested `dependencies` tree. */
-const countEntries = (lock) => {
-  if (lock.packages && typeof lock.packages === 'object') {
-    return Object.keys(lock.packages).filter((k) => k.includes('node_modules/')).length;
-  }
-  const walk = (deps) => {
-    let n = 0;
-    for (const dep of Object.values(deps ?? {})) n += 1 + walk(dep?.dependencies);
-    return n;
-  };
-  return walk(lock.dependencies);
-};
-
-// Children get the parent's environment minus the npm_* variables that `npm run` sets
-// (npm_config_local_prefix=<repo root> would make the child `npm ls` list this repository),
-// so each command runs as if typed in a shell.
-// NODE_EXTRA_CA_CERTS is also removed unless --keep-ca-certs: Node loads that file at every
-// start (tens of ms on some machines), none of the measured commands makes a TLS connection,
-// and the cost would be added to the floor and to every other column alike.
-const makeBaseEnv = (keepCaCerts) =>
-  Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k]) => !k.toLowerCase().startsWith('npm_') && (keepCaCerts || k !== 'NODE_EXTRA_CA_CERTS'),
-    ),
-  );
-let baseEnv = makeBaseEnv(false);
-
-// ---------------------------------------------------------------------------------------------
-// Measuring one child process
-
-const makeRunner = (rssMode, tmp) => {
-  const rssFile = path.join(tmp, 'rss.txt');
-  const preloadFile = path.join(tmp, 'rss-preload.cjs');
-  if (rssMode === 'preload') {
-    writeFileSync(
-      preloadFile,
-      [
-        "'use strict';",
-        'const out = process.env.BENCH_RSS_OUT;',
-        'delete process.env.BENCH_RSS_OUT; // grandchildren do not report',
-        'if (out) {',
-        "  process.on('exit', () => {",
-        "    require('node:fs').writeFileSync(out, String(process.resourceUsage().maxRSS));",
-        '  });',
-        '}',
-        '',
-      ].join('\n'),
-    );
-  }
-
-  /**
-   * Runs cmd once. Wall time is taken in this process around spawnSync (performance.now()),
-   * the same way for every command. stdout is discarded unless captureStdout.
-   * Returns { ms, rssKb, status, stdout, stderr }.
-   */
-  return (cmd, args, { cwd, env = baseEnv, captureStdout = false } = {}) => {
-    let file = cmd;
-    let argv = args;
-    let childEnv = env;
-    if (rssMode !== 'none') rmSync(rssFile, { force: true });
-    if (rssMode === 'time') {
-      file = GNU_TIME;
-      argv = ['-f', '%M', '-o', rssFile, cmd, ...args];
-    } else if (rssMode === 'preload') {
-      const prev = env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ` : '';
-      childEnv = {
-        ...env,
-        NODE_OPTIONS: `${prev}--require ${JSON.stringify(preloadFile)}`,
-        BENCH_RSS_OUT: rssFile,
-      };
-    }
-    const start = performance.now();
-    const r = spawnSync(file, argv, {
-      cwd,
-      env: childEnv,
-      stdio: ['ignore', captureStdout ? 'pipe' : 'ignore', 'pipe'],
-      maxBuffer: 512 * 1024 * 1024,
-    });
-    const ms = performance.now() - start;
-    if (r.error) throw new Error(`cannot run ${cmd}: ${r.error.message}`);
-    let rssKb = null;
-    if (rssMode !== 'none' && existsSync(rssFile)) {
-      // GNU time prefixes "Command exited with non-zero status N" when the child fails.
-      const last = readFileSync(rssFile, 'utf8').trim().split('\n').pop();
-      const n = Number(last);
-      if (Number.isFinite(n) && n > 0) rssKb = n;
-    }
-    return {
-      ms,
-      rssKb,
-      status: r.status,
-      signal: r.signal,
-      stdout: r.stdout ? r.stdout.toString('utf8') : '',
-      stderr: r.stderr ? r.stderr.toString('utf8') : '',
-    };
-  };
-};
-
 // ---------------------------------------------------------------------------------------------
 // Main
 
 const main = () => {
   const opts = parseOptions(process.argv.slice(2));
-  baseEnv = makeBaseEnv(opts.keepCaCerts);
-  const envNote = process.env.NODE_EXTRA_CA_CERTS
-    ? opts.keepCaCerts
-      ? 'NODE_EXTRA_CA_CERTS is set and kept (--keep-ca-certs): every node start, the floor included, pays for reading it'
-      : "NODE_EXTRA_CA_CERTS is set here and was removed from the children's environment (no measured command uses TLS; use --keep-ca-certs to keep it)"
-    : null;
+  // No npm_* variables from `npm run`, no NODE_EXTRA_CA_CERTS unless --keep-ca-certs (lib.mjs).
+  const baseEnv = childEnv(opts.keepCaCerts);
+  const envNote = caCertsNote(opts.keepCaCerts);
 
-  if (!existsSync(path.join(repoRoot, 'dist', 'cli', 'run.js'))) {
-    fail(
-      `${path.join(repoRoot, 'dist/cli/run.js')} is missing: build first with \`npm run build\` (or run \`npm run bench\`, which builds).`,
-    );
-  }
+  requireBuild('bench');
   if (!existsSync(projectsDir)) fail(`projects folder not found: ${projectsDir}`);
   for (const f of advisoryFiles) {
     if (!existsSync(path.join(advisoriesDir, f)))
       fail(`advisory file not found: ${path.join(advisoriesDir, f)}`);
   }
 
-  let rssMode = opts.rss;
-  let rssNote;
-  if (rssMode === 'auto') rssMode = existsSync(GNU_TIME) ? 'time' : 'preload';
-  if (rssMode === 'time' && !existsSync(GNU_TIME)) fail(`--rss time: ${GNU_TIME} not found`);
-  if (rssMode === 'time') {
-    rssNote = `max RSS of each child from GNU time (\`${GNU_TIME} -f %M\`, wait4 rusage); every measured command, the floor included, runs under it, which adds about 1 ms of wall time to each`;
-  } else if (rssMode === 'preload') {
-    rssNote = `${GNU_TIME} not available: max RSS from process.resourceUsage().maxRSS recorded by an exit hook loaded with NODE_OPTIONS=--require into every measured command (all are node processes); the preload adds well under 1 ms`;
-  } else {
-    rssNote = 'memory not measured (--rss none): RSS columns are n/a';
-  }
+  const rssMode = rssModeFor(opts.rss);
+  const rssNote =
+    rssMode === 'time'
+      ? `max RSS of each child from GNU time (\`${GNU_TIME}\`, wait4 rusage); every measured command, the floor included, runs under it, which adds about 1 ms of wall time to each`
+      : rssMode === 'preload'
+        ? `${GNU_TIME} not available: max RSS from process.resourceUsage().maxRSS recorded by an exit hook loaded with NODE_OPTIONS=--require into every measured command (all are node processes); the preload adds well under 1 ms`
+        : 'memory not measured (--rss none): RSS columns are n/a';
 
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'patchpilot-bench-'));
-  const cleanup = () => rmSync(tmp, { recursive: true, force: true });
-  process.on('exit', cleanup);
-  for (const sig of ['SIGINT', 'SIGTERM']) {
-    process.on(sig, () => {
-      cleanup();
-      process.exit(130);
-    });
-  }
-  const runOnce = makeRunner(rssMode, tmp);
+  const tmp = temporaryFolder('patchpilot-bench-');
+  const runOnce = makeRunner({ rssMode, tmp, env: baseEnv });
   const db = path.join(tmp, 'advisories.db');
 
   // Setup: import the advisories once (timed, not part of the table).
-  log(`bench: importing ${advisoryFiles.join(', ')} into ${db}`);
-  const importStart = performance.now();
-  const imp = spawnSync(
-    process.execPath,
-    [binPath, 'db', 'import', ...advisoryFiles.map((f) => path.join(advisoriesDir, f)), '--db', db],
-    { cwd: repoRoot, env: baseEnv, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 },
+  const { summary: importSummary, ms: dbImportMs } = importAdvisories(
+    advisoryFiles.map((f) => path.join(advisoriesDir, f)),
+    db,
+    baseEnv,
   );
-  const dbImportMs = performance.now() - importStart;
-  if (imp.error || imp.status !== 0) {
-    fail(`db import failed (exit ${imp.status}): ${imp.error?.message ?? ''}${imp.stderr}${imp.stdout}`);
-  }
-  const importSummary = imp.stdout.toString('utf8').trim().split('\n').pop();
-  log(`bench: ${importSummary} (${(dbImportMs / 1000).toFixed(2)} s)`);
 
   const lockfiles = findLockfiles(projectsDir);
   if (lockfiles.length === 0) fail(`no package-lock.json or npm-shrinkwrap.json below ${projectsDir}`);
@@ -329,7 +161,7 @@ const main = () => {
       lockfile: rel,
       lockfileVersion: lock.lockfileVersion ?? null,
       bytes: statSync(lockfile).size,
-      entries: countEntries(lock),
+      entries: countLockEntries(lock),
       notes: [],
     };
     lock = undefined;
