@@ -1,4 +1,5 @@
 import { PatchPilotError } from '../core/errors.js';
+import { isUnderModules, resolveFrom } from '../core/inventory.js';
 import type { AddedPackage, LockChange, PackageChange, RemovedPackage } from '../core/plan.js';
 import { parseJsonDocument } from '../inventory/json.js';
 import { checkLockfile, ShapeError } from '../inventory/npm/schema.js';
@@ -187,21 +188,6 @@ const parseLocation = (key: string): Location | string => {
   }
   return { key, base: parts.slice(0, first).join('/'), names };
 };
-
-/** Node's module resolution over install locations: where `name` is found from folder `from`. */
-const resolveFrom = (from: string, name: string, has: (key: string) => boolean): string | undefined => {
-  let base = from;
-  while (true) {
-    const candidate = base === '' ? `node_modules/${name}` : `${base}/node_modules/${name}`;
-    if (has(candidate)) return candidate;
-    if (base === '') return undefined;
-    const at = base.lastIndexOf('/node_modules/');
-    base = at === -1 ? '' : base.slice(0, at);
-  }
-};
-
-const isUnderModules = (key: string): boolean =>
-  key.startsWith('node_modules/') || key.includes('/node_modules/');
 
 // ---------------------------------------------------------------------------------------------
 // What a version's metadata says

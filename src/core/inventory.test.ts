@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   type Inventory,
   type InventoryPackage,
+  isUnderModules,
   registryPackageCount,
   registryPackageKeys,
+  resolveFrom,
 } from './inventory.js';
 import { npmPurl } from './purl.js';
 
@@ -44,5 +46,36 @@ describe('registryPackageCount', () => {
     };
     expect(registryPackageCount(inventory)).toBe(3);
     expect(registryPackageCount(inventory)).toBe(registryPackageKeys(inventory).size);
+  });
+});
+
+describe('install locations', () => {
+  const locations = new Set([
+    'node_modules/a',
+    'node_modules/b',
+    'node_modules/a/node_modules/b',
+    'packages/web',
+    'packages/web/node_modules/b',
+    'node_modules/@s/c',
+  ]);
+  const has = (location: string) => locations.has(location);
+
+  it('resolves as Node does: the nearest node_modules on the way up wins', () => {
+    expect(resolveFrom('node_modules/a', 'b', has)).toBe('node_modules/a/node_modules/b');
+    expect(resolveFrom('node_modules/a/node_modules/b', 'b', has)).toBe('node_modules/a/node_modules/b');
+    expect(resolveFrom('node_modules/b', 'a', has)).toBe('node_modules/a');
+    expect(resolveFrom('packages/web', 'b', has)).toBe('packages/web/node_modules/b');
+    expect(resolveFrom('packages/web', 'a', has)).toBe('node_modules/a');
+    expect(resolveFrom('', '@s/c', has)).toBe('node_modules/@s/c');
+    expect(resolveFrom('node_modules/@s/c', 'b', has)).toBe('node_modules/b');
+    expect(resolveFrom('node_modules/a', 'missing', has)).toBeUndefined();
+  });
+
+  it('tells locations inside node_modules from folders of the project', () => {
+    expect(isUnderModules('node_modules/a')).toBe(true);
+    expect(isUnderModules('packages/web/node_modules/b')).toBe(true);
+    expect(isUnderModules('packages/web')).toBe(false);
+    expect(isUnderModules('')).toBe(false);
+    expect(isUnderModules('my_node_modules/x')).toBe(false);
   });
 });

@@ -79,6 +79,33 @@ export interface Inventory {
 }
 
 /**
+ * Whether an install location (an npm lockfile key such as `node_modules/a/node_modules/b`) is
+ * inside a node_modules folder; the root ('') and workspace or `file:` folders are not.
+ */
+export const isUnderModules = (location: string): boolean =>
+  location.startsWith('node_modules/') || location.includes('/node_modules/');
+
+/**
+ * Node's module resolution over install locations: the location `name` is loaded from when
+ * required in folder `from` (its own node_modules, then each one above it up to the root's), or
+ * undefined when no location on the way holds it. `has` tells which locations exist.
+ */
+export const resolveFrom = (
+  from: string,
+  name: string,
+  has: (location: string) => boolean,
+): string | undefined => {
+  let base = from;
+  while (true) {
+    const candidate = base === '' ? `node_modules/${name}` : `${base}/node_modules/${name}`;
+    if (has(candidate)) return candidate;
+    if (base === '') return undefined;
+    const at = base.lastIndexOf('/node_modules/');
+    base = at === -1 ? '' : base.slice(0, at);
+  }
+};
+
+/**
  * How many distinct registry packages (name@version) the inventory holds. A registry package's
  * purl names exactly its name and version, so the purls, already built, are counted rather than
  * new name@version strings.

@@ -1,4 +1,4 @@
-import type { EdgeType, Inventory, SourceKind } from '../core/inventory.js';
+import { type EdgeType, type Inventory, isUnderModules, type SourceKind } from '../core/inventory.js';
 
 /**
  * An npm install tree the planner can change: packages by install location
@@ -166,9 +166,6 @@ export const declarersOf = (tree: Tree, key: string): string[] => {
   }
   return out;
 };
-
-export const isUnderModules = (location: string): boolean =>
-  location.startsWith('node_modules/') || location.includes('/node_modules/');
 
 /** The folder whose node_modules holds a location: '' for top-level packages and workspaces. */
 export const levelOf = (location: string): string => {

@@ -1,13 +1,15 @@
 import { posix } from 'node:path';
 import { PatchPilotError } from '../../core/errors.js';
-import type {
-  EdgeType,
-  Importer,
-  Inventory,
-  InventoryEdge,
-  InventoryPackage,
-  Scope,
-  SourceKind,
+import {
+  type EdgeType,
+  type Importer,
+  type Inventory,
+  type InventoryEdge,
+  type InventoryPackage,
+  isUnderModules,
+  resolveFrom,
+  type Scope,
+  type SourceKind,
 } from '../../core/inventory.js';
 import { npmPurl } from '../../core/purl.js';
 import { isStrictVersion } from '../../core/version.js';
@@ -166,21 +168,6 @@ const workspacePatterns = (value: PackageEntry['workspaces'] | Manifest['workspa
   if (!value) return [];
   return Array.isArray(value) ? value : (value.packages ?? []);
 };
-
-/** Finds the folder Node's resolution would load `name` from, starting at `from` (v2/v3 keys). */
-const resolveFrom = (from: string, name: string, has: (key: string) => boolean): string | undefined => {
-  let base = from;
-  while (true) {
-    const candidate = base === '' ? `node_modules/${name}` : `${base}/node_modules/${name}`;
-    if (has(candidate)) return candidate;
-    if (base === '') return undefined;
-    const at = base.lastIndexOf('/node_modules/');
-    base = at === -1 ? '' : base.slice(0, at);
-  }
-};
-
-const isUnderModules = (key: string): boolean =>
-  key.startsWith('node_modules/') || key.includes('/node_modules/');
 
 const nameFromKey = (key: string): string => {
   const at = key.lastIndexOf('node_modules/');
