@@ -199,6 +199,36 @@ describe('importAdvisories', () => {
     expect(isPatchPilotError(gzError) && gzError.code).toBe('ADVISORY_INPUT_INVALID');
     expect(store.count()).toBe(0);
   });
+
+  it('stops when interrupted (Ctrl-C) and rolls the whole import back', async () => {
+    const first = write('first.json', JSON.stringify(record('GHSA-0001', '2024-01-01T00:00:00Z')));
+    await run(first);
+    // Ten records, a malformed line, ten more: Ctrl-C arrives as the malformed line is reported.
+    const lines = Array.from({ length: 20 }, (_, i) =>
+      JSON.stringify(record(`GHSA-1${String(i).padStart(3, '0')}`, '2024-01-01T00:00:00Z')),
+    );
+    lines.splice(10, 0, '{"id": "GHSA-broken"}');
+    const many = write('many.jsonl', `${lines.join('\n')}\n`);
+    const interrupt = new AbortController();
+    const stopped = await importAdvisories(store, [many], {
+      cwd: dir,
+      now,
+      onSkipped: () => interrupt.abort(new Error('interrupted (SIGINT)')),
+      signal: interrupt.signal,
+    }).catch((e: unknown) => e);
+    expect(isPatchPilotError(stopped) && stopped.code).toBe('INTERRUPTED');
+    expect(stopped instanceof Error && stopped.message).toBe(
+      'interrupted: the import was rolled back, nothing was imported',
+    );
+    // The ten records read before it are not in the store either.
+    expect(store.count()).toBe(1);
+    expect(
+      store
+        .advisoriesFor(['left-pad'])
+        .get('left-pad')
+        ?.map((a) => a.id),
+    ).toEqual(['GHSA-0001']);
+  });
 });
 
 const keepAlive: unknown[] = [];

@@ -25,6 +25,8 @@ export interface ImportOptions {
   readonly onProgress?: (read: number) => void;
   /** Each record skipped, as it is met (a refused import reports them too). */
   readonly onSkipped?: (problem: ImportProblem) => void;
+  /** Checked between records: an abort (Ctrl-C) rolls the whole import back. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Fails before anything is opened or created when an input does not exist. */
@@ -62,6 +64,7 @@ export const importAdvisories = async (
         tally,
         onProgress: options.onProgress,
         onSkipped: options.onSkipped,
+        signal: options.signal,
       });
       store.recordSource(source, importedAt, records);
     }
@@ -124,7 +127,15 @@ export const importSource = async (
   let records = 0;
   for await (const batch of batches) {
     for (const item of batch) {
-      options.signal?.throwIfAborted();
+      if (options.signal?.aborted) {
+        throw new PatchPilotError(
+          'INTERRUPTED',
+          'interrupted: the import was rolled back, nothing was imported',
+          {
+            cause: options.signal.reason,
+          },
+        );
+      }
       tally.read++;
       if (tally.read % 5000 === 0) options.onProgress?.(tally.read);
       if (item.kind === 'skipped') {

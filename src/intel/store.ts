@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { linkSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Advisory } from '../core/advisory.js';
 import { PatchPilotError } from '../core/errors.js';
@@ -241,23 +242,57 @@ export class AdvisoryStore {
   }
 
   /**
-   * Opens the store at `path` to write, runs `work` and closes the store. When there was no store
-   * at `path` and `work` fails, the file it created goes again: a failed first import leaves no
-   * empty store behind.
+   * Opens the store at `path` to write, runs `work` and closes the store.
+   *
+   * When there is no store at `path` yet, the new one is built under a temporary name beside it and
+   * put in place only once `work` has succeeded, by a hard link that never replaces a file: a
+   * failed first import leaves nothing behind, a reader never meets a store still being made, and
+   * a store another process created meanwhile is never replaced or removed. In that last case
+   * `work` runs again, on that store (imports are idempotent).
    */
   static async write<T>(path: string, work: (store: AdvisoryStore) => Promise<T>): Promise<T> {
-    const existed = statOrUndefined(path) !== undefined;
-    const store = AdvisoryStore.open(path, { readonly: false });
-    let result: T;
-    try {
-      result = await work(store);
-    } catch (error) {
-      store.close();
-      if (!existed) removeStoreFiles(path);
-      throw error;
+    if (statOrUndefined(path) === undefined) {
+      const made = await AdvisoryStore.writeNew(path, work);
+      if (made.placed) return made.result;
     }
-    store.close();
-    return result;
+    const store = AdvisoryStore.open(path, { readonly: false });
+    try {
+      return await work(store);
+    } finally {
+      store.close();
+    }
+  }
+
+  private static async writeNew<T>(
+    path: string,
+    work: (store: AdvisoryStore) => Promise<T>,
+  ): Promise<{ placed: true; result: T } | { placed: false }> {
+    removeStaleNewStores(path);
+    const fresh = join(dirname(path), `${newStorePrefix(path)}${process.pid}-${Date.now().toString(36)}`);
+    try {
+      const opened = AdvisoryStore.open(fresh, { readonly: false });
+      // Messages name the store the user gave, not the temporary file.
+      const store = new AdvisoryStore(path, opened.db);
+      let result: T;
+      try {
+        result = await work(store);
+      } finally {
+        store.close();
+      }
+      try {
+        linkSync(fresh, path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') return { placed: false };
+        // A file system without hard links: a rename, unless a store appeared meanwhile.
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
+        if (statOrUndefined(path) !== undefined) return { placed: false };
+        renameSync(fresh, path);
+      }
+      return { placed: true, result };
+    } finally {
+      removeStoreFiles(fresh);
+    }
   }
 
   close(): void {
@@ -540,8 +575,31 @@ export class AdvisoryStore {
   }
 }
 
+const newStorePrefix = (path: string): string => `.${basename(path)}.new-`;
+
+/**
+ * New stores a first write left under their temporary name when it was killed (SIGKILL, power
+ * loss) before its cleanup ran. Only those older than a day go, so a write running in parallel
+ * keeps its own.
+ */
+const removeStaleNewStores = (path: string): void => {
+  const prefix = newStorePrefix(path);
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  const dayAgo = Date.now() - 24 * 60 * 60 * 1000;
+  for (const name of names) {
+    if (!name.startsWith(prefix) || name.endsWith('-journal')) continue;
+    const file = join(dirname(path), name);
+    if ((statOrUndefined(file)?.mtimeMs ?? Number.POSITIVE_INFINITY) < dayAgo) removeStoreFiles(file);
+  }
+};
+
 /** Removes a store's file and its rollback journal (the store never runs in WAL mode). */
-export const removeStoreFiles = (path: string): void => {
+const removeStoreFiles = (path: string): void => {
   for (const file of [path, `${path}-journal`]) rmSync(file, { force: true });
 };
 

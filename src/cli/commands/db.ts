@@ -31,8 +31,9 @@ Import OSV advisories into the store. Each PATH may be:
   - a .zip of OSV records (OSV's per-ecosystem export, e.g. npm/all.zip)
 
 A stored record is replaced only by one with a newer "modified". Malformed records are reported
-and skipped; everything else lands in one transaction, so a failed import changes nothing. When
-records were read and not one of them is OSV (the wrong file), the import is refused (exit 2).
+and skipped; everything else lands in one transaction, so a failed or interrupted (Ctrl-C) import
+changes nothing, and a first one leaves no empty store behind. When records were read and not one
+of them is OSV (the wrong file), the import is refused (exit 2).
 
 Options:
   --db FILE   advisory store (default: $PATCHPILOT_DB, else <data home>/advisories.db)
@@ -144,24 +145,25 @@ const dbImport = async (args: readonly string[], io: Io): Promise<Outcome> => {
   checkImportInputs(positionals, io.cwd);
   const path = advisoryDbPath(values.db, io.env, io.cwd);
   ensureParentDir(path);
-  return AdvisoryStore.write(path, async (store): Promise<Outcome> => {
-    const result = await importAdvisories(store, positionals, {
+  const result = await AdvisoryStore.write(path, (store) =>
+    importAdvisories(store, positionals, {
       cwd: io.cwd,
       now: io.now,
       onProgress: (read) => io.stderr.write(`read ${read} records…\n`),
       onSkipped: (problem) =>
         io.stderr.write(`skipped ${problem.id ?? '(no id)'} at ${problem.where}: ${problem.reason}\n`),
-    });
-    if (values.json) {
-      io.stdout.write(`${JSON.stringify({ schemaVersion: 1, store: path, ...result }, null, 2)}\n`);
-    } else {
-      io.stdout.write(
-        `read ${result.read} records into ${path}: ${result.added} added, ${result.updated} updated, ` +
-          `${result.unchanged} unchanged, ${result.skipped.length} skipped\n`,
-      );
-    }
-    return 'ok';
-  });
+      signal: io.interrupted,
+    }),
+  );
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify({ schemaVersion: 1, store: path, ...result }, null, 2)}\n`);
+  } else {
+    io.stdout.write(
+      `read ${result.read} records into ${path}: ${result.added} added, ${result.updated} updated, ` +
+        `${result.unchanged} unchanged, ${result.skipped.length} skipped\n`,
+    );
+  }
+  return 'ok';
 };
 
 const dbImportSignal = async (kind: 'epss' | 'kev', args: readonly string[], io: Io): Promise<Outcome> => {
@@ -182,31 +184,30 @@ const dbImportSignal = async (kind: 'epss' | 'kev', args: readonly string[], io:
   const parsed = kind === 'epss' ? readEpssFile(source) : readKevFile(source);
   const path = advisoryDbPath(values.db, io.env, io.cwd);
   ensureParentDir(path);
-  return AdvisoryStore.write(path, async (store): Promise<Outcome> => {
-    const importedAt = io.now().toISOString();
-    const result =
-      'modelVersion' in parsed
-        ? await importEpss(store, parsed, source, importedAt)
-        : await importKev(store, parsed, source, importedAt);
-    for (const problem of result.skipped) io.stderr.write(`skipped at ${problem.where}: ${problem.reason}\n`);
-    if (values.json) {
-      io.stdout.write(
-        `${JSON.stringify({ schemaVersion: 1, store: path, ...result.signal, skipped: result.skipped }, null, 2)}\n`,
-      );
-    } else {
-      const { signal } = result;
-      const what = kind === 'epss' ? 'EPSS scores' : 'KEV entries';
-      const about =
-        kind === 'epss'
-          ? `model ${signal.version ?? 'unknown'}, score date ${signal.date ?? 'unknown'}`
-          : `catalog ${signal.version}, released ${signal.date}`;
-      io.stdout.write(
-        `imported ${signal.records} ${what} (${about}) into ${path}, replacing the previous ones; ` +
-          `${result.skipped.length} skipped\n`,
-      );
-    }
-    return 'ok';
-  });
+  const importedAt = io.now().toISOString();
+  const result = await AdvisoryStore.write(path, (store) =>
+    'modelVersion' in parsed
+      ? importEpss(store, parsed, source, importedAt)
+      : importKev(store, parsed, source, importedAt),
+  );
+  for (const problem of result.skipped) io.stderr.write(`skipped at ${problem.where}: ${problem.reason}\n`);
+  if (values.json) {
+    io.stdout.write(
+      `${JSON.stringify({ schemaVersion: 1, store: path, ...result.signal, skipped: result.skipped }, null, 2)}\n`,
+    );
+  } else {
+    const { signal } = result;
+    const what = kind === 'epss' ? 'EPSS scores' : 'KEV entries';
+    const about =
+      kind === 'epss'
+        ? `model ${signal.version ?? 'unknown'}, score date ${signal.date ?? 'unknown'}`
+        : `catalog ${signal.version}, released ${signal.date}`;
+    io.stdout.write(
+      `imported ${signal.records} ${what} (${about}) into ${path}, replacing the previous ones; ` +
+        `${result.skipped.length} skipped\n`,
+    );
+  }
+  return 'ok';
 };
 
 const megabytes = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;

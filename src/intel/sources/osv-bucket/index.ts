@@ -7,7 +7,7 @@ import type { Env } from '../../../util/home.js';
 import type { downloadToFile } from '../../../util/http.js';
 import { readZipEntries } from '../../../util/zip.js';
 import { type ImportProblem, importSource, newTally } from '../../import.js';
-import { AdvisoryStore, removeStoreFiles, type SyncRecord } from '../../store.js';
+import { AdvisoryStore, type SyncRecord } from '../../store.js';
 
 /**
  * OSV's public bucket: one zip of every record per ecosystem (`<base>/npm/all.zip`). A sync
@@ -144,8 +144,9 @@ export const syncOsvBucket = async (options: SyncOptions): Promise<SyncResult> =
     }
     if (entries === 0) throw fail(`the archive (${download.bytes} bytes) holds no .json records`);
 
-    const store = openForWrite(storePath, fail);
-    try {
+    // A first sync builds the store beside its final name and puts it there only when the import
+    // succeeded (AdvisoryStore.write): a failed one leaves no store behind.
+    const importInto = async (store: AdvisoryStore): Promise<SyncResult> => {
       const tally = newTally();
       let records = 0;
       try {
@@ -181,13 +182,18 @@ export const syncOsvBucket = async (options: SyncOptions): Promise<SyncResult> =
         bytes: download.bytes,
         ...tally,
       };
-    } finally {
-      store.close();
+    };
+    try {
+      return await AdvisoryStore.write(storePath, importInto);
+    } catch (cause) {
+      if (
+        cause instanceof PatchPilotError &&
+        (cause.code === 'SYNC_FAILED' || cause.code === 'DB_UNREADABLE')
+      ) {
+        throw cause;
+      }
+      throw fail(`cannot open the store for writing: ${message(cause)}`, cause);
     }
-  } catch (error) {
-    // A first sync that fails leaves no store behind, as its message says.
-    if (!existed) removeStoreFiles(storePath);
-    throw error;
   } finally {
     rmSync(temporary, { force: true });
   }
