@@ -1,27 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { inventoryPackage as node } from '../../test/helpers/inventory.js';
 import type { Advisory } from '../core/advisory.js';
 import type { Inventory, InventoryEdge, InventoryPackage } from '../core/inventory.js';
 import { matchAdvisories } from './index.js';
-
-const node = (
-  id: string,
-  name: string,
-  version: string,
-  extra: Partial<InventoryPackage> = {},
-): InventoryPackage => ({
-  id,
-  name,
-  version,
-  purl: `pkg:npm/${name}@${version}`,
-  integrity: undefined,
-  resolved: undefined,
-  source: 'registry',
-  scope: 'prod',
-  bundled: false,
-  alias: undefined,
-  license: undefined,
-  ...extra,
-});
 
 const inventory = (packages: InventoryPackage[], edges: [string, string][]): Inventory => ({
   root: '/p',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { inventoryPackage } from '../../test/helpers/inventory.js';
 import {
   type Inventory,
   type InventoryPackage,
@@ -9,20 +10,9 @@ import {
 } from './inventory.js';
 import { npmPurl } from './purl.js';
 
+/** A package with the purl given (or none): the count must not depend on purls being there. */
 const pkg = (id: string, name: string, version: string, source: InventoryPackage['source'], purl?: string) =>
-  ({
-    id,
-    name,
-    version,
-    purl,
-    integrity: undefined,
-    resolved: undefined,
-    source,
-    scope: 'prod',
-    bundled: false,
-    alias: undefined,
-    license: undefined,
-  }) as InventoryPackage;
+  inventoryPackage(id, name, version, { source, purl });
 
 describe('registryPackageCount', () => {
   it('counts registry packages once per name@version, with or without a purl, and nothing else', () => {

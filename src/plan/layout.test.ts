@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { requireSharedData, sharedData } from '../../test/helpers/cli.js';
+import { inventoryPackage } from '../../test/helpers/inventory.js';
 import type { Inventory, InventoryEdge, InventoryPackage } from '../core/inventory.js';
 import { readInventory } from '../inventory/index.js';
 import { npmLayout, npmSpec, placeGraph } from './layout.js';
@@ -13,19 +14,8 @@ const graph = (deps: Record<string, readonly string[]>): Inventory => {
   const packages = new Map<string, InventoryPackage>();
   const add = (id: string, source: InventoryPackage['source']): void => {
     const at = id.lastIndexOf('@');
-    packages.set(id, {
-      id,
-      name: id === '.' ? 'app' : id.slice(0, at),
-      version: id === '.' ? '1.0.0' : id.slice(at + 1),
-      purl: undefined,
-      integrity: undefined,
-      resolved: undefined,
-      source,
-      scope: 'prod',
-      bundled: false,
-      alias: undefined,
-      license: undefined,
-    });
+    const [name, version] = id === '.' ? ['app', '1.0.0'] : [id.slice(0, at), id.slice(at + 1)];
+    packages.set(id, inventoryPackage(id, name, version, { source, purl: undefined }));
   };
   add('.', 'root');
   const edges: InventoryEdge[] = [];

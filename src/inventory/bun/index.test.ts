@@ -2,8 +2,14 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import {
+  edgeRows,
+  shownId as id,
+  packageAt as pkg,
+  packageRows as rows,
+} from '../../../test/helpers/inventory.js';
 import { type ErrorCode, PatchPilotError } from '../../core/errors.js';
-import { type Inventory, type InventoryPackage, registryPackageKeys } from '../../core/inventory.js';
+import { type Inventory, registryPackageKeys } from '../../core/inventory.js';
 import { type LockfileInput, memoryInput } from '../source.js';
 import { lockfileNames, parseBunLockfile } from './index.js';
 import { stripJsonc } from './jsonc.js';
@@ -51,22 +57,6 @@ const npm = (spec: string, info: Record<string, unknown> = {}, registry = ''): u
   info,
   `sha512-${spec}`,
 ];
-
-const id = (value: string): string => value || '(root)';
-
-const rows = (inventory: Inventory): string[] =>
-  [...inventory.packages.values()]
-    .map((p) => `${id(p.id)} ${p.name}@${p.version} (${p.scope}, ${p.source})`)
-    .sort();
-
-const edgeRows = (inventory: Inventory): string[] =>
-  inventory.edges.map((e) => `${id(e.from)} -> ${id(e.to)} [${e.type}] ${e.spec}`).sort();
-
-const pkg = (inventory: Inventory, key: string): InventoryPackage => {
-  const found = inventory.packages.get(key);
-  if (!found) throw new Error(`no package at ${JSON.stringify(key)}; have ${[...inventory.packages.keys()]}`);
-  return found;
-};
 
 const errorOf = (run: () => unknown): PatchPilotError => {
   try {

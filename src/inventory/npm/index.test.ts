@@ -2,8 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import {
+  edgeRows,
+  shownId as id,
+  packageAt as pkg,
+  packageRows as rows,
+} from '../../../test/helpers/inventory.js';
 import { type ErrorCode, PatchPilotError } from '../../core/errors.js';
-import { type Inventory, type InventoryPackage, registryPackageKeys } from '../../core/inventory.js';
+import { type Inventory, registryPackageKeys } from '../../core/inventory.js';
 import { dependencyPaths, indexPaths } from '../paths.js';
 import { parseNpmLockfile } from './index.js';
 
@@ -26,23 +32,6 @@ const readFixture = (name: string, options: { manifest?: boolean } = {}): Invent
       ? undefined
       : { content: readFileSync(manifestPath, 'utf8'), path: manifestPath };
   return parseNpmLockfile(readFileSync(path, 'utf8'), path, { manifest });
-};
-
-const id = (value: string): string => value || '(root)';
-
-/** One line per package: the facts a regression would change. */
-const rows = (inventory: Inventory): string[] =>
-  [...inventory.packages.values()]
-    .map((p) => `${id(p.id)} ${p.name}@${p.version} (${p.scope}, ${p.source})`)
-    .sort();
-
-const edgeRows = (inventory: Inventory): string[] =>
-  inventory.edges.map((e) => `${id(e.from)} -> ${id(e.to)} [${e.type}] ${e.spec}`).sort();
-
-const pkg = (inventory: Inventory, key: string): InventoryPackage => {
-  const found = inventory.packages.get(key);
-  if (!found) throw new Error(`no package at ${JSON.stringify(key)}; have ${[...inventory.packages.keys()]}`);
-  return found;
 };
 
 /** Paths as id lists, checked to be shortest first, then sorted for an order-free comparison. */

@@ -5,30 +5,10 @@ import { dirname, join } from 'node:path';
 import Ajv from 'ajv';
 import ajvFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import type { Inventory, InventoryEdge, InventoryPackage } from '../../core/inventory.js';
-import { npmPurl } from '../../core/purl.js';
+import { inventoryPackage as pkg } from '../../../test/helpers/inventory.js';
+import type { Inventory, InventoryEdge } from '../../core/inventory.js';
 import { buildCycloneDx, type CycloneDxOptions, writeCycloneDx } from './cyclonedx.js';
 import { serializeSbom } from './write-common.js';
-
-const pkg = (
-  id: string,
-  name: string,
-  version: string,
-  extra: Partial<InventoryPackage> = {},
-): InventoryPackage => ({
-  id,
-  name,
-  version,
-  purl: extra.source === undefined || extra.source === 'registry' ? npmPurl(name, version) : undefined,
-  integrity: undefined,
-  resolved: undefined,
-  source: 'registry',
-  scope: 'prod',
-  bundled: false,
-  alias: undefined,
-  license: undefined,
-  ...extra,
-});
 
 const sha512 = (text: string) => createHash('sha512').update(text).digest();
 

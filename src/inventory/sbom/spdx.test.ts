@@ -1,29 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Inventory, InventoryPackage } from '../../core/inventory.js';
-import { npmPurl } from '../../core/purl.js';
+import { inventoryPackage as pkg } from '../../../test/helpers/inventory.js';
+import type { Inventory } from '../../core/inventory.js';
 import { buildSpdx, REPRODUCIBLE_CREATED, writeSpdx } from './spdx.js';
 import { type SbomOptions, serializeSbom } from './write-common.js';
-
-const pkg = (
-  id: string,
-  name: string,
-  version: string,
-  extra: Partial<InventoryPackage> = {},
-): InventoryPackage => ({
-  id,
-  name,
-  version,
-  purl: extra.source === undefined || extra.source === 'registry' ? npmPurl(name, version) : undefined,
-  integrity: undefined,
-  resolved: undefined,
-  source: 'registry',
-  scope: 'prod',
-  bundled: false,
-  alias: undefined,
-  license: undefined,
-  ...extra,
-});
 
 const digest = createHash('sha256').update('x').digest();
 const inventory: Inventory = {

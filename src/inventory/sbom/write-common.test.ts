@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { inventoryPackage as pkg } from '../../../test/helpers/inventory.js';
 import type { Inventory, InventoryEdge, InventoryPackage } from '../../core/inventory.js';
-import { npmPurl } from '../../core/purl.js';
 import {
   buildSbomGraph,
   classifyLicense,
@@ -17,26 +17,6 @@ import {
   withContentId,
 } from './write-common.js';
 import { spdxExceptionIds, spdxLicenseIds } from './write-license-ids.js';
-
-const pkg = (
-  id: string,
-  name: string,
-  version: string,
-  extra: Partial<InventoryPackage> = {},
-): InventoryPackage => ({
-  id,
-  name,
-  version,
-  purl: extra.source === undefined || extra.source === 'registry' ? npmPurl(name, version) : undefined,
-  integrity: undefined,
-  resolved: undefined,
-  source: 'registry',
-  scope: 'prod',
-  bundled: false,
-  alias: undefined,
-  license: undefined,
-  ...extra,
-});
 
 const inventoryOf = (packages: InventoryPackage[], edges: InventoryEdge[]): Inventory => ({
   root: '/p',

@@ -2,8 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
+import { edgeRows, packageAt as pkg, packageRows as rows } from '../../../test/helpers/inventory.js';
 import { PatchPilotError } from '../../core/errors.js';
-import { type Inventory, type InventoryPackage, registryPackageKeys } from '../../core/inventory.js';
+import { type Inventory, registryPackageKeys } from '../../core/inventory.js';
 import { type LockfileInput, memoryInput } from '../source.js';
 import { isYarnClassicLockfile, lockfileNames, parseYarnClassicLockfile } from './index.js';
 
@@ -43,22 +44,6 @@ const read = (lock: string, files: Record<string, string | object> = {}): Invent
   }
   if (all['package.json'] === undefined) all['package.json'] = '{"name": "app", "version": "1.0.0"}';
   return parseYarnClassicLockfile(memoryInput('yarn.lock', all));
-};
-
-const id = (value: string): string => value || '(root)';
-
-const rows = (inventory: Inventory): string[] =>
-  [...inventory.packages.values()]
-    .map((p) => `${id(p.id)} ${p.name}@${p.version} (${p.scope}, ${p.source})`)
-    .sort();
-
-const edgeRows = (inventory: Inventory): string[] =>
-  inventory.edges.map((e) => `${id(e.from)} -> ${id(e.to)} [${e.type}] ${e.spec}`).sort();
-
-const pkg = (inventory: Inventory, key: string): InventoryPackage => {
-  const found = inventory.packages.get(key);
-  if (!found) throw new Error(`no package ${JSON.stringify(key)}; have ${[...inventory.packages.keys()]}`);
-  return found;
 };
 
 const failure = (fn: () => unknown): PatchPilotError => {
