@@ -1,8 +1,20 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
+
 import { afterAll, describe, expect, it } from 'vitest';
+import { isPatchPilotError } from '../core/errors.js';
 import { importAdvisories } from './import.js';
 import { AdvisoryStore } from './store.js';
 
@@ -62,45 +74,32 @@ describe('writing a store that does not exist yet', () => {
     );
     return file;
   };
-
-  it('puts the store in place only when the work succeeded, under the name given', async () => {
-    const folder = join(dir, 'first');
+  const folderFor = (name: string): string => {
+    const folder = join(dir, name);
     mkdirSync(folder);
+    return folder;
+  };
+
+  it('builds it under another name and puts it in place only when the work succeeded', async () => {
+    const folder = folderFor('first');
     const path = join(folder, 'advisories.db');
-    const seen: string[] = [];
+    const seen: { path: string; placed: boolean; files: string[] }[] = [];
     const result = await AdvisoryStore.write(path, async (store) => {
-      seen.push(store.path);
+      seen.push({ path: store.path, placed: existsSync(path), files: readdirSync(folder) });
       return importAdvisories(store, [example], { cwd: dir, now });
     });
-    expect(seen).toEqual([path]);
+    // Messages name the store the user gave; nothing is at that name until the work is done.
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.path).toBe(path);
+    expect(seen[0]?.placed).toBe(false);
+    expect(seen[0]?.files).toEqual([expect.stringMatching(/^\.advisories\.db\.new-\d+-[a-z0-9]+$/)]);
     expect(result.added).toBeGreaterThan(0);
     expect(count(path)).toBe(result.added);
     expect(readdirSync(folder)).toEqual(['advisories.db']);
   });
 
-  it("removes what a killed first write left a day ago, never a parallel write's file", async () => {
-    const folder = join(dir, 'stale');
-    mkdirSync(folder);
-    const path = join(folder, 'advisories.db');
-    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
-    for (const name of ['.advisories.db.new-1-old', '.advisories.db.new-1-old-journal']) {
-      writeFileSync(join(folder, name), 'left by a killed import');
-      utimesSync(join(folder, name), twoDaysAgo, twoDaysAgo);
-    }
-    writeFileSync(join(folder, '.advisories.db.new-2-running'), 'a parallel import');
-    writeFileSync(join(folder, '.other.db.new-3-old'), 'another store');
-    utimesSync(join(folder, '.other.db.new-3-old'), twoDaysAgo, twoDaysAgo);
-    await AdvisoryStore.write(path, (store) => importAdvisories(store, [example], { cwd: dir, now }));
-    expect(readdirSync(folder).sort()).toEqual([
-      '.advisories.db.new-2-running',
-      '.other.db.new-3-old',
-      'advisories.db',
-    ]);
-  });
-
   it('leaves nothing behind when the work fails', async () => {
-    const folder = join(dir, 'failed');
-    mkdirSync(folder);
+    const folder = folderFor('failed');
     const path = join(folder, 'advisories.db');
     await expect(
       AdvisoryStore.write(path, async (store) => {
@@ -111,24 +110,24 @@ describe('writing a store that does not exist yet', () => {
     expect(readdirSync(folder)).toEqual([]);
   });
 
-  it('never replaces or removes a store another process created meanwhile; the work runs again on it', async () => {
-    const folder = join(dir, 'race');
-    mkdirSync(folder);
+  it('never replaces or removes a store another process created meanwhile, and keeps nothing of its own', async () => {
+    const folder = folderFor('race');
     const path = join(folder, 'advisories.db');
     const theirs = record(folder, 'GHSA-0000-0000-0001', 'left-pad');
     const ours = record(folder, 'GHSA-0000-0000-0002', 'right-pad');
     let runs = 0;
-    const result = await AdvisoryStore.write(path, async (store) => {
+    const error = await AdvisoryStore.write(path, async (store) => {
       runs++;
-      if (runs === 1) {
-        // Another process creates the store and imports into it while this one works.
-        await AdvisoryStore.write(path, (other) => importAdvisories(other, [theirs], { cwd: dir, now }));
-      }
+      // Another process creates the store and imports into it while this one works.
+      await AdvisoryStore.write(path, (other) => importAdvisories(other, [theirs], { cwd: dir, now }));
       return importAdvisories(store, [ours], { cwd: dir, now });
-    });
-    expect(runs).toBe(2);
-    expect(result.added).toBe(1);
-    expect(count(path)).toBe(2);
+    }).catch((e: unknown) => e);
+    expect(isPatchPilotError(error) && error.code).toBe('IO_FAILED');
+    expect(error instanceof Error && error.message).toBe(
+      `${path}: another process created the store while this import ran; nothing of this import was kept`,
+    );
+    expect(runs).toBe(1);
+    expect(count(path)).toBe(1);
     expect(readdirSync(folder).sort()).toEqual([
       'GHSA-0000-0000-0001.json',
       'GHSA-0000-0000-0002.json',
@@ -136,27 +135,61 @@ describe('writing a store that does not exist yet', () => {
     ]);
   });
 
-  it("removes nothing of another process's store when the work fails on it", async () => {
-    const folder = join(dir, 'race-failed');
-    mkdirSync(folder);
+  it('drops the rollback journal of a store deleted by hand, which would corrupt the new one', async () => {
+    const folder = folderFor('orphan-journal');
     const path = join(folder, 'advisories.db');
-    const theirs = record(folder, 'GHSA-0000-0000-0001', 'left-pad');
-    const ours = record(folder, 'GHSA-0000-0000-0002', 'right-pad');
-    let runs = 0;
-    await expect(
-      AdvisoryStore.write(path, async (store) => {
-        runs++;
-        if (runs > 1) throw new Error('refused');
-        await AdvisoryStore.write(path, (other) => importAdvisories(other, [theirs], { cwd: dir, now }));
-        return importAdvisories(store, [ours], { cwd: dir, now });
-      }),
-    ).rejects.toThrow('refused');
-    expect(runs).toBe(2);
-    expect(count(path)).toBe(1);
-    expect(readdirSync(folder).sort()).toEqual([
-      'GHSA-0000-0000-0001.json',
-      'GHSA-0000-0000-0002.json',
-      'advisories.db',
-    ]);
+    // A store killed in the middle of a write, then its file removed by hand.
+    const killed = join(folder, 'killed.db');
+    await AdvisoryStore.write(killed, (store) => importAdvisories(store, [example], { cwd: dir, now }));
+    const crash = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const D = require('better-sqlite3');
+         const db = new D(${JSON.stringify(killed)});
+         db.exec('BEGIN IMMEDIATE');
+         db.exec("UPDATE advisories SET raw = zeroblob(100000)");
+         process.kill(process.pid, 'SIGKILL');`,
+      ],
+      { cwd: resolve(import.meta.dirname, '../..') },
+    );
+    expect(crash.signal).toBe('SIGKILL');
+    expect(existsSync(`${killed}-journal`)).toBe(true);
+    renameSync(`${killed}-journal`, `${path}-journal`);
+    rmSync(killed);
+
+    await AdvisoryStore.write(path, (store) => importAdvisories(store, [example], { cwd: dir, now }));
+    expect(existsSync(`${path}-journal`)).toBe(false);
+    expect(count(path)).toBeGreaterThan(0);
+    const check = new Database(path, { readonly: true });
+    try {
+      expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      check.close();
+    }
+  });
+
+  it("removes what a killed first write left, never a running write's file", async () => {
+    const folder = folderFor('stale');
+    const path = join(folder, 'advisories.db');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    const files = {
+      // A process that is gone, two days ago: removed, with its journal.
+      dead: '.advisories.db.new-999999999-dead1',
+      deadJournal: '.advisories.db.new-999999999-dead1-journal',
+      // This process (so one that runs), two days ago: kept.
+      running: `.advisories.db.new-${process.pid}-running1`,
+      // Another store's: kept.
+      other: '.other.db.new-999999999-other1',
+    };
+    for (const name of Object.values(files)) {
+      writeFileSync(join(folder, name), 'left behind');
+      utimesSync(join(folder, name), twoDaysAgo, twoDaysAgo);
+    }
+    // A process that is gone, but today: kept (its owner may be a process of another machine).
+    const recent = '.advisories.db.new-999999999-recent1';
+    writeFileSync(join(folder, recent), 'being written');
+    await AdvisoryStore.write(path, (store) => importAdvisories(store, [example], { cwd: dir, now }));
+    expect(readdirSync(folder).sort()).toEqual([recent, files.other, files.running, 'advisories.db'].sort());
   });
 });

@@ -1,4 +1,4 @@
-import { linkSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Advisory } from '../core/advisory.js';
@@ -178,17 +178,19 @@ export class AdvisoryStore {
    * that is not a PatchPilot store (another SQLite database, a newer schema, not SQLite at all) is
    * `DB_UNREADABLE`, and a write open never adds PatchPilot's tables to someone else's database.
    */
-  static open(path: string, options: { readonly: boolean }): AdvisoryStore {
+  static open(path: string, options: { readonly: boolean; shownAs?: string }): AdvisoryStore {
+    // The name messages give: a store being built under a temporary name is the user's store.
+    const shown = options.shownAs ?? path;
     const stat = statOrUndefined(path);
-    if (!stat && options.readonly) throw emptyStore(path, 'does not exist yet');
-    if (stat && !stat.isFile()) throw unreadable(path, new Error('not a file'));
+    if (!stat && options.readonly) throw emptyStore(shown, 'does not exist yet');
+    if (stat && !stat.isFile()) throw unreadable(shown, new Error('not a file'));
     if (options.readonly && (statOrUndefined(`${path}-journal`)?.size ?? 0) > 0) rollBackHotJournal(path);
     let db: Database.Database;
     try {
       db = new BetterSqlite3(path, { readonly: options.readonly, fileMustExist: options.readonly });
       keepForever(db);
     } catch (cause) {
-      throw unreadable(path, cause);
+      throw unreadable(shown, cause);
     }
     try {
       const application = pragmaNumber(db, 'application_id');
@@ -197,19 +199,19 @@ export class AdvisoryStore {
         n: number;
       };
       if (application !== APPLICATION_ID && tables.n > 0) {
-        throw unreadable(path, new Error('this SQLite database is not a PatchPilot advisory store'));
+        throw unreadable(shown, new Error('this SQLite database is not a PatchPilot advisory store'));
       }
       if (version > SCHEMA_VERSION) {
         throw new PatchPilotError(
           'DB_UNREADABLE',
-          `${path}: store schema ${version} is newer than this PatchPilot`,
+          `${shown}: store schema ${version} is newer than this PatchPilot`,
           {
             hint: 'upgrade PatchPilot or point --db at another file',
           },
         );
       }
       if (options.readonly) {
-        if (tables.n === 0) throw emptyStore(path);
+        if (tables.n === 0) throw emptyStore(shown);
         // A scan reads a few hundred records scattered over the file: read through a memory map,
         // each page costs a page fault instead of a read call, which more than halves the time of
         // that first query. Only read-only connections map the file; SQLite maps pages as used.
@@ -236,62 +238,44 @@ export class AdvisoryStore {
     } catch (cause) {
       db.close();
       if (cause instanceof PatchPilotError) throw cause;
-      throw sqliteError(path, cause);
+      throw sqliteError(shown, cause);
     }
-    return new AdvisoryStore(path, db);
+    return new AdvisoryStore(shown, db);
   }
 
   /**
    * Opens the store at `path` to write, runs `work` and closes the store.
    *
-   * When there is no store at `path` yet, the new one is built under a temporary name beside it and
-   * put in place only once `work` has succeeded, by a hard link that never replaces a file: a
-   * failed first import leaves nothing behind, a reader never meets a store still being made, and
-   * a store another process created meanwhile is never replaced or removed. In that last case
-   * `work` runs again, on that store (imports are idempotent).
+   * When there is no store at `path` yet, the new one is built under a temporary name beside it
+   * and hard-linked into place once `work` has succeeded (a link never replaces a file): a failed
+   * or interrupted first import leaves nothing behind, a reader never meets a store still being
+   * made, and a store another process created meanwhile is neither replaced nor removed (this
+   * write then fails, and nothing of it is kept). Where the file system has no hard links, the new
+   * store is built in place, as an existing one is written, and a failed first write leaves it
+   * empty.
    */
   static async write<T>(path: string, work: (store: AdvisoryStore) => Promise<T>): Promise<T> {
-    if (statOrUndefined(path) === undefined) {
-      const made = await AdvisoryStore.writeNew(path, work);
-      if (made.placed) return made.result;
+    const fresh = statOrUndefined(path) === undefined ? reserveNewStore(path) : undefined;
+    if (fresh === undefined) {
+      const store = AdvisoryStore.open(path, { readonly: false });
+      try {
+        return await work(store);
+      } finally {
+        store.close();
+      }
     }
-    const store = AdvisoryStore.open(path, { readonly: false });
     try {
-      return await work(store);
-    } finally {
-      store.close();
-    }
-  }
-
-  private static async writeNew<T>(
-    path: string,
-    work: (store: AdvisoryStore) => Promise<T>,
-  ): Promise<{ placed: true; result: T } | { placed: false }> {
-    removeStaleNewStores(path);
-    const fresh = join(dirname(path), `${newStorePrefix(path)}${process.pid}-${Date.now().toString(36)}`);
-    try {
-      const opened = AdvisoryStore.open(fresh, { readonly: false });
-      // Messages name the store the user gave, not the temporary file.
-      const store = new AdvisoryStore(path, opened.db);
+      const store = AdvisoryStore.open(fresh, { readonly: false, shownAs: path });
       let result: T;
       try {
         result = await work(store);
       } finally {
         store.close();
       }
-      try {
-        linkSync(fresh, path);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EEXIST') return { placed: false };
-        // A file system without hard links: a rename, unless a store appeared meanwhile.
-        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
-        if (statOrUndefined(path) !== undefined) return { placed: false };
-        renameSync(fresh, path);
-      }
-      return { placed: true, result };
+      placeNewStore(fresh, path);
+      return result;
     } finally {
-      removeStoreFiles(fresh);
+      removeQuietly(fresh);
     }
   }
 
@@ -578,9 +562,63 @@ export class AdvisoryStore {
 const newStorePrefix = (path: string): string => `.${basename(path)}.new-`;
 
 /**
+ * Creates the empty file a new store is built in, beside `path` (same folder, so a hard link can
+ * put it in place), and checks that this file system has hard links. Undefined when it cannot:
+ * the store is then built in place.
+ */
+const reserveNewStore = (path: string): string | undefined => {
+  removeStaleNewStores(path);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const fresh = join(
+      dirname(path),
+      `${newStorePrefix(path)}${process.pid}-${Math.random().toString(36).slice(2, 10)}`,
+    );
+    try {
+      closeSync(openSync(fresh, 'wx'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      // An unwritable folder: the open in place says so, naming the store.
+      return undefined;
+    }
+    const probe = `${fresh}.link`;
+    try {
+      linkSync(fresh, probe);
+      rmSync(probe, { force: true });
+      return fresh;
+    } catch {
+      removeQuietly(fresh);
+      return undefined;
+    }
+  }
+  return undefined;
+};
+
+/** Hard-links the finished store `fresh` at `path`, which must still be free. */
+const placeNewStore = (fresh: string, path: string): void => {
+  // A rollback journal beside a missing store was left by a store killed mid-write and then
+  // deleted by hand. It belongs to no store now, and the next open of the new one would play it
+  // back into it.
+  if (statOrUndefined(path) === undefined) rmSync(`${path}-journal`, { force: true });
+  try {
+    linkSync(fresh, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new PatchPilotError(
+        'IO_FAILED',
+        `${path}: another process created the store while this import ran; nothing of this import was kept`,
+        { hint: 'run the import again: it adds to that store' },
+      );
+    }
+    throw new PatchPilotError('IO_FAILED', `${path}: cannot put the new store in place: ${message(error)}`, {
+      hint: 'check the permissions of the store folder',
+      cause: error,
+    });
+  }
+};
+
+/**
  * New stores a first write left under their temporary name when it was killed (SIGKILL, power
- * loss) before its cleanup ran. Only those older than a day go, so a write running in parallel
- * keeps its own.
+ * loss) before its cleanup ran: those of processes that are gone, a day old or more. Best effort.
  */
 const removeStaleNewStores = (path: string): void => {
   const prefix = newStorePrefix(path);
@@ -592,15 +630,32 @@ const removeStaleNewStores = (path: string): void => {
   }
   const dayAgo = Date.now() - 24 * 60 * 60 * 1000;
   for (const name of names) {
-    if (!name.startsWith(prefix) || name.endsWith('-journal')) continue;
+    const pid = /^(\d+)-[a-z0-9]+$/.exec(name.slice(prefix.length))?.[1];
+    if (!name.startsWith(prefix) || pid === undefined || isRunning(Number(pid))) continue;
     const file = join(dirname(path), name);
-    if ((statOrUndefined(file)?.mtimeMs ?? Number.POSITIVE_INFINITY) < dayAgo) removeStoreFiles(file);
+    if ((statOrUndefined(file)?.mtimeMs ?? Number.POSITIVE_INFINITY) < dayAgo) removeQuietly(file);
   }
 };
 
-/** Removes a store's file and its rollback journal (the store never runs in WAL mode). */
-const removeStoreFiles = (path: string): void => {
-  for (const file of [path, `${path}-journal`]) rmSync(file, { force: true });
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Removes a store file and its rollback journal (stores never run in WAL mode); never throws. */
+const removeQuietly = (file: string): void => {
+  for (const each of [file, `${file}-journal`]) {
+    try {
+      rmSync(each, { force: true });
+    } catch {
+      // Left for the next write's clean-up of stale files.
+    }
+  }
 };
 
 export const emptyStore = (path: string, state = 'is empty'): PatchPilotError =>

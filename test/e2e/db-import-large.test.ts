@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { projectRoot, runCli, tempDir } from '../helpers/cli.js';
+import { projectRoot, runCli, runCliAsync, tempDir } from '../helpers/cli.js';
 
 /**
  * `db import` of a file large enough to be read on a worker thread (4 MiB and up) gives the same
@@ -136,5 +136,33 @@ describe('db import of a large file', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/cut\.jsonl\.gz: cannot read past line \d+: .*\[ADVISORY_INPUT_INVALID\]/);
     expect(contents(db)).toEqual(before);
+  });
+
+  it('stops at Ctrl-C: the import rolls back, and a first one leaves no store', async () => {
+    const many = Array.from({ length: 30000 }, (_, i) => {
+      const template = examples[i % examples.length] as OsvRecord;
+      return JSON.stringify({ ...template, id: `${template.id}-c${i}` });
+    });
+    const file = join(dir.path, 'many.jsonl');
+    writeFileSync(file, `${many.join('\n')}\n`);
+    const folder = join(dir.path, 'interrupted');
+    mkdirSync(folder);
+    const db = join(folder, 'store.db');
+    // Ctrl-C once the first progress line (5,000 records) is out, with 25,000 still to read.
+    const result = await runCliAsync(['db', 'import', file, '--db', db], {
+      onSpawn: (child) => {
+        let sent = false;
+        child.stderr?.on('data', (chunk: Buffer | string) => {
+          if (sent || !String(chunk).includes('records…')) return;
+          sent = true;
+          child.kill('SIGINT');
+        });
+      },
+    });
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr).toContain(
+      'interrupted: the import was rolled back, nothing was imported [INTERRUPTED]',
+    );
+    expect(readdirSync(folder)).toEqual([]);
   });
 });

@@ -146,7 +146,9 @@ export const syncOsvBucket = async (options: SyncOptions): Promise<SyncResult> =
 
     // A first sync builds the store beside its final name and puts it there only when the import
     // succeeded (AdvisoryStore.write): a failed one leaves no store behind.
+    let opened = false;
     const importInto = async (store: AdvisoryStore): Promise<SyncResult> => {
+      opened = true;
       const tally = newTally();
       let records = 0;
       try {
@@ -186,12 +188,9 @@ export const syncOsvBucket = async (options: SyncOptions): Promise<SyncResult> =
     try {
       return await AdvisoryStore.write(storePath, importInto);
     } catch (cause) {
-      if (
-        cause instanceof PatchPilotError &&
-        (cause.code === 'SYNC_FAILED' || cause.code === 'DB_UNREADABLE')
-      ) {
-        throw cause;
-      }
+      // Import failures are SYNC_FAILED already; a store that is not PatchPilot's, or one that
+      // could not be put in place after the import, says so itself.
+      if (opened || (cause instanceof PatchPilotError && cause.code === 'DB_UNREADABLE')) throw cause;
       throw fail(`cannot open the store for writing: ${message(cause)}`, cause);
     }
   } finally {
