@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { PatchPilotError } from '../core/errors.js';
+import { processRunning } from '../util/fs.js';
 import type { Git } from './git.js';
 
 /**
@@ -14,16 +15,6 @@ export interface RepositoryLock {
   readonly path: string;
   release(): void;
 }
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, it is someone else's.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 export const lockRepository = (git: Git, what: string): RepositoryLock => {
   const common = git.run(['rev-parse', '--git-common-dir']);
@@ -51,7 +42,7 @@ export const lockRepository = (git: Git, what: string): RepositoryLock => {
         continue; // Released in between: try again.
       }
       const pid = Number.parseInt(owner, 10);
-      if (Number.isInteger(pid) && pid > 0 && alive(pid) && pid !== process.pid) {
+      if (Number.isInteger(pid) && pid > 0 && processRunning(pid) && pid !== process.pid) {
         throw new PatchPilotError(
           'FIX_BUSY',
           `another PatchPilot run is working on this repository (pid ${pid}: ${owner.split(' ').slice(1).join(' ') || 'unknown'})`,

@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Advisory } from '../core/advisory.js';
 import { PatchPilotError } from '../core/errors.js';
-import { message, statOrUndefined } from '../util/fs.js';
+import { message, processRunning, statOrUndefined } from '../util/fs.js';
 import { BetterSqlite3, keepForever, prepare } from '../util/sqlite.js';
 import { type AdvisoryRow, advisoryRow } from './row.js';
 
@@ -631,19 +631,9 @@ const removeStaleNewStores = (path: string): void => {
   const dayAgo = Date.now() - 24 * 60 * 60 * 1000;
   for (const name of names) {
     const pid = /^(\d+)-[a-z0-9]+$/.exec(name.slice(prefix.length))?.[1];
-    if (!name.startsWith(prefix) || pid === undefined || isRunning(Number(pid))) continue;
+    if (!name.startsWith(prefix) || pid === undefined || processRunning(Number(pid))) continue;
     const file = join(dirname(path), name);
     if ((statOrUndefined(file)?.mtimeMs ?? Number.POSITIVE_INFINITY) < dayAgo) removeQuietly(file);
-  }
-};
-
-const isRunning = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 };
 

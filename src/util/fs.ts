@@ -161,3 +161,16 @@ export const writeFileAtomic = (path: string, text: string): void => {
     throw ioError(path, cause);
   }
 };
+
+/**
+ * Whether the process that left a file (a lock, a store being built) still runs: signal 0 checks
+ * without sending anything; EPERM means it runs as another user.
+ */
+export const processRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
