@@ -229,6 +229,24 @@ describe('importAdvisories', () => {
         ?.map((a) => a.id),
     ).toEqual(['GHSA-0001']);
   });
+
+  it('rolls back a Ctrl-C that comes after the last record, before the commit', async () => {
+    const lines = [
+      JSON.stringify(record('GHSA-2001', '2024-01-01T00:00:00Z')),
+      JSON.stringify(record('GHSA-2002', '2024-01-01T00:00:00Z')),
+      '{"id": "GHSA-broken-last"}',
+    ];
+    const file = write('last.jsonl', `${lines.join('\n')}\n`);
+    const interrupt = new AbortController();
+    const stopped = await importAdvisories(store, [file], {
+      cwd: dir,
+      now,
+      onSkipped: () => interrupt.abort(new Error('interrupted (SIGINT)')),
+      signal: interrupt.signal,
+    }).catch((e: unknown) => e);
+    expect(isPatchPilotError(stopped) && stopped.code).toBe('INTERRUPTED');
+    expect(store.count()).toBe(0);
+  });
 });
 
 const keepAlive: unknown[] = [];

@@ -29,6 +29,19 @@ export interface ImportOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+/** An abort (Ctrl-C, SIGTERM) seen inside an import's transaction: it rolls the import back. */
+export const throwIfInterrupted = (signal: AbortSignal | undefined): void => {
+  if (signal?.aborted) {
+    throw new PatchPilotError(
+      'INTERRUPTED',
+      'interrupted: the import was rolled back, nothing was imported',
+      {
+        cause: signal.reason,
+      },
+    );
+  }
+};
+
 /** Fails before anything is opened or created when an input does not exist. */
 export const checkImportInputs = (inputs: readonly string[], cwd: string): void => {
   for (const input of inputs) {
@@ -68,6 +81,8 @@ export const importAdvisories = async (
       });
       store.recordSource(source, importedAt, records);
     }
+    // Ctrl-C during the last batch is seen only now: it still rolls the import back.
+    throwIfInterrupted(options.signal);
     // Records were read and every one is of another format altogether (the legacy NSP feed): the
     // wrong file. Refused, so that the import does not look like it succeeded; the transaction
     // rolls back and nothing is recorded. Broken OSV records are only skipped, as ever.
@@ -127,15 +142,7 @@ export const importSource = async (
   let records = 0;
   for await (const batch of batches) {
     for (const item of batch) {
-      if (options.signal?.aborted) {
-        throw new PatchPilotError(
-          'INTERRUPTED',
-          'interrupted: the import was rolled back, nothing was imported',
-          {
-            cause: options.signal.reason,
-          },
-        );
-      }
+      throwIfInterrupted(options.signal);
       tally.read++;
       if (tally.read % 5000 === 0) options.onProgress?.(tally.read);
       if (item.kind === 'skipped') {

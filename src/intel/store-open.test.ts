@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   renameSync,
   rmSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -135,12 +137,30 @@ describe('writing a store that does not exist yet', () => {
     ]);
   });
 
+  it('writes through a symlink to a store that does not exist yet, as SQLite does', async () => {
+    const folder = folderFor('symlink');
+    mkdirSync(join(folder, 'target'));
+    const path = join(folder, 'advisories.db');
+    symlinkSync(join(folder, 'target', 'real.db'), path);
+    const made = await AdvisoryStore.write(path, (store) =>
+      importAdvisories(store, [example], { cwd: dir, now }),
+    );
+    expect(made.added).toBeGreaterThan(0);
+    expect(lstatSync(path).isSymbolicLink()).toBe(true);
+    expect(count(join(folder, 'target', 'real.db'))).toBe(made.added);
+    expect(readdirSync(folder).sort()).toEqual(['advisories.db', 'target']);
+  });
+
   it('drops the rollback journal of a store deleted by hand, which would corrupt the new one', async () => {
     const folder = folderFor('orphan-journal');
     const path = join(folder, 'advisories.db');
     // A store killed in the middle of a write, then its file removed by hand.
     const killed = join(folder, 'killed.db');
-    await AdvisoryStore.write(killed, (store) => importAdvisories(store, [example], { cwd: dir, now }));
+    // Other records than the new store's, so that playing its journal back would show.
+    const others = Array.from({ length: 40 }, (_, i) =>
+      record(folder, `GHSA-0000-0000-1${String(i).padStart(3, '0')}`, `other-${i}`),
+    );
+    await AdvisoryStore.write(killed, (store) => importAdvisories(store, others, { cwd: dir, now }));
     const crash = spawnSync(
       process.execPath,
       [
@@ -148,7 +168,7 @@ describe('writing a store that does not exist yet', () => {
         `const D = require('better-sqlite3');
          const db = new D(${JSON.stringify(killed)});
          db.exec('BEGIN IMMEDIATE');
-         db.exec("UPDATE advisories SET raw = zeroblob(100000)");
+         db.exec("UPDATE advisories SET raw = zeroblob(20000)");
          process.kill(process.pid, 'SIGKILL');`,
       ],
       { cwd: resolve(import.meta.dirname, '../..') },
@@ -158,12 +178,16 @@ describe('writing a store that does not exist yet', () => {
     renameSync(`${killed}-journal`, `${path}-journal`);
     rmSync(killed);
 
-    await AdvisoryStore.write(path, (store) => importAdvisories(store, [example], { cwd: dir, now }));
+    const made = await AdvisoryStore.write(path, (store) =>
+      importAdvisories(store, [example], { cwd: dir, now }),
+    );
     expect(existsSync(`${path}-journal`)).toBe(false);
-    expect(count(path)).toBeGreaterThan(0);
     const check = new Database(path, { readonly: true });
     try {
       expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+      const ids = check.prepare('SELECT id FROM advisories').pluck().all() as string[];
+      expect(ids).toHaveLength(made.added);
+      expect(ids.some((id) => id.startsWith('GHSA-0000-0000-1'))).toBe(false);
     } finally {
       check.close();
     }
@@ -177,8 +201,12 @@ describe('writing a store that does not exist yet', () => {
       // A process that is gone, two days ago: removed, with its journal.
       dead: '.advisories.db.new-999999999-dead1',
       deadJournal: '.advisories.db.new-999999999-dead1-journal',
-      // This process (so one that runs), two days ago: kept.
-      running: `.advisories.db.new-${process.pid}-running1`,
+      // A process that runs (this one's parent), two days ago: kept.
+      running: `.advisories.db.new-${process.ppid}-running1`,
+      // This process's own pid proves nothing (a container's runs may all have the same): removed.
+      own: `.advisories.db.new-${process.pid}-own1`,
+      // The hard-link probe of a write that was killed: removed.
+      probe: '.advisories.db.new-999999999-dead2.link',
       // Another store's: kept.
       other: '.other.db.new-999999999-other1',
     };

@@ -1,4 +1,4 @@
-import { closeSync, linkSync, openSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, linkSync, lstatSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Advisory } from '../core/advisory.js';
@@ -255,7 +255,9 @@ export class AdvisoryStore {
    * empty.
    */
   static async write<T>(path: string, work: (store: AdvisoryStore) => Promise<T>): Promise<T> {
-    const fresh = statOrUndefined(path) === undefined ? reserveNewStore(path) : undefined;
+    // lstat: a symlink, even one that points nowhere yet, is the user's choice of file, written
+    // through in place as SQLite follows it.
+    const fresh = lstatOrUndefined(path) === undefined ? reserveNewStore(path) : undefined;
     if (fresh === undefined) {
       const store = AdvisoryStore.open(path, { readonly: false });
       try {
@@ -264,6 +266,9 @@ export class AdvisoryStore {
         store.close();
       }
     }
+    // process.exit (a second Ctrl-C) skips the finally below.
+    const onExit = (): void => removeQuietly(fresh);
+    process.once('exit', onExit);
     try {
       const store = AdvisoryStore.open(fresh, { readonly: false, shownAs: path });
       let result: T;
@@ -275,6 +280,7 @@ export class AdvisoryStore {
       placeNewStore(fresh, path);
       return result;
     } finally {
+      process.removeListener('exit', onExit);
       removeQuietly(fresh);
     }
   }
@@ -598,7 +604,20 @@ const placeNewStore = (fresh: string, path: string): void => {
   // A rollback journal beside a missing store was left by a store killed mid-write and then
   // deleted by hand. It belongs to no store now, and the next open of the new one would play it
   // back into it.
-  if (statOrUndefined(path) === undefined) rmSync(`${path}-journal`, { force: true });
+  if (lstatOrUndefined(path) === undefined) {
+    try {
+      rmSync(`${path}-journal`, { force: true });
+    } catch (error) {
+      throw new PatchPilotError(
+        'IO_FAILED',
+        `${path}-journal: cannot remove the rollback journal of a store that is gone: ${message(error)}`,
+        {
+          hint: 'remove that file, then run the import again (it would be played back into the new store)',
+          cause: error,
+        },
+      );
+    }
+  }
   try {
     linkSync(fresh, path);
   } catch (error) {
@@ -616,6 +635,16 @@ const placeNewStore = (fresh: string, path: string): void => {
   }
 };
 
+/** lstat: undefined when nothing is at `path`, not even a symlink. */
+const lstatOrUndefined = (path: string) => {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+};
+
 /**
  * New stores a first write left under their temporary name when it was killed (SIGKILL, power
  * loss) before its cleanup ran: those of processes that are gone, a day old or more. Best effort.
@@ -630,10 +659,17 @@ const removeStaleNewStores = (path: string): void => {
   }
   const dayAgo = Date.now() - 24 * 60 * 60 * 1000;
   for (const name of names) {
-    const pid = /^(\d+)-[a-z0-9]+$/.exec(name.slice(prefix.length))?.[1];
-    if (!name.startsWith(prefix) || pid === undefined || processRunning(Number(pid))) continue;
+    // A store being built, or the probe of its hard link.
+    const pid = /^(\d+)-[a-z0-9]+(\.link)?$/.exec(name.slice(prefix.length))?.[1];
+    if (!name.startsWith(prefix) || pid === undefined) continue;
+    // This process's own pid is not proof of life: in a container every run may have the same.
+    if (Number(pid) !== process.pid && processRunning(Number(pid))) continue;
     const file = join(dirname(path), name);
-    if ((statOrUndefined(file)?.mtimeMs ?? Number.POSITIVE_INFINITY) < dayAgo) removeQuietly(file);
+    try {
+      if (lstatSync(file).mtimeMs < dayAgo) removeQuietly(file);
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
   }
 };
 

@@ -6,7 +6,7 @@ import { ensureParentDir, message, statOrUndefined } from '../../../util/fs.js';
 import type { Env } from '../../../util/home.js';
 import type { downloadToFile } from '../../../util/http.js';
 import { readZipEntries } from '../../../util/zip.js';
-import { type ImportProblem, importSource, newTally } from '../../import.js';
+import { type ImportProblem, importSource, newTally, throwIfInterrupted } from '../../import.js';
 import { AdvisoryStore, type SyncRecord } from '../../store.js';
 
 /**
@@ -69,7 +69,14 @@ export const syncOsvBucket = async (options: SyncOptions): Promise<SyncResult> =
   const fail = (what: string, cause?: unknown): PatchPilotError =>
     new PatchPilotError(
       'SYNC_FAILED',
-      `sync from ${url} failed: ${what}; ${existed ? `the store ${storePath} is unchanged` : `no store was created at ${storePath}`}`,
+      `sync from ${url} failed: ${what}; ${
+        existed
+          ? `the store ${storePath} is unchanged`
+          : // Where the file system has no hard links, a first store is built in place.
+            statOrUndefined(storePath)
+            ? `an empty store was left at ${storePath}`
+            : `no store was created at ${storePath}`
+      }`,
       {
         hint: 'check the URL (--base, PATCHPILOT_OSV_BASE), the network and proxy settings, then rerun',
         cause,
@@ -163,6 +170,7 @@ export const syncOsvBucket = async (options: SyncOptions): Promise<SyncResult> =
           // An export in which no record parses is not an export: keep the store and the last
           // sync's validators as they were.
           if (records === 0) throw new Error(`none of the ${tally.read} entries is an OSV record`);
+          throwIfInterrupted(options.signal);
           store.recordSource(url, syncedAt, records);
           store.recordSync({
             name: OSV_BUCKET_NPM,
