@@ -200,22 +200,24 @@ describe('importAdvisories', () => {
     expect(store.count()).toBe(0);
   });
 
-  it('stops when interrupted (Ctrl-C) and rolls the whole import back', async () => {
-    const first = write('first.json', JSON.stringify(record('GHSA-0001', '2024-01-01T00:00:00Z')));
-    await run(first);
-    // Ten records, a malformed line, ten more: Ctrl-C arrives as the malformed line is reported.
-    const lines = Array.from({ length: 20 }, (_, i) =>
-      JSON.stringify(record(`GHSA-1${String(i).padStart(3, '0')}`, '2024-01-01T00:00:00Z')),
-    );
-    lines.splice(10, 0, '{"id": "GHSA-broken"}');
-    const many = write('many.jsonl', `${lines.join('\n')}\n`);
+  /** Imports `lines` as one .jsonl file; Ctrl-C arrives as its malformed line is reported. */
+  const importInterrupted = (name: string, lines: readonly string[]): Promise<unknown> => {
     const interrupt = new AbortController();
-    const stopped = await importAdvisories(store, [many], {
+    return importAdvisories(store, [write(name, `${lines.join('\n')}\n`)], {
       cwd: dir,
       now,
       onSkipped: () => interrupt.abort(new Error('interrupted (SIGINT)')),
       signal: interrupt.signal,
     }).catch((e: unknown) => e);
+  };
+  const recordLine = (id: string): string => JSON.stringify(record(id, '2024-01-01T00:00:00Z'));
+
+  it('stops when interrupted (Ctrl-C) and rolls the whole import back', async () => {
+    await run(write('first.json', recordLine('GHSA-0001')));
+    // Ten records, the malformed line, ten more.
+    const lines = Array.from({ length: 20 }, (_, i) => recordLine(`GHSA-1${String(i).padStart(3, '0')}`));
+    lines.splice(10, 0, '{"id": "GHSA-broken"}');
+    const stopped = await importInterrupted('many.jsonl', lines);
     expect(isPatchPilotError(stopped) && stopped.code).toBe('INTERRUPTED');
     expect(stopped instanceof Error && stopped.message).toBe(
       'interrupted: the import was rolled back, nothing was imported',
@@ -231,19 +233,11 @@ describe('importAdvisories', () => {
   });
 
   it('rolls back a Ctrl-C that comes after the last record, before the commit', async () => {
-    const lines = [
-      JSON.stringify(record('GHSA-2001', '2024-01-01T00:00:00Z')),
-      JSON.stringify(record('GHSA-2002', '2024-01-01T00:00:00Z')),
+    const stopped = await importInterrupted('last.jsonl', [
+      recordLine('GHSA-2001'),
+      recordLine('GHSA-2002'),
       '{"id": "GHSA-broken-last"}',
-    ];
-    const file = write('last.jsonl', `${lines.join('\n')}\n`);
-    const interrupt = new AbortController();
-    const stopped = await importAdvisories(store, [file], {
-      cwd: dir,
-      now,
-      onSkipped: () => interrupt.abort(new Error('interrupted (SIGINT)')),
-      signal: interrupt.signal,
-    }).catch((e: unknown) => e);
+    ]);
     expect(isPatchPilotError(stopped) && stopped.code).toBe('INTERRUPTED');
     expect(store.count()).toBe(0);
   });
