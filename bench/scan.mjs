@@ -129,7 +129,7 @@ const main = () => {
     rssMode === 'time'
       ? `max RSS of each child from GNU time (\`${GNU_TIME}\`, wait4 rusage); every measured command, the floor included, runs under it, which adds about 1 ms of wall time to each`
       : rssMode === 'preload'
-        ? `${GNU_TIME} not available: max RSS from process.resourceUsage().maxRSS recorded by an exit hook loaded with NODE_OPTIONS=--require into every measured command (all are node processes); the preload adds well under 1 ms`
+        ? `${opts.rss === 'auto' ? `${GNU_TIME} not available: ` : ''}max RSS from process.resourceUsage().maxRSS recorded by an exit hook loaded with NODE_OPTIONS=--require into every measured command (all are node processes); the preload adds well under 1 ms`
         : 'memory not measured (--rss none): RSS columns are n/a';
 
   const tmp = temporaryFolder('patchpilot-bench-');
