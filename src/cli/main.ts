@@ -12,7 +12,8 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, external: 3, internal: 70 } as
 const help = `Usage: patchpilot <command> [options]
 
 PatchPilot finds the vulnerable dependencies of npm, yarn, pnpm and bun projects, plans the
-smallest safe fix (npm lockfiles) and, in coming releases, applies and proves it.
+smallest safe fix, applies it in a git worktree with the project's tests (npm, yarn and pnpm),
+proves the vulnerability is gone, and takes it as far as the project's policy allows.
 
 Commands:
   scan [DIR]          report known vulnerabilities in the lockfile(s) of DIR
