@@ -53,43 +53,60 @@ const record = (entries: Omit<LedgerEntryInput, 'actor' | 'subject' | 'change'>[
 
 const entriesOf = (change = 'p-1'): LedgerEntry[] => ledger.entries({ change });
 
-/** Change p-1 (lib 1.0.0 → 1.0.1) committed on its branch patchpilot/p-1 off main; main checked out. */
-const branchChange = (): { base: string; commit: string } => {
+/** Change `change` (lib → `version`) committed on its branch patchpilot/<change> off main; main checked out. */
+const branchChange = (change = 'p-1', version = '1.0.1'): { base: string; commit: string } => {
   const base = git.run(['rev-parse', 'main']);
-  git.run(['checkout', '--quiet', '-b', 'patchpilot/p-1']);
+  // A rerun of fix resets the change's branch, as here.
+  git.run(['checkout', '--quiet', '-B', `patchpilot/${change}`]);
   const commit = commitFile(
     'package-lock.json',
-    lock('1.0.1'),
-    'Fix GHSA-x in lib 1.0.0 → 1.0.1\n\nPatchPilot-Change: p-1',
+    lock(version),
+    `Fix GHSA-x in lib 1.0.0 → ${version}\n\nPatchPilot-Change: ${change}`,
   );
   git.run(['checkout', '--quiet', 'main']);
   return { base, commit };
 };
 
-/** `fix` merging change p-1 (lib 1.0.0 → 1.0.1) by fast-forward, as its ledger entries say. */
+/** `fix` merging change `change` (lib → `version`, p-1: 1.0.0 → 1.0.1) into main, as its ledger entries say. */
 const mergeChange = (
   mode: 'fast-forward' | 'merge-commit' = 'fast-forward',
+  change = 'p-1',
+  version = '1.0.1',
 ): { commit: string; tip: string } => {
-  const { base, commit } = branchChange();
+  const { base, commit } = branchChange(change, version);
   let tip = commit;
   if (mode === 'merge-commit') {
-    git.run(['merge', '--quiet', '--no-ff', '-m', 'Merge patchpilot/p-1 (PatchPilot)', 'patchpilot/p-1']);
+    git.run([
+      'merge',
+      '--quiet',
+      '--no-ff',
+      '-m',
+      `Merge patchpilot/${change} (PatchPilot)`,
+      `patchpilot/${change}`,
+    ]);
     tip = git.run(['rev-parse', 'HEAD']);
-  } else git.run(['merge', '--quiet', '--ff-only', 'patchpilot/p-1']);
-  record([
-    { kind: 'planned', inputs: {}, outcome: { changes: [lockChange] } },
-    { kind: 'applied', inputs: { base }, outcome: { commit, branch: 'patchpilot/p-1', status: 'merged' } },
-    {
-      kind: 'merged',
-      inputs: { level: 3 },
-      outcome: {
-        status: 'merged',
-        commit,
-        branch: 'patchpilot/p-1',
-        merged: { branch: 'main', commit: tip, mode },
+  } else git.run(['merge', '--quiet', '--ff-only', `patchpilot/${change}`]);
+  record(
+    [
+      { kind: 'planned', inputs: {}, outcome: { changes: [{ ...lockChange, to: version }] } },
+      {
+        kind: 'applied',
+        inputs: { base },
+        outcome: { commit, branch: `patchpilot/${change}`, status: 'merged' },
       },
-    },
-  ]);
+      {
+        kind: 'merged',
+        inputs: { level: 3 },
+        outcome: {
+          status: 'merged',
+          commit,
+          branch: `patchpilot/${change}`,
+          merged: { branch: 'main', commit: tip, mode },
+        },
+      },
+    ],
+    change,
+  );
   return { commit, tip };
 };
 
@@ -232,6 +249,67 @@ describe('rollbackChange', () => {
     const error = errorOf(() => rollbackChange({ ...input, git, entries: entriesOf() }));
     expect(error.code).toBe('ROLLBACK_REFUSED');
     expect(error.message).toContain('already rolled back');
+  });
+
+  it('rolls back an older change once the later ones on its files were rolled back (newest first)', () => {
+    for (const mode of ['fast-forward', 'merge-commit'] as const) {
+      mergeChange(mode, `p-1-${mode}`, '1.0.1');
+      mergeChange(mode, `p-2-${mode}`, '1.0.2');
+      const refused = errorOf(() =>
+        rollbackChange({ ...input, change: `p-1-${mode}`, git, entries: entriesOf(`p-1-${mode}`) }),
+      );
+      expect(refused.code).toBe('ROLLBACK_REFUSED');
+      const newer = rollbackChange({
+        ...input,
+        change: `p-2-${mode}`,
+        git,
+        entries: entriesOf(`p-2-${mode}`),
+      });
+      record(
+        [{ kind: 'rolled-back', inputs: newer.event.inputs, outcome: newer.event.outcome }],
+        `p-2-${mode}`,
+      );
+      expect(readFileSync(join(repo, 'package-lock.json'), 'utf8')).toBe(lock('1.0.1'));
+      // The newer change and its revert cancel out: nothing later is left for the older one to undo.
+      const older = rollbackChange({
+        ...input,
+        change: `p-1-${mode}`,
+        git,
+        entries: entriesOf(`p-1-${mode}`),
+      });
+      expect(older.mode).toBe('merged');
+      expect(readFileSync(join(repo, 'package-lock.json'), 'utf8')).toBe(lock('1.0.0'));
+    }
+  });
+
+  it('a later commit reverted by hand does not block; one whose revert was itself reverted does', () => {
+    mergeChange();
+    const bump = commitFile('package-lock.json', lock('1.0.2'), 'bump lib by hand');
+    git.run(['revert', '--no-edit', bump]);
+    const undone = git.run(['rev-parse', 'HEAD']);
+    git.run(['revert', '--no-edit', undone]);
+    const error = errorOf(() => rollbackChange({ ...input, git, entries: entriesOf() }));
+    expect(error.code).toBe('ROLLBACK_REFUSED');
+    expect(error.message).toContain('3 later commits');
+    git.run(['reset', '--quiet', '--hard', undone]);
+    const result = rollbackChange({ ...input, git, entries: entriesOf() });
+    expect(result.mode).toBe('merged');
+    expect(readFileSync(join(repo, 'package-lock.json'), 'utf8')).toBe(lock('1.0.0'));
+  });
+
+  it('a change rolled back, then merged again by a later fix, is rolled back again', () => {
+    mergeChange();
+    const first = rollbackChange({ ...input, git, entries: entriesOf() });
+    record([{ kind: 'rolled-back', inputs: first.event.inputs, outcome: first.event.outcome }]);
+    const again = mergeChange();
+    expect(readFileSync(join(repo, 'package-lock.json'), 'utf8')).toBe(lock('1.0.1'));
+    const second = rollbackChange({ ...input, git, entries: entriesOf() });
+    expect(second).toMatchObject({ mode: 'merged', commit: again.commit, reverted: again.commit });
+    expect(readFileSync(join(repo, 'package-lock.json'), 'utf8')).toBe(lock('1.0.0'));
+    record([{ kind: 'rolled-back', inputs: second.event.inputs, outcome: second.event.outcome }]);
+    expect(errorOf(() => rollbackChange({ ...input, git, entries: entriesOf() })).message).toContain(
+      'already rolled back',
+    );
   });
 
   it('a proposed change someone merged by hand is rolled back on the branch checked out', () => {

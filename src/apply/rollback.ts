@@ -165,6 +165,16 @@ export const laterCommits = (
   return out;
 };
 
+/** Whether `files` are the same at `base` as at `target` (`files` relative to `top`, where git runs). */
+const unchangedSince = (
+  git: Git,
+  top: string,
+  target: string,
+  base: string,
+  files: readonly string[],
+): boolean =>
+  git.tryRun(['--literal-pathspecs', 'diff', '--quiet', target, base, '--', ...files], top).code === 0;
+
 const refused = (message: string, hint: string): PatchPilotError =>
   new PatchPilotError('ROLLBACK_REFUSED', message, { hint });
 
@@ -305,7 +315,9 @@ export const rollbackChange = (input: RollbackInput): RollbackResult => {
     );
   }
 
-  for (const earlier of entries.filter((e) => e.kind === 'rolled-back')) {
+  // Only a rollback after the change's last merge counts: a change rolled back and then merged
+  // again by a later fix (the same id, a new commit) is rolled back again.
+  for (const earlier of entries.filter((e) => e.kind === 'rolled-back' && e.seq > decisive.seq)) {
     const revert = text(earlier.outcome.revert);
     if (earlier.outcome.mode === 'merged' || (revert !== undefined && isAncestor(git, revert, baseCommit))) {
       throw refused(
@@ -341,7 +353,9 @@ export const rollbackChange = (input: RollbackInput): RollbackResult => {
     files,
     mergeCommit && !mainline ? [mergeCommit] : [],
   );
-  if (later.length > 0) {
+  // Later commits whose effects on these files cancel out (a later change and its rollback, a
+  // commit and its revert) left nothing for this revert to undo or conflict with.
+  if (later.length > 0 && !unchangedSince(git, top, reverted, baseCommit, files)) {
     const shown = later
       .slice(0, 5)
       .map((c) => `  ${c.commit.slice(0, 12)} ${c.subject} (${c.files.join(', ')})`);
