@@ -17,7 +17,7 @@ import type { Env } from '../util/home.js';
 import { type CommandRun, runProcessAsync, runShellCommand } from '../util/process.js';
 import { commitMessage } from './commit-message.js';
 import { type ExerciseReport, exercisedPackages, readExercise } from './exercise.js';
-import { branchIsOurs, commitIdentity, type Git } from './git.js';
+import { branchCommit, branchIsOurs, commitIdentity, type Git } from './git.js';
 import { editManifest } from './manifest.js';
 import { type MergeResult, mergeInto as mergeBranch } from './merge.js';
 import { dropNpmPackages, editNpmLockfile } from './npm-lockfile.js';
@@ -179,13 +179,24 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
   const changes: Change[] = [];
   let base = input.baseCommit;
 
+  // The branches attempts reset and committed on that no settle has finalized yet, with their tips
+  // before this run (undefined: the branch did not exist). A run that stops before settling them
+  // (Ctrl-C, an error) puts them back: an untested commit on patchpilot/<id> looks like a proposal.
+  const unfinished = new Map<string, string | undefined>();
+  const putBack = (): void => {
+    for (const [branch, tip] of unfinished) {
+      if (tip === undefined) git.tryRun(['branch', '--quiet', '-D', branch]);
+      else git.tryRun(['update-ref', `refs/heads/${branch}`, tip]);
+    }
+  };
+
   const checkInterrupted = (): void => {
     if (input.signal?.aborted) {
       throw new PatchPilotError(
         'INTERRUPTED',
-        'interrupted: the worktrees were removed, nothing was merged since',
+        'interrupted: the worktrees were removed and the branches of unfinished changes put back; nothing was merged since',
         {
-          hint: 'run fix again: it reuses the branches of the changes already made',
+          hint: 'run fix again',
           cause: input.signal.reason,
         },
       );
@@ -360,8 +371,11 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
       };
     }
     let worktree: ReturnType<typeof worktrees.add>;
+    const tracked = branch === undefined || unfinished.has(branch);
+    const tip = tracked ? undefined : branchCommit(git, branch);
     try {
       worktree = worktrees.add(git, at, branch);
+      if (!tracked) unfinished.set(branch, tip);
     } catch (error) {
       const text = `no worktree for ${branch ?? 'the patch'}: ${message(error)}`;
       return {
@@ -572,6 +586,7 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
     if (a.branch) {
       if (out.size > 0) git.run(['update-ref', `refs/heads/${a.branch}`, parent]);
       else git.tryRun(['branch', '--quiet', '-D', a.branch]);
+      unfinished.delete(a.branch);
     }
     return out;
   };
@@ -829,6 +844,7 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
     if (merge && 'commit' in merge) base = merge.commit;
   };
 
+  let finished = false;
   try {
     const patches = input.plan.patches;
     const tryable: Patch[] = [];
@@ -886,7 +902,10 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
         }
       }
       if (a) settle(a, ids);
-      else if (branch) git.tryRun(['branch', '--quiet', '-D', branch]);
+      else if (branch) {
+        git.tryRun(['branch', '--quiet', '-D', branch]);
+        unfinished.delete(branch);
+      }
     } else {
       for (const [i, patch] of tryable.entries()) {
         progress(
@@ -898,8 +917,10 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
         settle(a, undefined);
       }
     }
+    finished = true;
   } finally {
     worktrees.close();
+    if (!finished) putBack();
   }
   // In the plan's order, whatever order they were settled in (level 1 first, bisection culprits).
   const order = new Map(input.plan.patches.map((p, i) => [p.id, i]));

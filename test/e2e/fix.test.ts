@@ -300,6 +300,8 @@ describe('fix: a run stopped after one change merged', () => {
         result.stderr,
       );
     expect(settled, result.stderr).not.toBeNull();
+    // slow-lib's change was not finished: no branch of it is left to look like a proposal.
+    expect(patchpilotBranches(project.repo)).toEqual([`patchpilot/${settled?.[1]}`]);
     // It stays: main has good-lib's fix, and the ledger says it was merged.
     expect(lockVersion(git(project.repo, 'show', 'main:package-lock.json'), 'good-lib')).toBe('1.0.1');
     expect(lockVersion(git(project.repo, 'show', 'main:package-lock.json'), 'slow-lib')).toBe('1.0.0');
@@ -367,6 +369,24 @@ describe('fix: level 1, dry run, a dirty working tree, interruption', () => {
     const original = readFileSync(slow, 'utf8');
     writeFileSync(slow, `${original}\ntest('slow', () => new Promise((r) => setTimeout(r, 60000)));\n`);
     git(project.repo, 'commit', '--quiet', '-am', 'a slow test');
+    // An earlier run's proposal of the same change waits on its branch (a commit with the trailer).
+    const cache = join(project.root, 'registry-cache');
+    const plan = await project.run(['plan', '--json', '--db', project.db, '--cache-dir', cache]);
+    const id = (JSON.parse(plan.stdout) as { projects: { plan: { patches: { id: string }[] } }[] })
+      .projects[0]?.plan.patches[0]?.id;
+    expect(id, plan.stderr).toMatch(/^p-/);
+    git(project.repo, 'branch', `patchpilot/${id}`);
+    git(project.repo, 'worktree', 'add', '--quiet', join(project.root, 'earlier'), `patchpilot/${id}`);
+    git(
+      join(project.root, 'earlier'),
+      'commit',
+      '--quiet',
+      '--allow-empty',
+      '-m',
+      `earlier\n\nPatchPilot-Change: ${id}`,
+    );
+    git(project.repo, 'worktree', 'remove', join(project.root, 'earlier'));
+    const earlier = git(project.repo, 'rev-parse', `patchpilot/${id}`);
     let seen: string[] = [];
     const result = await project.run(
       [
@@ -397,6 +417,10 @@ describe('fix: level 1, dry run, a dirty working tree, interruption', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/interrupted/);
     expect(worktreesOf(project.repo)).toHaveLength(1);
+    // The run reset the change's branch and committed on it, untested: it is put back as it was.
+    expect(patchpilotBranches(project.repo)).toEqual([`patchpilot/${id}`]);
+    expect(git(project.repo, 'rev-parse', `patchpilot/${id}`)).toBe(earlier);
+    git(project.repo, 'branch', '--quiet', '-D', `patchpilot/${id}`);
     for (const path of seen)
       expect(
         existsSync(path),
