@@ -265,6 +265,20 @@ describe('dependencyPaths', () => {
     expect(result.paths).toHaveLength(3);
   });
 
+  it('counts a chain 100,000 packages deep, and one with a cycle at its far end, without running out of stack', () => {
+    const depth = 100_000;
+    const edges: [string, string][] = [['', 'p0']];
+    for (let i = 1; i < depth; i++) edges.push([`p${i - 1}`, `p${i}`]);
+    const chain = paths(graph(edges), `p${depth - 1}`, { limit: 1 });
+    expect(chain.count).toBe(1);
+    expect(chain.complete).toBe(true);
+    expect(chain.paths[0]).toHaveLength(depth + 1);
+    // p1 also depends on p0: the far end's ancestors hold a cycle, so the paths are enumerated.
+    const looped = paths(graph([...edges, ['p1', 'p0']]), `p${depth - 1}`, { limit: 1 });
+    expect(looped.count).toBe(1);
+    expect(looped.paths[0]).toHaveLength(depth + 1);
+  });
+
   it('counts by enumeration up to a cap when the dependents form a cycle', () => {
     // a and b depend on each other; t is reached through b and through c.
     const inventory = graph([

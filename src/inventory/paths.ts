@@ -289,29 +289,56 @@ const enumerate = (
 
 /**
  * Paths from importers to `node`, summed over its dependents; memoised in the index. `open`
- * marks the nodes on the current chain of calls.
+ * marks the nodes on the current chain of the depth-first walk, which keeps its own stack: a
+ * dependency chain thousands of packages deep (a crafted lockfile) must not exhaust the call stack.
  */
 const countPaths = (index: PathIndex, node: number, open: Uint8Array): number => {
-  const known = index.counts[node] as number;
+  const { counts, importer, dependents, dependentsStart, dependentsEnd } = index;
+  const known = counts[node] as number;
   if (known !== UNCOUNTED) return known;
-  if (index.importer[node] === 1) return 1;
-  if (open[node] === 1) return CYCLIC;
-  open[node] = 1;
-  let total = 0;
-  const end = index.dependentsEnd[node] as number;
-  for (let k = index.dependentsStart[node] as number; k < end; k++) {
-    const n = countPaths(index, index.dependents[k] as number, open);
-    if (n === CYCLIC) {
-      total = CYCLIC;
-      break;
+  if (importer[node] === 1) return 1;
+  // The chain being walked: each node, the next of its dependents to visit, its sum so far.
+  const chain = new Int32Array(index.ids.length);
+  const next = new Int32Array(index.ids.length);
+  const sums = new Float64Array(index.ids.length);
+  let depth = 0;
+  const enter = (n: number): void => {
+    open[n] = 1;
+    chain[depth] = n;
+    next[depth] = dependentsStart[n] as number;
+    sums[depth] = 0;
+    depth++;
+  };
+  enter(node);
+  for (;;) {
+    const top = depth - 1;
+    const n = chain[top] as number;
+    const k = next[top] as number;
+    if (sums[top] !== CYCLIC && k < (dependentsEnd[n] as number)) {
+      next[top] = k + 1;
+      const d = dependents[k] as number;
+      let value = counts[d] as number;
+      if (value === UNCOUNTED) {
+        if (importer[d] === 1) value = 1;
+        else if (open[d] === 1) value = CYCLIC;
+        else {
+          enter(d);
+          continue;
+        }
+      }
+      sums[top] = value === CYCLIC ? CYCLIC : (sums[top] as number) + value;
+      continue;
     }
-    total += n;
+    // Both answers are final: meeting an open node means `n` itself lies on a cycle or below
+    // one, and a sum reached without meeting one covers an acyclic set of ancestors.
+    const total = sums[top] as number;
+    open[n] = 0;
+    counts[n] = total;
+    depth--;
+    if (depth === 0) return total;
+    const below = depth - 1;
+    sums[below] = total === CYCLIC ? CYCLIC : (sums[below] as number) + total;
   }
-  open[node] = 0;
-  // Both answers are final: meeting an open node means `node` itself lies on a cycle or below
-  // one, and a sum reached without meeting one covers an acyclic set of ancestors.
-  index.counts[node] = total;
-  return total;
 };
 
 const reachingImporters = (index: PathIndex, target: number): string[] => {
