@@ -1,4 +1,5 @@
 import { isPatchPilotError } from '../core/errors.js';
+import { printableText } from '../util/printable.js';
 import type { Command, Io } from './io.js';
 import { toolVersion } from './version.js';
 
@@ -80,7 +81,17 @@ const commands: Record<string, () => Promise<Command>> = {
   rollback: async () => (await import('./commands/rollback.js')).rollbackCommand,
 };
 
-export const main = async (argv: readonly string[], io: Io): Promise<number> => {
+export const main = async (argv: readonly string[], given: Io): Promise<number> => {
+  // Everything printed quotes input somewhere (names, paths, advisories, messages): no control
+  // character in it reaches the terminal or the log unescaped.
+  const io: Io = {
+    ...given,
+    stdout: { write: (text: string) => given.stdout.write(printableText(text)) },
+    stderr: {
+      write: (text: string) => given.stderr.write(printableText(text)),
+      ...(given.stderr.isTTY === undefined ? {} : { isTTY: given.stderr.isTTY }),
+    },
+  };
   const debug = argv.includes('--debug');
   const args = argv.filter((a) => a !== '--debug');
   const [verb, ...rest] = args;

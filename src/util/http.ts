@@ -2,6 +2,7 @@ import { open, rm } from 'node:fs/promises';
 import { type Dispatcher, EnvHttpProxyAgent, fetch } from 'undici';
 import { ioError, message } from './fs.js';
 import type { Env } from './home.js';
+import { printable } from './printable.js';
 
 /**
  * The network edge: downloads one URL to one file, streamed, with a total and a stall timeout.
@@ -92,14 +93,6 @@ const dispatcherFor = (settings: ProxySettings): Dispatcher =>
   });
 
 const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;
-
-/**
- * A server's reason phrase may hold control characters (an escape sequence that rewrites the
- * terminal when a message is printed): they are shown as `\u001b` and the like.
- */
-const printable = (text: string): string =>
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
-  text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 const maxRedirects = 10;

@@ -148,6 +148,47 @@ describe('scan on the bundled example', () => {
     expect(result.stdout).toContain('12 findings: 2 critical, 5 high, 4 moderate, 1 low, 0 unknown');
   });
 
+  it('prints no control character from a lockfile: escape sequences, line breaks, bidi overrides are escaped', () => {
+    const dir = join(home.path, 'controls');
+    mkdirSync(dir, { recursive: true });
+    const name = 'app\u001b[31mred\r\nfaked line\u202e';
+    writeFileSync(
+      join(dir, 'package-lock.json'),
+      JSON.stringify({
+        lockfileVersion: 3,
+        packages: {
+          '': { name, dependencies: { minimist: '0.0.8' } },
+          'node_modules/minimist': { version: '0.0.8' },
+        },
+      }),
+    );
+    const raw = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+    for (const format of ['table', 'markdown']) {
+      const result = runCli(['scan', dir, '--db', db, '--format', format]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).not.toMatch(raw);
+      expect(result.stdout).toContain('app\\u001b[31mred\\u000d\\u000afaked line\\u202e > minimist@0.0.8');
+      expect(result.stdout).not.toMatch(/^faked line/m);
+    }
+    // JSON keeps the name as the lockfile has it (an escape in a JSON string is the same character).
+    const json = runCli(['scan', dir, '--db', db, '--json']);
+    expect(json.stdout).not.toMatch(raw);
+    const report = JSON.parse(json.stdout) as Report;
+    expect(report.findings[0]?.paths[0]?.[0]).toBe(name);
+    // So do messages: a lockfile key quoted in an error.
+    writeFileSync(
+      join(dir, 'package-lock.json'),
+      JSON.stringify({
+        lockfileVersion: 3,
+        packages: { '': {}, '../\u001b]0;owned\u0007': { version: '1.0.0' } },
+      }),
+    );
+    const bad = runCli(['scan', dir, '--db', db]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('\\u001b]0;owned\\u0007');
+    expect(bad.stderr).not.toMatch(raw);
+  });
+
   it('--fail-on sets exit 1 only when a finding at or above the level exists', () => {
     expect(runCli(['scan', example, '--db', db, '--fail-on', 'critical']).code).toBe(1);
     expect(runCli(['scan', example, '--db', db, '--fail-on', 'medium']).code).toBe(1);

@@ -1,3 +1,4 @@
+import { printable } from '../../util/printable.js';
 import type { ScanReport } from '../commands/scan.js';
 import {
   countText,
@@ -25,21 +26,24 @@ export const renderTable = (report: ScanReport): string => {
   for (const project of report.projects) {
     const findings = report.findings.filter((f) => f.project === project.path);
     out.push(
-      `${project.lockfile} (${project.format}): ${countText(project.packages, 'package')}, ` +
+      `${printable(project.lockfile)} (${project.format}): ${countText(project.packages, 'package')}, ` +
         `${countText(project.findings, 'finding')}${suppressedText(findings)}`,
     );
-    const rows = findings.map((f) => [
-      priorityText(f),
-      f.kind === 'malicious' ? 'MALICIOUS' : f.severity,
-      scoreText(f),
-      ...(exploit ? [exploitText(f)] : []),
-      f.id,
-      `${f.package.name}@${f.package.version}`,
-      fixedText(f),
-      `${f.scope}${f.direct ? '' : ' (transitive)'}`,
-      ...(vex ? [vexText(f)] : []),
-      `${f.paths[0] ? pathText(f.paths[0]) : '-'}${morePaths(f)}`,
-    ]);
+    // One line per finding, whatever a name from the lockfile holds.
+    const rows = findings.map((f) =>
+      [
+        priorityText(f),
+        f.kind === 'malicious' ? 'MALICIOUS' : f.severity,
+        scoreText(f),
+        ...(exploit ? [exploitText(f)] : []),
+        f.id,
+        `${f.package.name}@${f.package.version}`,
+        fixedText(f),
+        `${f.scope}${f.direct ? '' : ' (transitive)'}`,
+        ...(vex ? [vexText(f)] : []),
+        `${f.paths[0] ? pathText(f.paths[0]) : '-'}${morePaths(f)}`,
+      ].map(printable),
+    );
     if (rows.length === 0) {
       out.push('  no known vulnerabilities', '');
       continue;

@@ -1,8 +1,10 @@
 import type { Finding } from '../../core/finding.js';
 import { overrideField, type PackageChange } from '../../core/plan.js';
+import { printable } from '../../util/printable.js';
 
 /** Shared wording for the human-readable renderers. */
-export const pathText = (path: readonly string[]): string => path.join(' > ');
+/** A dependency path on one line: a name with a line break in it (a crafted lockfile) cannot fake another. */
+export const pathText = (path: readonly string[]): string => path.map(printable).join(' > ');
 
 export const morePaths = (finding: Finding): string => {
   const extra = finding.pathCount - finding.paths.length;
