@@ -68,7 +68,8 @@ export type ConfinedRead =
   | { readonly kind: 'too-large'; readonly bytes: number }
   | { readonly kind: 'text'; readonly text: string };
 
-const isInside = (realPath: string, realRoot: string): boolean =>
+/** Whether a real path is `realRoot` or below it. */
+export const isInside = (realPath: string, realRoot: string): boolean =>
   realPath === realRoot || realPath.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
 
 /**

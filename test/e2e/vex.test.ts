@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import ajvDraft04 from 'ajv-draft-04';
@@ -410,5 +419,43 @@ describe('VEX', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('not_affected needs --justification or --reason');
     expect(cli(['vex', 'add', '--help']).stdout).toContain('--justification JUST');
+  });
+
+  it('vex add writes nothing when the ledger cannot take the entry, nor through a .patchpilot that leads outside', () => {
+    const project = join(home.path, 'own');
+    mkdirSync(join(project, '.patchpilot'), { recursive: true });
+    const add = (dir: string, extra: string[]) =>
+      cli([
+        'vex',
+        'add',
+        'CVE-2021-44906',
+        '--package',
+        'pkg:npm/minimist',
+        '--status',
+        'fixed',
+        '--author',
+        'Test Person',
+        '--dir',
+        dir,
+        ...extra,
+      ]);
+    expect(add(project, ['--no-ledger']).code).toBe(0);
+    const before = readFileSync(join(project, '.patchpilot/vex.json'), 'utf8');
+    writeFileSync(join(home.path, 'not-a-ledger.db'), 'junk\n');
+    const refused = add(project, ['--ledger', join(home.path, 'not-a-ledger.db')]);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain('LEDGER_');
+    expect(readFileSync(join(project, '.patchpilot/vex.json'), 'utf8')).toBe(before);
+
+    const linked = join(home.path, 'linked');
+    const elsewhere = join(home.path, 'elsewhere');
+    mkdirSync(linked);
+    mkdirSync(elsewhere);
+    symlinkSync(elsewhere, join(linked, '.patchpilot'));
+    const outside = add(linked, ['--no-ledger']);
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toContain('leads outside the project');
+    expect(outside.stderr).toContain('[VEX_INVALID]');
+    expect(readdirSync(elsewhere)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { join, relative, resolve, sep } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { PatchPilotError } from '../../core/errors.js';
 import { canonicalNpmPurl, parseNpmPurlLoose } from '../../core/purl.js';
 import {
@@ -14,7 +15,13 @@ import {
 } from '../../core/vex.js';
 import { parseVexDocument } from '../../intel/vex/read.js';
 import { addOpenVexStatement, type OpenVexStatementJson, serializeOpenVex } from '../../intel/vex/write.js';
-import { readConfinedText, realPathOrUndefined, statOrUndefined, writeFileAtomic } from '../../util/fs.js';
+import {
+  isInside,
+  readConfinedText,
+  realPathOrUndefined,
+  statOrUndefined,
+  writeFileAtomic,
+} from '../../util/fs.js';
 import { gitConfigValue } from '../../util/process.js';
 import { dispatchSubcommand, parseCommandArgs, usage } from '../args.js';
 import type { Io, Outcome } from '../io.js';
@@ -105,6 +112,18 @@ const readOwnDocument = (folder: string, file: string, name: string): string | u
     `${name}: ${read.kind === 'outside' ? `leads outside the project (to ${read.realPath})` : read.kind === 'too-large' ? 'is too large' : 'is not a regular file'}`,
     { hint: `keep the project's VEX statements in a regular file ${projectVexFile} inside the project` },
   );
+};
+
+/**
+ * The folder the document is written into must be inside the project, as `scan` reads it: a
+ * `.patchpilot` that is a link to elsewhere would take the write outside the project.
+ */
+const checkOwnFolder = (folder: string, file: string, name: string): void => {
+  const real = realPathOrUndefined(dirname(file));
+  if (real === undefined || isInside(real, realPathOrUndefined(folder) ?? folder)) return;
+  throw new PatchPilotError('VEX_INVALID', `${name}: leads outside the project (its folder is ${real})`, {
+    hint: `keep the project's VEX statements in a regular file ${projectVexFile} inside the project`,
+  });
 };
 
 const vexAdd = async (args: readonly string[], io: Io): Promise<Outcome> => {
@@ -198,18 +217,25 @@ const vexAdd = async (args: readonly string[], io: Io): Promise<Outcome> => {
   const out = serializeOpenVex(document);
   // What is written must read back: the same checks `scan` makes.
   const check = parseVexDocument(out, name);
-  writeFileAtomic(file, out);
+  checkOwnFolder(folder, file, name);
   // The decision goes to the project's ledger too, with its author: who judged what, and when.
+  // The ledger is opened first: a ledger that cannot take the entry leaves the document as it was.
+  let ledger: import('../../ledger/store.js').Ledger | undefined;
   if (!values['no-ledger']) {
     if (values.ledger === '') throw usage('vex add', '--ledger needs a file name');
     const { Ledger } = await import('../../ledger/store.js');
     const { ledgerPath, ledgerProject } = await import('../../ledger/location.js');
-    const ledger = Ledger.open(
-      ledgerPath({ flag: values.ledger, env: io.env, cwd: io.cwd, projectRoot: folder }),
-      {
-        project: ledgerProject(folder, io.env),
-      },
-    );
+    ledger = Ledger.open(ledgerPath({ flag: values.ledger, env: io.env, cwd: io.cwd, projectRoot: folder }), {
+      project: ledgerProject(folder, io.env),
+    });
+  }
+  try {
+    writeFileAtomic(file, out);
+  } catch (error) {
+    ledger?.close();
+    throw error;
+  }
+  if (ledger) {
     try {
       ledger.append({
         kind: 'vex-recorded',
@@ -224,6 +250,11 @@ const vexAdd = async (args: readonly string[], io: Io): Promise<Outcome> => {
         },
         time: now,
       });
+    } catch (error) {
+      // No statement without its ledger entry: the document goes back to what it was.
+      if (text === undefined) rmSync(file, { force: true });
+      else writeFileAtomic(file, text);
+      throw error;
     } finally {
       ledger.close();
     }
