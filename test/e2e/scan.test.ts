@@ -162,6 +162,7 @@ describe('scan on the bundled example', () => {
         },
       }),
     );
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for
     const raw = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
     for (const format of ['table', 'markdown']) {
       const result = runCli(['scan', dir, '--db', db, '--format', format]);
