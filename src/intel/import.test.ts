@@ -166,6 +166,16 @@ describe('importAdvisories', () => {
     expect(await run(broken)).toMatchObject({ read: 1, added: 0, skipped: [{ id: 'GHSA-0009' }] });
     const one = write('one-nsp.json', nsp('c'));
     await expect(run(one)).rejects.toThrow('nothing to import: the record read is not an OSV record');
+    // Any other file that holds no OSV record at all: a package.json, lines of other objects.
+    const manifest = write('package.json', JSON.stringify({ name: 'x', version: '1.0.0' }));
+    const refused = await run(manifest).catch((e: unknown) => e);
+    expect(isPatchPilotError(refused) && refused.code).toBe('ADVISORY_INPUT_INVALID');
+    expect((refused as { hint?: string }).hint).toContain(
+      'the first one: not an OSV record: no id and no modified (keys name, version)',
+    );
+    const lines = write('other.jsonl', ['{"name":"x"}', '{}', '[1]', '"text"', '{"broken'].join('\n'));
+    await expect(run(lines)).rejects.toThrow('none of the 5 records read is an OSV record');
+    expect(store.count()).toBe(1);
   });
 
   it('keeps withdrawn records out of matching but counts them', async () => {

@@ -83,13 +83,14 @@ export const importAdvisories = async (
     }
     // Ctrl-C during the last batch is seen only now: it still rolls the import back.
     throwIfInterrupted(options.signal);
-    // Records were read and every one is of another format altogether (the legacy NSP feed): the
-    // wrong file. Refused, so that the import does not look like it succeeded; the transaction
-    // rolls back and nothing is recorded. Broken OSV records are only skipped, as ever.
+    // Records were read and every one is of another format altogether (the legacy NSP feed, a
+    // package.json) or not JSON at all: the wrong file. Refused, so that the import does not look
+    // like it succeeded; the transaction rolls back and nothing is recorded. Broken OSV records
+    // (an id, then something wrong) are only skipped, as ever.
     if (
       tally.read > 0 &&
       tally.added + tally.updated + tally.unchanged === 0 &&
-      tally.skipped.every((s) => s.reason.startsWith('not an OSV record'))
+      tally.skipped.every((s) => s.reason.startsWith('not an OSV record') || s.reason.startsWith('not JSON'))
     ) {
       const what = tally.read === 1 ? 'the record read is not' : `none of the ${tally.read} records read is`;
       throw new PatchPilotError(

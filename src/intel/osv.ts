@@ -186,6 +186,21 @@ const notOsvReason = (raw: unknown): string | undefined => {
   if (values.length > 0 && values.every(isNspAdvisory)) {
     return `not an OSV record: ${values.length} legacy Node Security Project advisories keyed by id; ${nspHint}`;
   }
+  // Every OSV record has an id and a modified time; one with neither is another file altogether
+  // (a package.json, a lockfile, a report), not a broken record.
+  if (!isObject(raw))
+    return `not an OSV record: ${Array.isArray(raw) ? 'an array' : `a ${raw === null ? 'null' : typeof raw}`}, not an object`;
+  if (!('id' in raw) && !('modified' in raw)) {
+    const keys = Object.keys(raw);
+    const shown =
+      keys.length === 0
+        ? 'no keys'
+        : `keys ${keys
+            .slice(0, 4)
+            .map((k) => (k.length > 40 ? `${k.slice(0, 40)}…` : k))
+            .join(', ')}${keys.length > 4 ? ', …' : ''}`;
+    return `not an OSV record: no id and no modified (${shown})`;
+  }
   return undefined;
 };
 
