@@ -15,6 +15,8 @@ import type { AdvisoryStore, SignalRecord } from './store.js';
 export interface SignalImportResult {
   readonly signal: SignalRecord;
   readonly skipped: readonly { readonly where: string; readonly reason: string }[];
+  /** About the file as a whole, not one entry of it. */
+  readonly warnings?: readonly string[];
 }
 
 /** Reads a file, gunzipped when it is gzip (by its magic bytes, whatever its name says). */
@@ -91,5 +93,5 @@ export const importKev = async (
     store.replaceKev(catalog.rows);
     store.recordSignal(signal);
   });
-  return { signal, skipped: catalog.problems };
+  return { signal, skipped: catalog.problems, warnings: catalog.warnings };
 };

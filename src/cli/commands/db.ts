@@ -191,9 +191,10 @@ const dbImportSignal = async (kind: 'epss' | 'kev', args: readonly string[], io:
       : importKev(store, parsed, source, importedAt),
   );
   for (const problem of result.skipped) io.stderr.write(`skipped at ${problem.where}: ${problem.reason}\n`);
+  for (const warning of result.warnings ?? []) io.stderr.write(`warning: ${warning}\n`);
   if (values.json) {
     io.stdout.write(
-      `${JSON.stringify({ schemaVersion: 1, store: path, ...result.signal, skipped: result.skipped }, null, 2)}\n`,
+      `${JSON.stringify({ schemaVersion: 1, store: path, ...result.signal, skipped: result.skipped, ...(result.warnings?.length ? { warnings: result.warnings } : {}) }, null, 2)}\n`,
     );
   } else {
     const { signal } = result;

@@ -68,6 +68,28 @@ describe('parseKevCatalog', () => {
       'kev.json: vulnerabilities[4]',
     ]);
     expect(parsed.problems[0]?.reason).toContain('dateAdded');
+    expect(parsed.warnings).toEqual([]);
+  });
+
+  it('skips dates that are not in the calendar, and warns of a wrong count without counting it as a skip', () => {
+    const parsed = parseKevCatalog(
+      catalog(
+        [
+          entry('CVE-2021-44228'),
+          entry('CVE-2021-1', { dateAdded: '2025-13-45' }),
+          entry('CVE-2021-2', { dueDate: '2023-02-29' }),
+          entry('CVE-2021-3', { dateAdded: '2024-02-29' }),
+        ],
+        { count: 3 },
+      ),
+      'kev.json',
+    );
+    expect(parsed.rows.map((r) => r.cve)).toEqual(['CVE-2021-44228', 'CVE-2021-3']);
+    expect(parsed.problems.map((p) => [p.where, p.reason])).toEqual([
+      ['kev.json: vulnerabilities[1] (CVE-2021-1)', 'dateAdded: not a date in the calendar'],
+      ['kev.json: vulnerabilities[2] (CVE-2021-2)', 'dueDate: not a date in the calendar'],
+    ]);
+    expect(parsed.warnings).toEqual(['kev.json: count says 3 but vulnerabilities holds 4']);
   });
 
   it('refuses a document of the wrong shape', () => {

@@ -23,7 +23,10 @@ export interface KevCatalog {
   readonly catalogVersion: string;
   readonly dateReleased: string;
   readonly rows: readonly KevRow[];
+  /** Entries skipped, each with where and why. */
   readonly problems: readonly { readonly where: string; readonly reason: string }[];
+  /** What is odd about the catalog as a whole (its count disagrees with its entries). */
+  readonly warnings: readonly string[];
 }
 
 const envelopeSchema = z.object({
@@ -34,7 +37,14 @@ const envelopeSchema = z.object({
   vulnerabilities: z.array(z.unknown()),
 });
 
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a YYYY-MM-DD date');
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a YYYY-MM-DD date')
+  // A day that exists: 2025-13-45 has the shape and no place in the calendar.
+  .refine((text) => {
+    const day = new Date(`${text}T00:00:00Z`);
+    return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === text;
+  }, 'not a date in the calendar');
 
 const entrySchema = z.object({
   cveID: z.string().regex(/^CVE-\d{4}-\d+$/, 'expected a CVE id'),
@@ -98,11 +108,11 @@ export const parseKevCatalog = (content: string, path: string): KevCatalog => {
       { hint: 'expected CISA known_exploited_vulnerabilities.json entries; nothing was imported' },
     );
   }
+  const warnings: string[] = [];
   if (envelope.data.count !== undefined && envelope.data.count !== envelope.data.vulnerabilities.length) {
-    problems.push({
-      where: path,
-      reason: `count says ${envelope.data.count} but vulnerabilities holds ${envelope.data.vulnerabilities.length}`,
-    });
+    warnings.push(
+      `${path}: count says ${envelope.data.count} but vulnerabilities holds ${envelope.data.vulnerabilities.length}`,
+    );
   }
   return {
     title: envelope.data.title,
@@ -110,5 +120,6 @@ export const parseKevCatalog = (content: string, path: string): KevCatalog => {
     dateReleased: envelope.data.dateReleased,
     rows,
     problems,
+    warnings,
   };
 };
