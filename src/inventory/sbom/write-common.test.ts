@@ -135,6 +135,12 @@ describe('publicUrl', () => {
     ['SSH://git@github.com/o/r.git', 'ssh://git@github.com/o/r.git'],
     ['ht\ttps://r.example.com/a.tgz', 'https://r.example.com/a.tgz'],
     ['git\r+ssh://git@github.com/o/r.git', 'git+ssh://git@github.com/o/r.git'],
+    // A query may carry a token or a signature (a private registry, a presigned download): dropped.
+    ['https://npm.example.com/a/-/a-1.0.0.tgz?token=abc', 'https://npm.example.com/a/-/a-1.0.0.tgz'],
+    [
+      'https://bucket.example.com/a.tgz?X-Amz-Signature=f00&X-Amz-Credential=k#sha1',
+      'https://bucket.example.com/a.tgz#sha1',
+    ],
   ])('%s', (resolved, expected) => {
     expect(publicUrl(resolved)).toBe(expected);
   });
@@ -142,7 +148,6 @@ describe('publicUrl', () => {
   it('gives what URL parsing gives, with or without the shortcut', () => {
     for (const url of [
       'https://registry.npmjs.org/@babel/core/-/core-7.0.0.tgz',
-      'https://r.example.com/a/-/a-1.0.0.tgz?x=1',
       'https://r.example.com/a b.tgz',
       'https://r.example.com/a/%2E%2E/b.tgz',
     ]) {

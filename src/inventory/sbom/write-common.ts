@@ -289,7 +289,7 @@ const parseExpression = (text: string): { expression: string; hasRef: boolean } 
 
 /**
  * A `resolved` URL fit to publish as a download location: http(s) and git URLs, without the
- * credentials a private registry URL may carry. Folders (`file:`) and anything unparsable give undefined.
+ * credentials a private registry URL may carry (user, password, query). Folders (`file:`) and anything unparsable give undefined.
  */
 export const publicUrl = (resolved: string | undefined): string | undefined => {
   if (resolved === undefined) return undefined;
@@ -310,6 +310,8 @@ export const publicUrl = (resolved: string | undefined): string | undefined => {
   // An ssh user name (git@) is an address, not a secret; any other user name may be a token.
   if (!/ssh:$/.test(url.protocol)) url.username = '';
   url.password = '';
+  // A query may carry a token or a signature (a private registry, a presigned download URL).
+  url.search = '';
   return url.href;
 };
 
