@@ -178,6 +178,14 @@ describe.skipIf(!hasData)('every project of ../shared/data/projects', () => {
       const fromSbom = runCli(['scan', '--sbom', sbomFile, '--json', '--db', db, '--max-paths', '1']);
       expect(fromSbom.code).toBe(0);
       expect(findingsOf(JSON.parse(fromSbom.stdout) as Report)).toEqual(findingsOf(report));
+      // So does our SPDX document (its annotations carry what SPDX has no field for).
+      const spdxFile = sbomFile.replace(/\.cdx\.json$/, '.spdx.json');
+      expect(
+        runCli(['sbom', lockfile, '--format', 'spdx', '--reproducible', '--output', spdxFile]).code,
+      ).toBe(0);
+      const fromSpdx = runCli(['scan', '--sbom', spdxFile, '--json', '--db', db, '--max-paths', '1']);
+      expect(fromSpdx.code).toBe(0);
+      expect(findingsOf(JSON.parse(fromSpdx.stdout) as Report)).toEqual(findingsOf(report));
 
       // npm's own SBOM of an npm lockfile, scanned, gives the same (advisory, package) pairs.
       if (basename(lockfile) === 'package-lock.json') {

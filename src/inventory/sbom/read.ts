@@ -311,6 +311,24 @@ const readCycloneDx = (doc: Json, path: string): Inventory => {
   return finish(path, `cyclonedx-${specVersion}`, root, drafts, edges);
 };
 
+/**
+ * The `patchpilot:npm:<name>=<value>` lines of a package's annotations (PatchPilot's own SPDX
+ * documents carry there what CycloneDX carries in properties: scope, source, workspace folder).
+ */
+const spdxFacts = (pkg: Json): Map<string, string> => {
+  const facts = new Map<string, string>();
+  const annotations = Array.isArray(pkg.annotations) ? pkg.annotations.filter(isObject) : [];
+  for (const annotation of annotations) {
+    const comment = stringOr(annotation.comment);
+    if (comment === undefined) continue;
+    for (const line of comment.split('\n')) {
+      const match = /^patchpilot:npm:([a-z]+)=(.*)$/.exec(line);
+      if (match && !facts.has(match[1] as string)) facts.set(match[1] as string, match[2] as string);
+    }
+  }
+  return facts;
+};
+
 /** SPDX relationship types that stand for a dependency edge, as `dependent → dependency`. */
 const spdxEdge = (type: string): { reverse: boolean; edge: EdgeType } | undefined => {
   switch (type) {
@@ -380,6 +398,9 @@ const readSpdx = (doc: Json, path: string): Inventory => {
     const checksums = Array.isArray(pkg.checksums) ? pkg.checksums.filter(isObject) : [];
     const download = stringOr(pkg.downloadLocation);
     const licence = stringOr(pkg.licenseDeclared);
+    const facts = spdxFacts(pkg);
+    const scope = facts.get('scope');
+    const source = facts.get('source');
     drafts.push({
       id,
       purl,
@@ -390,7 +411,9 @@ const readSpdx = (doc: Json, path: string): Inventory => {
       ),
       resolved: download && download !== 'NOASSERTION' && download !== 'NONE' ? download : undefined,
       license: licence && licence !== 'NOASSERTION' && licence !== 'NONE' ? licence : undefined,
-      statedScope: undefined,
+      statedScope: scope !== undefined && scopes.includes(scope) ? (scope as Scope) : undefined,
+      statedSource: source !== undefined && sources.includes(source) ? (source as SourceKind) : undefined,
+      workspacePath: facts.get('path'),
     });
   }
   const edges: InventoryEdge[] = [];

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { inventoryPackage as pkg } from '../../../test/helpers/inventory.js';
 import type { Inventory } from '../../core/inventory.js';
+import { readSbom } from './read.js';
 import { buildSpdx, REPRODUCIBLE_CREATED, writeSpdx } from './spdx.js';
 import { type SbomOptions, serializeSbom } from './write-common.js';
 
@@ -109,6 +110,59 @@ describe('buildSpdx', () => {
     ]);
   });
 
+  it("annotates what SPDX cannot say (scope, source, a workspace's folder); scan --sbom reads it back", () => {
+    const byName = new Map(buildSpdx(inventory, options).packages.map((p) => [p.name as string, p]));
+    expect(byName.get('d')?.annotations).toEqual([
+      {
+        annotationDate: REPRODUCIBLE_CREATED,
+        annotationType: 'OTHER',
+        annotator: 'Tool: patchpilot-9.9.9',
+        comment: 'patchpilot:npm:scope=dev',
+      },
+    ]);
+    expect(byName.get('f')?.annotations).toMatchObject([{ comment: 'patchpilot:npm:source=file' }]);
+    expect(byName.get('@s/a')?.annotations).toBeUndefined();
+
+    // A workspace whose dependency is a dev dependency elsewhere, in two copies merged into one.
+    const workspaces: Inventory = {
+      root: '/w',
+      lockfile: '/w/package-lock.json',
+      format: 'npm-v3',
+      importers: [
+        { id: '', name: 'root', path: '' },
+        { id: 'packages/app', name: 'app', path: 'packages/app' },
+      ],
+      packages: new Map(
+        [
+          pkg('', 'root', '1.0.0', { source: 'root' }),
+          pkg('packages/app', 'app', '1.0.0', { source: 'workspace' }),
+          pkg('node_modules/app', 'app', '1.0.0', { source: 'link', resolved: 'packages/app' }),
+          pkg('node_modules/lodash', 'lodash', '4.17.15'),
+          pkg('node_modules/t', 't', '1.0.0', { scope: 'dev' }),
+          pkg('node_modules/t/node_modules/lodash', 'lodash', '4.17.15', { scope: 'dev' }),
+          pkg('node_modules/o', 'o', '1.0.0', { scope: 'optional' }),
+        ].map((p) => [p.id, p] as const),
+      ),
+      edges: [
+        { from: '', to: 'node_modules/app', type: 'prod', spec: '*' },
+        { from: '', to: 'node_modules/t', type: 'dev', spec: '*' },
+        { from: 'node_modules/app', to: 'packages/app', type: 'prod', spec: '' },
+        { from: 'packages/app', to: 'node_modules/lodash', type: 'prod', spec: '*' },
+        { from: 'packages/app', to: 'node_modules/o', type: 'prod', spec: '*' },
+        { from: 'node_modules/t', to: 'node_modules/t/node_modules/lodash', type: 'prod', spec: '*' },
+      ],
+    };
+    const read = readSbom(writeSpdx(workspaces, options).text, '/w/app.spdx.json');
+    expect(read.importers.map((i) => [i.name, i.path])).toEqual([
+      ['root', ''],
+      ['app', 'packages/app'],
+    ]);
+    const scopeOf = (name: string) => [...read.packages.values()].find((p) => p.name === name)?.scope;
+    expect([scopeOf('lodash'), scopeOf('t'), scopeOf('o')]).toEqual(['prod', 'dev', 'optional']);
+    const app = read.importers[1]?.id;
+    expect(read.edges.some((e) => e.from === app && read.packages.get(e.to)?.name === 'lodash')).toBe(true);
+  });
+
   it('is reproducible, and writes the creation time in whole seconds when there is one', () => {
     expect(JSON.stringify(buildSpdx(inventory, options))).toBe(JSON.stringify(buildSpdx(inventory, options)));
     const live = buildSpdx(inventory, {
@@ -128,7 +182,7 @@ describe('buildSpdx', () => {
     }
     const derived = writeSpdx(inventory, options).document.documentNamespace;
     // Pinned: a change here changes every reproducible document; make it on purpose.
-    expect(derived).toBe('https://spdx.org/spdxdocs/app-1.0.0-6b2292b1-3df7-5577-a1a6-ed33978b5061');
+    expect(derived).toBe('https://spdx.org/spdxdocs/app-1.0.0-00698d90-7978-521c-a16c-6232a6504302');
     const fewer = { ...inventory, edges: inventory.edges.slice(1) };
     expect(writeSpdx(fewer, options).document.documentNamespace).not.toBe(derived);
   });

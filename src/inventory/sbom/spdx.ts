@@ -73,11 +73,41 @@ const licenseDeclared = (license: string | undefined): string => {
   return NOASSERTION;
 };
 
+/** What an SPDX package cannot say itself; the facts PatchPilot writes in its annotation. */
+export interface SpdxFacts {
+  readonly created: string;
+  readonly tool: string;
+  /** The workspace's folder, for a workspace. */
+  readonly folder?: string | undefined;
+}
+
+/**
+ * SPDX 2.3 has no field for an npm scope, a package's source or a workspace's folder, and its
+ * relationships merge the copies of one name@version: without them `scan --sbom` of the document
+ * would read a workspace's dependencies as transitive and some scopes as prod. They go in one
+ * annotation per package that needs one, as CycloneDX carries them in properties: lines of
+ * `patchpilot:npm:<name>=<value>`, the same names.
+ */
+const annotationOf = (entry: SbomEntry, facts: SpdxFacts): Json | undefined => {
+  const lines: string[] = [];
+  if (entry.pkg.source !== 'registry') lines.push(`patchpilot:npm:source=${entry.pkg.source}`);
+  if (facts.folder !== undefined) lines.push(`patchpilot:npm:path=${facts.folder}`);
+  if (entry.scope !== 'prod') lines.push(`patchpilot:npm:scope=${entry.scope}`);
+  if (lines.length === 0) return undefined;
+  return {
+    annotationDate: facts.created,
+    annotationType: 'OTHER',
+    annotator: facts.tool,
+    comment: lines.join('\n'),
+  };
+};
+
 const packageOf = (
   pkg: InventoryPackage,
   id: string,
   purpose: 'APPLICATION' | 'LIBRARY',
   aliases: readonly string[] = [],
+  annotation?: Json,
 ): Json => {
   // Fields are set in the order the document lists them.
   const spdxPackage: Json = {
@@ -101,6 +131,7 @@ const packageOf = (
     ];
   }
   if (aliases.length > 0) spdxPackage.comment = `installed under the alias ${aliases.join(', ')}`;
+  if (annotation !== undefined) spdxPackage.annotations = [annotation];
   return spdxPackage;
 };
 
@@ -147,6 +178,9 @@ export const writeSpdx = (inventory: Inventory, options: SbomOptions): Serialize
   }
   relationships.sort(compareRelationships);
   const name = `${graph.root.name}@${graph.root.version}`;
+  const created = options.created === undefined ? REPRODUCIBLE_CREATED : spdxTime(options.created);
+  const tool = `Tool: patchpilot-${options.toolVersion}`;
+  const folders = new Map(inventory.importers.map((i) => [i.id, i.path]));
   const namespace = (uuid: string): string =>
     `https://spdx.org/spdxdocs/${encodeURIComponent(graph.root.name)}-${encodeURIComponent(graph.root.version)}-${uuid}`;
   const document: SpdxDocument = {
@@ -155,14 +189,23 @@ export const writeSpdx = (inventory: Inventory, options: SbomOptions): Serialize
     SPDXID: 'SPDXRef-DOCUMENT',
     name,
     documentNamespace: options.uuid === undefined ? '' : namespace(options.uuid),
-    creationInfo: {
-      created: options.created === undefined ? REPRODUCIBLE_CREATED : spdxTime(options.created),
-      creators: [`Tool: patchpilot-${options.toolVersion}`],
-    },
+    creationInfo: { created, creators: [tool] },
     documentDescribes: [rootId],
     packages: [
       packageOf(graph.root, rootId, 'APPLICATION'),
-      ...graph.entries.map((entry) => packageOf(entry.pkg, idOf(entry.key), 'LIBRARY', entry.aliases)),
+      ...graph.entries.map((entry) =>
+        packageOf(
+          entry.pkg,
+          idOf(entry.key),
+          'LIBRARY',
+          entry.aliases,
+          annotationOf(entry, {
+            created,
+            tool,
+            folder: entry.pkg.source === 'workspace' ? folders.get(entry.pkg.id) : undefined,
+          }),
+        ),
+      ),
     ],
     relationships: [
       { spdxElementId: 'SPDXRef-DOCUMENT', relatedSpdxElement: rootId, relationshipType: 'DESCRIBES' },
