@@ -142,11 +142,16 @@ describe.skipIf(!hasData)('malicious packages on the real advisory records', () 
     expect(byName(listedName)?.remedy).toMatchObject({ action: 'replace', affected: listedVersion });
 
     const sarif = runCli(['scan', project, '--format', 'sarif', '--deterministic', '--db', db]);
-    const results = JSON.parse(sarif.stdout).runs[0].results as {
+    const run = JSON.parse(sarif.stdout).runs[0];
+    const results = run.results as {
+      ruleId: string;
       message: { text: string };
       properties: { remedy?: { action: string } };
     }[];
     const debugResult = results.find((r) => r.message.text.startsWith('debug@4.4.2'));
+    // Code scanning ranks a malicious package at the top, whatever severity its record states.
+    const rules = run.tool.driver.rules as { id: string; properties: { 'security-severity'?: string } }[];
+    expect(rules.find((r) => r.id === debugResult?.ruleId)?.properties['security-severity']).toBe('10.0');
     expect(debugResult?.message.text).toContain('What to do: debug@4.4.2 is malicious');
     expect(debugResult?.properties.remedy?.action).toBe('upgrade');
 

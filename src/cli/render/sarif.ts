@@ -15,9 +15,15 @@ const level = (f: Finding): 'error' | 'warning' | 'note' =>
       ? 'warning'
       : 'note';
 
-const securitySeverity = (f: Finding): string => {
+/**
+ * A malicious package is as severe as it gets, whatever its record says (most MAL- records state
+ * no severity). An unknown severity gets none: code scanning reads 0.0 as "none" and would rank
+ * the finding below every other.
+ */
+const securitySeverity = (f: Finding): string | undefined => {
+  if (f.kind === 'malicious') return '10.0';
   if (f.cvssScore !== undefined) return f.cvssScore.toFixed(1);
-  return { critical: '9.5', high: '8.0', moderate: '5.5', low: '2.0', unknown: '0.0' }[f.severity];
+  return { critical: '9.5', high: '8.0', moderate: '5.5', low: '2.0', unknown: undefined }[f.severity];
 };
 
 /**
@@ -46,7 +52,7 @@ export const renderSarif = (report: ScanReport, cwd: string): string => {
       help: { text: `See ${helpUri(f.id)}. Aliases: ${f.aliases.join(', ') || 'none'}.` },
       properties: {
         tags: ['security', 'dependency', f.kind],
-        'security-severity': securitySeverity(f),
+        ...(securitySeverity(f) === undefined ? {} : { 'security-severity': securitySeverity(f) }),
         aliases: f.aliases,
       },
     });
