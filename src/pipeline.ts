@@ -124,10 +124,15 @@ export const scanProjects = async (store: AdvisoryStore, options: ScanOptions): 
       ? undefined
       : (await configLoader()).loadConfigFile(options.configFile, options.cwd);
   if (options.sbom) {
-    if (!statOrUndefined(options.target)?.isFile()) {
-      throw new PatchPilotError('SBOM_NOT_FOUND', `${options.target}: no such file`, {
-        hint: 'pass the path of a CycloneDX or SPDX JSON document',
-      });
+    const stat = statOrUndefined(options.target);
+    if (!stat?.isFile()) {
+      throw new PatchPilotError(
+        'SBOM_NOT_FOUND',
+        `${options.target}: ${stat ? 'not a file' : 'no such file'}`,
+        {
+          hint: 'pass the path of a CycloneDX or SPDX JSON document',
+        },
+      );
     }
     const { readSbom } = await import('./inventory/sbom/read.js');
     const inventory = readSbom(readText(options.target), options.target);

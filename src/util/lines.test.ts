@@ -102,4 +102,12 @@ describe('readLines', () => {
     expect(isPatchPilotError(error) && error.code).toBe('ADVISORY_INPUT_INVALID');
     expect(String((error as Error).message)).toMatch(/cannot read past line \d+/);
   });
+
+  it('says a file that is not gzip at all cannot be read, without a line 0', async () => {
+    const path = join(dir, 'plain.jsonl.gz');
+    writeFileSync(path, '{"id":"x"}\n');
+    const error = await collect(path, true).catch((e: unknown) => e);
+    expect(isPatchPilotError(error) && error.code).toBe('ADVISORY_INPUT_INVALID');
+    expect(String((error as Error).message)).toBe(`${path}: cannot read it: incorrect header check`);
+  });
 });

@@ -68,7 +68,9 @@ export async function* readLines(path: string, gzip: boolean): AsyncGenerator<Li
   } catch (cause) {
     throw new PatchPilotError(
       'ADVISORY_INPUT_INVALID',
-      `${path}: cannot read past line ${n}: ${message(cause)}`,
+      n === 0
+        ? `${path}: cannot read it: ${message(cause)}`
+        : `${path}: cannot read past line ${n}: ${message(cause)}`,
       {
         hint: 'the file is truncated or not what its extension says; nothing was imported',
         cause,

@@ -59,7 +59,7 @@ const relationshipTypes = new Set(
 const checksumLengths: Record<string, number> = { SHA1: 40, SHA256: 64, SHA384: 96, SHA512: 128 };
 const packageFields = new Set(
   `SPDXID name versionInfo primaryPackagePurpose downloadLocation filesAnalyzed licenseConcluded
-  licenseDeclared copyrightText checksums externalRefs comment`.split(/\s+/),
+  licenseDeclared copyrightText checksums externalRefs comment annotations`.split(/\s+/),
 );
 const checkSpdx23 = (doc: Record<string, unknown>): string[] => {
   const problems: string[] = [];
@@ -104,6 +104,17 @@ const checkSpdx23 = (doc: Record<string, unknown>): string[] => {
       const length = checksumLengths[c.algorithm];
       expect(length !== undefined, `${id}: checksum algorithm ${c.algorithm}`);
       expect(new RegExp(`^[0-9a-f]{${length}}$`).test(c.checksumValue), `${id}: checksum value`);
+    }
+    // Annotations (clause 12): every field required; the annotator as a creator is written.
+    for (const a of (pkg.annotations ?? []) as Record<string, unknown>[]) {
+      expect(
+        Object.keys(a).sort().join(' ') === 'annotationDate annotationType annotator comment',
+        `${id}: annotation fields`,
+      );
+      expect(['REVIEW', 'OTHER'].includes(String(a.annotationType)), `${id}: annotationType`);
+      expect(/^(Tool|Organization|Person): \S/.test(String(a.annotator)), `${id}: annotator`);
+      expect(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(String(a.annotationDate)), `${id}: annotationDate`);
+      expect(typeof a.comment === 'string' && a.comment !== '', `${id}: annotation comment`);
     }
     for (const ref of (pkg.externalRefs ?? []) as Record<string, string>[]) {
       expect(
@@ -172,6 +183,17 @@ describe.each(projects)('sbom of %s', (_name, dir) => {
     expect(
       checkSpdx23({ ...doc, relationships: [{ ...doc.relationships[0], relationshipType: 'USES' }] }),
     ).toEqual(['relationshipType USES']);
+    const annotated = (doc.packages as { SPDXID: string; annotations?: Record<string, unknown>[] }[]).find(
+      (p) => p.annotations !== undefined,
+    );
+    if (annotated) {
+      const packages = (doc.packages as { SPDXID: string }[]).map((p) =>
+        p === annotated
+          ? { ...annotated, annotations: [{ ...annotated.annotations?.[0], annotationType: 'NOTE' }] }
+          : p,
+      );
+      expect(checkSpdx23({ ...doc, packages })).toEqual([`${annotated.SPDXID}: annotationType`]);
+    }
   });
 
   it('components with a purl are exactly the registry packages of the inventory, in both formats', async () => {

@@ -117,7 +117,7 @@ export const sbomCommand = async (args: readonly string[], io: Io): Promise<Outc
   const count = 'packages' in document ? document.packages.length - 1 : document.components.length;
   const kind = format === 'spdx' ? 'SPDX 2.3' : `CycloneDX ${specVersion ?? '1.6'}`;
   io.stderr.write(
-    `wrote ${relative(io.cwd, output) || output}: ${kind}, ${count} packages from ${relative(io.cwd, inventory.lockfile)}\n`,
+    `wrote ${relative(io.cwd, output) || output}: ${kind}, ${count === 1 ? '1 package' : `${count} packages`} from ${relative(io.cwd, inventory.lockfile)}\n`,
   );
   return 'ok';
 };

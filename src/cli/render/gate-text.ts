@@ -57,7 +57,7 @@ export const renderGateText = (report: GateReport): string => {
   }
   if (report.releaseDates.unknown.length > 0) {
     out.push(
-      `${countText(report.releaseDates.unknown.length, 'fix release date')} of ${report.releaseDates.looked} unknown; ` +
+      `${report.releaseDates.unknown.length} of ${countText(report.releaseDates.looked, 'fix release date')} unknown; ` +
         `those SLAs count from the advisory's publish date (see the evidence).`,
     );
   }
