@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/cli.js';
 import { PatchPilotError } from '../core/errors.js';
-import { loadConfigFile, loadProjectConfig, parseConfig } from './load.js';
+import { loadCommittedConfig, loadConfigFile, loadProjectConfig, parseConfig } from './load.js';
 import { defaultConfig } from './normalize.js';
 import { defaultConfigJson, defaultConfigYaml } from './template.js';
 
@@ -211,5 +211,32 @@ describe('loadProjectConfig and loadConfigFile', () => {
     const missing = errorOf(() => loadConfigFile(join(work.path, 'nope.yml'), work.path));
     expect(missing.code).toBe('CONFIG_NOT_FOUND');
     expect(missing.message).toBe('nope.yml: no such file');
+  });
+});
+
+describe('loadCommittedConfig', () => {
+  const file = (text: string, regular = true) => ({ regular, text: () => text });
+  it("reads the commit's one configuration file, or none", () => {
+    expect(loadCommittedConfig('', new Map())).toBeUndefined();
+    const loaded = loadCommittedConfig(
+      'packages/app',
+      new Map([['.patchpilot.yml', file('policy:\n  maxLevel: 2\n')]]),
+    );
+    expect(loaded?.path).toBe('packages/app/.patchpilot.yml');
+    expect(loaded?.config.policy.maxLevel).toBe(2);
+  });
+
+  it('refuses two files, a link, and a file too large, as for a folder', () => {
+    const two = new Map([
+      ['.patchpilot.yml', file('{}')],
+      ['.patchpilot.json', file('{}')],
+    ]);
+    expect(() => loadCommittedConfig('', two)).toThrow(/\.patchpilot\.yml and \.patchpilot\.json both exist/);
+    expect(() => loadCommittedConfig('', new Map([['.patchpilot.yml', file('../x', false)]]))).toThrow(
+      /not a regular file in the commit/,
+    );
+    expect(() =>
+      loadCommittedConfig('', new Map([['.patchpilot.json', file(`{"x":"${'a'.repeat(1024 * 1024)}"}`)]])),
+    ).toThrow(/more than a configuration file should be/);
   });
 });

@@ -83,6 +83,44 @@ export const loadProjectConfig = (folder: string, cwd: string): LoadedConfig | u
   }
 };
 
+/**
+ * The configuration file of the project in `folder` as a commit has it (`fix` and `rollback` act
+ * on commits, never on what the working tree may hold): `files` gives, for each name present in
+ * the commit's folder, whether it is a regular file and its text. Undefined when there is none.
+ */
+export const loadCommittedConfig = (
+  shownFolder: string,
+  files: ReadonlyMap<string, { readonly regular: boolean; readonly text: () => string }>,
+): LoadedConfig | undefined => {
+  const present = configFileNames.filter((name) => files.has(name));
+  if (present.length === 0) return undefined;
+  const prefix = shownFolder === '' || shownFolder === '.' ? '' : `${shownFolder}/`;
+  if (present.length > 1) {
+    throw new PatchPilotError(
+      'CONFIG_INVALID',
+      `${shownFolder || '.'}: ${present.join(' and ')} both exist; PatchPilot reads one configuration file`,
+      { hint: `keep one of ${present.join(', ')} and delete the others` },
+    );
+  }
+  const name = present[0] as string;
+  const shown = `${prefix}${name}`;
+  const file = files.get(name) as { readonly regular: boolean; readonly text: () => string };
+  if (!file.regular) {
+    throw new PatchPilotError('CONFIG_INVALID', `${shown}: is not a regular file in the commit`, {
+      hint: 'keep the configuration in a regular file inside the project',
+    });
+  }
+  const text = file.text();
+  if (Buffer.byteLength(text) > maxConfigBytes) {
+    throw new PatchPilotError(
+      'CONFIG_INVALID',
+      `${shown}: is more than a configuration file should be (${maxConfigBytes} bytes)`,
+      { hint: 'keep the configuration in a regular file inside the project' },
+    );
+  }
+  return { path: shown, config: parseConfig(text, shown, configFormatOf(name)) };
+};
+
 /** A configuration file the user named (`--config FILE`): read wherever it is. */
 export const loadConfigFile = (file: string, cwd: string): LoadedConfig => {
   const shown = display(cwd, file);

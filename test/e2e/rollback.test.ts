@@ -145,20 +145,32 @@ describe('rollback of a merged change, quarantine, release', () => {
     );
   });
 
-  it('a level-2 policy (policy.maxLevel: 2) prepares the revert on a branch too, the base untouched', async () => {
+  it('a level-2 policy (policy.maxLevel: 2, as HEAD has it) prepares the revert on a branch too, the base untouched', async () => {
     git(project.repo, 'branch', '-D', `patchpilot/revert-${change}`);
-    const tip = git(project.repo, 'rev-parse', 'main');
     const config = join(project.repo, '.patchpilot.yml');
     writeFileSync(config, 'policy:\n  maxLevel: 2\n');
+    git(project.repo, 'add', '.patchpilot.yml');
+    git(project.repo, 'commit', '--quiet', '-m', 'policy: level 2');
+    const tip = git(project.repo, 'rev-parse', 'main');
+    // The working tree's copy does not count (removed here, not committed): HEAD's does, as for fix.
+    rmSync(config);
     try {
       const run = await rollback([change, '--reason', 'suspected again', '--json']);
       expect(run.code, run.stderr).toBe(0);
-      const result = JSON.parse(run.stdout) as { mode: string; branch: string; revert: string };
+      const result = JSON.parse(run.stdout) as {
+        mode: string;
+        branch: string;
+        revert: string;
+        deferred?: string;
+      };
       expect(result).toMatchObject({ mode: 'branch', branch: `patchpilot/revert-${change}` });
+      // Not deferred for the uncommitted removal: the policy itself stops at a branch.
+      expect(result.deferred).toBeUndefined();
       expect(git(project.repo, 'rev-parse', 'main')).toBe(tip);
       expect(`${git(project.repo, 'show', `${result.branch}:package-lock.json`)}\n`).toBe(lockBefore);
     } finally {
-      rmSync(config);
+      git(project.repo, 'rm', '--quiet', '--cached', '.patchpilot.yml');
+      git(project.repo, 'commit', '--quiet', '-m', 'policy: back to the default');
     }
   });
 

@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { relative, resolve, sep } from 'node:path';
+import type { Git } from '../../apply/git.js';
 import { PatchPilotError } from '../../core/errors.js';
 import { statOrUndefined } from '../../util/fs.js';
 import { parseCommandArgs, usage } from '../args.js';
@@ -10,7 +12,8 @@ const help = `Usage: patchpilot rollback CHANGE [DIR] --reason TEXT [options]
 Roll back a change \`patchpilot fix\` merged into the project in DIR (default: the current folder):
 a new commit that reverts the change's commit (history is never rewritten), made in a worktree of
 its own off the branch the change was merged into, with the trailers PatchPilot-Rollback and
-PatchPilot-Reason. As far as the project's policy allows (policy.maxLevel, default 3):
+PatchPilot-Reason. As far as the project's policy allows (policy.maxLevel of the configuration
+HEAD holds, as fix reads it; default 3):
   level 3 and up   the revert lands on that branch by git's own fast-forward (never over
                    uncommitted changes: then it is left on its branch, as at level 2)
   level 1 or 2     the revert waits on the branch patchpilot/revert-CHANGE for a human to merge
@@ -22,7 +25,8 @@ A change fix proposed (level 2) that someone then merged by hand is rolled back 
 on the branch checked out (or --base BRANCH), once its commit is on that branch.
 
 A change that later commits built on (they changed a file it changed) is refused, never forced:
-the later commits are named. Roll them back first, or revert by hand.
+the later commits are named. Roll them back first, newest first (a later change and its rollback
+cancel out), or revert by hand. A change merged again by a later fix can be rolled back again.
 
 Options:
       --reason TEXT    why it is rolled back (required; recorded in the ledger and the commit)
@@ -107,7 +111,7 @@ export const rollbackCommand = async (args: readonly string[], io: Io): Promise<
   const { humanActor } = await import('../../ledger/actor.js');
   const path = ledgerPath({ flag: values.ledger, env: io.env, cwd: io.cwd, projectRoot: folder });
   if (!statOrUndefined(path)) throw ledgerNotFound(path);
-  const level = values['branch-only'] ? 2 : await policyLevel(folder, io.cwd);
+  const level = values['branch-only'] ? 2 : await policyLevel(git, folder);
 
   const { rollbackChange } = await import('../../apply/rollback.js');
   // The repository's lock, as fix takes it: a fix running now would otherwise see this
@@ -172,10 +176,41 @@ export const rollbackCommand = async (args: readonly string[], io: Io): Promise<
   return 'ok';
 };
 
-/** The project's policy cap (its configuration file, as in the working folder), default 3. */
-const policyLevel = async (folder: string, cwd: string): Promise<number> => {
-  const { loadProjectConfig } = await import('../../config/load.js');
-  return loadProjectConfig(folder, cwd)?.config.policy.maxLevel ?? 3;
+/**
+ * The project's policy cap, default 3: its configuration file as HEAD has it, as `fix` reads it;
+ * an edited or untracked file in the working tree does not count.
+ */
+const policyLevel = async (git: Git, folder: string): Promise<number> => {
+  const { loadCommittedConfig } = await import('../../config/load.js');
+  const { configFileNames } = await import('../../config/files.js');
+  const { repositoryTop } = await import('../../apply/git.js');
+  const top = repositoryTop(git) as string;
+  const rel = relative(top, realpathSync(folder)).split(sep).join('/');
+  const prefix = rel === '' ? '' : `${rel}/`;
+  const listed = git.tryRun(
+    [
+      '--literal-pathspecs',
+      'ls-tree',
+      '-z',
+      'HEAD',
+      '--',
+      ...configFileNames.map((name) => `${prefix}${name}`),
+    ],
+    top,
+  );
+  // A repository without a commit yet has no configuration to read.
+  if (listed.code !== 0) return 3;
+  const files = new Map<string, { regular: boolean; text: () => string }>();
+  for (const line of listed.stdout.split('\0')) {
+    const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(line);
+    if (!match) continue;
+    const [, mode, type, object, path] = match as unknown as [string, string, string, string, string];
+    files.set(path.slice(prefix.length), {
+      regular: type === 'blob' && (mode === '100644' || mode === '100755'),
+      text: () => git.run(['cat-file', 'blob', object], top),
+    });
+  }
+  return loadCommittedConfig(rel, files)?.config.policy.maxLevel ?? 3;
 };
 
 const renderRollback = (r: RollbackReport): string => {
