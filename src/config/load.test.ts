@@ -140,6 +140,19 @@ describe('parseConfig', () => {
       'exceptions:\n  - id: GHSA-x\n    package: "lodash@@1"\n    reason: r\n    expires: 2025-02-01\n    author: a\n',
       'line 3: exceptions[0].package: expected a package name, name@version or pkg:npm purl',
     ],
+    [
+      'exceptions:\n  - id: GHSA-x\n    package: "lodash@^4"\n    reason: r\n    expires: 2025-02-01\n    author: a\n',
+      'line 3: exceptions[0].package: expected a package name, name@version or pkg:npm purl, with an exact version, not a range',
+    ],
+    [
+      'exceptions:\n  - id: GHSA-x\n    package: pkg:npm/lodash@4.x\n    reason: r\n    expires: 2025-02-01\n    author: a\n',
+      'line 3: exceptions[0].package: expected a package name',
+    ],
+    ['gate:\n  scopes: []\n', 'line 2: gate.scopes: an empty list turns every SLA off'],
+    [
+      'policy:\n  caps:\n    - packages: []\n      maxLevel: 2\n',
+      'line 3: policy.caps[0].packages: an empty list matches nothing',
+    ],
     ['- a\n- b\n', 'expected a mapping of settings at the top level'],
   ])('names the line, the key and the problem: %j', (text, message) => {
     const error = yamlError(text);

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { parsePackageSelector } from './package-selector.js';
 
+/** A cap's list that is present but empty would never match: almost certainly a mistake. */
+const EMPTY_MATCHES_NOTHING = 'an empty list matches nothing: leave the key out to match any';
+
 export { parsePackageSelector };
 
 /**
@@ -102,6 +105,7 @@ const build = () => {
             error: 'expected a package name or a pattern with * (`lodash`, `@acme/*`, `eslint-*`)',
           }),
         )
+        .min(1, EMPTY_MATCHES_NOTHING)
         .optional()
         .meta({
           description:
@@ -109,6 +113,7 @@ const build = () => {
         }),
       scopes: z
         .array(z.enum(configScopes, { error: `expected one of ${configScopes.join(', ')}` }))
+        .min(1, EMPTY_MATCHES_NOTHING)
         .optional()
         .meta({
           description:
@@ -116,12 +121,14 @@ const build = () => {
         }),
       severities: z
         .array(z.enum(configSeverities, { error: `expected one of ${configSeverities.join(', ')}` }))
+        .min(1, EMPTY_MATCHES_NOTHING)
         .optional()
         .meta({
           description: 'Severities; the cap applies when a finding the change fixes has one of them.',
         }),
       facts: z
         .array(z.enum(riskFacts, { error: `expected one of ${riskFacts.join(', ')}` }))
+        .min(1, EMPTY_MATCHES_NOTHING)
         .optional()
         .meta({
           description:
@@ -156,7 +163,7 @@ const build = () => {
         .string({ error: 'expected a package name, name@version or pkg:npm purl' })
         .refine((text) => parsePackageSelector(text) !== undefined, {
           error:
-            'expected a package name, name@version or pkg:npm purl (`lodash`, `lodash@4.17.15`, `pkg:npm/lodash`)',
+            'expected a package name, name@version or pkg:npm purl, with an exact version, not a range (`lodash`, `lodash@4.17.15`, `pkg:npm/lodash`)',
         })
         .optional()
         .meta({
@@ -284,6 +291,7 @@ const build = () => {
             .meta({ description: 'Days a finding may stay unfixed once a fix is available, per severity.' }),
           scopes: z
             .array(z.enum(configScopes, { error: `expected one of ${configScopes.join(', ')}` }))
+            .min(1, 'an empty list turns every SLA off: leave the key out for the default [prod]')
             .optional()
             .meta({
               description:
