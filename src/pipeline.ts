@@ -135,7 +135,11 @@ export const scanProjects = async (store: AdvisoryStore, options: ScanOptions): 
       );
     }
     const { readSbom } = await import('./inventory/sbom/read.js');
-    const inventory = readSbom(readText(options.target), options.target);
+    const inventory = readSbom(readText(options.target), options.target, (purls) =>
+      options.onProgress?.(
+        `warning: ${purls.length === 1 ? '1 component has' : `${purls.length} components have`} an npm package URL that cannot be read, and ${purls.length === 1 ? 'is' : 'are'} not matched (first: ${purls[0]})`,
+      ),
+    );
     return {
       projects: [assessInventory(store, inventory, options, shared, undefined, configFile)],
       store: { path: store.path, advisories },

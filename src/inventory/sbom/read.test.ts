@@ -59,6 +59,23 @@ describe('readSbom: CycloneDX', () => {
     expect(inventory.root).toBe('/sboms');
   });
 
+  it('says which npm package URLs it cannot read (they are not matched), and nothing when all are read', () => {
+    const told: (readonly string[])[] = [];
+    readSbom(JSON.stringify(cyclonedx), '/sboms/bom.json', (purls) => told.push(purls));
+    expect(told).toEqual([]);
+    const broken = {
+      ...cyclonedx,
+      components: [
+        ...cyclonedx.components,
+        { 'bom-ref': 'bad', name: 'lodash', version: '4.17.15', purl: 'pkg:npm/lodash@%' },
+        { 'bom-ref': 'bad2', name: 'x', version: '1', purl: 'PKG:NPM/' },
+      ],
+    };
+    const read = readSbom(JSON.stringify(broken), '/sboms/bom.json', (purls) => told.push(purls));
+    expect(told).toEqual([['pkg:npm/lodash@%', 'PKG:NPM/']]);
+    expect(read.packages.get('bad')?.purl).toBeUndefined();
+  });
+
   it('never reads a component npm marks private as the registry package of that name', () => {
     const doc = {
       ...cyclonedx,

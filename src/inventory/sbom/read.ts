@@ -133,6 +133,7 @@ const finish = (
   rootDraft: { id: string; name: string; version: string },
   drafts: readonly Draft[],
   edges: InventoryEdge[],
+  unreadable: string[],
 ): Inventory => {
   const importers: Importer[] = [{ id: rootDraft.id, name: rootDraft.name, path: '' }];
   for (const draft of drafts) {
@@ -171,6 +172,14 @@ const finish = (
   for (const draft of drafts) {
     if (draft.id === rootDraft.id) continue;
     const pkg = toPackage(draft);
+    // An npm purl that cannot be read is no package to match: said, never dropped in silence.
+    if (
+      pkg.source !== 'registry' &&
+      draft.statedSource === undefined &&
+      /^pkg:npm\//i.test(draft.purl ?? '')
+    ) {
+      unreadable.push(draft.purl as string);
+    }
     packages.set(draft.id, { ...pkg, scope: draft.statedScope ?? derived.get(draft.id) ?? 'prod' });
   }
   // Without a graph from the root every npm component is reported as a direct dependency.
@@ -227,7 +236,7 @@ const statedSource = (component: Json): SourceKind | undefined => {
   return undefined;
 };
 
-const readCycloneDx = (doc: Json, path: string): Inventory => {
+const readCycloneDx = (doc: Json, path: string, unreadable: string[]): Inventory => {
   const specVersion = stringOr(doc.specVersion);
   if (specVersion === undefined || !/^1\.\d+$/.test(specVersion)) {
     throw invalid(path, `unsupported CycloneDX specVersion ${JSON.stringify(doc.specVersion ?? null)}`);
@@ -308,7 +317,7 @@ const readCycloneDx = (doc: Json, path: string): Inventory => {
     name: stringOr(rootComponent?.name) ?? '',
     version: stringOr(rootComponent?.version) ?? '',
   };
-  return finish(path, `cyclonedx-${specVersion}`, root, drafts, edges);
+  return finish(path, `cyclonedx-${specVersion}`, root, drafts, edges, unreadable);
 };
 
 /**
@@ -352,7 +361,7 @@ const spdxEdge = (type: string): { reverse: boolean; edge: EdgeType } | undefine
   }
 };
 
-const readSpdx = (doc: Json, path: string): Inventory => {
+const readSpdx = (doc: Json, path: string, unreadable: string[]): Inventory => {
   const version = stringOr(doc.spdxVersion) as string;
   if (!/^SPDX-2\.\d+$/.test(version)) {
     throw invalid(path, `unsupported spdxVersion ${JSON.stringify(version)} (SPDX 2.x JSON is read)`);
@@ -430,14 +439,25 @@ const readSpdx = (doc: Json, path: string): Inventory => {
     name: stringOr(rootPkg?.name) ?? stringOr(doc.name) ?? '',
     version: stringOr(rootPkg?.versionInfo) ?? '',
   };
-  return finish(path, `spdx-${version.slice('SPDX-'.length)}`, root, drafts, edges);
+  return finish(path, `spdx-${version.slice('SPDX-'.length)}`, root, drafts, edges, unreadable);
 };
 
-/** Reads a CycloneDX or SPDX JSON document into an Inventory. */
-export const readSbom = (content: string, path: string): Inventory => {
+/**
+ * Reads a CycloneDX or SPDX JSON document into an Inventory. `onUnreadable` gets the npm package
+ * URLs (`pkg:npm/…`) that could not be read: those components are listed but never matched.
+ */
+export const readSbom = (
+  content: string,
+  path: string,
+  onUnreadable?: (purls: readonly string[]) => void,
+): Inventory => {
   const doc = parseJsonDocument(content, path, 'SBOM_INVALID');
   if (!isObject(doc)) throw invalid(path, 'not a JSON object');
-  if (doc.bomFormat === 'CycloneDX') return readCycloneDx(doc, path);
-  if (typeof doc.spdxVersion === 'string') return readSpdx(doc, path);
-  throw invalid(path, 'neither CycloneDX (`bomFormat`) nor SPDX (`spdxVersion`) JSON');
+  const unreadable: string[] = [];
+  let inventory: Inventory;
+  if (doc.bomFormat === 'CycloneDX') inventory = readCycloneDx(doc, path, unreadable);
+  else if (typeof doc.spdxVersion === 'string') inventory = readSpdx(doc, path, unreadable);
+  else throw invalid(path, 'neither CycloneDX (`bomFormat`) nor SPDX (`spdxVersion`) JSON');
+  if (unreadable.length > 0) onUnreadable?.(unreadable);
+  return inventory;
 };
