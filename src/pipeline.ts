@@ -103,6 +103,23 @@ const vexReader = async () => (await import('./intel/vex/read.js')).parseVexDocu
 const configLoader = async () => await import('./config/load.js');
 
 /** The project's configuration, when it has a file; the loader is only imported when one exists. */
+/**
+ * A lockfile older than its manifests (a dependency added to package.json, no install since)
+ * installs nothing for what was added: the findings are of what it installs, which is said.
+ */
+const warnIfStale = (
+  inventory: Inventory,
+  options: { readonly cwd: string; readonly onProgress?: (message: string) => void },
+): void => {
+  const missing = inventory.missing ?? [];
+  const first = missing[0];
+  if (first === undefined) return;
+  const importer = inventory.importers.find((i) => i.id === first.from);
+  options.onProgress?.(
+    `warning: ${display(options.cwd, inventory.lockfile)} is older than its manifests: it installs nothing for ${missing.length === 1 ? '1 declared dependency' : `${missing.length} declared dependencies`} (first: ${importer?.name || 'the root'} needs ${first.name}@${first.spec}); findings are of what it installs: update it with the package manager`,
+  );
+};
+
 const loadProjectConfigLazily = async (root: string, cwd: string): Promise<LoadedConfig | undefined> =>
   configFileNames.some((name) => statOrUndefined(join(root, name)) !== undefined)
     ? (await configLoader()).loadProjectConfig(root, cwd)
@@ -154,6 +171,7 @@ export const scanProjects = async (store: AdvisoryStore, options: ScanOptions): 
     if (lockfiles.length > 1)
       options.onProgress?.(`[${i + 1}/${lockfiles.length}] ${display(options.cwd, lockfile)}`);
     const inventory = await readInventory(lockfile);
+    warnIfStale(inventory, options);
     const own = await readProjectVex(inventory.root, options.cwd);
     // A folder with lockfiles of several package managers shares one VEX document: list it once.
     if (own && !vex.some((d) => d.path === own.path)) vex.push(documentRead(own));
@@ -381,6 +399,7 @@ export const planProjects = async (
     const shown = display(options.cwd, lockfile);
     if (lockfiles.length > 1) options.onProgress?.(`[${i + 1}/${lockfiles.length}] planning ${shown}`);
     const inventory = await readInventory(lockfile);
+    warnIfStale(inventory, options);
     const own = await readProjectVex(inventory.root, options.cwd);
     if (own && !vex.some((d) => d.path === own.path)) vex.push(documentRead(own));
     const config = await loadProjectConfigLazily(inventory.root, options.cwd);

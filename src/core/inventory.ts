@@ -67,7 +67,22 @@ export interface Importer {
   readonly path: string;
 }
 
+/** A dependency the root or a workspace declares that the lockfile installs nothing for. */
+export interface MissingDependency {
+  /** The importer that declares it. */
+  readonly from: string;
+  readonly name: string;
+  readonly spec: string;
+}
+
 export interface Inventory {
+  /**
+   * Prod and dev dependencies the root or a workspace declares that the lockfile has no package
+   * for: the lockfile is older than the manifest, and what is installed from it is not what the
+   * manifest asks. Only formats that read the declarations apart from the packages say so (npm
+   * lockfileVersion 2 and 3, yarn 1).
+   */
+  readonly missing?: readonly MissingDependency[];
   /** Absolute folder of the project (the lockfile's folder). */
   readonly root: string;
   /** Absolute path of the lockfile the inventory was read from. */

@@ -190,6 +190,30 @@ describe('scan on the bundled example', () => {
     expect(bad.stderr).not.toMatch(raw);
   });
 
+  it('warns on stderr when the lockfile is older than its manifest (it installs nothing for a declared dependency)', () => {
+    const dir = join(home.path, 'stale');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'package-lock.json'),
+      JSON.stringify({
+        lockfileVersion: 3,
+        packages: {
+          '': { name: 'stale-app', dependencies: { minimist: '0.0.8', lodash: '^4.17.0' } },
+          'node_modules/minimist': { version: '0.0.8' },
+        },
+      }),
+    );
+    const result = runCli(['scan', dir, '--db', db, '--json']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      'package-lock.json is older than its manifests: it installs nothing for 1 declared dependency (first: stale-app needs lodash@^4.17.0)',
+    );
+    expect((JSON.parse(result.stdout) as Report).findings.map((f) => f.package.name)).toContain('minimist');
+    // Up to date: no warning.
+    const example = runCli(['scan', join(projectRoot, 'examples/vulnerable-app'), '--db', db]);
+    expect(example.stderr).toBe('');
+  });
+
   it('--fail-on sets exit 1 only when a finding at or above the level exists', () => {
     expect(runCli(['scan', example, '--db', db, '--fail-on', 'critical']).code).toBe(1);
     expect(runCli(['scan', example, '--db', db, '--fail-on', 'medium']).code).toBe(1);

@@ -456,6 +456,33 @@ describe('parseNpmLockfile: edges (v2/v3)', () => {
       '(root) -> node_modules/debug [prod] ^4.3.4',
       'node_modules/debug -> node_modules/ms [prod] 2.1.2',
     ]);
+    // Nothing the root or a workspace declares is missing: optional and peer ones do not count.
+    expect(inventory.missing).toBeUndefined();
+  });
+
+  it("names the root's and workspaces' declared dependencies the lockfile installs nothing for (stale)", () => {
+    const inventory = parseNpmLockfile(
+      v3({
+        '': {
+          name: 'app',
+          version: '1.0.0',
+          workspaces: ['packages/*'],
+          dependencies: { lodash: '^4.17.0', ms: '^2.0.0' },
+          devDependencies: { jest: '^29.0.0' },
+          optionalDependencies: { fsevents: '^2.0.0' },
+          peerDependencies: { react: '*' },
+        },
+        'packages/w': { name: 'w', version: '1.0.0', dependencies: { left: '^1.0.0', ms: '^2.0.0' } },
+        'node_modules/w': { resolved: 'packages/w', link: true },
+        'node_modules/ms': { version: '2.1.2' },
+      }),
+      LOCK,
+    );
+    expect(inventory.missing).toEqual([
+      { from: '', name: 'jest', spec: '^29.0.0' },
+      { from: '', name: 'lodash', spec: '^4.17.0' },
+      { from: 'packages/w', name: 'left', spec: '^1.0.0' },
+    ]);
   });
 
   it('takes an optional dependency listed in both dependencies and optionalDependencies as optional, once', () => {

@@ -7,6 +7,7 @@ import {
   type InventoryEdge,
   type InventoryPackage,
   isUnderModules,
+  type MissingDependency,
   resolveFrom,
   type Scope,
   type SourceKind,
@@ -285,6 +286,8 @@ const fromPackages = (
   };
 
   const edges: InventoryEdge[] = [];
+  const missing: MissingDependency[] = [];
+  const importerIds = new Set(importers.map((i) => i.id));
   for (const from of packages.keys()) {
     // Every folder outside node_modules (root, workspaces, linked `file:` folders) is installed
     // with its devDependencies.
@@ -294,9 +297,20 @@ const fromPackages = (
       // Unmet dependencies (optional platform packages, peers left to the consumer, or what npm
       // calls "missing") install nothing, so they add no edge.
       if (to !== undefined) edges.push({ from, to, type, spec });
+      else if (found === undefined && importerIds.has(from) && (type === 'prod' || type === 'dev')) {
+        missing.push({ from, name, spec });
+      }
     });
   }
-  return { root, lockfile: path, format: `npm-v${lock.lockfileVersion}`, importers, packages, edges };
+  return {
+    root,
+    lockfile: path,
+    format: `npm-v${lock.lockfileVersion}`,
+    importers,
+    packages,
+    edges,
+    ...(missing.length > 0 ? { missing } : {}),
+  };
 };
 
 /** lockfileVersion 1: a nested `dependencies` tree; keys are rebuilt as v2-style install folders. */

@@ -517,6 +517,26 @@ describe('parseYarnClassicLockfile: sources', () => {
 });
 
 describe('parseYarnClassicLockfile: graph and scopes', () => {
+  it('names the declared dependencies a stale (or empty) lockfile installs nothing for; peers and optional ones do not count', () => {
+    const manifestOnly = {
+      'package.json': app({
+        dependencies: { lodash: '^4.17.0', both: '^1.0.0' },
+        devDependencies: { jest: '^29.0.0' },
+        optionalDependencies: { fsevents: '^2.0.0' },
+        peerDependencies: { react: '*' },
+      }),
+    };
+    expect(read('', manifestOnly).missing).toEqual([
+      { from: '', name: 'lodash', spec: '^4.17.0' },
+      { from: '', name: 'both', spec: '^1.0.0' },
+      { from: '', name: 'jest', spec: '^29.0.0' },
+    ]);
+    const current = read(`${HEADER}${entry('both@^1.0.0', '1.0.0')}`, {
+      'package.json': app({ dependencies: { both: '^1.0.0' }, peerDependencies: { react: '*' } }),
+    });
+    expect(current.missing).toBeUndefined();
+  });
+
   it('derives prod, dev, optional and devOptional from the manifests of every workspace', () => {
     const lock = [
       HEADER,

@@ -6,6 +6,7 @@ import type {
   Inventory,
   InventoryEdge,
   InventoryPackage,
+  MissingDependency,
   SourceKind,
 } from '../../core/inventory.js';
 import { npmPurl } from '../../core/purl.js';
@@ -380,6 +381,7 @@ export const parseYarnClassicLockfile = (input: LockfileInput): Inventory => {
     return workspaceByName.get(name);
   };
 
+  const missing: MissingDependency[] = [];
   for (const [id, { folder, manifest }] of manifests) {
     // Two aliases of one package (`h4: npm:history@4.7.8`, `h5: npm:history@4.7.8`) are one edge.
     seenEdges = new Set();
@@ -390,8 +392,11 @@ export const parseYarnClassicLockfile = (input: LockfileInput): Inventory => {
         () => `${folder === '' ? 'package.json' : `${folder}/package.json`} dependency ${name}`,
       );
       const to = resolve(name, spec);
-      // Unresolvable: a peer left to the consumer, or a stale lockfile; nothing is installed for it.
+      // Unresolvable: a peer left to the consumer, an optional package left out, or a stale
+      // lockfile; nothing is installed for it.
       if (to !== undefined && to !== id) addEdge(id, to, type, spec, name);
+      else if (to === undefined && (type === 'prod' || type === 'dev'))
+        missing.push({ from: id, name, spec });
     }
   }
   if (!rootManifest) {
@@ -444,5 +449,6 @@ export const parseYarnClassicLockfile = (input: LockfileInput): Inventory => {
     importers,
     packages,
     edges: unreachable.size === 0 ? edges : edges.filter((e) => !unreachable.has(e.from)),
+    ...(missing.length > 0 ? { missing } : {}),
   };
 };
