@@ -102,7 +102,6 @@ export interface ScanOptions {
 const vexReader = async () => (await import('./intel/vex/read.js')).parseVexDocument;
 const configLoader = async () => await import('./config/load.js');
 
-/** The project's configuration, when it has a file; the loader is only imported when one exists. */
 /**
  * A lockfile older than its manifests (a dependency added to package.json, no install since)
  * installs nothing for what was added: the findings are of what it installs, which is said.
@@ -120,6 +119,7 @@ const warnIfStale = (
   );
 };
 
+/** The project's configuration, when it has a file; the loader is only imported when one exists. */
 const loadProjectConfigLazily = async (root: string, cwd: string): Promise<LoadedConfig | undefined> =>
   configFileNames.some((name) => statOrUndefined(join(root, name)) !== undefined)
     ? (await configLoader()).loadProjectConfig(root, cwd)

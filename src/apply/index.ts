@@ -586,7 +586,6 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
     if (a.branch) {
       if (out.size > 0) git.run(['update-ref', `refs/heads/${a.branch}`, parent]);
       else git.tryRun(['branch', '--quiet', '-D', a.branch]);
-      unfinished.delete(a.branch);
     }
     return out;
   };
@@ -842,6 +841,8 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
       });
     }
     if (merge && 'commit' in merge) base = merge.commit;
+    // Finalized, merged or proposed, and in the ledger: the branch is what this run leaves.
+    if (a.branch && !options.dryRun && only === undefined) unfinished.delete(a.branch);
   };
 
   let finished = false;

@@ -312,6 +312,34 @@ describe('rollbackChange', () => {
     );
   });
 
+  it('a change rolled back, then proposed again by a later fix and merged by hand, is rolled back again', () => {
+    mergeChange();
+    const first = rollbackChange({ ...input, git, entries: entriesOf() });
+    record([{ kind: 'rolled-back', inputs: first.event.inputs, outcome: first.event.outcome }]);
+    // A later fix, at level 2 this time, proposes the same change (the same id) on its branch.
+    const { base, commit } = branchChange();
+    record([
+      { kind: 'planned', inputs: {}, outcome: { changes: [lockChange] } },
+      {
+        kind: 'applied',
+        inputs: { base },
+        outcome: { commit, branch: 'patchpilot/p-1', status: 'proposed' },
+      },
+      {
+        kind: 'proposed',
+        inputs: { level: 2 },
+        outcome: { status: 'proposed', commit, branch: 'patchpilot/p-1' },
+      },
+    ]);
+    const waiting = errorOf(() => rollbackChange({ ...input, git, entries: entriesOf() }));
+    expect(waiting).toMatchObject({ code: 'ROLLBACK_NOT_MERGED' });
+    git.run(['merge', '--quiet', '--ff-only', 'patchpilot/p-1']);
+    const second = rollbackChange({ ...input, git, entries: entriesOf() });
+    expect(second).toMatchObject({ mode: 'merged', commit, reverted: commit });
+    expect(second.event.inputs).toMatchObject({ mergedBy: 'outside patchpilot (proposed change)' });
+    expect(readFileSync(join(repo, 'package-lock.json'), 'utf8')).toBe(lock('1.0.0'));
+  });
+
   it('a proposed change someone merged by hand is rolled back on the branch checked out', () => {
     const { base, commit } = branchChange();
     record([

@@ -221,10 +221,16 @@ export const rollbackChange = (input: RollbackInput): RollbackResult => {
       hint: '`patchpilot ledger show --kind merged` lists the merged changes',
     });
   }
-  const merged = last(entries, 'merged');
-  // A proposed change someone merged by hand (its branch's commit is now on the base branch) is
-  // rolled back like one PatchPilot merged; the base is --base, else the branch checked out.
-  const proposed = merged ? undefined : last(entries, 'proposed');
+  // The change's last run decides: merged by fix, or proposed (with a commit). A proposed change
+  // someone merged by hand (its branch's commit is now on the base branch) is rolled back like one
+  // PatchPilot merged; the base is --base, else the branch checked out. A change merged, rolled
+  // back, then proposed again by a later fix is that proposal now.
+  const lastMerged = last(entries, 'merged');
+  const lastProposed = last(entries, 'proposed');
+  const proposedLater =
+    text(lastProposed?.outcome.commit) !== undefined && (lastProposed?.seq ?? 0) > (lastMerged?.seq ?? 0);
+  const merged = proposedLater ? undefined : lastMerged;
+  const proposed = merged ? undefined : lastProposed;
   const proposedCommit = text(proposed?.outcome.commit);
   const decisive = merged ?? (proposedCommit ? proposed : undefined);
   if (!decisive) {

@@ -1,3 +1,4 @@
+import { printableText } from '../util/printable.js';
 import { main } from './main.js';
 
 /** Process glue for bin/patchpilot.js: the only place that reads process globals. */
@@ -19,7 +20,7 @@ export const run = (): void => {
     now: () => new Date(),
     interrupted: interrupt.signal,
   }).then(exit, (error: unknown) => {
-    process.stderr.write(`patchpilot: internal error: ${String(error)}\n`);
+    process.stderr.write(printableText(`patchpilot: internal error: ${String(error)}\n`));
     exit(70);
   });
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { printable, printableText } from './printable.js';
+import { printable, printableText, withoutColours } from './printable.js';
 
 describe('printable', () => {
   it('escapes every control character, line breaks and bidi overrides included, and nothing else', () => {
@@ -13,6 +13,9 @@ describe('printable', () => {
     expect(printableText('line 1\n\tline 2\r\u001b[A\n')).toBe('line 1\n\tline 2\\u000d\\u001b[A\n');
     const clean = 'no controls here\n';
     expect(printableText(clean)).toBe(clean);
+    // CRLF line ends (a child process's output) end lines; colours of such output can be dropped first.
+    expect(printableText('a\r\nb\r')).toBe('a\nb\\u000d');
+    expect(withoutColours('\u001b[31mFAIL\u001b[0m x \u001b]0;t\u0007')).toBe('FAIL x \u001b]0;t\u0007');
     // The same result twice: the pattern keeps no state between calls.
     expect(printableText('x\u0007')).toBe('x\\u0007');
     expect(printableText('x\u0007')).toBe('x\\u0007');

@@ -24,5 +24,15 @@ export const printable = (text: string): string => text.replace(control, escaped
  */
 export const printableText = (text: string): string => {
   controlInText.lastIndex = 0;
-  return controlInText.test(text) ? text.replace(controlInText, escaped) : text;
+  if (!controlInText.test(text)) return text;
+  // A line ending CRLF (a child process's output quoted in a report) ends a line; a lone CR is escaped.
+  return text.replace(/\r\n/g, '\n').replace(controlInText, escaped);
 };
+
+/**
+ * The output of a command the project runs (its tests, its package manager), without the colour
+ * and style sequences test runners write (`\u001b[31m`): quoted in a report they would only show
+ * escaped. Any other control character stays, to be escaped when printed.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character is what is matched
+export const withoutColours = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '');

@@ -198,10 +198,15 @@ describe('scan on the bundled example', () => {
       JSON.stringify({
         lockfileVersion: 3,
         packages: {
-          '': { name: 'stale-app', dependencies: { minimist: '0.0.8', lodash: '^4.17.0' } },
+          '': { name: 'stale-app', dependencies: { minimist: '0.0.8' } },
           'node_modules/minimist': { version: '0.0.8' },
         },
       }),
+    );
+    // lodash was added to package.json after the last install: the lockfile's root entry lacks it too.
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'stale-app', dependencies: { minimist: '0.0.8', lodash: '^4.17.0' } }),
     );
     const result = runCli(['scan', dir, '--db', db, '--json']);
     expect(result.code).toBe(0);

@@ -1,5 +1,4 @@
-import { realpathSync } from 'node:fs';
-import { relative, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import type { Git } from '../../apply/git.js';
 import { PatchPilotError } from '../../core/errors.js';
 import { statOrUndefined } from '../../util/fs.js';
@@ -185,8 +184,9 @@ const policyLevel = async (git: Git, folder: string): Promise<number> => {
   const { configFileNames } = await import('../../config/files.js');
   const { repositoryTop } = await import('../../apply/git.js');
   const top = repositoryTop(git) as string;
-  const rel = relative(top, realpathSync(folder)).split(sep).join('/');
-  const prefix = rel === '' ? '' : `${rel}/`;
+  // The folder as git names it in the tree (its own case, links resolved).
+  const prefix = git.run(['rev-parse', '--show-prefix'], folder);
+  const rel = prefix.replace(/\/$/, '');
   const listed = git.tryRun(
     [
       '--literal-pathspecs',
@@ -207,7 +207,12 @@ const policyLevel = async (git: Git, folder: string): Promise<number> => {
     const [, mode, type, object, path] = match as unknown as [string, string, string, string, string];
     files.set(path.slice(prefix.length), {
       regular: type === 'blob' && (mode === '100644' || mode === '100755'),
-      text: () => git.run(['cat-file', 'blob', object], top),
+      // As committed, byte for byte (run() would trim it).
+      text: () => {
+        const read = git.tryRun(['cat-file', 'blob', object], top);
+        if (read.code !== 0) git.run(['cat-file', 'blob', object], top);
+        return read.stdout;
+      },
     });
   }
   return loadCommittedConfig(rel, files)?.config.policy.maxLevel ?? 3;

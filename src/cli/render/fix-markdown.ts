@@ -1,6 +1,7 @@
 import type { Change } from '../../core/change.js';
 import { overrideField } from '../../core/plan.js';
 import { levelText } from '../../core/verdict.js';
+import { withoutColours } from '../../util/printable.js';
 import type { FixReport } from '../commands/fix.js';
 
 /** `fix`'s report for humans (`--report FILE`, `--format markdown`): a section per change, with its evidence. */
@@ -54,7 +55,7 @@ const section = (c: Change): string[] => {
   }
   const failing = c.failure ? c.commands[c.commands.length - 1] : undefined;
   if (failing && failing.output.trim() !== '')
-    out.push('', `Output of \`${failing.command}\`:`, '', fence(failing.output));
+    out.push('', `Output of \`${failing.command}\`:`, '', fence(withoutColours(failing.output)));
   out.push('');
   return out;
 };

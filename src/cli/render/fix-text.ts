@@ -1,5 +1,6 @@
 import type { Change } from '../../core/change.js';
 import { levelText } from '../../core/verdict.js';
+import { withoutColours } from '../../util/printable.js';
 import type { FixReport } from '../commands/fix.js';
 
 /**
@@ -38,7 +39,7 @@ const proofLine = (c: Change): string | undefined => {
 
 /** The part of a failing command's output worth reading: from the first failure it reports, else its end. */
 const excerpt = (output: string, lines: number): string[] => {
-  const all = output.trimEnd().split('\n');
+  const all = withoutColours(output).trimEnd().split(/\r?\n/);
   const first = all.findIndex((l) => /^\s*(not ok\b|✖|FAIL\b|\d+\) |Error:|npm (ERR!|error))/.test(l));
   const from =
     first >= 0 ? Math.min(first, Math.max(0, all.length - lines)) : Math.max(0, all.length - lines);

@@ -485,6 +485,20 @@ describe('parseNpmLockfile: edges (v2/v3)', () => {
     ]);
   });
 
+  it('reads package.json too: a dependency added there since the last install is in neither the lockfile nor its root entry', () => {
+    const lock = v3({
+      '': { name: 'app', version: '1.0.0', dependencies: { ms: '^2.0.0' } },
+      'node_modules/ms': { version: '2.1.2' },
+    });
+    const added = parseNpmLockfile(lock, LOCK, {
+      ...manifest({ dependencies: { ms: '^2.0.0', lodash: '^4.17.0' }, peerDependencies: { react: '*' } }),
+    });
+    expect(added.missing).toEqual([{ from: '', name: 'lodash', spec: '^4.17.0' }]);
+    expect(
+      parseNpmLockfile(lock, LOCK, manifest({ dependencies: { ms: '^2.0.0' } })).missing,
+    ).toBeUndefined();
+  });
+
   it('takes an optional dependency listed in both dependencies and optionalDependencies as optional, once', () => {
     const inventory = parseNpmLockfile(
       v3({

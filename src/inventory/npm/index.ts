@@ -302,6 +302,15 @@ const fromPackages = (
       }
     });
   }
+  // The lockfile's root entry is npm's copy of package.json from the last install: a dependency
+  // added to package.json since is in neither, so package.json itself is read too.
+  if (manifest) {
+    eachDependency(manifest, true, (name, spec, type) => {
+      if ((type === 'prod' || type === 'dev') && resolveFrom('', name, has) === undefined) {
+        if (!missing.some((m) => m.from === '' && m.name === name)) missing.push({ from: '', name, spec });
+      }
+    });
+  }
   return {
     root,
     lockfile: path,

@@ -91,7 +91,9 @@ export interface SpdxFacts {
 const annotationOf = (entry: SbomEntry, facts: SpdxFacts): Json | undefined => {
   const lines: string[] = [];
   if (entry.pkg.source !== 'registry') lines.push(`patchpilot:npm:source=${entry.pkg.source}`);
-  if (facts.folder !== undefined) lines.push(`patchpilot:npm:path=${facts.folder}`);
+  // One line per fact: a folder name with a line break in it would read as more facts.
+  if (facts.folder !== undefined && !/[\r\n]/.test(facts.folder))
+    lines.push(`patchpilot:npm:path=${facts.folder}`);
   if (entry.scope !== 'prod') lines.push(`patchpilot:npm:scope=${entry.scope}`);
   if (lines.length === 0) return undefined;
   return {
