@@ -1,7 +1,7 @@
 import { basename, dirname, join, posix, resolve, sep } from 'node:path';
 import { PatchPilotError } from '../core/errors.js';
 import type { Inventory } from '../core/inventory.js';
-import { readConfinedText, readText, realPathOrUndefined, statOrUndefined, walkFiles } from '../util/fs.js';
+import { readConfinedText, realPathOrUndefined, statOrUndefined, walkFiles } from '../util/fs.js';
 import type { LockfileInput } from './source.js';
 import { matchWorkspaceFolders } from './source.js';
 
@@ -121,6 +121,34 @@ export const findLockfiles = (target: string, recursive: boolean): string[] => {
   return found.sort();
 };
 
+/** Lockfiles larger than this are not lockfiles a package manager wrote (the largest known are tens of MB). */
+const maxLockfileBytes = 1024 * 1024 * 1024;
+
+/**
+ * The lockfile's text, read as any other file of the project: a regular file whose real path is in
+ * its folder. A lockfile that is a link to elsewhere (`/proc/self/environ`, a secrets file) is
+ * refused, never read: its text would be quoted in the parse error.
+ */
+const readLockfileText = (lockfile: string, realRoot: string): string => {
+  const read = readConfinedText(lockfile, realRoot, maxLockfileBytes);
+  const refuse = (why: string): PatchPilotError =>
+    new PatchPilotError('LOCKFILE_INVALID', `${lockfile}: ${why}`, {
+      hint: 'PatchPilot reads a lockfile only as a regular file in its project folder',
+    });
+  switch (read.kind) {
+    case 'text':
+      return read.text;
+    case 'absent':
+      throw new PatchPilotError('LOCKFILE_NOT_FOUND', `${lockfile}: no such file`);
+    case 'outside':
+      throw refuse(`is a link that leads outside its folder (to ${read.realPath})`);
+    case 'too-large':
+      throw refuse(`is ${read.bytes} bytes, more than a lockfile should be (${maxLockfileBytes})`);
+    default:
+      throw refuse('is not a regular file');
+  }
+};
+
 /** Manifests larger than this are not package.json files anyone wrote. */
 const maxManifestBytes = 16 * 1024 * 1024;
 
@@ -145,7 +173,7 @@ export const diskInput = (lockfile: string): LockfileInput => {
     return join(root, ...normal.split('/'));
   };
   return {
-    content: readText(lockfile),
+    content: readLockfileText(lockfile, realRoot),
     path: lockfile,
     readFile: (relativePath) => {
       const full = inside(relativePath);

@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import ajvDraft04 from 'ajv-draft-04';
@@ -480,6 +488,26 @@ describe('bad input: one clear line, exit 2, no stack trace', () => {
     const result = runCli(['scan', dir, '--db', db, '--debug']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('a lockfile that is a link out of its folder is refused, never read (its text would be quoted)', () => {
+    const secret = join(cases.path, 'secrets.env');
+    writeFileSync(secret, 'NPM_TOKEN=npm_not_for_logs\n');
+    const dir = join(cases.path, 'linked-lockfile');
+    mkdirSync(dir, { recursive: true });
+    symlinkSync(secret, join(dir, 'yarn.lock'));
+    const result = runCli(['scan', dir, '--db', db]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('yarn.lock: is a link that leads outside its folder');
+    expect(result.stderr).toContain('[LOCKFILE_INVALID]');
+    expect(result.stderr).not.toContain('npm_not_for_logs');
+    // A link to a regular file in the same folder is read.
+    const inside = join(cases.path, 'linked-inside');
+    mkdirSync(inside, { recursive: true });
+    cpSync(join(projectRoot, 'examples/vulnerable-app/package.json'), join(inside, 'package.json'));
+    cpSync(join(projectRoot, 'examples/vulnerable-app/package-lock.json'), join(inside, 'lock.json'));
+    symlinkSync('lock.json', join(inside, 'package-lock.json'));
+    expect(runCli(['scan', inside, '--db', db]).code).toBe(0);
   });
 
   it('an unreadable store', () => {
