@@ -1232,6 +1232,68 @@ describe('parseNpmLockfile: bad input', () => {
     expect(error.message).toBe(`${LOCK}: key ${JSON.stringify(key)} points outside the project`);
   });
 
+  it.each([
+    ['node_modules/./lodash', 'node_modules/lodash'],
+    ['node_modules//lodash', 'node_modules/lodash'],
+    ['./node_modules/lodash', 'node_modules/lodash'],
+    ['node_modules/lodash/', 'node_modules/lodash'],
+  ])('refuses the key %j, not in the form npm writes (it would hide the package)', (key, canonical) => {
+    const error = failure(() =>
+      parseNpmLockfile(
+        v3({
+          '': { name: 'app', version: '1.0.0', dependencies: { lodash: '^4.17.0' } },
+          [key]: { version: '4.17.15' },
+        }),
+        LOCK,
+      ),
+    );
+    expect(error.code).toBe('LOCKFILE_INVALID');
+    expect(error.message).toBe(
+      `${LOCK}: key ${JSON.stringify(key)} is not a folder as npm writes it (${JSON.stringify(canonical)})`,
+    );
+  });
+
+  it('refuses an entry whose registry tarball URL names another version or package (npm installs the URL)', () => {
+    const entry = (resolved: string) =>
+      v3({
+        '': { name: 'app', version: '1.0.0', dependencies: { lodash: '^4.17.0' } },
+        'node_modules/lodash': { version: '4.17.21', resolved },
+      });
+    const error = failure(() =>
+      parseNpmLockfile(entry('https://registry.npmjs.org/lodash/-/lodash-4.17.15.tgz'), LOCK),
+    );
+    expect(error.code).toBe('LOCKFILE_INVALID');
+    expect(error.message).toBe(
+      `${LOCK}: "node_modules/lodash": its resolved URL names lodash@4.17.15 but the entry says lodash@4.17.21; npm installs what resolved names`,
+    );
+    expect(
+      failure(() =>
+        parseNpmLockfile(
+          entry('https://npm.example.com/api/npm/r/underscore/-/underscore-1.13.6.tgz?t=1'),
+          LOCK,
+        ),
+      ).message,
+    ).toContain('its resolved URL names underscore@1.13.6');
+    // A tarball elsewhere, in no registry layout, stays a tarball (not matched, not refused).
+    const other = parseNpmLockfile(entry('https://example.com/builds/lodash-custom.tgz'), LOCK);
+    expect(other.packages.get('node_modules/lodash')?.source).toBe('tarball');
+    // The URL of the entry's own name and version is the registry's.
+    const same = parseNpmLockfile(entry('https://registry.npmjs.org/lodash/-/lodash-4.17.21.tgz'), LOCK);
+    expect(same.packages.get('node_modules/lodash')?.source).toBe('registry');
+  });
+
+  it('reads a workspace folder whose name starts with a dot', () => {
+    const inventory = parseNpmLockfile(
+      v3({
+        '': { name: 'app', version: '1.0.0', workspaces: ['.tools/*'] },
+        '.tools/lint': { name: 'lint', version: '1.0.0' },
+        'node_modules/lint': { resolved: '.tools/lint', link: true },
+      }),
+      LOCK,
+    );
+    expect(inventory.importers.map((i) => i.path)).toContain('.tools/lint');
+  });
+
   it('refuses a link whose target leaves the project', () => {
     const error = failure(() =>
       parseNpmLockfile(

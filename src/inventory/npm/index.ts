@@ -113,6 +113,21 @@ const checkKey = (key: string, path: string): void => {
   }
 };
 
+/**
+ * A key in the form npm writes it: `node_modules/./a` or `node_modules//a` is the folder npm
+ * installs `a` into, but read as written it names no package `a`, which would go unscanned.
+ */
+const checkCanonical = (key: string, path: string): void => {
+  if (!(key.includes('//') || key.includes('./') || key.endsWith('/') || key.endsWith('/.') || key === '.'))
+    return;
+  if (key.split('/').some((segment) => segment === '' || segment === '.')) {
+    throw invalid(
+      path,
+      `key ${JSON.stringify(key)} is not a folder as npm writes it (${JSON.stringify(posix.normalize(key).replace(/\/$/, ''))})`,
+    );
+  }
+};
+
 const scopeOf = (flags: {
   dev?: boolean | undefined;
   optional?: boolean | undefined;
@@ -126,6 +141,43 @@ const scopeOf = (flags: {
   if (flags.optional) return 'optional';
   if (flags.peer) return 'peer';
   return 'prod';
+};
+
+/**
+ * A `resolved` URL in a registry's layout (`…/<name>/-/<basename>-<version>.tgz`) that names
+ * another package or version than its entry: npm installs the tarball the URL names, so reading
+ * the entry's name and version would scan a package that is not installed and miss the one that
+ * is. Such a lockfile disagrees with itself and is refused. Other URLs are tarballs as before.
+ */
+const checkRegistryTarball = (
+  resolved: string,
+  key: string,
+  name: string,
+  version: string,
+  path: string,
+): void => {
+  const cut = resolved.search(/[?#]/);
+  const url = cut === -1 ? resolved : resolved.slice(0, cut);
+  const dash = url.lastIndexOf('/-/');
+  if (dash === -1 || !url.endsWith('.tgz')) return;
+  const file = url.slice(dash + 3, -'.tgz'.length);
+  const segments = url.slice(0, dash).split('/');
+  const last = segments[segments.length - 1] ?? '';
+  const before = segments[segments.length - 2] ?? '';
+  let urlName: string;
+  try {
+    urlName = decodeURIComponent(before.startsWith('@') ? `${before}/${last}` : last);
+  } catch {
+    return;
+  }
+  const base = urlName.startsWith('@') ? urlName.slice(urlName.indexOf('/') + 1) : urlName;
+  if (file.includes('/') || !file.startsWith(`${base}-`)) return;
+  const urlVersion = file.slice(base.length + 1);
+  if (!isStrictVersion(urlVersion) || (urlName === name && urlVersion === version)) return;
+  throw invalid(
+    path,
+    `${JSON.stringify(key)}: its resolved URL names ${urlName}@${urlVersion} but the entry says ${name}@${version}; npm installs what resolved names`,
+  );
 };
 
 /** Classifies a `resolved` (v2/v3) or `version` (v1) spec by where the package comes from. */
@@ -221,6 +273,7 @@ const fromPackages = (
   const linkNames = new Map<string, string>();
   for (const key in entries) {
     checkKey(key, path);
+    checkCanonical(key, path);
     const entry = entries[key] as PackageEntry;
     if (entry.link && entry.resolved !== undefined) {
       checkKey(entry.resolved, path);
@@ -259,7 +312,10 @@ const fromPackages = (
     const version = entry.version ?? '0.0.0';
     let source: SourceKind;
     if (!underModules) source = isWorkspaceFolder(key) ? 'workspace' : 'file';
-    else source = sourceOf(entry.resolved, name, version);
+    else {
+      source = sourceOf(entry.resolved, name, version);
+      if (source === 'tarball') checkRegistryTarball(entry.resolved as string, key, name, version, path);
+    }
     if (source === 'registry' && !isStrictVersion(version)) source = 'file';
     packages.set(key, {
       id: key,
