@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPatchPilotError } from '../core/errors.js';
-import { readLines } from './lines.js';
+import { MAX_LINE_BYTES, readLines } from './lines.js';
 
 let dir: string;
 beforeEach(() => {
@@ -109,5 +109,24 @@ describe('readLines', () => {
     const error = await collect(path, true).catch((e: unknown) => e);
     expect(isPatchPilotError(error) && error.code).toBe('ADVISORY_INPUT_INVALID');
     expect(String((error as Error).message)).toBe(`${path}: cannot read it: incorrect header check`);
+  });
+});
+
+describe('readLines: a line without end', () => {
+  it('refuses a line longer than MAX_LINE_BYTES before it fills memory (a gzip bomb of one line)', async () => {
+    {
+      const path = join(dir, 'bomb.jsonl.gz');
+      // 80 MB of one line, compressed to about 80 KB.
+      writeFileSync(path, gzipSync(Buffer.alloc(80 * 1024 * 1024, 0x61)));
+      const error = await (async () => {
+        for await (const _ of readLines(path, true)) {
+          // nothing: the first batch never ends
+        }
+      })().catch((e: unknown) => e);
+      expect(isPatchPilotError(error) && error.code).toBe('ADVISORY_INPUT_INVALID');
+      expect(String((error as Error).message)).toBe(
+        `${path}: line 1 is longer than ${MAX_LINE_BYTES / (1024 * 1024)} MB`,
+      );
+    }
   });
 });

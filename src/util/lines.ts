@@ -9,6 +9,12 @@ const CHUNK_BYTES = 1 << 20;
 const LF = 0x0a;
 const CR = 0x0d;
 
+/**
+ * The longest line read: an OSV record is a few kilobytes, the largest known well under a megabyte.
+ * A line without end (a gzip bomb inflating to gigabytes of one line) is refused before it fills memory.
+ */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
 /** A line's 1-based number, its text and, when they are exactly that text in UTF-8, its bytes. */
 export type Line = [n: number, text: string, bytes: Uint8Array | undefined];
 
@@ -43,6 +49,7 @@ export async function* readLines(path: string, gzip: boolean): AsyncGenerator<Li
   };
   // The start of a line that continues in the next chunk.
   let pending: Buffer[] = [];
+  let pendingBytes = 0;
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
       const batch: Line[] = [];
@@ -53,11 +60,24 @@ export async function* readLines(path: string, gzip: boolean): AsyncGenerator<Li
           pending.push(bytes);
           bytes = Buffer.concat(pending);
           pending = [];
+          pendingBytes = 0;
         }
         start = end + 1;
         add(batch, bytes, true);
       }
-      if (start < chunk.length) pending.push(chunk.subarray(start));
+      if (start < chunk.length) {
+        pending.push(chunk.subarray(start));
+        pendingBytes += chunk.length - start;
+        if (pendingBytes > MAX_LINE_BYTES) {
+          throw new PatchPilotError(
+            'ADVISORY_INPUT_INVALID',
+            `${path}: line ${n + 1} is longer than ${MAX_LINE_BYTES / (1024 * 1024)} MB`,
+            {
+              hint: 'not a file of one record per line (a compressed file may inflate without bound); nothing was imported',
+            },
+          );
+        }
+      }
       if (batch.length > 0) yield batch;
     }
     if (pending.length > 0) {
@@ -66,6 +86,7 @@ export async function* readLines(path: string, gzip: boolean): AsyncGenerator<Li
       if (batch.length > 0) yield batch;
     }
   } catch (cause) {
+    if (cause instanceof PatchPilotError) throw cause;
     throw new PatchPilotError(
       'ADVISORY_INPUT_INVALID',
       n === 0

@@ -1009,6 +1009,16 @@ describe('parseNpmLockfile: lockfileVersion 1 (test/fixtures/npm/v1-app)', () =>
 });
 
 describe('parseNpmLockfile: lockfileVersion 1 entries', () => {
+  it('refuses dependencies nested deeper than npm ever writes, with a clear error, not a stack overflow', () => {
+    // Written as text: JSON.stringify itself would run out of stack on the deep one.
+    const nested = (n: number): string =>
+      `{"lockfileVersion":1,"dependencies":${'{"a":{"version":"1.0.0","dependencies":'.repeat(n)}{"a":{"version":"1.0.0"}}${'}}'.repeat(n)}}`;
+    const error = failure(() => parseNpmLockfile(nested(5000), LOCK));
+    expect(error.code).toBe('LOCKFILE_INVALID');
+    expect(error.message).toContain('nests more than 200 levels of dependencies');
+    expect(parseNpmLockfile(nested(50), LOCK).packages.size).toBe(52);
+  });
+
   const sha = '0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c';
   it.each([
     {

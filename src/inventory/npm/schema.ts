@@ -160,8 +160,18 @@ const dropFalse = (entry: Record<string, unknown>, key: string, at: string[]): v
   else if (value !== undefined && typeof value !== 'string') fail([...at, key], 'string', value);
 };
 
+/**
+ * How deep lockfileVersion 1's `dependencies` may nest. npm nests a copy only where the one above
+ * conflicts, so real trees are a few levels deep; a crafted one thousands deep would exhaust the
+ * call stack (and each level's key holds every name above it).
+ */
+export const MAX_LEGACY_DEPTH = 200;
+
 const checkLegacyTree = (tree: unknown, at: string[]): void => {
   if (!isObject(tree)) throw shapeError(at, 'object', tree);
+  if (at.length > MAX_LEGACY_DEPTH * 2) {
+    throw new ShapeError(at.slice(0, 4), `nests more than ${MAX_LEGACY_DEPTH} levels of dependencies`);
+  }
   for (const name in tree) {
     const entry = tree[name];
     const here = [...at, name];

@@ -71,3 +71,18 @@ describe('readSimpleYaml', () => {
     expect(readYamlDocuments('\ufeffa: 1\n', '/p/pnpm-lock.yaml')).toEqual([{ a: 1 }]);
   });
 });
+
+describe('readYamlDocuments: nesting', () => {
+  it('refuses block collections nested deeper than any lockfile, with a clear error, not a stack overflow', () => {
+    const deep = (n: number) =>
+      `lockfileVersion: '9.0'\n${Array.from({ length: n }, (_, i) => `${' '.repeat(i)}k:\n`).join('')}${' '.repeat(n)}v: 1\n`;
+    expect(() => readYamlDocuments(deep(5000), 'pnpm-lock.yaml')).toThrow(
+      expect.objectContaining({
+        code: 'LOCKFILE_INVALID_YAML',
+        message: 'pnpm-lock.yaml: collections nest more than 200 deep',
+      }),
+    );
+    // As deep as allowed, it reads.
+    expect(readYamlDocuments(deep(150), 'pnpm-lock.yaml')).toHaveLength(1);
+  });
+});

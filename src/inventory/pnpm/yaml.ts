@@ -13,13 +13,34 @@ import { yaml } from '../lazy.js';
  */
 export const readYamlDocuments = (content: string, path: string): unknown[] => {
   const text = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
-  const fast = readSimpleYaml(text);
+  let fast: unknown[] | undefined;
+  try {
+    fast = readSimpleYaml(text);
+  } catch (error) {
+    if (error instanceof TooDeep) throw tooDeep(path);
+    throw error;
+  }
   if (fast !== undefined) return fast;
   return readWithYamlPackage(text, path);
 };
 
+/** How deep block collections may nest; pnpm writes five or six levels. */
+export const MAX_YAML_DEPTH = 200;
+
+const tooDeep = (path: string): PatchPilotError =>
+  new PatchPilotError('LOCKFILE_INVALID_YAML', `${path}: collections nest more than ${MAX_YAML_DEPTH} deep`, {
+    hint: 'pnpm does not write such a lockfile; regenerate it with pnpm install',
+  });
+
 export const readWithYamlPackage = (text: string, path: string): unknown[] => {
-  const docs = yaml().parseAllDocuments(text, { prettyErrors: true });
+  let docs: ReturnType<ReturnType<typeof yaml>['parseAllDocuments']>;
+  try {
+    docs = yaml().parseAllDocuments(text, { prettyErrors: true });
+  } catch (error) {
+    // Nesting deep enough to exhaust the call stack: an input error, not a crash.
+    if (error instanceof RangeError) throw tooDeep(path);
+    throw error;
+  }
   const list = Array.isArray(docs) ? docs : [];
   for (const doc of list) {
     const error = doc.errors[0];
@@ -39,11 +60,18 @@ export const readWithYamlPackage = (text: string, path: string): unknown[] => {
       );
     }
   }
-  return list.map((doc) => doc.toJS({ maxAliasCount: 100 }) as unknown);
+  try {
+    return list.map((doc) => doc.toJS({ maxAliasCount: 100 }) as unknown);
+  } catch (error) {
+    if (error instanceof RangeError) throw tooDeep(path);
+    throw error;
+  }
 };
 
 /** The subset reader met something it does not handle. */
 class Unsupported extends Error {}
+/** Block collections nested deeper than `MAX_YAML_DEPTH`. */
+class TooDeep extends Error {}
 const unsupported = (): never => {
   throw new Unsupported();
 };
@@ -66,6 +94,7 @@ class SimpleReader {
   private readonly indents: Int32Array;
   private pos = 0;
   private end = 0;
+  private depth = 0;
 
   constructor(text: string) {
     this.lines = text.split('\n');
@@ -138,7 +167,13 @@ class SimpleReader {
   private block(indent: number): unknown {
     const i = this.nextLine();
     if (i === -1) return unsupported();
-    return this.isSequenceItem(i, indent) ? this.sequence(indent) : this.mapping(indent);
+    if (this.depth >= MAX_YAML_DEPTH) throw new TooDeep();
+    this.depth++;
+    try {
+      return this.isSequenceItem(i, indent) ? this.sequence(indent) : this.mapping(indent);
+    } finally {
+      this.depth--;
+    }
   }
 
   private mapping(indent: number): Record<string, unknown> {
