@@ -15,6 +15,7 @@ import {
 import { npmPurl } from '../../core/purl.js';
 import { isStrictVersion } from '../../core/version.js';
 import { parseJsonDocument } from '../json.js';
+import { registryTarball } from '../registry-tarball.js';
 import { workspaceGlobMatcher } from '../source.js';
 import {
   checkLockfile,
@@ -156,27 +157,11 @@ const checkRegistryTarball = (
   version: string,
   path: string,
 ): void => {
-  const cut = resolved.search(/[?#]/);
-  const url = cut === -1 ? resolved : resolved.slice(0, cut);
-  const dash = url.lastIndexOf('/-/');
-  if (dash === -1 || !url.endsWith('.tgz')) return;
-  const file = url.slice(dash + 3, -'.tgz'.length);
-  const segments = url.slice(0, dash).split('/');
-  const last = segments[segments.length - 1] ?? '';
-  const before = segments[segments.length - 2] ?? '';
-  let urlName: string;
-  try {
-    urlName = decodeURIComponent(before.startsWith('@') ? `${before}/${last}` : last);
-  } catch {
-    return;
-  }
-  const base = urlName.startsWith('@') ? urlName.slice(urlName.indexOf('/') + 1) : urlName;
-  if (file.includes('/') || !file.startsWith(`${base}-`)) return;
-  const urlVersion = file.slice(base.length + 1);
-  if (!isStrictVersion(urlVersion) || (urlName === name && urlVersion === version)) return;
+  const named = registryTarball(resolved);
+  if (named === undefined || (named.name === name && named.version === version)) return;
   throw invalid(
     path,
-    `${JSON.stringify(key)}: its resolved URL names ${urlName}@${urlVersion} but the entry says ${name}@${version}; npm installs what resolved names`,
+    `${JSON.stringify(key)}: its resolved URL names ${named.name}@${named.version} but the entry says ${name}@${version}; npm installs what resolved names`,
   );
 };
 

@@ -59,7 +59,11 @@ const failure = (fn: () => unknown): PatchPilotError => {
 /** One registry entry, as yarn 1 writes it. */
 const entry = (keys: string, version: string, extra = ''): string => {
   const first = (keys.split(', ')[0] as string).replace(/"/g, '');
-  const name = first.slice(0, first.indexOf('@', 1));
+  // An alias's tarball is the real package's (`h4@npm:history@4.7.8` → history).
+  const range = first.slice(first.indexOf('@', 1) + 1);
+  const name = range.startsWith('npm:')
+    ? range.slice(4, range.indexOf('@', 5))
+    : first.slice(0, first.indexOf('@', 1));
   const base = name.startsWith('@') ? name.slice(name.indexOf('/') + 1) : name;
   return (
     `${keys}:\n  version "${version}"\n` +
@@ -517,6 +521,23 @@ describe('parseYarnClassicLockfile: sources', () => {
 });
 
 describe('parseYarnClassicLockfile: graph and scopes', () => {
+  it('trusts the registry tarball yarn installs: another package or version in the keys or `version` is refused, a stray file: key ignored', () => {
+    const lodash = (keys: string, version = '4.17.15') =>
+      `${HEADER}${keys}:\n  version "${version}"\n  resolved "https://registry.yarnpkg.com/lodash/-/lodash-4.17.15.tgz#b447f6670a0455bbfeedd11392eff330ea097548"\n\n`;
+    const files = { 'package.json': app({ dependencies: { lodash: '^4.17.0' } }) };
+    const strayFile = read(lodash('lodash@^4.17.0, "lodash@file:./unused"'), files);
+    expect([...strayFile.packages.values()].find((p) => p.name === 'lodash')).toMatchObject({
+      version: '4.17.15',
+      source: 'registry',
+    });
+    expect(failure(() => read(lodash('"aaa-unused@^1.0.0", lodash@^4.17.0'), files)).message).toBe(
+      '/project/yarn.lock: entry "aaa-unused@^1.0.0, lodash@^4.17.0": its resolved URL names lodash@4.17.15 but the key "aaa-unused@^1.0.0" names aaa-unused; yarn installs what resolved names',
+    );
+    const version = failure(() => read(lodash('lodash@^4.17.0', '4.18.0'), files));
+    expect(version.code).toBe('LOCKFILE_INVALID');
+    expect(version.message).toContain('its resolved URL names lodash@4.17.15 but its version is 4.18.0');
+  });
+
   it('names the declared dependencies a stale (or empty) lockfile installs nothing for; peers and optional ones do not count', () => {
     const manifestOnly = {
       'package.json': app({

@@ -13,6 +13,7 @@ import { npmPurl } from '../../core/purl.js';
 import { isStrictVersion } from '../../core/version.js';
 import { parseJsonDocument } from '../json.js';
 import { checkManifest, type DepMap, type Manifest, ShapeError } from '../npm/schema.js';
+import { registryTarball } from '../registry-tarball.js';
 import { computeScopes } from '../scopes.js';
 import type { LockfileInput } from '../source.js';
 import { type LockEntry, parseLockfileEntries, syntaxError } from './syntax.js';
@@ -310,7 +311,22 @@ export const parseYarnClassicLockfile = (input: LockfileInput): Inventory => {
     }
     const first = parsed[0] as Pattern;
     const name = first.realName;
-    const source = sourceOf(parsed, entry, name);
+    // A registry tarball is what yarn installs, whatever the keys and `version` around it say: an
+    // entry whose keys or version name another package would hide it from the scan.
+    const named = entry.resolved === undefined ? undefined : registryTarball(entry.resolved);
+    if (named !== undefined) {
+      const at = parsed.findIndex((p) => p.realName !== named.name);
+      const other =
+        at === -1 ? undefined : { key: entry.keys[at] as string, realName: (parsed[at] as Pattern).realName };
+      if (other !== undefined || entry.version !== named.version) {
+        throw new PatchPilotError(
+          'LOCKFILE_INVALID',
+          `${path}: entry ${JSON.stringify(entry.keys.join(', '))}: its resolved URL names ${named.name}@${named.version} but ${other ? `the key ${JSON.stringify(other.key)} names ${other.realName}` : `its version is ${entry.version}`}; yarn installs what resolved names`,
+          { hint: 'the lockfile disagrees with itself; regenerate it with yarn install' },
+        );
+      }
+    }
+    const source = named !== undefined ? 'registry' : sourceOf(parsed, entry, name);
     // An alias is recorded when every pattern of the package installs it under another name (the
     // first one in lockfile order when there are several).
     const alias = parsed.every((p) => p.aliased) ? first.name : undefined;
