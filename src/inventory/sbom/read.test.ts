@@ -59,6 +59,37 @@ describe('readSbom: CycloneDX', () => {
     expect(inventory.root).toBe('/sboms');
   });
 
+  it("keeps a component that repeats the root's bom-ref (the root listed once is the root), or an empty one", () => {
+    const withRef = (rootRef: string | undefined, refs: string[]) =>
+      readSbom(
+        JSON.stringify({
+          bomFormat: 'CycloneDX',
+          specVersion: '1.5',
+          metadata: {
+            component: {
+              ...(rootRef === undefined ? {} : { 'bom-ref': rootRef }),
+              name: 'app',
+              version: '1.0.0',
+            },
+          },
+          components: refs.map((ref, i) => ({
+            'bom-ref': ref,
+            name: `p${i}`,
+            version: '1.0.0',
+            purl: `pkg:npm/p${i}@1.0.0`,
+          })),
+        }),
+        '/sboms/bom.json',
+      );
+    // The first component with the root's bom-ref is the root again; the second is a package.
+    expect([...registryPackageKeys(withRef('app', ['app', 'app', 'x']))].sort()).toEqual([
+      'p1@1.0.0',
+      'p2@1.0.0',
+    ]);
+    // A root without a bom-ref: a component with an empty one is a package like any other.
+    expect([...registryPackageKeys(withRef(undefined, ['', 'x']))].sort()).toEqual(['p0@1.0.0', 'p1@1.0.0']);
+  });
+
   it('says which npm package URLs it cannot read (they are not matched), and nothing when all are read', () => {
     const told: (readonly string[])[] = [];
     readSbom(JSON.stringify(cyclonedx), '/sboms/bom.json', (purls) => told.push(purls));

@@ -249,6 +249,13 @@ const readCycloneDx = (doc: Json, path: string, unreadable: string[]): Inventory
   const rootRef = stringOr(rootComponent?.['bom-ref']) ?? '';
   const drafts: Draft[] = [];
   const ids = new UniqueIds();
+  ids.claim(rootRef);
+  // The first top-level component with the root's bom-ref, in document order (a root without a
+  // bom-ref is never listed again: no component is taken for it).
+  const rootCopy =
+    rootRef === '' || !Array.isArray(doc.components)
+      ? undefined
+      : (doc.components as unknown[]).find((c) => isObject(c) && c['bom-ref'] === rootRef);
   // Depth-first with an explicit stack: nesting depth is the document's to choose, not ours.
   const stack: { list: unknown; where: string; depth: number }[] = [
     { list: doc.components, where: 'components', depth: 0 },
@@ -261,7 +268,9 @@ const readCycloneDx = (doc: Json, path: string, unreadable: string[]): Inventory
       const component: unknown = list[index];
       if (!isObject(component)) throw invalid(path, `${where}[${index}] is not an object`);
       const declared = stringOr(component['bom-ref']);
-      if (declared === undefined || declared !== rootRef) {
+      // The root listed again among the components is the root, once; any other component with
+      // its bom-ref is kept under a suffixed id, as for any repeated bom-ref.
+      if (component !== rootCopy) {
         // A bom-ref given twice (the spec forbids it) or a component without one still counts:
         // dropping it would hide its findings. Edges name the first component of a bom-ref.
         const id = ids.claim(declared ?? `${where}[${index}]`);
