@@ -124,7 +124,8 @@ export const checkLockfile = (doc: Record<string, unknown>): Lockfile => {
   }
   let catalogs: Record<string, DependencyMap> | undefined;
   if (doc.catalogs !== undefined) {
-    catalogs = {};
+    // No prototype: a catalog named `__proto__` is a key like any other.
+    catalogs = Object.create(null) as Record<string, DependencyMap>;
     const map = record(doc.catalogs, ['catalogs']);
     for (const key in map) catalogs[key] = stringMap(map[key], ['catalogs', key]) ?? {};
   }
