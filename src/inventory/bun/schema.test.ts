@@ -8,7 +8,7 @@ describe('checkLockfile (bun)', () => {
     ) as Record<string, unknown>;
     const lock = checkLockfile(doc);
     expect(Object.keys(lock.catalogs ?? {}).sort()).toEqual(['__proto__', 'x']);
-    expect(lock.catalogs?.__proto__).toEqual({ a: '^1.0.0' });
+    expect(Object.getOwnPropertyDescriptor(lock.catalogs, '__proto__')?.value).toEqual({ a: '^1.0.0' });
     // A group no catalog has is absent, whatever Object.prototype holds.
     expect(lock.catalogs?.constructor).toBeUndefined();
     expect(lock.catalogs?.x).toEqual({ b: '^2.0.0' });
