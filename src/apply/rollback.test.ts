@@ -67,6 +67,18 @@ const branchChange = (change = 'p-1', version = '1.0.1'): { base: string; commit
   return { base, commit };
 };
 
+/** `fix` proposing change p-1 at level 2: its ledger entries, the commit on its branch. */
+const recordProposal = (base: string, commit: string): void =>
+  record([
+    { kind: 'planned', inputs: {}, outcome: { changes: [lockChange] } },
+    { kind: 'applied', inputs: { base }, outcome: { commit, branch: 'patchpilot/p-1', status: 'proposed' } },
+    {
+      kind: 'proposed',
+      inputs: { level: 2 },
+      outcome: { status: 'proposed', commit, branch: 'patchpilot/p-1' },
+    },
+  ]);
+
 /** `fix` merging change `change` (lib → `version`, p-1: 1.0.0 → 1.0.1) into main, as its ledger entries say. */
 const mergeChange = (
   mode: 'fast-forward' | 'merge-commit' = 'fast-forward',
@@ -318,19 +330,7 @@ describe('rollbackChange', () => {
     record([{ kind: 'rolled-back', inputs: first.event.inputs, outcome: first.event.outcome }]);
     // A later fix, at level 2 this time, proposes the same change (the same id) on its branch.
     const { base, commit } = branchChange();
-    record([
-      { kind: 'planned', inputs: {}, outcome: { changes: [lockChange] } },
-      {
-        kind: 'applied',
-        inputs: { base },
-        outcome: { commit, branch: 'patchpilot/p-1', status: 'proposed' },
-      },
-      {
-        kind: 'proposed',
-        inputs: { level: 2 },
-        outcome: { status: 'proposed', commit, branch: 'patchpilot/p-1' },
-      },
-    ]);
+    recordProposal(base, commit);
     const waiting = errorOf(() => rollbackChange({ ...input, git, entries: entriesOf() }));
     expect(waiting).toMatchObject({ code: 'ROLLBACK_NOT_MERGED' });
     git.run(['merge', '--quiet', '--ff-only', 'patchpilot/p-1']);
@@ -342,19 +342,7 @@ describe('rollbackChange', () => {
 
   it('a proposed change someone merged by hand is rolled back on the branch checked out', () => {
     const { base, commit } = branchChange();
-    record([
-      { kind: 'planned', inputs: {}, outcome: { changes: [lockChange] } },
-      {
-        kind: 'applied',
-        inputs: { base },
-        outcome: { commit, branch: 'patchpilot/p-1', status: 'proposed' },
-      },
-      {
-        kind: 'proposed',
-        inputs: { level: 2 },
-        outcome: { status: 'proposed', commit, branch: 'patchpilot/p-1' },
-      },
-    ]);
+    recordProposal(base, commit);
     // Not merged yet: nothing to roll back, and the proposal's branch is named.
     const early = errorOf(() => rollbackChange({ ...input, git, entries: entriesOf() }));
     expect(early.code).toBe('ROLLBACK_NOT_MERGED');
