@@ -381,6 +381,74 @@ describe('changeStory', () => {
     expect(story?.advisories[0]?.lastDetected).toMatchObject({ seq: 6, storeSnapshot: 'snap-2' });
   });
 
+  it('keeps telling the run that settled a change after runs that changed nothing', () => {
+    const id = 'p-66666666';
+    const dryRun = (level: number) => [
+      planned(id, 'idle-lib', '2.0.0', '2.0.1', ['GHSA-idle-0004']),
+      tested(id, true, ['idle-lib']),
+      decided(id, level, []),
+      {
+        kind: 'reported' as const,
+        subject: id,
+        change: id,
+        inputs: { level },
+        outcome: { status: 'tested', reason: `dry run: level ${level} would merge it` },
+      },
+    ];
+    const ledger = ledgerOf([
+      detected('GHSA-idle-0004', 'idle-lib@2.0.0'),
+      ...dryRun(3),
+      planned(id, 'idle-lib', '2.0.0', '2.0.1', ['GHSA-idle-0004']),
+      tested(id, true, [], ['idle-lib']),
+      decided(id, 2, ['tests-evidence']),
+      {
+        kind: 'proposed',
+        subject: id,
+        change: id,
+        outcome: { status: 'proposed', reason: 'left for a human', commit, branch: `patchpilot/${id}` },
+      },
+      ...dryRun(3),
+      {
+        kind: 'rolled-back',
+        subject: id,
+        change: id,
+        actor: human,
+        inputs: { reason: 'not wanted', commit },
+        outcome: { mode: 'proposal-closed', branch: `patchpilot/${id}` },
+      },
+      planned(id, 'idle-lib', '2.0.0', '2.0.1', ['GHSA-idle-0004']),
+    ]);
+    const story = changeStory(ledger, id);
+    // The proposal (seq 6 to 9) is the story: the dry run after it and the run stopped before its
+    // outcome are listed after it, and the rollback recorded between them is its afterwards.
+    expect(story?.status).toBe('proposed');
+    expect(story?.plan?.seq).toBe(6);
+    expect(story?.decision?.level).toBe(2);
+    expect(story?.outcome).toMatchObject({ seq: 9, branch: `patchpilot/${id}` });
+    expect(story?.afterwards.map((e) => [e.seq, e.kind])).toEqual([[14, 'rolled-back']]);
+    expect(story?.earlier).toEqual([
+      { seq: 2, time: '2025-03-01T10:01:00.000Z', status: 'tested', outcome: 5, afterwards: [] },
+    ]);
+    expect(story?.laterRuns).toEqual([
+      { seq: 10, time: '2025-03-01T10:09:00.000Z', status: 'tested', outcome: 13, afterwards: [] },
+      { seq: 15, time: '2025-03-01T10:14:00.000Z', status: 'planned', afterwards: [] },
+    ]);
+
+    // Only dry runs: the last one is the story.
+    const rehearsed = changeStory(ledgerOf([...dryRun(2), ...dryRun(3)]), id);
+    expect(rehearsed?.status).toBe('tested');
+    expect(rehearsed?.plan?.seq).toBe(5);
+    expect(rehearsed?.decision?.level).toBe(3);
+    expect(rehearsed?.earlier.map((r) => r.seq)).toEqual([1]);
+    expect(rehearsed?.laterRuns).toEqual([]);
+
+    // A run settled after a dry run is the story, the dry run an earlier one.
+    const after = changeStory(ledger.slice(0, 9), id);
+    expect(after?.status).toBe('proposed');
+    expect(after?.earlier.map((r) => [r.seq, r.status])).toEqual([[2, 'tested']]);
+    expect(after?.laterRuns).toEqual([]);
+  });
+
   it('tells a change that could not be applied, and one policy reported at plan time', () => {
     const failed = 'p-44444444';
     const reported = 'p-55555555';

@@ -11,8 +11,11 @@ import type { FindingRef, PackageChange, PatchScore, RiskFacts } from '../core/p
  *
  * `fix` records one run of a change as `planned`, `tested`, `proved`, `decided`, `applied`, then
  * `merged`, `proposed`, `reported` or `failed` (a rerun records the same change id again). The
- * story tells the last run; earlier runs are summed up in `earlier`. Entries after a run's last
- * word (`rolled-back`, `quarantine-released`, anything else) are what happened afterwards.
+ * story tells the last run that settled the change; earlier runs are summed up in `earlier`. A run
+ * that changed nothing after it (a dry run, whose last word is `tested`, or a run stopped before
+ * its last word) is listed in `laterRuns` and does not take its place. Entries after the told
+ * run's last word (`rolled-back`, `quarantine-released`, anything else) are what happened
+ * afterwards.
  */
 
 /** Where a fact came from: the entry's seq, when it was recorded and by whom. */
@@ -201,6 +204,12 @@ export interface ChangeStory {
   readonly commit?: StoryCommit;
   /** Earlier runs, oldest first. */
   readonly earlier: readonly StoryRun[];
+  /**
+   * Runs after the one told that changed nothing, oldest first: dry runs (`tested`) and runs
+   * stopped before their outcome (`planned`: interrupted, or still going). Their afterwards are
+   * the told run's.
+   */
+  readonly laterRuns: readonly StoryRun[];
   /** Every entry the story was told from, in seq order. */
   readonly seqs: readonly number[];
 }
@@ -472,6 +481,18 @@ const storyCommit = (sha: string, facts: CommitFacts | undefined): StoryCommit =
   };
 };
 
+const runSummary = (r: Run, afterwards: readonly LedgerEntry[]): StoryRun => {
+  const first = r.entries[0] ?? (r.afterwards[0] as LedgerEntry);
+  return defined<StoryRun>({
+    seq: first.seq,
+    time: first.time,
+    status: r.terminal ? statusOf(r.terminal) : 'planned',
+    outcome: r.terminal?.seq,
+    commit: commitOfRun(r),
+    afterwards: afterwards.map(eventOf),
+  });
+};
+
 /**
  * The story of change `id` from `entries` (the whole ledger, or any superset of the change's
  * entries and the `detected` entries of its findings), or undefined when no entry belongs to it.
@@ -497,7 +518,11 @@ export const changeStory = (
     else current.push(e);
   }
   const runs = groups.map(runOf);
-  const run = runs.at(-1) as Run;
+  // The told run is the last one that settled the change; when none did, the last one.
+  const settledAt = runs.findLastIndex((r) => r.terminal !== undefined && statusOf(r.terminal) !== 'tested');
+  const told = settledAt === -1 ? runs.length - 1 : settledAt;
+  const run = runs[told] as Run;
+  const later = runs.slice(told + 1);
 
   const planned = last(run.entries, 'planned');
   const tested = last(run.entries, 'tested');
@@ -558,19 +583,10 @@ export const changeStory = (
     tests: tested ? testsOf(tested) : undefined,
     proof,
     outcome,
-    afterwards: run.afterwards.map(eventOf),
+    afterwards: [...run.afterwards, ...later.flatMap((r) => r.afterwards)].map(eventOf),
     commit: sha === undefined ? undefined : storyCommit(sha, commit),
-    earlier: runs.slice(0, -1).map(
-      (r): StoryRun =>
-        defined<StoryRun>({
-          seq: (r.entries[0] ?? r.afterwards[0] ?? (mine[0] as LedgerEntry)).seq,
-          time: (r.entries[0] ?? r.afterwards[0] ?? (mine[0] as LedgerEntry)).time,
-          status: r.terminal ? statusOf(r.terminal) : 'planned',
-          outcome: r.terminal?.seq,
-          commit: commitOfRun(r),
-          afterwards: r.afterwards.map(eventOf),
-        }),
-    ),
+    earlier: runs.slice(0, told).map((r) => runSummary(r, r.afterwards)),
+    laterRuns: later.map((r) => runSummary(r, [])),
     seqs: [...new Set(used.map((e) => e.seq))].sort((a, b) => a - b),
   });
 };

@@ -110,6 +110,10 @@ const merged: ChangeStory = {
   ],
   commit: { sha: commit, found: false },
   earlier: [{ seq: 0, ...at(0), status: 'proposed', outcome: 0, afterwards: [] }],
+  laterRuns: [
+    { seq: 11, ...at(10), status: 'tested', outcome: 16, afterwards: [] },
+    { seq: 17, ...at(16), status: 'planned', afterwards: [] },
+  ],
   seqs: [1, 2, 3, 4, 5, 7, 9, 10],
 };
 
@@ -126,6 +130,7 @@ describe('renderChangeStoryText', () => {
       'Proof',
       'Outcome',
       'Afterwards',
+      'Later runs (they changed nothing)',
       'Earlier runs',
     ];
     const found = headings.map((h) => lines.indexOf(h));
@@ -159,6 +164,16 @@ describe('renderChangeStoryText', () => {
     );
     expect(text).toContain('    quarantined: good-lib@1.0.1\n');
     expect(text).toContain(`  good-lib (every version) released by ${human}`);
+  });
+
+  it('lists the runs since that changed nothing: a dry run, one with no outcome', () => {
+    expect(text).toContain(
+      'Later runs (they changed nothing)\n' +
+        '  2025-03-01 10:10:00Z: tested in a dry run (entry 11 to 16)\n' +
+        '  2025-03-01 10:16:00Z: no outcome (stopped, or still running) (entry 17)\n',
+    );
+    const none = renderChangeStoryText({ ...merged, laterRuns: [], ledger: 'ledger.db' });
+    expect(none).not.toContain('Later runs');
   });
 
   it('keeps every line short', () => {

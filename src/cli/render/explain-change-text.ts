@@ -167,6 +167,15 @@ export const renderChangeStoryText = (story: ChangeStoryText): string => {
   if (story.afterwards.length === 0) out.push('  nothing since');
   for (const e of story.afterwards) out.push(...eventLines(e));
 
+  if (story.laterRuns.length > 0) {
+    out.push('', 'Later runs (they changed nothing)');
+    for (const r of story.laterRuns) {
+      out.push(
+        `  ${when(r.time)}: ${r.status === 'planned' ? 'no outcome (stopped, or still running)' : statusText[r.status]} (${entry(r.seq)}${r.outcome === undefined ? '' : ` to ${r.outcome}`})`,
+      );
+    }
+  }
+
   if (story.earlier.length > 0) {
     out.push('', 'Earlier runs');
     for (const r of story.earlier) {
