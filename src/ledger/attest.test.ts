@@ -350,6 +350,41 @@ describe('changeStatements', () => {
     expect(ids(afterOnly)).toEqual([['GHSA-other']]);
   });
 
+  it("attests only the run that made the commit, not a held-back run's tests or a later dry run's", () => {
+    const other = 'e'.repeat(40);
+    const run = (passed: boolean, snapshot: string, applied?: string) => [
+      entry({ kind: 'planned', change: 'p-1', inputs: {}, outcome: {} }),
+      entry({
+        kind: 'tested',
+        change: 'p-1',
+        inputs: {},
+        outcome: { passed, commands: [{ command: 'npm test', code: passed ? 0 : 1 }], exercised: ['a'] },
+      }),
+      entry({
+        kind: 'proved',
+        change: 'p-1',
+        inputs: {},
+        outcome: { proven: true, before: { findings: [] }, after: { findings: [] }, storeSnapshot: snapshot },
+      }),
+      entry({
+        kind: 'applied',
+        change: 'p-1',
+        inputs: { base },
+        outcome: applied === undefined ? {} : { commit: applied, branch: 'patchpilot/p-1' },
+      }),
+    ];
+    const ledger = [...run(false, 'held-back'), ...run(true, 'committed', other), ...run(true, 'dry-run')];
+    const statements = changeStatements(ledger, { change: 'p-1', toolVersion: '0.1.0' });
+    expect(statements.map((s) => s.predicateType)).toEqual([
+      TEST_RESULT_PREDICATE,
+      VULNS_PREDICATE,
+      VULNS_PREDICATE,
+    ]);
+    expect(statements[0]?.predicate).toMatchObject({ result: 'PASSED' });
+    expect(statements.map((s) => s.subject[0]?.digest.gitCommit)).toEqual([other, base, other]);
+    expect(statements[2]?.predicate).toMatchObject({ scanner: { db: { version: 'committed' } } });
+  });
+
   it('refuses an unknown change, one without commit, one with nothing to attest', () => {
     expect(() => changeStatements(entries, { change: 'p-9', toolVersion: '1' })).toThrow(
       expect.objectContaining({ code: 'LEDGER_CHANGE_UNKNOWN' }),

@@ -20,12 +20,16 @@ import {
  *   recorded give the targeted findings (`outcome.before` / `outcome.after`) instead.
  * The subject is the change's commit: that of its last `applied` entry (what was tested and
  * proved), else of its last `proposed` or `merged` one (`outcome.commit`, named by
- * `outcome.branch`). The scan before the change is about the commit the change was made on
+ * `outcome.branch`). Only the run that made that commit is attested (from its `planned` entry to
+ * the next one): another run's tests and proof were about other trees (a dry run, a run whose
+ * change was held back, a later rerun). The scan before the change is about the commit the change was made on
  * (`outcome.baseCommit`, `inputs.baseCommit` or `inputs.base` of that entry) when it is recorded,
  * else about the change's commit too, named `<branch> (before)`.
  */
 
 interface CommitRecord {
+  /** The entry that names the commit. */
+  readonly seq: number;
   readonly commit: string;
   readonly branch: string | undefined;
   readonly baseCommit: string | undefined;
@@ -43,6 +47,7 @@ const commitOf = (entries: readonly LedgerEntry[]): CommitRecord | undefined => 
     const entry = entries.findLast((e) => kinds.includes(e.kind) && commitId(e.outcome.commit) !== undefined);
     if (entry !== undefined) {
       return {
+        seq: entry.seq,
         commit: commitId(entry.outcome.commit) as string,
         branch: text(entry.outcome.branch),
         baseCommit:
@@ -191,8 +196,12 @@ export const changeStatements = (
     );
   }
   const name = commit.branch ?? options.change;
+  // The run that made the commit: from its last `planned` entry up to the next one.
+  const start = own.findLast((e) => e.kind === 'planned' && e.seq <= commit.seq)?.seq ?? -Infinity;
+  const end = own.find((e) => e.kind === 'planned' && e.seq > commit.seq)?.seq ?? Infinity;
+  const run = own.filter((e) => e.seq >= start && e.seq < end);
   const statements: InTotoStatement[] = [];
-  for (const tested of own.filter((e) => e.kind === 'tested')) {
+  for (const tested of run.filter((e) => e.kind === 'tested')) {
     statements.push(
       buildStatement({
         subjectName: name,
@@ -202,7 +211,7 @@ export const changeStatements = (
       }),
     );
   }
-  const proved = own.findLast((e) => e.kind === 'proved');
+  const proved = run.findLast((e) => e.kind === 'proved');
   if (proved !== undefined) {
     const before = scanOf(proved, 'before');
     if (before !== undefined) {

@@ -58,10 +58,10 @@ ${ledgerOption}
 
 const exportHelp = `Usage: patchpilot ledger export --format in-toto CHANGE [DIR] [options]
 
-Write in-toto attestations (Statement v1) of one change, made from its ledger entries: a
-test-result statement (test-result/v0.1) per test run, and two vulnerability statements
-(vulns/v0.2) from its proof of fix, the scan before the change and the one after. Their subject
-is the change's commit. Without --key: { "statements": [...] }; with --key: { "envelopes": [...] },
+Write in-toto attestations (Statement v1) of one change, made from the ledger entries of the run
+that made its commit: a test-result statement (test-result/v0.1) per test run, and two
+vulnerability statements (vulns/v0.2) from its proof of fix, the scan before the change and the
+one after. Their subject is the change's commit. Without --key: { "statements": [...] }; with --key: { "envelopes": [...] },
 DSSE envelopes signed with Ed25519 (key id: SHA-256 of the public key's SubjectPublicKeyInfo).
 
 Options:
