@@ -352,7 +352,14 @@ describe('quarantine', () => {
     ]);
     expect(cli(['quarantine', 'list']).stdout).toMatch(/left-pad@1\.3\.1 {2}change p-9f8e, entry 6/);
 
-    expect(cli(['quarantine', 'release', 'left-pad@1.3.2'])).toMatchObject({
+    // A release needs a reason, as a rollback does: nothing is written without one.
+    for (const reason of [[], ['--reason', '  ']]) {
+      expect(cli(['quarantine', 'release', 'left-pad@1.3.1', ...reason])).toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/--reason TEXT is required: say why the version is safe again/),
+      });
+    }
+    expect(cli(['quarantine', 'release', 'left-pad@1.3.2', '--reason', 'x'])).toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/nothing quarantined matches left-pad@1\.3\.2 \[QUARANTINE_NOT_FOUND\]/),
     });
@@ -375,7 +382,10 @@ describe('quarantine', () => {
       outcome: { name: 'left-pad', version: '1.3.1', reason: 'flaky health check' },
     });
     expect(cli(['ledger', 'verify']).stdout).toMatch(/7 entries, intact/);
-    expect(cli(['quarantine', 'release', 'left-pad'])).toMatchObject({ code: 2 });
+    expect(cli(['quarantine', 'release', 'left-pad', '--reason', 'x'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/QUARANTINE_NOT_FOUND/),
+    });
   });
 });
 

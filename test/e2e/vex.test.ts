@@ -418,6 +418,19 @@ describe('VEX', () => {
     ]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('not_affected needs --justification or --reason');
+    for (const version of ['not%20a%20version', '1.2', 'v1.2.3', '%5E1.2.3']) {
+      const notVersion = cli([
+        'vex',
+        'add',
+        'CVE-1',
+        '--package',
+        `pkg:npm/a@${version}`,
+        '--status',
+        'fixed',
+      ]);
+      expect(notVersion.code).toBe(2);
+      expect(notVersion.stderr).toMatch(/is not a version \(pkg:npm\/NAME@1\.2\.3/);
+    }
     expect(cli(['vex', 'add', '--help']).stdout).toContain('--justification JUST');
   });
 

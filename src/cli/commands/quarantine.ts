@@ -41,7 +41,7 @@ ${ledgerOption}
   -h, --help          show this help
 `;
 
-const releaseHelp = `Usage: patchpilot quarantine release NAME[@VERSION] [DIR] [options]
+const releaseHelp = `Usage: patchpilot quarantine release NAME[@VERSION] [DIR] --reason TEXT [options]
 
 Release a quarantined version (lodash@4.17.21), or every quarantined version of a package (lodash,
 @scope/name), so \`plan\` and \`fix\` may propose it again. The release is an entry in the
@@ -49,7 +49,7 @@ project's ledger, with its author and reason. Nothing quarantined matching NAME[
 error.
 
 Options:
-      --reason TEXT   why it is safe again
+      --reason TEXT   why it is safe again (required; recorded in the ledger)
       --author NAME   who decides (default: git config user.name <user.email>)
 ${ledgerOption}
       --json          print the ledger entry as JSON
@@ -131,6 +131,9 @@ const quarantineRelease = async (args: readonly string[], io: Io): Promise<Outco
   if (extra !== undefined) throw usage('quarantine release', `unexpected argument "${extra}"`);
   if (values.author !== undefined && values.author.trim() === '')
     throw usage('quarantine release', '--author needs a name');
+  const reason = values.reason?.trim();
+  if (!reason)
+    throw usage('quarantine release', '--reason TEXT is required: say why the version is safe again');
   const { name, version } = parsePackageSpec(spec.trim());
   const { folder, path } = ledgerTarget('quarantine release', dir, values.ledger, io);
   const nothing = () =>
@@ -142,7 +145,6 @@ const quarantineRelease = async (args: readonly string[], io: Io): Promise<Outco
   try {
     const matches = matchingQuarantine(quarantinedVersions(ledger), name, version);
     if (matches.length === 0) throw nothing();
-    const reason = values.reason?.trim();
     const changes = [...new Set(matches.map((m) => m.change))];
     const entry = ledger.append({
       kind: 'quarantine-released',
@@ -156,7 +158,7 @@ const quarantineRelease = async (args: readonly string[], io: Io): Promise<Outco
       inputs: {
         released: matches.map((m) => ({ name: m.name, version: m.version, change: m.change, seq: m.seq })),
       },
-      outcome: { name, ...(version === undefined ? {} : { version }), ...(reason ? { reason } : {}) },
+      outcome: { name, ...(version === undefined ? {} : { version }), reason },
       time: io.now().toISOString(),
     });
     if (values.json) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { valid } from 'semver';
 import { PatchPilotError } from '../../core/errors.js';
 import { canonicalNpmPurl, parseNpmPurlLoose } from '../../core/purl.js';
 import {
@@ -158,6 +159,13 @@ const vexAdd = async (args: readonly string[], io: Io): Promise<Outcome> => {
     throw usage(
       'vex add',
       `--package "${values.package}" is not an npm package URL (pkg:npm/lodash@4.17.15, pkg:npm/%40scope/name)`,
+    );
+  }
+  // An npm version is a semver version: any other would name no package `scan` ever finds.
+  if (pkg.version !== undefined && valid(pkg.version) !== pkg.version) {
+    throw usage(
+      'vex add',
+      `--package "${values.package}": "${pkg.version}" is not a version (pkg:npm/NAME@1.2.3, or no version for every one)`,
     );
   }
   const purl = canonicalNpmPurl(pkg.name, pkg.version);
