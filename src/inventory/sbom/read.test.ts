@@ -310,6 +310,41 @@ describe('readSbom: documents other tools write, and hostile ones', () => {
     expect([...registryPackageKeys(spdx)]).toEqual(['node-fetch@2.6.0']);
   });
 
+  it("spells a lower-cased purl's name as the component's name when they differ only in case", () => {
+    const inventory = readSbom(
+      cdx([
+        { 'bom-ref': 'a', name: 'JSONStream', version: '1.3.5', purl: 'pkg:npm/jsonstream@1.3.5' },
+        {
+          'bom-ref': 'b',
+          group: '@Scope',
+          name: 'Pkg',
+          version: '1.0.0',
+          purl: 'pkg:npm/%40scope/pkg@1.0.0',
+        },
+        // Not the same name, or a purl that keeps its capitals: the purl decides.
+        { 'bom-ref': 'c', name: 'other', version: '2.0.0', purl: 'pkg:npm/jsonstream@2.0.0' },
+        { 'bom-ref': 'd', name: 'jsonparse', version: '1.0.0', purl: 'pkg:npm/JSONParse@1.0.0' },
+      ]),
+      'case.json',
+    );
+    expect([...registryPackageKeys(inventory)].sort()).toEqual([
+      '@Scope/Pkg@1.0.0',
+      'JSONParse@1.0.0',
+      'JSONStream@1.3.5',
+      'jsonstream@2.0.0',
+    ]);
+    const spdx = readSbom(
+      JSON.stringify({
+        spdxVersion: 'SPDX-2.3',
+        packages: [
+          { SPDXID: 'SPDXRef-a', name: 'JSONStream', externalRefs: [purlRef('pkg:npm/jsonstream@1.3.5')] },
+        ],
+      }),
+      'case.spdx.json',
+    );
+    expect([...registryPackageKeys(spdx)]).toEqual(['JSONStream@1.3.5']);
+  });
+
   it('reads peer edges both ways SPDX writes them', () => {
     const doc = (type: string, a: string, b: string) =>
       JSON.stringify({

@@ -108,8 +108,20 @@ const npmOf = (purl: string | undefined, version: string): { name: string; versi
   return last.includes('@') ? undefined : parseNpmPurl(`${path}@${encodeURIComponent(version)}${rest}`);
 };
 
+/**
+ * The package's name: the purl's, spelt as the component's name when the purl is that name
+ * lower-cased. The purl spec lower-cases npm names, but npm's are case-sensitive and a few old
+ * ones are not lower-case (`JSONStream`, which is another package than `jsonstream`): the name
+ * field keeps the spelling the advisories use.
+ */
+const nameOf = (purlName: string, displayName: string): string =>
+  purlName !== displayName && purlName === purlName.toLowerCase() && displayName.toLowerCase() === purlName
+    ? displayName
+    : purlName;
+
 const toPackage = (draft: Draft): InventoryPackage => {
-  const npm = npmOf(draft.purl, draft.displayVersion);
+  const parsed = npmOf(draft.purl, draft.displayVersion);
+  const npm = parsed && { ...parsed, name: nameOf(parsed.name, draft.displayName) };
   const registry = draft.statedSource === undefined || draft.statedSource === 'registry';
   return {
     id: draft.id,
