@@ -523,6 +523,64 @@ packages:
       expect(errorOf(() => parseText('')).code).toBe('LOCKFILE_INVALID');
     });
 
+    it('refuses a registry entry whose tarball URL names another package or version (v9, v6, v5)', () => {
+      const v9 = (tarball: string) =>
+        parseText(`lockfileVersion: '9.0'
+importers:
+  .:
+    dependencies:
+      lodash:
+        specifier: ^4.17.21
+        version: 4.17.21
+packages:
+  lodash@4.17.21:
+    resolution: {integrity: sha512-x, tarball: ${tarball}}
+snapshots:
+  lodash@4.17.21: {}
+`);
+      for (const [tarball, names] of [
+        ['https://registry.npmjs.org/lodash/-/lodash-4.17.15.tgz', 'lodash@4.17.15'],
+        ['https://registry.npmjs.org/underscore/-/underscore-4.17.21.tgz', 'underscore@4.17.21'],
+      ] as const) {
+        const error = errorOf(() => v9(tarball));
+        expect(error.code).toBe('LOCKFILE_INVALID');
+        expect(error.message).toContain(
+          `"packages" → "lodash@4.17.21" → "resolution": its tarball URL names ${names} but the key says lodash@4.17.21; pnpm installs what the URL names`,
+        );
+      }
+      // The URL of the key's own package and version, and one in no registry's layout, are read.
+      expect(registryScopes(v9('https://npm.example.com/lodash/-/lodash-4.17.21.tgz?token=x'))).toEqual({
+        'lodash@4.17.21': 'prod',
+      });
+      expect(registryScopes(v9('https://example.com/anything.tgz'))).toEqual({ 'lodash@4.17.21': 'prod' });
+      const v6 = errorOf(() =>
+        parseText(`lockfileVersion: '6.0'
+dependencies:
+  '@scope/x':
+    specifier: ^1.0.1
+    version: 1.0.1
+packages:
+  /@scope/x@1.0.1:
+    resolution: {integrity: sha512-x, tarball: https://registry.npmjs.org/@scope/x/-/x-1.0.0.tgz}
+    dev: false
+`),
+      );
+      expect(v6.message).toContain('its tarball URL names @scope/x@1.0.0 but the key says @scope/x@1.0.1');
+      const v5 = errorOf(() =>
+        parseText(`lockfileVersion: 5.4
+specifiers:
+  a: ^2.0.0
+dependencies:
+  a: 2.0.0
+packages:
+  /a/2.0.0:
+    resolution: {integrity: sha512-x, tarball: https://registry.npmjs.org/a/-/a-1.0.0.tgz}
+    dev: false
+`),
+      );
+      expect(v5.message).toContain('its tarball URL names a@1.0.0 but the key says a@2.0.0');
+    });
+
     it('refuses a dependency that has no entry', () => {
       const error = errorOf(() =>
         parseText(

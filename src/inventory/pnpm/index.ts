@@ -11,6 +11,7 @@ import type {
 import { npmPurl } from '../../core/purl.js';
 import { isStrictVersion } from '../../core/version.js';
 import { parseJsonDocument } from '../json.js';
+import { registryTarball } from '../registry-tarball.js';
 import { computeScopes } from '../scopes.js';
 import type { LockfileInput } from '../source.js';
 import { type Layout, refToKey, splitKey, stripParenSuffix } from './keys.js';
@@ -167,7 +168,7 @@ class Context {
         const snapshot = isDict(value) ? value : dict(value, this.path, at);
         const metaKey = stripParenSuffix(key);
         const meta = packages[metaKey];
-        this.addRecord(key, at, isDict(meta) ? meta : {}, snapshot, true);
+        this.addRecord(key, at, isDict(meta) ? meta : {}, snapshot, true, [...where, 'packages', metaKey]);
       }
       return;
     }
@@ -181,8 +182,18 @@ class Context {
     }
   }
 
-  /** A package of key path `at` (its section and key), read from its metadata and dependencies. */
-  private addRecord(id: string, at: string[], meta: Dict, deps: Dict, registryStyle: boolean): void {
+  /**
+   * A package of key path `at` (its section and key), read from its metadata (at `metaAt`, v9's
+   * `packages` entry) and dependencies.
+   */
+  private addRecord(
+    id: string,
+    at: string[],
+    meta: Dict,
+    deps: Dict,
+    registryStyle: boolean,
+    metaAt: string[] = at,
+  ): void {
     if (id.includes('\0')) throw invalid(this.path, `${describe(at)}: the key holds a NUL byte`);
     if (id.startsWith(importerIdPrefix) || id.startsWith('link:')) {
       throw invalid(this.path, `${describe(at)}: not a package key`);
@@ -234,8 +245,18 @@ class Context {
       source = 'file';
       resolved = keyVersion ?? id;
     }
-    if (source === 'registry') version = keyVersion;
-    else
+    if (source === 'registry') {
+      version = keyVersion;
+      // pnpm fetches the tarball the resolution names: a registry URL naming another package or
+      // version than the key would install that one while the key is what gets matched.
+      const named = tarball === undefined ? undefined : registryTarball(tarball);
+      if (named !== undefined && (named.name !== name || named.version !== version)) {
+        throw invalid(
+          this.path,
+          `${describe([...metaAt, 'resolution'])}: its tarball URL names ${named.name}@${named.version} but the key says ${name}@${version}; pnpm installs what the URL names`,
+        );
+      }
+    } else
       version =
         metaVersion ?? (keyVersion !== undefined && isStrictVersion(keyVersion) ? keyVersion : undefined);
     if (resolved?.includes('\0')) {
