@@ -1,16 +1,10 @@
-import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // The timeouts are safety nets against a hung test, not performance checks (benchmarks measure
 // speed): they are generous because CI runs the tests while the Node 22 and 24 runs install,
 // compile and test alongside on the same machine, and many tests spawn processes.
-//
-// At least two test files run at once: most tests wait on the processes they spawn (the CLI, git,
-// npm), so a second worker keeps a two-CPU machine busy where Vitest's default (one less than the
-// CPUs) would run one file at a time.
 export default defineConfig({
   test: {
-    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         test: { name: 'unit', include: ['src/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
