@@ -1,7 +1,5 @@
 import { resolve } from 'node:path';
-import { checkImportInputs, importAdvisories } from '../../intel/import.js';
-import { importEpss, importKev, readEpssFile, readKevFile } from '../../intel/signals.js';
-import { DEFAULT_OSV_BASE, osvExportUrl, syncOsvBucket } from '../../intel/sources/osv-bucket/index.js';
+import { DEFAULT_OSV_BASE, osvExportUrl } from '../../intel/sources/osv-bucket/url.js';
 import { AdvisoryStore } from '../../intel/store.js';
 import { ensureParentDir } from '../../util/fs.js';
 import { advisoryDbPath } from '../../util/home.js';
@@ -142,6 +140,8 @@ const dbImport = async (args: readonly string[], io: Io): Promise<Outcome> => {
     return 'ok';
   }
   if (positionals.length === 0) throw usage('db import', 'give at least one file or folder to import');
+  // Each subcommand loads what it needs: the OSV reader (zod, zip, CVSS) only where records are read.
+  const { checkImportInputs, importAdvisories } = await import('../../intel/import.js');
   checkImportInputs(positionals, io.cwd);
   const path = advisoryDbPath(values.db, io.env, io.cwd);
   ensureParentDir(path);
@@ -178,6 +178,10 @@ const dbImportSignal = async (kind: 'epss' | 'kev', args: readonly string[], io:
     return 'ok';
   }
   if (positionals.length !== 1) throw usage(command, `give exactly one file, got ${positionals.length}`);
+  const [{ checkImportInputs }, { importEpss, importKev, readEpssFile, readKevFile }] = await Promise.all([
+    import('../../intel/import.js'),
+    import('../../intel/signals.js'),
+  ]);
   checkImportInputs(positionals, io.cwd);
   const source = resolve(io.cwd, positionals[0] as string);
   // The whole file is read and checked before the store is opened for writing.
@@ -249,6 +253,7 @@ const dbSync = async (args: readonly string[], io: Io): Promise<Outcome> => {
   }
   const timeoutMs = Math.round(timeoutS * 1000);
   const storePath = advisoryDbPath(values.db, io.env, io.cwd);
+  const { syncOsvBucket } = await import('../../intel/sources/osv-bucket/index.js');
   const result = await syncOsvBucket({
     url,
     storePath,

@@ -17,21 +17,9 @@ import { AdvisoryStore, type SyncRecord } from '../../store.js';
  * one 304 and no download; records are rewritten only when their `modified` is newer.
  */
 
-export const DEFAULT_OSV_BASE = 'https://osv-vulnerabilities.storage.googleapis.com';
+export { DEFAULT_OSV_BASE, osvExportUrl } from './url.js';
 /** The `syncs` row this source owns. */
 export const OSV_BUCKET_NPM = 'osv-bucket/npm';
-
-/** `<base>/npm/all.zip`; undefined when `base` is not an http(s) URL. */
-export const osvExportUrl = (base: string): string | undefined => {
-  let url: URL;
-  try {
-    url = new URL(base);
-  } catch {
-    return undefined;
-  }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) return undefined;
-  return `${url.href.replace(/\/+$/, '')}/npm/all.zip`;
-};
 
 export interface SyncOptions {
   readonly url: string;
