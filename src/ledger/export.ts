@@ -22,9 +22,9 @@ import {
  * proved), else of its last `proposed` or `merged` one (`outcome.commit`, named by
  * `outcome.branch`). Only the run that made that commit is attested (from its `planned` entry to
  * the next one): another run's tests and proof were about other trees (a dry run, a run whose
- * change was held back, a later rerun). The scan before the change is about the commit the change was made on
- * (`outcome.baseCommit`, `inputs.baseCommit` or `inputs.base` of that entry) when it is recorded,
- * else about the change's commit too, named `<branch> (before)`.
+ * change was held back, a later rerun). The scan before the change is about the commit the
+ * change was made on (`outcome.baseCommit`, `inputs.baseCommit` or `inputs.base` of that entry)
+ * when it is recorded, else about the change's commit too, named `<branch> (before)`.
  */
 
 interface CommitRecord {
