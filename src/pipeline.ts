@@ -792,6 +792,8 @@ export const fixProject = async (store: AdvisoryStore, options: FixProjectOption
           strategy: patch.strategy,
           options: project.plan.options,
           ...(heldOut.length > 0 ? { quarantined: heldOut } : {}),
+          // A dry run's entries change nothing: `explain` keeps telling the run that did.
+          ...(options.apply.dryRun ? { dryRun: true } : {}),
         },
         outcome: {
           changes: patch.changes,

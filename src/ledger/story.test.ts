@@ -427,10 +427,24 @@ describe('changeStory', () => {
     expect(story?.outcome).toMatchObject({ seq: 9, branch: `patchpilot/${id}` });
     expect(story?.afterwards.map((e) => [e.seq, e.kind])).toEqual([[14, 'rolled-back']]);
     expect(story?.earlier).toEqual([
-      { seq: 2, time: '2025-03-01T10:01:00.000Z', status: 'tested', outcome: 5, afterwards: [] },
+      {
+        seq: 2,
+        time: '2025-03-01T10:01:00.000Z',
+        status: 'tested',
+        dryRun: true,
+        outcome: 5,
+        afterwards: [],
+      },
     ]);
     expect(story?.laterRuns).toEqual([
-      { seq: 10, time: '2025-03-01T10:09:00.000Z', status: 'tested', outcome: 13, afterwards: [] },
+      {
+        seq: 10,
+        time: '2025-03-01T10:09:00.000Z',
+        status: 'tested',
+        dryRun: true,
+        outcome: 13,
+        afterwards: [],
+      },
       { seq: 15, time: '2025-03-01T10:14:00.000Z', status: 'planned', afterwards: [] },
     ]);
 
@@ -447,6 +461,54 @@ describe('changeStory', () => {
     expect(after?.status).toBe('proposed');
     expect(after?.earlier.map((r) => [r.seq, r.status])).toEqual([[2, 'tested']]);
     expect(after?.laterRuns).toEqual([]);
+  });
+
+  it('knows a dry run that failed from its planned entry: it does not replace the proposal', () => {
+    const id = 'p-77777777';
+    const plannedDry = () => {
+      const p = planned(id, 'idle-lib', '2.0.0', '2.0.1', ['GHSA-idle-0004']);
+      return { ...p, inputs: { ...p.inputs, dryRun: true } };
+    };
+    const proposal = [
+      planned(id, 'idle-lib', '2.0.0', '2.0.1', ['GHSA-idle-0004']),
+      tested(id, true, ['idle-lib']),
+      decided(id, 2, ['tests-evidence']),
+      {
+        kind: 'proposed' as const,
+        subject: id,
+        change: id,
+        outcome: { status: 'proposed', reason: 'left for a human', commit, branch: `patchpilot/${id}` },
+      },
+    ];
+    const heldBack = [
+      plannedDry(),
+      tested(id, false, ['idle-lib']),
+      {
+        kind: 'failed' as const,
+        subject: id,
+        change: id,
+        inputs: { stage: 'test' },
+        outcome: { status: 'held-back', reason: 'npm test failed (exit 1)' },
+      },
+    ];
+    const story = changeStory(ledgerOf([...proposal, ...heldBack]), id);
+    expect(story?.status).toBe('proposed');
+    expect(story?.commit?.sha).toBe(commit);
+    expect(story?.laterRuns).toEqual([
+      {
+        seq: 5,
+        time: '2025-03-01T10:04:00.000Z',
+        status: 'held-back',
+        dryRun: true,
+        outcome: 7,
+        afterwards: [],
+      },
+    ]);
+    // With no run that settled the change, the last dry run that ended is told, not a run
+    // stopped after it.
+    const rehearsed = changeStory(ledgerOf([...heldBack, plannedDry()]), id);
+    expect(rehearsed?.status).toBe('held-back');
+    expect(rehearsed?.laterRuns.map((r) => [r.seq, r.status, r.dryRun])).toEqual([[4, 'planned', true]]);
   });
 
   it('tells a change that could not be applied, and one policy reported at plan time', () => {

@@ -12,10 +12,10 @@ import type { FindingRef, PackageChange, PatchScore, RiskFacts } from '../core/p
  * `fix` records one run of a change as `planned`, `tested`, `proved`, `decided`, `applied`, then
  * `merged`, `proposed`, `reported` or `failed` (a rerun records the same change id again). The
  * story tells the last run that settled the change; earlier runs are summed up in `earlier`. A run
- * that changed nothing after it (a dry run, whose last word is `tested`, or a run stopped before
- * its last word) is listed in `laterRuns` and does not take its place. Entries after the told
- * run's last word (`rolled-back`, `quarantine-released`, anything else) are what happened
- * afterwards.
+ * that changed nothing after it (a dry run, whose `planned` entry says `dryRun` and whose last word
+ * is `tested` when the change passed, or a run stopped before its last word) is listed in
+ * `laterRuns` and does not take its place. Entries after the told run's last word (`rolled-back`,
+ * `quarantine-released`, anything else) are what happened afterwards.
  */
 
 /** Where a fact came from: the entry's seq, when it was recorded and by whom. */
@@ -183,6 +183,8 @@ export interface StoryRun {
   readonly seq: number;
   readonly time: string;
   readonly status: ChangeStatus | 'planned';
+  /** A `--dry-run`: nothing was committed, whatever its status. */
+  readonly dryRun?: true;
   readonly outcome?: number;
   readonly commit?: string;
   readonly afterwards: readonly StoryEvent[];
@@ -481,12 +483,21 @@ const storyCommit = (sha: string, facts: CommitFacts | undefined): StoryCommit =
   };
 };
 
+/**
+ * A dry run: its `planned` entry says so (a dry run whose change failed writes what a real run
+ * writes), or, in entries written before that was recorded, its outcome is `tested`.
+ */
+const isDryRun = (r: Run): boolean =>
+  r.entries.some((e) => e.kind === 'planned' && e.inputs.dryRun === true) ||
+  (r.terminal !== undefined && statusOf(r.terminal) === 'tested');
+
 const runSummary = (r: Run, afterwards: readonly LedgerEntry[]): StoryRun => {
   const first = r.entries[0] ?? (r.afterwards[0] as LedgerEntry);
   return defined<StoryRun>({
     seq: first.seq,
     time: first.time,
     status: r.terminal ? statusOf(r.terminal) : 'planned',
+    dryRun: isDryRun(r) ? true : undefined,
     outcome: r.terminal?.seq,
     commit: commitOfRun(r),
     afterwards: afterwards.map(eventOf),
@@ -518,9 +529,11 @@ export const changeStory = (
     else current.push(e);
   }
   const runs = groups.map(runOf);
-  // The told run is the last one that settled the change; when none did, the last one.
-  const settledAt = runs.findLastIndex((r) => r.terminal !== undefined && statusOf(r.terminal) !== 'tested');
-  const told = settledAt === -1 ? runs.length - 1 : settledAt;
+  // The told run is the last one that settled the change; when none did, the last dry run, or else
+  // the last run.
+  const settledAt = runs.findLastIndex((r) => r.terminal !== undefined && !isDryRun(r));
+  const rehearsedAt = runs.findLastIndex((r) => r.terminal !== undefined);
+  const told = settledAt !== -1 ? settledAt : rehearsedAt !== -1 ? rehearsedAt : runs.length - 1;
   const run = runs[told] as Run;
   const later = runs.slice(told + 1);
 

@@ -362,6 +362,26 @@ describe('fix: level 1, dry run, a dirty working tree, interruption', () => {
     expect(change.proof?.proven).toBe(true);
     expect(patchpilotBranches(project.repo)).toEqual([]);
     expect(git(project.repo, 'rev-parse', 'HEAD')).toBe(head);
+    // The ledger says it was a dry run: explain still tells the run that settled the change (the
+    // level-1 report above) and lists the dry run after it.
+    const explained = await project.run(['explain', change.id, '--json', '--ledger', project.ledger]);
+    expect(explained.code, explained.stderr).toBe(0);
+    const story = JSON.parse(explained.stdout) as { status: string; laterRuns: unknown[] };
+    expect(story.status).toBe('reported');
+    expect(story.laterRuns).toEqual([expect.objectContaining({ status: 'tested', dryRun: true })]);
+    const planned = await project.run([
+      'ledger',
+      'show',
+      '--ledger',
+      project.ledger,
+      '--change',
+      change.id,
+      '--kind',
+      'planned',
+      '--json',
+    ]);
+    const entries = JSON.parse(planned.stdout) as { inputs: { dryRun?: boolean } }[];
+    expect(entries.map((e) => e.inputs.dryRun)).toEqual([undefined, true]);
   }, 240_000);
 
   it('an interrupted run removes its worktree and stops the tests', async () => {

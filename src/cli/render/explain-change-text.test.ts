@@ -111,8 +111,9 @@ const merged: ChangeStory = {
   commit: { sha: commit, found: false },
   earlier: [{ seq: 0, ...at(0), status: 'proposed', outcome: 0, afterwards: [] }],
   laterRuns: [
-    { seq: 11, ...at(10), status: 'tested', outcome: 16, afterwards: [] },
-    { seq: 17, ...at(16), status: 'planned', afterwards: [] },
+    { seq: 11, ...at(10), status: 'tested', dryRun: true, outcome: 16, afterwards: [] },
+    { seq: 17, ...at(16), status: 'held-back', dryRun: true, outcome: 19, afterwards: [] },
+    { seq: 20, ...at(19), status: 'planned', afterwards: [] },
   ],
   seqs: [1, 2, 3, 4, 5, 7, 9, 10],
 };
@@ -170,7 +171,8 @@ describe('renderChangeStoryText', () => {
     expect(text).toContain(
       'Later runs (they changed nothing)\n' +
         '  2025-03-01 10:10:00Z: tested in a dry run (entry 11 to 16)\n' +
-        '  2025-03-01 10:16:00Z: no outcome (stopped, or still running) (entry 17)\n',
+        '  2025-03-01 10:16:00Z: dry run, held back (entry 17 to 19)\n' +
+        '  2025-03-01 10:19:00Z: no outcome (stopped, or still running) (entry 20)\n',
     );
     const none = renderChangeStoryText({ ...merged, laterRuns: [], ledger: 'ledger.db' });
     expect(none).not.toContain('Later runs');

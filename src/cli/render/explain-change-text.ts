@@ -6,6 +6,7 @@ import type {
   StoryEvent,
   StoryOutcome,
   StoryReason,
+  StoryRun,
 } from '../../ledger/story.js';
 import { packageChangeText } from './text.js';
 
@@ -169,23 +170,28 @@ export const renderChangeStoryText = (story: ChangeStoryText): string => {
 
   if (story.laterRuns.length > 0) {
     out.push('', 'Later runs (they changed nothing)');
-    for (const r of story.laterRuns) {
-      out.push(
-        `  ${when(r.time)}: ${r.status === 'planned' ? 'no outcome (stopped, or still running)' : statusText[r.status]} (${entry(r.seq)}${r.outcome === undefined ? '' : ` to ${r.outcome}`})`,
-      );
-    }
+    for (const [i, r] of story.laterRuns.entries()) out.push(runLine(r, i === story.laterRuns.length - 1));
   }
 
   if (story.earlier.length > 0) {
     out.push('', 'Earlier runs');
     for (const r of story.earlier) {
-      out.push(
-        `  ${when(r.time)}: ${statusText[r.status]} (${entry(r.seq)}${r.outcome === undefined ? '' : ` to ${r.outcome}`})`,
-      );
+      out.push(runLine(r, false));
       for (const e of r.afterwards) out.push(...eventLines(e).map((l) => `  ${l}`));
     }
   }
   return `${out.join('\n')}\n`;
+};
+
+/** One run of the change: when, how it ended (a dry run said so), its entries. */
+const runLine = (r: StoryRun, last: boolean): string => {
+  const status =
+    r.status === 'planned'
+      ? `no outcome (stopped${last ? ', or still running' : ''})`
+      : r.dryRun && r.status !== 'tested'
+        ? `dry run, ${statusText[r.status]}`
+        : statusText[r.status];
+  return `  ${when(r.time)}: ${status} (${entry(r.seq)}${r.outcome === undefined ? '' : ` to ${r.outcome}`})`;
 };
 
 const advisoryLines = (a: StoryAdvisory, kept: boolean): string[] => {
