@@ -18,7 +18,9 @@ export const registryTarball = (resolved: string): { name: string; version: stri
   const before = segments[segments.length - 2] ?? '';
   let name: string;
   try {
-    name = decodeURIComponent(before.startsWith('@') ? `${before}/${last}` : last);
+    // The scope's `@` may be written `%40`; a name's `/` may be written `%2f`.
+    const scope = decodeURIComponent(before);
+    name = scope.startsWith('@') ? `${scope}/${decodeURIComponent(last)}` : decodeURIComponent(last);
   } catch {
     return undefined;
   }
