@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { valid } from 'semver';
 import { PatchPilotError } from '../../core/errors.js';
 import { canonicalNpmPurl, parseNpmPurlLoose } from '../../core/purl.js';
+import { isStrictVersion } from '../../core/version.js';
 import {
   isVexJustification,
   isVexStatus,
@@ -162,7 +162,7 @@ const vexAdd = async (args: readonly string[], io: Io): Promise<Outcome> => {
     );
   }
   // An npm version is a semver version: any other would name no package `scan` ever finds.
-  if (pkg.version !== undefined && valid(pkg.version) !== pkg.version) {
+  if (pkg.version !== undefined && !isStrictVersion(pkg.version)) {
     throw usage(
       'vex add',
       `--package "${values.package}": "${pkg.version}" is not a version (pkg:npm/NAME@1.2.3, or no version for every one)`,
