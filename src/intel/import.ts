@@ -42,21 +42,6 @@ export const throwIfInterrupted = (signal: AbortSignal | undefined): void => {
   }
 };
 
-/** Fails before anything is opened or created when an input does not exist. */
-export const checkImportInputs = (inputs: readonly string[], cwd: string): void => {
-  for (const input of inputs) {
-    if (!statOrUndefined(resolve(cwd, input))) {
-      throw new PatchPilotError(
-        'ADVISORY_INPUT_NOT_FOUND',
-        `${resolve(cwd, input)}: no such file or directory`,
-        {
-          hint: 'nothing was imported',
-        },
-      );
-    }
-  }
-};
-
 /**
  * Imports every input in one transaction: a missing file, a truncated archive or any other
  * failure rolls the whole import back. Malformed records are skipped and reported.

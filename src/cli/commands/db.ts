@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { checkImportInputs } from '../../intel/inputs.js';
 import { DEFAULT_OSV_BASE, osvExportUrl } from '../../intel/sources/osv-bucket/url.js';
 import { AdvisoryStore } from '../../intel/store.js';
 import { ensureParentDir } from '../../util/fs.js';
@@ -141,8 +142,8 @@ const dbImport = async (args: readonly string[], io: Io): Promise<Outcome> => {
   }
   if (positionals.length === 0) throw usage('db import', 'give at least one file or folder to import');
   // Each subcommand loads what it needs: the OSV reader (zod, zip, CVSS) only where records are read.
-  const { checkImportInputs, importAdvisories } = await import('../../intel/import.js');
   checkImportInputs(positionals, io.cwd);
+  const { importAdvisories } = await import('../../intel/import.js');
   const path = advisoryDbPath(values.db, io.env, io.cwd);
   ensureParentDir(path);
   const result = await AdvisoryStore.write(path, (store) =>
@@ -178,11 +179,8 @@ const dbImportSignal = async (kind: 'epss' | 'kev', args: readonly string[], io:
     return 'ok';
   }
   if (positionals.length !== 1) throw usage(command, `give exactly one file, got ${positionals.length}`);
-  const [{ checkImportInputs }, { importEpss, importKev, readEpssFile, readKevFile }] = await Promise.all([
-    import('../../intel/import.js'),
-    import('../../intel/signals.js'),
-  ]);
   checkImportInputs(positionals, io.cwd);
+  const { importEpss, importKev, readEpssFile, readKevFile } = await import('../../intel/signals.js');
   const source = resolve(io.cwd, positionals[0] as string);
   // The whole file is read and checked before the store is opened for writing.
   const parsed = kind === 'epss' ? readEpssFile(source) : readKevFile(source);
