@@ -47,7 +47,7 @@ Commands:
   rollback CHANGE     revert a merged change (a new commit, or a branch at level 2), record why
                       in the ledger and quarantine the versions it brought in
   quarantine list     show the package versions that rolled-back changes quarantined
-  quarantine release NAME[@VERSION]
+  quarantine release NAME[@VERSION] --reason TEXT
                       let fix choose a quarantined version again (recorded in the ledger)
   help [COMMAND]      show help for a command
 
