@@ -326,6 +326,30 @@ describe('sbom details', () => {
     expect(JSON.parse(readFileSync(out, 'utf8')).spdxVersion).toBe('SPDX-2.3');
   });
 
+  it('--output escapes C1 controls and bidi overrides as stdout does: the same JSON', () => {
+    const dir = join(trees.path, 'controls');
+    mkdirSync(dir, { recursive: true });
+    const name = 'app\u202egpj.exe\u009b31m';
+    writeFileSync(
+      join(dir, 'package-lock.json'),
+      JSON.stringify({
+        name,
+        lockfileVersion: 3,
+        packages: {
+          '': { name, dependencies: { minimist: '0.0.8' } },
+          'node_modules/minimist': { version: '0.0.8' },
+        },
+      }),
+    );
+    const out = join(dir, 'bom.json');
+    expect(runCli(['sbom', dir, '--reproducible', '-o', out]).code).toBe(0);
+    const written = readFileSync(out, 'utf8');
+    expect(written).not.toMatch(/[\u0080-\u009f\u202a-\u202e]/);
+    expect(written).toContain('app\\u202egpj.exe\\u009b31m');
+    expect(written).toBe(sbom([dir, '--reproducible']));
+    expect(JSON.stringify(JSON.parse(written))).toContain(name);
+  });
+
   it('a write that fails changes nothing and exits 3', () => {
     const locked = join(trees.path, 'locked');
     mkdirSync(locked);

@@ -8,6 +8,7 @@ import { type FixResult, fixProject } from '../../pipeline.js';
 import type { Registry } from '../../registry/index.js';
 import { statOrUndefined, writeFileAtomic } from '../../util/fs.js';
 import { advisoryDbPath } from '../../util/home.js';
+import { printableText } from '../../util/printable.js';
 import { parseCommandArgs, usage } from '../args.js';
 import type { Io, Outcome } from '../io.js';
 import { toolVersion } from '../version.js';
@@ -248,7 +249,8 @@ export const fixCommand = async (args: readonly string[], io: Io): Promise<Outco
   const report = buildReport(result, values['dry-run'] === true, ledger?.path, io);
   if (values.report !== undefined) {
     const { renderFixMarkdown } = await import('../render/fix-markdown.js');
-    writeFileAtomic(resolve(io.cwd, values.report), renderFixMarkdown(report));
+    // A report meant for a pull request: control characters escaped, as on stdout.
+    writeFileAtomic(resolve(io.cwd, values.report), printableText(renderFixMarkdown(report)));
   }
   if (format === 'json') io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else if (format === 'markdown')

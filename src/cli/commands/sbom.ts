@@ -9,6 +9,7 @@ import {
 import { writeSpdx } from '../../inventory/sbom/spdx.js';
 import type { OmitKind, SbomOptions } from '../../inventory/sbom/write-common.js';
 import { statOrUndefined, writeFileAtomic } from '../../util/fs.js';
+import { printableText } from '../../util/printable.js';
 import { parseCommandArgs, usage } from '../args.js';
 import { displayPath, type Io, type Outcome } from '../io.js';
 import { toolVersion } from '../version.js';
@@ -113,7 +114,8 @@ export const sbomCommand = async (args: readonly string[], io: Io): Promise<Outc
     return 'ok';
   }
   const output = resolve(io.cwd, values.output);
-  writeFileAtomic(output, text);
+  // As on stdout: C1 controls and bidi overrides escaped, the same characters to a JSON reader.
+  writeFileAtomic(output, printableText(text));
   const count = 'packages' in document ? document.packages.length - 1 : document.components.length;
   const kind = format === 'spdx' ? 'SPDX 2.3' : `CycloneDX ${specVersion ?? '1.6'}`;
   io.stderr.write(

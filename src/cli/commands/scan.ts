@@ -15,6 +15,7 @@ import {
 import { crypto } from '../../util/crypto.js';
 import { ioError, statOrUndefined, writeFileAtomic } from '../../util/fs.js';
 import { advisoryDbPath } from '../../util/home.js';
+import { printableText } from '../../util/printable.js';
 import { parseCommandArgs, usage } from '../args.js';
 import { displayPath, type Io, type Outcome } from '../io.js';
 import { toolVersion } from '../version.js';
@@ -207,7 +208,7 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
         `not written: ${shown}: no findings, so no VEX statement to make (an OpenVEX document needs at least one)${earlier ? '; the earlier document there was removed' : read.has(vexOut) ? '; it is a VEX input of this scan and stays' : ''}\n`,
       );
     } else {
-      writeFileAtomic(vexOut, text.text);
+      writeFileAtomic(vexOut, printableText(text.text));
       io.stderr.write(`wrote ${shown}: OpenVEX 0.2.0, ${text.statements} statements\n`);
     }
   }
