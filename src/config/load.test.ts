@@ -183,6 +183,45 @@ describe('parseConfig', () => {
     expect(syntax.code).toBe('CONFIG_INVALID');
     expect(syntax.message).toContain('c.json: invalid JSON at line 1');
   });
+
+  it('refuses a repeated JSON key, which JSON.parse would let win unseen', () => {
+    const json = (text: string) => errorOf(() => parseConfig(text, 'c.json', 'json'));
+    expect(json('{"gate": {"malicious": true,\n  "malicious": false}}').message).toBe(
+      'c.json: line 2, column 3: a key is repeated',
+    );
+    expect(json('{"gate": {}, "x\\"y": 1, "exceptions": [], "x\\"y": 2}').message).toContain(
+      'line 1, column 43: a key is repeated',
+    );
+    // The same key in two objects, or a key's text as a value, is no repetition.
+    expect(
+      parseConfig('{"gate": {"sla": {"high": 3}}, "policy": {"maxLevel": 2}}', 'c.json', 'json').gate.sla
+        .high,
+    ).toBe(3);
+    expect(() =>
+      parseConfig(
+        '{"exceptions": [{"id": "GHSA-a", "reason": "id", "expires": "2099-01-01", "author": "a"},' +
+          '{"id": "GHSA-a", "reason": "r", "expires": "2099-01-01", "author": "a"}]}',
+        'c.json',
+        'json',
+      ),
+    ).not.toThrow();
+    // Nested past what the YAML reader (which finds lines) recurses into: named without a line.
+    const deep = `{"gate": ${'{"a": '.repeat(100_000)}1${'}'.repeat(100_000)}}`;
+    expect(json(deep).message).toMatch(/^c\.json: gate\.a: unknown key/);
+    expect(json(`${'['.repeat(400_000)}${']'.repeat(400_000)}`).message).toBe(
+      'c.json: expected a mapping of settings at the top level',
+    );
+  });
+
+  it("refuses YAML's own types (!!set, !!omap, !!binary), which are no settings", () => {
+    expect(yamlError('gate: !!omap [{malicious: false}]\n').message).toBe(
+      '.patchpilot.yml: line 1: gate: an ordered map, not a setting (a mapping, list, text, number or boolean)',
+    );
+    expect(yamlError('gate:\n  scopes: !!set {prod}\n').message).toContain(
+      'line 2: gate.scopes: a set, not a setting',
+    );
+    expect(yamlError('!!binary abc\n').message).toContain('(top level): a binary value, not a setting');
+  });
 });
 
 describe('loadProjectConfig and loadConfigFile', () => {

@@ -27,6 +27,8 @@ export interface LoadedConfig {
 }
 
 /** Larger than any hand-written configuration; a bigger file here is a mistake. */
+/** Past this a JSON configuration's problems are named without their line. */
+const MAX_LOCATED_DEPTH = 64;
 const maxConfigBytes = 1024 * 1024;
 
 const require = createRequire(import.meta.url);
@@ -137,11 +139,35 @@ export const parseConfig = (content: string, shown: string, format: ConfigFormat
   const text = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
   let value: unknown;
   let located: Located | undefined;
+  let tooDeepForLines = false;
   if (format === 'json') {
     value = parseJsonDocument(text, shown, 'CONFIG_INVALID');
+    // JSON.parse lets a repeated key's last value win, so that a second `"malicious": false`
+    // further down would quietly turn a check off.
+    const { repeated, depth } = scanJsonKeys(text);
+    if (repeated) {
+      throw new PatchPilotError(
+        'CONFIG_INVALID',
+        `${shown}: line ${repeated.line}, column ${repeated.column}: a key is repeated`,
+        { hint: 'keep one of the two: a repeated key would let the last one win unseen' },
+      );
+    }
+    // The YAML reader, which finds the lines of the keys a problem names, recurses: not that deep.
+    tooDeepForLines = depth > MAX_LOCATED_DEPTH;
   } else {
     located = parseYaml(text, shown);
     value = located.document.toJS({ maxAliasCount: 100 }) ?? {};
+  }
+  // YAML's own types (`!!set`, `!!omap`, `!!binary`) are no settings: the schema would see an
+  // object with no keys and apply the defaults instead of saying so.
+  const odd = unplainPath(value);
+  if (odd !== undefined) {
+    const line = located ? lineOf(located, odd.path, false) : undefined;
+    throw new PatchPilotError(
+      'CONFIG_INVALID',
+      `${shown}: ${line === undefined ? '' : `line ${line}: `}${keyPath(odd.path)}: ${odd.kind}, not a setting (a mapping, list, text, number or boolean)`,
+      { hint: 'write the value without a YAML type tag (!!set, !!omap, !!binary)' },
+    );
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new PatchPilotError('CONFIG_INVALID', `${shown}: expected a mapping of settings at the top level`, {
@@ -151,7 +177,7 @@ export const parseConfig = (content: string, shown: string, format: ConfigFormat
   const result = configSchema().safeParse(value);
   if (result.success) return normalizeConfig(result.data);
   // JSON is YAML too: the YAML reader gives the lines of the keys the issues name.
-  located ??= tryParseYaml(text);
+  if (!tooDeepForLines) located ??= tryParseYaml(text);
   const found = located;
   // In the order of the file, so that the first problem named is the first one met reading it.
   const problems = result.error.issues
@@ -199,6 +225,91 @@ const parseYaml = (text: string, shown: string): Located => {
     );
   }
   return { document, lines };
+};
+
+/**
+ * A JSON text's first repeated key (its line and column) and how deep it nests. The text already
+ * parsed as JSON; read iteratively, since a file of a megabyte can nest half a million deep.
+ */
+export const scanJsonKeys = (
+  text: string,
+): { repeated?: { line: number; column: number }; depth: number } => {
+  const objects: (Set<string> | undefined)[] = []; // one per open bracket: its keys, or undefined for a list
+  let expectKey = false;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      objects.push(c === 0x7b ? new Set() : undefined);
+      depth = Math.max(depth, objects.length);
+      expectKey = c === 0x7b;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      objects.pop();
+      expectKey = false;
+    } else if (c === 0x2c /* , */) {
+      expectKey = objects.at(-1) !== undefined;
+    } else if (c === 0x22 /* " */) {
+      let end = i + 1;
+      while (text.charCodeAt(end) !== 0x22) end += text.charCodeAt(end) === 0x5c /* \ */ ? 2 : 1;
+      const keys = objects.at(-1);
+      if (expectKey && keys !== undefined) {
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        if (keys.has(key)) {
+          const before = text.slice(0, i);
+          const line = before.split('\n').length;
+          return { repeated: { line, column: i - before.lastIndexOf('\n') }, depth };
+        }
+        keys.add(key);
+        expectKey = false;
+      }
+      i = end;
+    }
+  }
+  return { depth };
+};
+
+/**
+ * The path of the first value that is no JSON value (a Map, Set or bytes from a YAML tag).
+ * Iterative: a JSON file nests as deep as it likes.
+ */
+const unplainPath = (root: unknown): { path: Path; kind: string } | undefined => {
+  interface At {
+    readonly value: unknown;
+    readonly key?: PropertyKey;
+    readonly parent?: At;
+  }
+  const pathOf = (at: At): PropertyKey[] => {
+    const path: PropertyKey[] = [];
+    for (let x: At | undefined = at; x?.key !== undefined; x = x.parent) path.push(x.key);
+    return path.reverse();
+  };
+  const stack: At[] = [{ value: root }];
+  for (let at = stack.pop(); at !== undefined; at = stack.pop()) {
+    const { value } = at;
+    if (value === null || typeof value !== 'object') continue;
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], key: i, parent: at });
+      continue;
+    }
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      const kind =
+        value instanceof Set
+          ? 'a set'
+          : value instanceof Map
+            ? 'an ordered map'
+            : value instanceof Uint8Array
+              ? 'a binary value'
+              : 'a value of another kind';
+      return { path: pathOf(at), kind };
+    }
+    const keys = Object.keys(value);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i] as string;
+      stack.push({ value: (value as Record<string, unknown>)[key], key, parent: at });
+    }
+  }
+  return undefined;
 };
 
 const tryParseYaml = (text: string): Located | undefined => {
