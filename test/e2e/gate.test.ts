@@ -457,6 +457,22 @@ describe('gate with a configuration, VEX and exceptions', () => {
   });
 });
 
+describe('gate: an expired exception naming two findings', () => {
+  it('is listed once per finding and counted once', async () => {
+    const dir = join(work.path, 'two-findings');
+    cpSync(example, dir, { recursive: true });
+    writeFileSync(
+      join(dir, '.patchpilot.yml'),
+      'exceptions:\n  - id: GHSA-xvch-5gv4-984h\n    reason: r\n    expires: 2026-01-01\n    author: a\n',
+    );
+    const result = await gate([dir, '--json', '--offline'], { PATCHPILOT_HOME: join(work.path, 'offline') });
+    const report = JSON.parse(result.stdout) as Report & { counts: { expiredExceptions: number } };
+    // minimist 0.0.8 and 1.2.5 both have GHSA-xvch-5gv4-984h.
+    expect(report.projects[0]?.expiredExceptions).toHaveLength(2);
+    expect(report.counts.expiredExceptions).toBe(1);
+  });
+});
+
 describe('gate on a clean project, init, and configuration errors', () => {
   it('passes a project without findings, with JUnit that still has a test case', async () => {
     const result = await gate([clean, '--format', 'junit']);

@@ -246,7 +246,17 @@ export const gateCommand = async (args: readonly string[], io: Io): Promise<Outc
     store: result.store,
     counts: {
       ...countChecks(projects.flatMap((p) => p.checks)),
-      expiredExceptions: projects.reduce((n, p) => n + p.expiredExceptions.length, 0),
+      // Exceptions, not the findings they named: one exception may name several.
+      expiredExceptions: projects.reduce(
+        (n, p) =>
+          n +
+          new Set(
+            p.expiredExceptions.map(({ exception: e }) =>
+              JSON.stringify([e.source, e.id, e.package ?? null, e.expires, e.author, e.reason]),
+            ),
+          ).size,
+        0,
+      ),
     },
     projects,
     releaseDates: { looked: queries.length, unknown },
