@@ -95,7 +95,7 @@ const consideredLines = (p: ConsideredPatch): string[] => {
     `    fixes ${p.fixes.join(', ')}; level ${verdictLine({ ...p.verdict, reasons: [] })}`,
   ];
   lines.push(
-    `    score: weight ${p.score.weight}, ${p.score.fixed} fixed, ${p.score.packagesChanged} packages changed, step cost ${p.score.stepCost}`,
+    `    score: weight ${p.score.weight}, ${p.score.fixed} fixed, ${p.score.packagesChanged} package${p.score.packagesChanged === 1 ? '' : 's'} changed, step cost ${p.score.stepCost}`,
   );
   if (p.whyNot) lines.push(`    not chosen: ${p.whyNot}`);
   return lines;
@@ -132,7 +132,7 @@ const evidenceLines = (e: Evidence, score: PatchExplanation['patch']['score']): 
     `  proof of fix: ${e.proof ? (e.proof.proven ? 'proven' : `not proven: ${e.proof.stillPresent.join(', ')}`) : 'not yet (fix re-resolves the tree)'}`,
   );
   lines.push(
-    `  rank: weight ${score.weight} (priority of the findings fixed), ${score.packagesChanged} packages changed, step cost ${score.stepCost}`,
+    `  rank: weight ${score.weight} (priority of the findings fixed), ${score.packagesChanged} package${score.packagesChanged === 1 ? '' : 's'} changed, step cost ${score.stepCost}`,
   );
   return lines;
 };

@@ -30,7 +30,7 @@ export const renderPlanMarkdown = (report: PlanReport): string => {
     '# PatchPilot plan',
     '',
     `${patchesFix(s.patches)} ${s.fixed} of ${countText(s.targeted, 'finding')} planned for; ` +
-      `${remainText(s.remaining)}, ${s.unfixable} unfixable. Nothing was changed: apply the patches in order.`,
+      `${remainText(s.remaining)}, ${s.unfixable} unfixable. Nothing was changed${s.patches > 0 ? ': apply the patches in order' : ''}.`,
     '',
   ];
   for (const project of report.projects) {
