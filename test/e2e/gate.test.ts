@@ -435,6 +435,9 @@ describe('gate with a configuration, VEX and exceptions', () => {
     expect(markdown.stdout).toContain(
       '- GHSA-35jh-r3h4-6jhm for `lodash@4.17.15`: expired on 2026-01-01 (John Roe: template is not used)',
     );
+    expect(markdown.stdout).toContain(
+      'Exceptions that name no finding of this project (left over?):\n\n- GHSA-0000-0000-0000: expires 2030-01-01 (Jane Doe: left over)\n',
+    );
   });
 
   it('shows exceptions in scan too, and they never count for --fail-on', () => {
@@ -463,13 +466,23 @@ describe('gate: an expired exception naming two findings', () => {
     cpSync(example, dir, { recursive: true });
     writeFileSync(
       join(dir, '.patchpilot.yml'),
-      'exceptions:\n  - id: GHSA-xvch-5gv4-984h\n    reason: r\n    expires: 2026-01-01\n    author: a\n',
+      'exceptions:\n  - id: GHSA-xvch-5gv4-984h\n    reason: r\n    expires: 2026-01-01\n    author: a\n' +
+        '  - id: GHSA-0000-0000-0001\n    reason: gone\n    expires: 2026-01-01\n    author: b\n',
     );
-    const result = await gate([dir, '--json', '--offline'], { PATCHPILOT_HOME: join(work.path, 'offline') });
+    const env = { PATCHPILOT_HOME: join(work.path, 'offline') };
+    const result = await gate([dir, '--json', '--offline'], env);
     const report = JSON.parse(result.stdout) as Report & { counts: { expiredExceptions: number } };
     // minimist 0.0.8 and 1.2.5 both have GHSA-xvch-5gv4-984h.
     expect(report.projects[0]?.expiredExceptions).toHaveLength(2);
     expect(report.counts.expiredExceptions).toBe(1);
+    // An exception that names nothing is said to have expired too.
+    expect(report.projects[0]?.unusedExceptions).toEqual([
+      expect.objectContaining({ id: 'GHSA-0000-0000-0001', expired: true }),
+    ]);
+    const text = await gate([dir, '--offline'], env);
+    expect(text.stdout).toContain(
+      '  note: exception GHSA-0000-0000-0001 names no finding of this project; it expired on 2026-01-01\n',
+    );
   });
 });
 

@@ -114,7 +114,8 @@ export interface GateReportProject {
     readonly exception: FindingException;
   }[];
   /** Exceptions that name no finding of the project. */
-  readonly unusedExceptions: readonly ConfigException[];
+  /** Exceptions that name no finding of the project; `expired` once `today` is past `expires`. */
+  readonly unusedExceptions: readonly (ConfigException & { readonly expired: boolean })[];
 }
 
 export interface GateCounts {
@@ -231,7 +232,7 @@ export const gateCommand = async (args: readonly string[], io: Io): Promise<Outc
         finding: gateFinding(e.finding),
         exception: e.exception,
       })),
-      unusedExceptions: evaluation.unused,
+      unusedExceptions: evaluation.unused.map((e) => ({ ...e, expired: e.expires < today })),
     };
   });
   const unknown = [...releases.entries()].flatMap(([key, date]) =>

@@ -63,6 +63,18 @@ export const renderGateMarkdown = (report: GateReport): string => {
         '',
       );
     }
+    if (project.unusedExceptions.length > 0) {
+      out.push(
+        'Exceptions that name no finding of this project (left over?):',
+        '',
+        ...project.unusedExceptions.map(
+          (exception) =>
+            `- ${cell(exception.id)}${exception.package ? ` for \`${cell(exception.package)}\`` : ''}: ` +
+            `${exception.expired ? 'expired on' : 'expires'} ${exception.expires} (${cell(exception.author)}: ${cell(exception.reason)})`,
+        ),
+        '',
+      );
+    }
   }
   if (report.releaseDates.unknown.length > 0) {
     out.push(

@@ -50,7 +50,8 @@ export const renderGateText = (report: GateReport): string => {
     }
     for (const exception of project.unusedExceptions) {
       out.push(
-        `  note: exception ${exception.id}${exception.package ? ` (${exception.package})` : ''} names no finding of this project`,
+        `  note: exception ${exception.id}${exception.package ? ` (${exception.package})` : ''} names no finding of this project` +
+          `${exception.expired ? `; it expired on ${exception.expires}` : ''}`,
       );
     }
     out.push('');
