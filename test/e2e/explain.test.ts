@@ -184,6 +184,8 @@ describe('patchpilot explain', () => {
     expect(result.stdout.trimEnd().split('\n').at(-1)).toBe(
       'Verdict: 2 (propose), capped by tests-evidence, proof-of-fix',
     );
+    // The id copied in capitals names the same patch.
+    expect((await explain([id.toUpperCase(), 'app'])).stdout).toBe(result.stdout);
   });
 
   it('a young release that adds an install script is capped by both rules, as JSON', async () => {

@@ -181,9 +181,11 @@ export const explainCommand = async (args: readonly string[], io: Io): Promise<O
     io.stdout.write(help);
     return 'ok';
   }
-  const [query, dir, ...extra] = positionals;
-  if (query === undefined || query.trim() === '')
+  const [given, dir, ...extra] = positionals;
+  if (given === undefined || given.trim() === '')
     throw usage('explain', 'name a change or patch (p-…) or a finding id');
+  // Patch and change ids are lower-case hex; one copied in capitals names the same.
+  const query = /^p-[0-9a-f]+$/i.test(given.trim()) ? given.trim().toLowerCase() : given;
   if (extra.length > 0) {
     throw usage('explain', `expected a patch or finding and one folder, got ${positionals.length} arguments`);
   }
