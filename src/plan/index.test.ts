@@ -473,7 +473,7 @@ describe('unfixable findings', () => {
       { reason: 'no-fix-published', alternatives: [{ kind: 'remove' }] },
     ]);
     expect(plan.unfixable[0]?.text).toBe(
-      'no published version of lib above 1.0.0 is free of GHSA-all (latest: 2.0.0)',
+      'no published version of lib above 1.0.0 is free of GHSA-all (highest: 2.0.0)',
     );
   });
 

@@ -150,11 +150,11 @@ export const explainUnfixable = (ctx: UnfixableContext, f: Finding): Unfixable =
       });
     else if (lower === undefined)
       alternatives.push({ kind: 'remove', name, text: `remove or replace ${name}` });
-    const latest = versions.at(-1);
+    const highest = versions.at(-1);
     return result(
       f,
       'no-fix-published',
-      `no published version of ${name} above ${f.package.version} is free of ${f.id}${latest === undefined ? '' : ` (latest: ${latest})`}`,
+      `no published version of ${name} above ${f.package.version} is free of ${f.id}${highest === undefined ? '' : ` (highest: ${highest})`}`,
       alternatives,
     );
   }
