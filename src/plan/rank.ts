@@ -20,7 +20,8 @@ import { buildPatch, type PeekMetadata } from './patch.js';
  * change (fewer packages changed, then smaller semver steps, then lockfile-only before manifest
  * edits), then to the lowest target version (highest with `preferHighest`), then to the patch id.
  * A pick that touches packages (install locations, manifest entries) an earlier pick touched is
- * re-evaluated together with those picks; it is kept only if together they still fix everything
+ * re-evaluated together with those picks (and with the picks whose packages that evaluation
+ * touches in turn); it is kept only if together they still fix everything
  * they fixed, fix something more, resolve cleanly, and introduce no finding. Picks touching
  * nothing in common are independent and taken as evaluated; the whole plan is evaluated once at
  * the end, and if that disagrees the greedy runs again re-evaluating every pick on top of all
@@ -160,7 +161,7 @@ const greedy = async (
     if (!best[tier] || bestWeight[tier] === 0) break;
     const pick = best[tier] as Candidate;
     pool = pool.filter((c) => c !== pick);
-    const meeting = trustDisjoint
+    let meeting = trustDisjoint
       ? groups.filter((g) => !disjoint(g.footprint, pick.evaluation.footprint))
       : groups;
     if (meeting.length === 0) {
@@ -169,9 +170,21 @@ const greedy = async (
       groups.push({ intents: pick.intents, footprint: pick.evaluation.footprint });
       continue;
     }
-    const before = meeting.flatMap((g) => g.intents);
-    const state = await ctx.evaluate(before);
-    const combined = await ctx.evaluate([...before, ...pick.intents]);
+    let before = meeting.flatMap((g) => g.intents);
+    let state = await ctx.evaluate(before);
+    let combined = await ctx.evaluate([...before, ...pick.intents]);
+    // Together with the picks it meets, the pick may reach further than it does alone (an
+    // override that drops a subtree once another pick moved its parent): the picks that further
+    // reach touched join the evaluation, or the patch would claim what they already fixed.
+    for (;;) {
+      const reached = combined.footprint;
+      const more = groups.filter((g) => !meeting.includes(g) && !disjoint(g.footprint, reached));
+      if (more.length === 0) break;
+      meeting = [...meeting, ...more];
+      before = meeting.flatMap((g) => g.intents);
+      state = await ctx.evaluate(before);
+      combined = await ctx.evaluate([...before, ...pick.intents]);
+    }
     if (!combined.ok || combined.introduces.length > 0) continue;
     const was = targetedFixes(state);
     const now = targetedFixes(combined);

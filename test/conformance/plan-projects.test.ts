@@ -179,7 +179,46 @@ describe.skipIf(!hasData)(
         expect(s.unfixable).toBe(s.targeted - s.fixed);
         // Every project with findings gets at least one of them fixed, whatever its format.
         if (s.targeted > 0) expect(s.fixed).toBeGreaterThan(0);
+        expect(claimedTwice(plan)).toEqual([]);
       });
     }
+
+    // With dev findings ignored, an override met other picks only once together with them, and
+    // claimed what they had fixed already (six findings twice in NodeGoat's plan).
+    it('OWASP__NodeGoat@3137d3c0f1: --ignore-dev, from the recorded cache: each finding is fixed by one patch', async () => {
+      const lockfile = join(projects, 'OWASP__NodeGoat@3137d3c0f1/package-lock.json');
+      const run = await runAsync([
+        'plan',
+        lockfile,
+        '--json',
+        '--deterministic',
+        '--today',
+        today,
+        '--db',
+        db,
+        '--cache-dir',
+        cache,
+        '--offline',
+        '--ignore-dev',
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      const plan = ((JSON.parse(run.stdout) as Report).projects[0] as Report['projects'][number]).plan;
+      expect(plan.patches.some((p) => p.strategy === 'override')).toBe(true);
+      expect(claimedTwice(plan)).toEqual([]);
+    });
   },
 );
+
+/** Findings (`ID name@version`) more than one patch of the plan says it fixes. */
+const claimedTwice = (plan: Plan): string[] => {
+  const seen = new Set<string>();
+  const twice = new Set<string>();
+  for (const p of plan.patches) {
+    for (const f of p.fixes) {
+      const key = `${f.id} ${f.name}@${f.version}`;
+      if (seen.has(key)) twice.add(key);
+      seen.add(key);
+    }
+  }
+  return [...twice];
+};
