@@ -196,6 +196,20 @@ describe('scan on the bundled example', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('\\u001b]0;owned\\u0007');
     expect(bad.stderr).not.toMatch(raw);
+    // Nor Markdown that a pull-request comment would read as HTML: `<!--` would hide the findings.
+    writeFileSync(
+      join(dir, 'package-lock.json'),
+      JSON.stringify({
+        lockfileVersion: 3,
+        packages: {
+          '': { name: 'app`<!--', dependencies: { minimist: '0.0.8' } },
+          'node_modules/minimist': { version: '0.0.8' },
+        },
+      }),
+    );
+    const markdown = runCli(['scan', dir, '--db', db, '--format', 'markdown']);
+    expect(markdown.stdout).toContain('| app`&lt;!-- > minimist@0.0.8 |');
+    expect(markdown.stdout).not.toContain('<!--');
   });
 
   it('warns on stderr when the lockfile is older than its manifest (it installs nothing for a declared dependency)', () => {

@@ -219,7 +219,7 @@ describe('VEX', () => {
     expect(markdown.stdout).toContain(
       '| prod | **suppressed: not_affected** | vulnerable-app > minimist@1.2.5 |',
     );
-    expect(markdown.stdout).toContain('by Test Person &lt;test@example.org&gt;');
+    expect(markdown.stdout).toContain('by Test Person &lt;test@example.org>');
     expect(markdown.stdout).toContain('1 low, 0 unknown; 2 suppressed by VEX.');
 
     const sarif = JSON.parse(cli(['scan', 'app', '--db', db, '--format', 'sarif']).stdout);

@@ -3,10 +3,11 @@ import { overrideField } from '../../core/plan.js';
 import { levelText } from '../../core/verdict.js';
 import { withoutColours } from '../../util/printable.js';
 import type { FixReport } from '../commands/fix.js';
+import { markdownCell, markdownCode } from './markdown-text.js';
 
 /** `fix`'s report for humans (`--report FILE`, `--format markdown`): a section per change, with its evidence. */
 
-const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = markdownCell;
 
 const fence = (text: string): string => {
   const ticks = text.includes('```') ? '````' : '```';
@@ -20,13 +21,14 @@ const section = (c: Change): string[] => {
     if (x.kind === 'lock' || x.kind === 'manifest')
       out.push(`- ${x.name}: ${x.from ?? 'none'} → ${x.to} (${x.step})`);
     else if (x.kind === 'override')
-      out.push(`- ${overrideField(x.manager)} \`${x.key}\`: ${x.action}${x.to ? ` ${x.to}` : ''}`);
+      out.push(`- ${overrideField(x.manager)} ${markdownCode(x.key)}: ${x.action}${x.to ? ` ${x.to}` : ''}`);
   }
   out.push(`- Fixes: ${c.patch.fixes.map((f) => `${f.id} (${f.name}@${f.version})`).join(', ') || 'none'}`);
-  if (c.branch) out.push(`- Branch: \`${c.branch}\`${c.commit ? ` at \`${c.commit.slice(0, 12)}\`` : ''}`);
+  if (c.branch)
+    out.push(`- Branch: ${markdownCode(c.branch)}${c.commit ? ` at \`${c.commit.slice(0, 12)}\`` : ''}`);
   if (c.merged)
     out.push(
-      `- Merged into \`${c.merged.branch}\` (${c.merged.mode}) at \`${c.merged.commit.slice(0, 12)}\``,
+      `- Merged into ${markdownCode(c.merged.branch)} (${c.merged.mode}) at \`${c.merged.commit.slice(0, 12)}\``,
     );
   if (c.tests) {
     if (!c.tests.ran) out.push('- Tests: none to run (no build or test command)');
@@ -55,7 +57,7 @@ const section = (c: Change): string[] => {
   }
   const failing = c.failure ? c.commands[c.commands.length - 1] : undefined;
   if (failing && failing.output.trim() !== '')
-    out.push('', `Output of \`${failing.command}\`:`, '', fence(withoutColours(failing.output)));
+    out.push('', `Output of ${markdownCode(failing.command)}:`, '', fence(withoutColours(failing.output)));
   out.push('');
   return out;
 };
@@ -64,7 +66,7 @@ export const renderFixMarkdown = (report: FixReport): string => {
   const s = report.summary;
   const out: string[] = [`# PatchPilot fix: ${report.project}`, ''];
   out.push(
-    `Lockfile \`${report.lockfile}\`, from \`${report.base.commit.slice(0, 12)}\`${report.base.branch ? ` on \`${report.base.branch}\`` : ''}${report.dryRun ? ' (dry run: nothing committed or merged)' : ''}.`,
+    `Lockfile ${markdownCode(report.lockfile)}, from \`${report.base.commit.slice(0, 12)}\`${report.base.branch ? ` on ${markdownCode(report.base.branch)}` : ''}${report.dryRun ? ' (dry run: nothing committed or merged)' : ''}.`,
     '',
   );
   out.push(

@@ -1,17 +1,11 @@
 import type { GateReport, GateReportCheck } from '../commands/gate.js';
 import { violationsText } from './gate-text.js';
+import { markdownCell, markdownCode } from './markdown-text.js';
 
-/** Text from advisories and configuration files: one line, no table breaks, no HTML. */
-const cell = (text: string): string =>
-  text
-    .replace(/\r?\n/g, ' ')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|');
+const cell = markdownCell;
 
 const row = (check: GateReportCheck): string =>
-  `| ${check.rule} | ${cell(check.finding.id)} | \`${cell(`${check.finding.package.name}@${check.finding.package.version}`)}\` | ` +
+  `| ${check.rule} | ${cell(check.finding.id)} | ${markdownCode(`${check.finding.package.name}@${check.finding.package.version}`)} | ` +
   `${check.finding.scope} | ${cell(check.evidence)} |`;
 
 /** The gate as a pull-request comment or a job summary. */
@@ -29,10 +23,10 @@ export const renderGateMarkdown = (report: GateReport): string => {
     const failed = project.checks.filter((ch) => ch.status === 'failed');
     const held = project.checks.filter((ch) => ch.status === 'suppressed' || ch.status === 'excepted');
     out.push(
-      `### \`${cell(project.lockfile)}\``,
+      `### ${markdownCode(project.lockfile)}`,
       '',
       `${project.passed ? 'Passed' : 'Failed'}: ${violationsText(project.counts)}; ${project.counts.passed} within SLA` +
-        ` (${project.config ? `configuration \`${cell(project.config)}\`` : 'default gate'}).`,
+        ` (${project.config ? `configuration ${markdownCode(project.config)}` : 'default gate'}).`,
       '',
     );
     if (failed.length > 0) {
@@ -57,7 +51,7 @@ export const renderGateMarkdown = (report: GateReport): string => {
         '',
         ...project.expiredExceptions.map(
           ({ finding, exception }) =>
-            `- ${cell(exception.id)} for \`${cell(`${finding.package.name}@${finding.package.version}`)}\`: expired on ` +
+            `- ${cell(exception.id)} for ${markdownCode(`${finding.package.name}@${finding.package.version}`)}: expired on ` +
             `${exception.expires} (${cell(exception.author)}: ${cell(exception.reason)})`,
         ),
         '',
@@ -69,7 +63,7 @@ export const renderGateMarkdown = (report: GateReport): string => {
         '',
         ...project.unusedExceptions.map(
           (exception) =>
-            `- ${cell(exception.id)}${exception.package ? ` for \`${cell(exception.package)}\`` : ''}: ` +
+            `- ${cell(exception.id)}${exception.package ? ` for ${markdownCode(exception.package)}` : ''}: ` +
             `${exception.expired ? 'expired on' : 'expires'} ${exception.expires} (${cell(exception.author)}: ${cell(exception.reason)})`,
         ),
         '',

@@ -1,4 +1,5 @@
 import type { ScanReport } from '../commands/scan.js';
+import { markdownCell, markdownCode } from './markdown-text.js';
 import {
   countText,
   exceptionDetail,
@@ -15,11 +16,9 @@ import {
   vexText,
 } from './text.js';
 
-const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-
-/** Text from a VEX document, shown as written: no line breaks, no HTML (`Jane <jane@example.org>`). */
-const plain = (text: string): string =>
-  text.replace(/\r?\n/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const cell = markdownCell;
+/** Text from a VEX document, shown as written (`Jane <jane@example.org>`). */
+const plain = markdownCell;
 
 /** A Markdown report for pull-request comments and job summaries. */
 export const renderMarkdown = (report: ScanReport): string => {
@@ -37,7 +36,7 @@ export const renderMarkdown = (report: ScanReport): string => {
   for (const project of report.projects) {
     const findings = report.findings.filter((f) => f.project === project.path);
     out.push(
-      `## \`${project.lockfile}\``,
+      `## ${markdownCode(project.lockfile)}`,
       '',
       `${project.format}, ${countText(project.packages, 'package')}, ${countText(project.findings, 'finding')}${suppressedText(findings)}.`,
       '',
@@ -55,7 +54,7 @@ export const renderMarkdown = (report: ScanReport): string => {
       out.push(
         `| ${priorityText(f)} | ${f.kind === 'malicious' ? '**malicious**' : f.severity} | ${scoreText(f)} | ` +
           `${exploit ? `${exploitText(f)} | ` : ''}${cell(id)} | ` +
-          `\`${f.package.name}@${f.package.version}\` | ${cell(fixedText(f))} | ` +
+          `${markdownCode(`${f.package.name}@${f.package.version}`)} | ${cell(fixedText(f))} | ` +
           `${f.scope}${f.direct ? '' : ', transitive'} | ` +
           `${vex ? `${f.vex?.suppressed ? `**${cell(vexText(f))}**` : cell(vexText(f))} | ` : ''}` +
           `${cell(f.paths[0] ? pathText(f.paths[0]) : '-')}${morePaths(f)} |`,

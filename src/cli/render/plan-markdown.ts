@@ -1,6 +1,7 @@
 import type { PlanVerdicts } from '../../policy/index.js';
 import type { PlanReport } from '../commands/plan.js';
 import { oneLine } from './gate-text.js';
+import { markdownCell, markdownCode } from './markdown-text.js';
 import {
   findingText,
   ignoredText,
@@ -20,8 +21,7 @@ const verdictOf = (verdicts: PlanVerdicts, id: string): string => {
 };
 
 /** Table cells hold registry and advisory text: no pipes, line breaks or HTML. */
-const cell = (text: string): string =>
-  oneLine(text).replace(/\|/g, '\\|').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const cell = (text: string): string => markdownCell(oneLine(text));
 
 /** The plan for a pull-request comment or a job summary. */
 export const renderPlanMarkdown = (report: PlanReport): string => {
@@ -35,7 +35,7 @@ export const renderPlanMarkdown = (report: PlanReport): string => {
   ];
   for (const project of report.projects) {
     const plan = project.plan;
-    out.push(`## \`${project.lockfile}\``, '', `${planLine(plan)}.`, '');
+    out.push(`## ${markdownCode(project.lockfile)}`, '', `${planLine(plan)}.`, '');
     const ignored = ignoredText(plan);
     if (ignored) out.push(`Not planned for: ${ignored}.`, '');
     const quarantine = quarantineText(project.quarantined);
