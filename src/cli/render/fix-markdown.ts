@@ -9,21 +9,27 @@ import { markdownCell, markdownCode } from './markdown-text.js';
 
 const cell = markdownCell;
 
+/** A fenced block longer than any run of backticks in the text: the text cannot close it. */
 const fence = (text: string): string => {
-  const ticks = text.includes('```') ? '````' : '```';
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const ticks = '`'.repeat(Math.max(3, longest + 1));
   return `${ticks}\n${text.trimEnd()}\n${ticks}`;
 };
+
+const list = (items: readonly string[]): string => items.map(cell).join(', ') || 'none';
 
 const section = (c: Change): string[] => {
   const out: string[] = [`### ${c.id}: ${c.status}`, ''];
   out.push(`- Strategy: ${c.patch.strategy}; level ${levelText(c.level)}`);
   for (const x of c.patch.changes) {
     if (x.kind === 'lock' || x.kind === 'manifest')
-      out.push(`- ${x.name}: ${x.from ?? 'none'} → ${x.to} (${x.step})`);
+      out.push(`- ${cell(x.name)}: ${cell(x.from ?? 'none')} → ${cell(x.to)} (${x.step})`);
     else if (x.kind === 'override')
-      out.push(`- ${overrideField(x.manager)} ${markdownCode(x.key)}: ${x.action}${x.to ? ` ${x.to}` : ''}`);
+      out.push(
+        `- ${overrideField(x.manager)} ${markdownCode(x.key)}: ${x.action}${x.to ? ` ${cell(x.to)}` : ''}`,
+      );
   }
-  out.push(`- Fixes: ${c.patch.fixes.map((f) => `${f.id} (${f.name}@${f.version})`).join(', ') || 'none'}`);
+  out.push(`- Fixes: ${list(c.patch.fixes.map((f) => `${f.id} (${f.name}@${f.version})`))}`);
   if (c.branch)
     out.push(`- Branch: ${markdownCode(c.branch)}${c.commit ? ` at \`${c.commit.slice(0, 12)}\`` : ''}`);
   if (c.merged)
@@ -37,18 +43,18 @@ const section = (c: Change): string[] => {
         `- Tests: ${c.tests.passed ? 'passed' : '**failed**'} in ${(c.tests.durationMs / 1000).toFixed(1)} s`,
       );
       out.push(
-        `- Exercised by the tests: ${c.tests.exercised.join(', ') || 'none'}; never loaded: ${c.tests.notExercised.join(', ') || 'none'}`,
+        `- Exercised by the tests: ${list(c.tests.exercised)}; never loaded: ${list(c.tests.notExercised)}`,
       );
     }
   }
   if (c.proof) {
     out.push(
       c.proof.proven
-        ? `- Proof of fix: gone from every path (${c.proof.fixed.join(', ')})`
-        : `- Proof of fix: **failed**; still present: ${c.proof.stillPresent.join(', ') || 'none'}; new: ${c.proof.introduced.join(', ') || 'none'}`,
+        ? `- Proof of fix: gone from every path (${list(c.proof.fixed)})`
+        : `- Proof of fix: **failed**; still present: ${list(c.proof.stillPresent)}; new: ${list(c.proof.introduced)}`,
     );
   }
-  out.push(`- Why: ${c.reason}`);
+  out.push(`- Why: ${cell(c.reason)}`);
   const reasons = c.verdict.reasons.filter((r) => r.effect !== 'info');
   if (reasons.length > 0) {
     out.push('', '| Rule | Effect | Evidence |', '| --- | --- | --- |');
@@ -64,7 +70,7 @@ const section = (c: Change): string[] => {
 
 export const renderFixMarkdown = (report: FixReport): string => {
   const s = report.summary;
-  const out: string[] = [`# PatchPilot fix: ${report.project}`, ''];
+  const out: string[] = [`# PatchPilot fix: ${cell(report.project)}`, ''];
   out.push(
     `Lockfile ${markdownCode(report.lockfile)}, from \`${report.base.commit.slice(0, 12)}\`${report.base.branch ? ` on ${markdownCode(report.base.branch)}` : ''}${report.dryRun ? ' (dry run: nothing committed or merged)' : ''}.`,
     '',
@@ -84,7 +90,7 @@ export const renderFixMarkdown = (report: FixReport): string => {
   if (report.unfixable.length > 0) {
     out.push('## Not fixable', '');
     for (const u of report.unfixable)
-      out.push(`- ${u.finding.id} (${u.finding.name}@${u.finding.version}): ${u.text}`);
+      out.push(`- ${cell(`${u.finding.id} (${u.finding.name}@${u.finding.version}): ${u.text}`)}`);
     out.push('');
   }
   return `${out.join('\n').trimEnd()}\n`;

@@ -5,7 +5,7 @@ import { markdownCell, markdownCode } from './markdown-text.js';
 const cell = markdownCell;
 
 const row = (check: GateReportCheck): string =>
-  `| ${check.rule} | ${cell(check.finding.id)} | ${markdownCode(`${check.finding.package.name}@${check.finding.package.version}`)} | ` +
+  `| ${check.rule} | ${cell(check.finding.id)} | ${markdownCode(`${check.finding.package.name}@${check.finding.package.version}`, true)} | ` +
   `${check.finding.scope} | ${cell(check.evidence)} |`;
 
 /** The gate as a pull-request comment or a job summary. */

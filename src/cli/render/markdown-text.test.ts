@@ -16,6 +16,7 @@ describe('markdownCode', () => {
     // A backtick in a lockfile's name cannot close the span and let `<!--` hide what follows.
     expect(markdownCode('x`<!--')).toBe('`` x`<!-- ``');
     expect(markdownCode('a``b`')).toBe('``` a``b` ```');
-    expect(markdownCode('a|b\nc')).toBe('`a\\|b c`');
+    expect(markdownCode('a|b\nc')).toBe('`a|b c`');
+    expect(markdownCode('a|b', true)).toBe('`a\\|b`');
   });
 });

@@ -13,10 +13,12 @@ export const markdownCell = (text: string): string =>
 
 /**
  * Text as a code span (a package, a lockfile, a branch): a backtick in it cannot close the span
- * early and let what follows be read as Markdown or HTML; a pipe cannot break the table.
+ * early and let what follows be read as Markdown or HTML. In a table cell (`inTable`) a pipe is
+ * escaped, which GitHub reads as a pipe there only.
  */
-export const markdownCode = (text: string): string => {
-  const line = text.replace(/\r?\n|\r/g, ' ').replace(/\|/g, '\\|');
+export const markdownCode = (text: string, inTable = false): string => {
+  const one = text.replace(/\r?\n|\r/g, ' ');
+  const line = inTable ? one.replace(/\|/g, '\\|') : one;
   const longest = Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length));
   const ticks = '`'.repeat(longest + 1);
   const pad = longest > 0 ? ' ' : '';

@@ -54,7 +54,7 @@ export const renderMarkdown = (report: ScanReport): string => {
       out.push(
         `| ${priorityText(f)} | ${f.kind === 'malicious' ? '**malicious**' : f.severity} | ${scoreText(f)} | ` +
           `${exploit ? `${exploitText(f)} | ` : ''}${cell(id)} | ` +
-          `${markdownCode(`${f.package.name}@${f.package.version}`)} | ${cell(fixedText(f))} | ` +
+          `${markdownCode(`${f.package.name}@${f.package.version}`, true)} | ${cell(fixedText(f))} | ` +
           `${f.scope}${f.direct ? '' : ', transitive'} | ` +
           `${vex ? `${f.vex?.suppressed ? `**${cell(vexText(f))}**` : cell(vexText(f))} | ` : ''}` +
           `${cell(f.paths[0] ? pathText(f.paths[0]) : '-')}${morePaths(f)} |`,
