@@ -187,10 +187,10 @@ describe('parseConfig', () => {
   it('refuses a repeated JSON key, which JSON.parse would let win unseen', () => {
     const json = (text: string) => errorOf(() => parseConfig(text, 'c.json', 'json'));
     expect(json('{"gate": {"malicious": true,\n  "malicious": false}}').message).toBe(
-      'c.json: line 2, column 3: a key is repeated',
+      'c.json: line 2, column 3: "malicious" is repeated',
     );
     expect(json('{"gate": {}, "x\\"y": 1, "exceptions": [], "x\\"y": 2}').message).toContain(
-      'line 1, column 43: a key is repeated',
+      'line 1, column 43: "x\\"y" is repeated',
     );
     // The same key in two objects, or a key's text as a value, is no repetition.
     expect(

@@ -27,9 +27,9 @@ export interface LoadedConfig {
 }
 
 /** Larger than any hand-written configuration; a bigger file here is a mistake. */
+const maxConfigBytes = 1024 * 1024;
 /** Past this a JSON configuration's problems are named without their line. */
 const MAX_LOCATED_DEPTH = 64;
-const maxConfigBytes = 1024 * 1024;
 
 const require = createRequire(import.meta.url);
 let yamlModule: typeof import('yaml') | undefined;
@@ -148,7 +148,7 @@ export const parseConfig = (content: string, shown: string, format: ConfigFormat
     if (repeated) {
       throw new PatchPilotError(
         'CONFIG_INVALID',
-        `${shown}: line ${repeated.line}, column ${repeated.column}: a key is repeated`,
+        `${shown}: line ${repeated.line}, column ${repeated.column}: ${JSON.stringify(repeated.key)} is repeated`,
         { hint: 'keep one of the two: a repeated key would let the last one win unseen' },
       );
     }
@@ -233,7 +233,7 @@ const parseYaml = (text: string, shown: string): Located => {
  */
 export const scanJsonKeys = (
   text: string,
-): { repeated?: { line: number; column: number }; depth: number } => {
+): { repeated?: { key: string; line: number; column: number }; depth: number } => {
   const objects: (Set<string> | undefined)[] = []; // one per open bracket: its keys, or undefined for a list
   let expectKey = false;
   let depth = 0;
@@ -257,7 +257,7 @@ export const scanJsonKeys = (
         if (keys.has(key)) {
           const before = text.slice(0, i);
           const line = before.split('\n').length;
-          return { repeated: { line, column: i - before.lastIndexOf('\n') }, depth };
+          return { repeated: { key, line, column: i - before.lastIndexOf('\n') }, depth };
         }
         keys.add(key);
         expectKey = false;

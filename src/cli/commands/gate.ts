@@ -247,17 +247,20 @@ export const gateCommand = async (args: readonly string[], io: Io): Promise<Outc
     store: result.store,
     counts: {
       ...countChecks(projects.flatMap((p) => p.checks)),
-      // Exceptions, not the findings they named: one exception may name several.
-      expiredExceptions: projects.reduce(
-        (n, p) =>
-          n +
-          new Set(
-            p.expiredExceptions.map(({ exception: e }) =>
-              JSON.stringify([e.source, e.id, e.package ?? null, e.expires, e.author, e.reason]),
+      // Exceptions, not the findings they named: one exception may name several, in several
+      // projects (`--config` with `--recursive`), or none.
+      expiredExceptions: new Set(
+        projects.flatMap((p) => [
+          ...p.expiredExceptions.map(({ exception: e }) =>
+            JSON.stringify([e.source, e.id, e.package ?? null, e.expires, e.author, e.reason]),
+          ),
+          ...p.unusedExceptions
+            .filter((e) => e.expired)
+            .map((e) =>
+              JSON.stringify([p.config ?? '', e.id, e.package ?? null, e.expires, e.author, e.reason]),
             ),
-          ).size,
-        0,
-      ),
+        ]),
+      ).size,
     },
     projects,
     releaseDates: { looked: queries.length, unknown },
