@@ -105,21 +105,21 @@ interface Report {
 describe.skipIf(!hasData)(
   'plan on the real projects: the real registry, then its recorded cache offline',
   () => {
+    const args = (lockfile: string): string[] => [
+      'plan',
+      lockfile,
+      '--json',
+      '--deterministic',
+      '--today',
+      today,
+      '--db',
+      db,
+      '--cache-dir',
+      cache,
+    ];
     beforeAll(async () => {
       const imported = runCli(['db', 'import', ...advisoryFiles.map((f) => join(advisories, f)), '--db', db]);
       expect(imported.code, imported.stderr).toBe(0);
-      const args = (lockfile: string): string[] => [
-        'plan',
-        lockfile,
-        '--json',
-        '--deterministic',
-        '--today',
-        today,
-        '--db',
-        db,
-        '--cache-dir',
-        cache,
-      ];
       const queue = [...lockfiles];
       const worker = async (): Promise<void> => {
         for (let lockfile = queue.shift(); lockfile !== undefined; lockfile = queue.shift()) {
@@ -187,20 +187,7 @@ describe.skipIf(!hasData)(
     // claimed what they had fixed already (six findings twice in NodeGoat's plan).
     it('OWASP__NodeGoat@3137d3c0f1: --ignore-dev, from the recorded cache: each finding is fixed by one patch', async () => {
       const lockfile = join(projects, 'OWASP__NodeGoat@3137d3c0f1/package-lock.json');
-      const run = await runAsync([
-        'plan',
-        lockfile,
-        '--json',
-        '--deterministic',
-        '--today',
-        today,
-        '--db',
-        db,
-        '--cache-dir',
-        cache,
-        '--offline',
-        '--ignore-dev',
-      ]);
+      const run = await runAsync([...args(lockfile), '--offline', '--ignore-dev']);
       expect(run.code, run.stderr).toBe(0);
       const plan = ((JSON.parse(run.stdout) as Report).projects[0] as Report['projects'][number]).plan;
       expect(plan.patches.some((p) => p.strategy === 'override')).toBe(true);
