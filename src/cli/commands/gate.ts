@@ -113,7 +113,6 @@ export interface GateReportProject {
     readonly finding: GateFinding;
     readonly exception: FindingException;
   }[];
-  /** Exceptions that name no finding of the project. */
   /** Exceptions that name no finding of the project; `expired` once `today` is past `expires`. */
   readonly unusedExceptions: readonly (ConfigException & { readonly expired: boolean })[];
 }
