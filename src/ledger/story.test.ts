@@ -112,6 +112,14 @@ const decided = (change: string, level: number, cappedBy: string[]) => ({
   },
 });
 
+/** `fix` leaving the change on its branch for a human. */
+const proposed = (change: string) => ({
+  kind: 'proposed' as const,
+  subject: change,
+  change,
+  outcome: { status: 'proposed', reason: 'left for a human', commit, branch: `patchpilot/${change}` },
+});
+
 const mergedChange = 'p-11111111';
 const heldChange = 'p-22222222';
 
@@ -345,12 +353,7 @@ describe('changeStory', () => {
       planned(id, 'idle-lib', '2.0.0', '2.0.1', ['GHSA-idle-0004']),
       tested(id, true, [], ['idle-lib']),
       decided(id, 2, ['tests-evidence']),
-      {
-        kind: 'proposed',
-        subject: id,
-        change: id,
-        outcome: { status: 'proposed', reason: 'left for a human', commit, branch: `patchpilot/${id}` },
-      },
+      proposed(id),
       detected('GHSA-idle-0004', 'idle-lib@2.0.0', 'snap-2'),
       planned(id, 'idle-lib', '2.0.0', '2.0.1', ['GHSA-idle-0004']),
       tested(id, true, ['idle-lib']),
@@ -401,12 +404,7 @@ describe('changeStory', () => {
       planned(id, 'idle-lib', '2.0.0', '2.0.1', ['GHSA-idle-0004']),
       tested(id, true, [], ['idle-lib']),
       decided(id, 2, ['tests-evidence']),
-      {
-        kind: 'proposed',
-        subject: id,
-        change: id,
-        outcome: { status: 'proposed', reason: 'left for a human', commit, branch: `patchpilot/${id}` },
-      },
+      proposed(id),
       ...dryRun(3),
       {
         kind: 'rolled-back',
@@ -473,12 +471,7 @@ describe('changeStory', () => {
       planned(id, 'idle-lib', '2.0.0', '2.0.1', ['GHSA-idle-0004']),
       tested(id, true, ['idle-lib']),
       decided(id, 2, ['tests-evidence']),
-      {
-        kind: 'proposed' as const,
-        subject: id,
-        change: id,
-        outcome: { status: 'proposed', reason: 'left for a human', commit, branch: `patchpilot/${id}` },
-      },
+      proposed(id),
     ];
     const heldBack = [
       plannedDry(),
