@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { projectRoot } from '../../test/helpers/cli.js';
 import { configJsonSchema } from './json-schema.js';
-import { parsePackageSelector } from './schema.js';
+import { calendarDatePattern, isCalendarDate, parsePackageSelector } from './schema.js';
 import { defaultConfigJson, defaultConfigYaml } from './template.js';
 
 /**
@@ -70,6 +70,39 @@ describe('the shipped JSON Schema', () => {
       validate({ exceptions: [{ id: 'GHSA-x', reason: 'r', expires: '31/12/2025', author: 'a' }] }),
     ).toBe(false);
     expect(validate({ exceptions: [{ id: 'GHSA-x', reason: 'r', expires: '2025-12-31' }] })).toBe(false);
+    // A date that is not on the calendar, as the CLI refuses it.
+    expect(
+      validate({ exceptions: [{ id: 'GHSA-x', reason: 'r', expires: '2025-02-30', author: 'a' }] }),
+    ).toBe(false);
+  });
+});
+
+describe('calendar dates', () => {
+  it('the JSON Schema pattern accepts exactly the dates the CLI accepts', () => {
+    const pattern = new RegExp(calendarDatePattern);
+    const two = (n: number) => String(n).padStart(2, '0');
+    let accepted = 0;
+    for (const year of [0, 4, 99, 100, 400, 1900, 1996, 2000, 2023, 2024, 2025, 2100, 2400, 9999]) {
+      for (let month = 0; month <= 13; month++) {
+        for (let day = 0; day <= 32; day++) {
+          const text = `${String(year).padStart(4, '0')}-${two(month)}-${two(day)}`;
+          expect(pattern.test(text), text).toBe(isCalendarDate(text));
+          if (isCalendarDate(text)) accepted++;
+        }
+      }
+    }
+    // 14 years, of which 0, 4, 400, 1996, 2000, 2024 and 2400 are leap years.
+    expect(accepted).toBe(14 * 365 + 7);
+    for (const text of ['2025-1-01', '25-01-01', '2025-01-01T00:00:00Z', ' 2025-01-01', '2025-01-01\n']) {
+      expect(pattern.test(text), text).toBe(false);
+      expect(isCalendarDate(text), text).toBe(false);
+    }
+  });
+
+  it('takes a year below 100 as written, not as 19xx', () => {
+    expect(isCalendarDate('0099-12-31')).toBe(true);
+    expect(isCalendarDate('0004-02-29')).toBe(true);
+    expect(isCalendarDate('0099-02-29')).toBe(false);
   });
 });
 

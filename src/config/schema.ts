@@ -58,9 +58,19 @@ const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/;
 export const isCalendarDate = (text: string): boolean => {
   const match = isoDate.exec(text);
   if (!match) return false;
-  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+  // setUTCFullYear, not Date.UTC: Date.UTC reads a year below 100 as 19xx.
+  const date = new Date(0);
+  date.setUTCFullYear(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
   return date.toISOString().slice(0, 10) === text;
 };
+
+/**
+ * The same rule as a JSON Schema pattern, for editors: the days each month has, and 29 February in
+ * leap years only (every fourth year, but of the centuries only every fourth).
+ */
+export const calendarDatePattern =
+  '^(?:\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))' +
+  '|(?:\\d{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)$';
 
 // A cap's package pattern: a name where `*` stands for any run of characters.
 const packagePattern = /^(@[\w.~*-]+\/)?[\w.~*-]+$/i;
@@ -181,7 +191,7 @@ const build = () => {
         .meta({
           description:
             'The last day (UTC) the exception holds, YYYY-MM-DD. From the next day on it no longer applies and the gate says it expired.',
-          pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+          pattern: calendarDatePattern,
         }),
       author: z
         .string({ error: 'expected a name' })
