@@ -72,9 +72,9 @@ describe('renderFixMarkdown', () => {
     expect(text).toContain('`````\nok\n````\n<!-- everything after is hidden\n`````');
     expect(text).toContain('# PatchPilot fix: app&lt;!--\n');
     expect(text).toContain('- x&lt;!--: 1.0.0 → 1.0.1 (patch)\n');
-    expect(text).toContain('- Fixes: GHSA-1 (x&lt;!--@1.0.0)\n');
+    expect(text).toContain('- Fixes: GHSA-1 (x&lt;!--@&#8203;1.0.0)\n');
     expect(text).toContain('- Exercised by the tests: x&lt;!--; never loaded: none\n');
     expect(text).toContain('- Why: npm test failed &lt;b>\n');
-    expect(text).toContain('- GHSA-2 (y&lt;!--@1.0.0): no fix &lt;i>\n');
+    expect(text).toContain('- GHSA-2 (y&lt;!--@&#8203;1.0.0): no fix &lt;i>\n');
   });
 });

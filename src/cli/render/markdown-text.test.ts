@@ -8,6 +8,38 @@ describe('markdownCell', () => {
       '&lt;!-- hidden --> &lt;details> &amp; Jane &lt;jane@example.org>',
     );
   });
+
+  it('shows Markdown syntax as text: no link, image, emphasis, code or block', () => {
+    expect(markdownCell('see [docs](https://evil.example) ![x](https://evil.example/p.png)')).toBe(
+      'see \\[docs\\](https://evil.example) !\\[x\\](https://evil.example/p.png)',
+    );
+    expect(markdownCell('**urgent** _now_ ~~no~~ `x` a\\b')).toBe(
+      '\\*\\*urgent\\*\\* \\_now\\_ \\~\\~no\\~\\~ \\`x\\` a\\\\b',
+    );
+    // A block marker that starts a list item's text would open a heading, a quote or a list.
+    expect(markdownCell('# big')).toBe('\\# big');
+    expect(markdownCell('> quoted')).toBe('\\> quoted');
+    expect(markdownCell('- item')).toBe('\\- item');
+    expect(markdownCell('1. first')).toBe('1\\. first');
+    expect(markdownCell('a - b # c 1. d')).toBe('a - b # c 1. d');
+    expect(markdownCell('not_affected snake_case_name _x x_ __init__')).toBe(
+      'not_affected snake_case_name \\_x x\\_ \\_\\_init\\_\\_',
+    );
+    expect(markdownCell('1.0.0 → 1.0.1')).toBe('1.0.0 → 1.0.1');
+  });
+
+  it('mentions nobody and references no issue', () => {
+    expect(markdownCell('@types/node by @jane, cc @org/team')).toBe(
+      '@&#8203;types/node by @&#8203;jane, cc @&#8203;org/team',
+    );
+    expect(markdownCell('fixes #12 and org/repo#3; GHSA-x')).toBe(
+      'fixes #&#8203;12 and org/repo#&#8203;3; GHSA-x',
+    );
+    // Neither a version after a name nor an address mentions anyone.
+    expect(markdownCell('lodash@4.17.21 jane@example.org')).toBe('lodash@4.17.21 jane@example.org');
+    // Text that already holds the entity shows it as written.
+    expect(markdownCell('@&#8203;x')).toBe('@&amp;#&#8203;8203;x');
+  });
 });
 
 describe('markdownCode', () => {

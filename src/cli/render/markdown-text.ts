@@ -1,15 +1,30 @@
 /**
  * Text from lockfiles, advisories, registries and configuration files in a Markdown table cell or
- * line: one line, no table breaks, no HTML (no tag or comment starts without `<`; a `>` inside
- * a line is text, and stays readable in a dependency path). A pull-request comment that let
- * `<!--` or `<details>` through could hide the findings after it from the reviewer.
+ * line, shown as the characters it holds:
+ * - one line, no table breaks;
+ * - no HTML: no tag or comment starts without `<`. A pull-request comment that let `<!--` or
+ *   `<details>` through could hide the findings after it from the reviewer. A `>` inside a line
+ *   is text, and stays readable in a dependency path;
+ * - no Markdown: links and images (`[`, `]`), emphasis and strikethrough (`*`, `_`, `~`), code
+ *   spans and a backslash are escaped (not an `_` inside a word, as in `not_affected`: it cannot
+ *   open or close emphasis), and so is a block marker (`#`, `>`, `-`, `+`, `1. `) that
+ *   starts the text, which would open a heading, quote or list in a list item (a version such as
+ *   `1.0.0` is no list marker and stays as it is);
+ * - no notification: `@types/node` or an exception's `@author` would mention a GitHub user, and
+ *   `#12` would link (and cross-reference) an issue. A zero-width space after `@` or `#` keeps
+ *   the text as it reads.
  */
 export const markdownCell = (text: string): string =>
   text
     .replace(/\r?\n|\r/g, ' ')
+    .replace(/[\\`*[\]~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\$&')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
-    .replace(/\|/g, '\\|');
+    .replace(/\|/g, '\\|')
+    .replace(/^([#>+-])/, '\\$1')
+    .replace(/^(\d{1,9})([.)])(?=\s|$)/, '$1\\$2')
+    .replace(/#(?=\d)/g, '#&#8203;')
+    .replace(/(^|[^A-Za-z0-9])@(?=[A-Za-z0-9])/g, '$1@&#8203;');
 
 /**
  * Text as a code span (a package, a lockfile, a branch): a backtick in it cannot close the span
