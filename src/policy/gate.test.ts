@@ -186,7 +186,7 @@ describe('evaluateGate', () => {
       'GHSA-aaaa-bbbb-cccc excepted',
     ]);
     expect(result.checks[0]?.evidence).toMatch(
-      /overdue\. Its exception \(Jane: not reachable\) expired on 2025-02-01\.$/,
+      /overdue\. Its exception \(Jane: not reachable\) held until 2025-02-01\.$/,
     );
     expect(result.checks[1]?.evidence).toMatch(
       /Not failing: suppressed by VEX \(not_affected: vulnerable_code_not_in_execute_path, by Vendor\)\.$/,

@@ -179,7 +179,7 @@ const heldText = (finding: Finding, status: 'suppressed' | 'excepted'): string =
 
 const expiredNote = (finding: Finding): string =>
   finding.exception?.expired
-    ? ` Its exception (${finding.exception.author}: ${finding.exception.reason}) expired on ${finding.exception.expires}.`
+    ? ` Its exception (${finding.exception.author}: ${finding.exception.reason}) held until ${finding.exception.expires}.`
     : '';
 
 const withHeld = (

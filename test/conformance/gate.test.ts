@@ -239,13 +239,13 @@ describe.skipIf(!hasData)('gate on real projects and advisories', () => {
     });
     const [failing] = (expired.report.projects[0]?.checks ?? []).filter((c) => c.status === 'failed');
     expect(key(failing as Check)).toBe('sla-critical GHSA-cf4h-3jhx-xvhq underscore@1.9.1');
-    expect(failing?.evidence).toContain('Its exception (Test: accepted for the test) expired on 2026-05-31.');
+    expect(failing?.evidence).toContain('Its exception (Test: accepted for the test) held until 2026-05-31.');
     expect(expired.report.projects[0]?.expiredExceptions.map((e) => e.exception)).toMatchObject([
       { id: 'GHSA-cf4h-3jhx-xvhq', expires: '2026-05-31' },
     ]);
     const text = gate(nodeGoat, '--config', configFile, '--vex', 'nodegoat.openvex.json');
     expect(text.stdout).toContain(
-      'EXPIRED exception GHSA-cf4h-3jhx-xvhq (underscore@1.9.1) expired on 2026-05-31',
+      'EXPIRED exception GHSA-cf4h-3jhx-xvhq (underscore@1.9.1) held until 2026-05-31',
     );
   });
 

@@ -161,7 +161,7 @@ const config = [
   '    expires: 2026-01-01',
   '    author: John Roe',
   '  - id: GHSA-0000-0000-0000',
-  '    reason: left over',
+  "    reason: 'left over: ask @jane, see [#12](https://x.example) **now**'",
   '    expires: 2030-01-01',
   '    author: Jane Doe',
   '',
@@ -333,7 +333,7 @@ describe('gate with a configuration, VEX and exceptions', () => {
     );
     expect(result.stdout).toContain('<property name="config" value="app/.patchpilot.yml"/>');
     expect(result.stdout).toContain(
-      '<property name="expired-exception" value="GHSA-35jh-r3h4-6jhm lodash@4.17.15 expired on 2026-01-01"/>',
+      '<property name="expired-exception" value="GHSA-35jh-r3h4-6jhm lodash@4.17.15 held until 2026-01-01"/>',
     );
     const testcases = [
       ...result.stdout.matchAll(
@@ -350,7 +350,7 @@ describe('gate with a configuration, VEX and exceptions', () => {
       'patchpilot.gate.sla-high GHSA-r683-j2x4-v87g node-fetch@2.6.0 skipped',
       'patchpilot.gate.sla-high GHSA-r5fr-rjxr-66jc lodash@4.17.15 passed',
     ]);
-    expect(result.stdout).toContain('Its exception (John Roe: template is not used) expired on 2026-01-01.');
+    expect(result.stdout).toContain('Its exception (John Roe: template is not used) held until 2026-01-01.');
     expect(result.stdout).toContain(
       'Not failing: excepted until 2026-12-31 by Jane Doe: zipObjectDeep is never called with user input.',
     );
@@ -417,7 +417,7 @@ describe('gate with a configuration, VEX and exceptions', () => {
     );
     expect(text.stdout).toContain('  FAIL  sla-high  GHSA-35jh-r3h4-6jhm lodash@4.17.15');
     expect(text.stdout).toContain(
-      '  EXPIRED exception GHSA-35jh-r3h4-6jhm (lodash@4.17.15) expired on 2026-01-01: template is not used (John Roe, app/.patchpilot.yml); it no longer applies',
+      '  EXPIRED exception GHSA-35jh-r3h4-6jhm (lodash@4.17.15) held until 2026-01-01: template is not used (John Roe, app/.patchpilot.yml); it no longer applies',
     );
     expect(text.stdout).toContain('  note: exception GHSA-0000-0000-0000 names no finding of this project');
     expect(text.stdout).toContain(
@@ -433,10 +433,12 @@ describe('gate with a configuration, VEX and exceptions', () => {
     expect(markdown.stdout).toContain('| Rule | ID | Package | Scope | Evidence |');
     expect(markdown.stdout).toContain('<summary>Not failing: 3 suppressed or excepted</summary>');
     expect(markdown.stdout).toContain(
-      '- GHSA-35jh-r3h4-6jhm for `lodash@4.17.15`: expired on 2026-01-01 (John Roe: template is not used)',
+      '- GHSA-35jh-r3h4-6jhm for `lodash@4.17.15`: held until 2026-01-01 (John Roe: template is not used)',
     );
     expect(markdown.stdout).toContain(
-      'Exceptions that name no finding of this project (left over?):\n\n- GHSA-0000-0000-0000: expires 2030-01-01 (Jane Doe: left over)\n',
+      // Free text mentions nobody, references no issue and is no link in a pull-request comment.
+      'Exceptions that name no finding of this project (left over?):\n\n- GHSA-0000-0000-0000: expires 2030-01-01 ' +
+        '(Jane Doe: left over: ask @&#8203;jane, see \\[#&#8203;12\\](https://x.example) \\*\\*now\\*\\*)\n',
     );
   });
 
@@ -457,6 +459,13 @@ describe('gate with a configuration, VEX and exceptions', () => {
         .map((f) => `${f.id} ${f.exception?.expired}`)
         .sort(),
     ).toEqual(['GHSA-35jh-r3h4-6jhm true', 'GHSA-p6mc-m468-83gw false']);
+    const text = runCli(['scan', 'app', '--db', db], { cwd: work.path });
+    expect(text.stdout).toContain(
+      'GHSA-35jh-r3h4-6jhm lodash@4.17.15: exception EXPIRED (held until 2026-01-01), not applied; by John Roe: template is not used',
+    );
+    expect(text.stdout).toContain(
+      'GHSA-p6mc-m468-83gw lodash@4.17.15: excepted until 2026-12-31; by Jane Doe',
+    );
   });
 });
 
@@ -481,7 +490,7 @@ describe('gate: an expired exception naming two findings', () => {
     expect(report.counts.expiredExceptions).toBe(2);
     const text = await gate([dir, '--offline'], env);
     expect(text.stdout).toContain(
-      '  note: exception GHSA-0000-0000-0001 names no finding of this project; it expired on 2026-01-01\n',
+      '  note: exception GHSA-0000-0000-0001 names no finding of this project; it held until 2026-01-01\n',
     );
   });
 });

@@ -84,7 +84,7 @@ export const renderGateJunit = (report: GateReport): string => {
         ({ finding, exception }) =>
           `      <property${attributes({
             name: 'expired-exception',
-            value: `${exception.id} ${finding.package.name}@${finding.package.version} expired on ${exception.expires}`,
+            value: `${exception.id} ${finding.package.name}@${finding.package.version} held until ${exception.expires}`,
           })}/>`,
       ),
       '    </properties>',

@@ -51,7 +51,7 @@ export const renderGateMarkdown = (report: GateReport): string => {
         '',
         ...project.expiredExceptions.map(
           ({ finding, exception }) =>
-            `- ${cell(exception.id)} for ${markdownCode(`${finding.package.name}@${finding.package.version}`)}: expired on ` +
+            `- ${cell(exception.id)} for ${markdownCode(`${finding.package.name}@${finding.package.version}`)}: held until ` +
             `${exception.expires} (${cell(exception.author)}: ${cell(exception.reason)})`,
         ),
         '',
@@ -64,7 +64,7 @@ export const renderGateMarkdown = (report: GateReport): string => {
         ...project.unusedExceptions.map(
           (exception) =>
             `- ${cell(exception.id)}${exception.package ? ` for ${markdownCode(exception.package)}` : ''}: ` +
-            `${exception.expired ? 'expired on' : 'expires'} ${exception.expires} (${cell(exception.author)}: ${cell(exception.reason)})`,
+            `${exception.expired ? 'held until' : 'expires'} ${exception.expires} (${cell(exception.author)}: ${cell(exception.reason)})`,
         ),
         '',
       );

@@ -44,14 +44,14 @@ export const renderGateText = (report: GateReport): string => {
     }
     for (const { finding, exception } of project.expiredExceptions) {
       out.push(
-        `  EXPIRED exception ${exception.id} (${finding.package.name}@${finding.package.version}) expired on ` +
+        `  EXPIRED exception ${exception.id} (${finding.package.name}@${finding.package.version}) held until ` +
           `${exception.expires}: ${oneLine(exception.reason)} (${oneLine(exception.author)}, ${exception.source}); it no longer applies`,
       );
     }
     for (const exception of project.unusedExceptions) {
       out.push(
         `  note: exception ${exception.id}${exception.package ? ` (${exception.package})` : ''} names no finding of this project` +
-          `${exception.expired ? `; it expired on ${exception.expires}` : ''}`,
+          `${exception.expired ? `; it held until ${exception.expires}` : ''}`,
       );
     }
     out.push('');

@@ -90,7 +90,9 @@ export const suppressedText = (findings: readonly Finding[]): string => {
 export const exceptionDetail = (finding: Finding): string => {
   const e = finding.exception;
   if (!e) return '';
-  const state = e.expired ? `exception EXPIRED on ${e.expires}, not applied` : `excepted until ${e.expires}`;
+  const state = e.expired
+    ? `exception EXPIRED (held until ${e.expires}), not applied`
+    : `excepted until ${e.expires}`;
   return oneLine(
     `${finding.id} ${finding.package.name}@${finding.package.version}: ${state}; by ${e.author}: ${e.reason} (${e.source})`,
   );
