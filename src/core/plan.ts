@@ -273,6 +273,12 @@ export interface PlanSummary {
   readonly targeted: number;
   /** Targeted findings the chosen patches fix. */
   readonly fixed: number;
+  /**
+   * Findings not planned for (left out by `--min-severity`, `--max-depth`, `--ignore-dev`…) that
+   * the chosen patches fix along the way. `remaining` is `findings - fixed - alsoFixed`, or less
+   * when two findings of one advisory end on the same version (plus what a patch introduces).
+   */
+  readonly alsoFixed: number;
   /** Findings predicted after applying the chosen patches (ignored ones included). */
   readonly remaining: number;
   readonly unfixable: number;

@@ -688,4 +688,21 @@ describe('options', () => {
     expect(ignoreReason(finding({}), planOptions({ maxDepth: 1 }))).toBe('depth');
     expect(ignoreReason(finding({}), planOptions({ maxDepth: 2 }))).toBeUndefined();
   });
+
+  it('counts the findings left out that the patches fix anyway, so the summary adds up', async () => {
+    const low = advisory('GHSA-low', 'lib', { fixed: '1.0.1' }, { severityLabel: 'low' });
+    const plan = await assemblePlan(planInput(libProject(), [libAdvisory, low], libRegistry), {
+      minSeverity: 'high',
+    });
+    expect(plan.patches.map(describeChanges)).toEqual([['lib 1.0.0 -> 1.0.1']]);
+    expect(plan.ignored.map((i) => i.finding.id)).toEqual(['GHSA-low']);
+    expect(plan.summary).toEqual({
+      findings: 2,
+      targeted: 1,
+      fixed: 1,
+      alsoFixed: 1,
+      remaining: 0,
+      unfixable: 0,
+    });
+  });
 });

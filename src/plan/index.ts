@@ -367,6 +367,7 @@ export const assemblePlan = async (given: PlanInput, partial: Partial<PlanOption
       findings: input.findings.length,
       targeted: planning.targeted.length,
       fixed: [...fixedKeys].filter((k) => baseline.targeted.has(k)).length,
+      alsoFixed: [...fixedKeys].filter((k) => !baseline.targeted.has(k)).length,
       remaining: remaining.length,
       unfixable: unfixable.length,
     },

@@ -320,7 +320,14 @@ describe.skipIf(!hasData)('santatracker: real lockfile, registry slice and advis
     // Every strategy (the default): the override strategy takes the 13 findings whose dependents'
     // ranges exclude every fix (node-forge under google-p12-pem, minimist 0.0.8 under mkdirp, …);
     // in-place fixes everything parent-upgrade could, so no parent upgrade is needed here.
-    expect(plan.summary).toEqual({ findings: 64, targeted: 64, fixed: 57, remaining: 7, unfixable: 7 });
+    expect(plan.summary).toEqual({
+      findings: 64,
+      targeted: 64,
+      fixed: 57,
+      alsoFixed: 0,
+      remaining: 7,
+      unfixable: 7,
+    });
     expect(plan.patches.every((p) => p.introduces.length === 0)).toBe(true);
     expect(reasonsOf(plan)).toEqual({ 'no-fix-published': 7 });
     const byStrategy: Record<string, number> = {};
@@ -330,7 +337,14 @@ describe.skipIf(!hasData)('santatracker: real lockfile, registry slice and advis
     expect(overrides.every((p) => p.risk.outOfRange === true && !p.risk.inRange)).toBe(true);
     // osv-scanner's npm strategies alone (in-place and relax).
     const classic = await assemblePlan(input, { strategies: ['in-place', 'relax'] });
-    expect(classic.summary).toEqual({ findings: 64, targeted: 64, fixed: 44, remaining: 20, unfixable: 20 });
+    expect(classic.summary).toEqual({
+      findings: 64,
+      targeted: 64,
+      fixed: 44,
+      alsoFixed: 0,
+      remaining: 20,
+      unfixable: 20,
+    });
     expect(reasonsOf(classic)).toEqual({ 'ranges-exclude-fixes': 13, 'no-fix-published': 7 });
   });
 });

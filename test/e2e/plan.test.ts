@@ -85,7 +85,7 @@ describe('plan on a fixture with a finding for every strategy', () => {
       schemaVersion: 1,
       today: '2026-01-01',
       registry: { source: 'universe', offline: true, universe: 'test/fixtures/plan/app/universe.yaml' },
-      summary: { findings: 6, targeted: 6, fixed: 5, remaining: 1, unfixable: 1, patches: 5 },
+      summary: { findings: 6, targeted: 6, fixed: 5, alsoFixed: 0, remaining: 1, unfixable: 1, patches: 5 },
     });
     expect(report.generatedAt).toBeUndefined();
     const [project] = report.projects;

@@ -106,6 +106,8 @@ export interface PlanReport {
     readonly findings: number;
     readonly targeted: number;
     readonly fixed: number;
+    /** Findings not planned for that the patches fix along the way. */
+    readonly alsoFixed: number;
     readonly remaining: number;
     readonly unfixable: number;
     readonly patches: number;
@@ -210,6 +212,7 @@ export const planCommand = async (args: readonly string[], io: Io): Promise<Outc
         findings: sum((s) => s.findings),
         targeted: sum((s) => s.targeted),
         fixed: sum((s) => s.fixed),
+        alsoFixed: sum((s) => s.alsoFixed),
         remaining: sum((s) => s.remaining),
         unfixable: sum((s) => s.unfixable),
         patches: plans.reduce((n, p) => n + p.patches.length, 0),

@@ -3,6 +3,7 @@ import type { PlanReport } from '../commands/plan.js';
 import { oneLine } from './gate-text.js';
 import { markdownCell, markdownCode } from './markdown-text.js';
 import {
+  alsoFixedText,
   findingText,
   ignoredText,
   patchesFix,
@@ -29,7 +30,7 @@ export const renderPlanMarkdown = (report: PlanReport): string => {
   const out: string[] = [
     '# PatchPilot plan',
     '',
-    `${patchesFix(s.patches)} ${s.fixed} of ${countText(s.targeted, 'finding')} planned for; ` +
+    `${patchesFix(s.patches)} ${s.fixed} of ${countText(s.targeted, 'finding')} planned for${alsoFixedText(s.alsoFixed)}; ` +
       `${remainText(s.remaining)}, ${s.unfixable} unfixable. Nothing was changed${s.patches > 0 ? ': apply the patches in order' : ''}.`,
     '',
   ];

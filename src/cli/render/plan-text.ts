@@ -118,11 +118,14 @@ export const patchesFix = (n: number): string => (n === 1 ? '1 patch fixes' : `$
 
 export const remainText = (n: number): string => `${n} ${n === 1 ? 'remains' : 'remain'}`;
 
+/** ` (and 2 not planned for)`: findings left out of the plan that its patches fix anyway. */
+export const alsoFixedText = (n: number): string => (n > 0 ? ` (and ${n} not planned for)` : '');
+
 export const planLine = (plan: Plan): string => {
   const s = plan.summary;
   return (
     `${countText(s.findings, 'finding')}, ${s.targeted} planned for; ` +
-    `${patchesFix(plan.patches.length)} ${s.fixed}, ${remainText(s.remaining)}` +
+    `${patchesFix(plan.patches.length)} ${s.fixed}${alsoFixedText(s.alsoFixed)}, ${remainText(s.remaining)}` +
     `${s.unfixable > 0 ? ` (${s.unfixable} unfixable)` : ''}`
   );
 };
@@ -171,7 +174,7 @@ export const renderPlanText = (report: PlanReport): string => {
       ? `universe ${report.registry.universe ?? ''}`.trim()
       : `npm registry${report.registry.offline ? ', offline' : ''}`;
   out.push(
-    `plan: ${patchesFix(s.patches)} ${s.fixed} of ${countText(s.targeted, 'finding')} planned for; ` +
+    `plan: ${patchesFix(s.patches)} ${s.fixed} of ${countText(s.targeted, 'finding')} planned for${alsoFixedText(s.alsoFixed)}; ` +
       `${remainText(s.remaining)}, ${s.unfixable} unfixable (metadata: ${source}; nothing was written)`,
   );
   return `${out.join('\n').replace(/ +\n/g, '\n')}\n`;
