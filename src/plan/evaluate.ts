@@ -18,6 +18,7 @@ import { matchAffected } from '../intel/ranges.js';
 import type { MetadataLookup } from './metadata.js';
 import { type OverrideRule, ruleAt, samePath } from './overrides.js';
 import {
+  dropRejectedCopies,
   effectiveSpec,
   installDependencies,
   type NeedsMetadata,
@@ -317,6 +318,7 @@ export function* evaluateIntents(
           const unmet = unmetByExisting(baseline, old, node);
           if (unmet) problems.push(unmet);
         } else {
+          dropRejectedCopies(tree, location, resolveCtx);
           install.push(location);
         }
       }

@@ -230,6 +230,41 @@ describe('relax', () => {
   });
 });
 
+describe("npm's placement of a replaced package's dependencies", () => {
+  /** `mk@0.5.1` nests `mm@0.0.8` below the root's `mm@1.2.5` (the real mkdirp and minimist). */
+  const nested = (next: string) =>
+    universe(`
+      mk
+        0.5.1
+          mm@0.0.8
+        0.5.2
+          mm@${next}
+      mm
+        0.0.8
+        1.2.5
+        1.2.8
+    `);
+  const project = () =>
+    npmInventory({
+      '': { dependencies: { mk: '0.5.1', mm: '1.2.5' } },
+      'node_modules/mk': { version: '0.5.1', dependencies: { mm: '0.0.8' } },
+      'node_modules/mk/node_modules/mm': { version: '0.0.8' },
+      'node_modules/mm': { version: '1.2.5' },
+    });
+  const mmAdvisory = advisory('GHSA-mm', 'mm', { fixed: '1.0.0' });
+
+  it("drops the old nested copy when the root's copy satisfies the new version, as npm does", async () => {
+    const plan = await assemblePlan(planInput(project(), [mmAdvisory], nested('^1.2.5')));
+    expect(plan.patches.map(describeChanges)).toEqual([['mk 0.5.1 -> 0.5.2', '-mm@0.0.8']]);
+    expect(plan.patches[0]?.fixes).toEqual([{ id: 'GHSA-mm', name: 'mm', version: '0.0.8' }]);
+  });
+
+  it("replaces the nested copy when the root's copy does not satisfy the new version", async () => {
+    const plan = await assemblePlan(planInput(project(), [mmAdvisory], nested('^1.2.6')));
+    expect(plan.patches.map(describeChanges)).toEqual([['mk 0.5.1 -> 0.5.2', 'mm 0.0.8 -> 1.2.8']]);
+  });
+});
+
 describe('parent-upgrade', () => {
   /** `parent` pins lib exactly; 1.0.5 declares the same, 1.1.0 moves to the fix, 2.0.0 as well. */
   const registry = universe(`

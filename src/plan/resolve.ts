@@ -8,6 +8,7 @@ import {
   compareDecls,
   type DepDecl,
   declarersOf,
+  deleteNode,
   folderAt,
   installedDeps,
   isWithin,
@@ -32,6 +33,8 @@ import { parseSpec, pickVersion, satisfiesSpec } from './versions.js';
  *   replaced when every package using it accepts the new version (npm's dedupe); at the
  *   dependent's own folder it is replaced anyway and the packages that rejected it get their own
  *   copy of what they had.
+ * - A package replaced by another version first drops the copies it alone used that its new
+ *   declarations reject (`dropRejectedCopies`), so a satisfying copy further up is kept.
  * - Packages are processed breadth first (by folder depth, then location), dependencies sorted by
  *   name, as arborist does. devDependencies are installed for importers only; optional
  *   dependencies that cannot be resolved are skipped; peers are installed (npm 7+) unless
@@ -307,6 +310,7 @@ const place = (
       );
       if (rejecting.length > 0 && !last) continue;
       setNode(tree, nodeFor(target, meta, version));
+      dropRejectedCopies(tree, target, ctx);
       queue.add(target);
       if (rejecting.length > 0) {
         // npm gives the packages that rejected the new version a copy of their own.
@@ -326,6 +330,34 @@ const place = (
     return true;
   }
   return false;
+};
+
+/**
+ * What npm removes when it replaces a package with another version: the copies its declarations
+ * now resolve to but reject, where it alone uses them (each with whatever only it used, which
+ * the final prune removes). Its declarations are then resolved again, so one finds what is visible
+ * further up, kept when it satisfies: a nested `minimist@0.0.8` under `mkdirp` is not replaced
+ * in place once `mkdirp@0.5.2` asks for `^1.2.5` and the root's `minimist@1.2.5` gives it.
+ * Bundled copies are never removed (they ship inside their package's tarball).
+ */
+export const dropRejectedCopies = (
+  tree: Tree,
+  location: string,
+  ctx: Pick<ResolveContext, 'overrides' | 'ancestors'>,
+): void => {
+  const node = tree.nodes.get(location);
+  if (!node) return;
+  for (const decl of installedDeps(node)) {
+    if (decl.target !== undefined) continue;
+    const at = resolveDep(tree, location, decl);
+    const copy = at === undefined ? undefined : tree.nodes.get(at);
+    if (at === undefined || !copy || copy.importer || copy.source !== 'registry' || copy.bundled) continue;
+    const parsed = parseSpec(effectiveSpec(ctx, tree, location, decl).spec);
+    if (parsed.kind === 'other') continue;
+    if (copy.name === (parsed.name ?? decl.key) && satisfiesSpec(copy.version, parsed)) continue;
+    if (dependentsOf(tree, at, decl.key).some((d) => d.location !== location)) continue;
+    deleteNode(tree, at);
+  }
 };
 
 /**

@@ -350,10 +350,10 @@ const santatracker: Row[] = [
   ['dhost ^0.1.9 → ^0.3.5', 'relax', ['semver-step', ...unknowns]],
   ['@babel/helpers 7.6.0 → 7.26.10', 'in-place', unknowns],
   ['path-parse 1.0.6 → 1.0.7', 'in-place', unknowns],
-  // major: node-releases 1.0.0-alpha.14 → 2.0.27
-  ['browserslist 4.3.2 → 4.17.4', 'in-place', ['semver-step', ...unknowns]],
   // major: node-releases 1.1.32 → 2.0.27, picocolors 0.2.1 → 1.1.1
   ['browserslist 4.7.0 → 4.17.4', 'in-place', ['semver-step', ...unknowns]],
+  // the node-releases 2.0.27 the patch before placed serves it: its own 1.0.0-alpha.14 is dropped
+  ['browserslist 4.3.2 → 4.17.4', 'in-place', unknowns],
   ['@google-cloud/cloudbuild ^2.6.0 → ^4.8.1', 'relax', ['semver-step', ...unknowns]],
   ['node-fetch 2.6.6 → 2.6.7', 'in-place', unknowns],
   ['tmp ^0.0.33 → ^0.2.5', 'relax', ['semver-step', ...unknowns]],
@@ -458,7 +458,7 @@ describe.skipIf(!hasData)('the default policy on the real projects (npm registry
     'appsecco__dvna@da42114edc/package-lock.json': 6,
     'OWASP__NodeGoat@3137d3c0f1/package-lock.json': 108,
     'OWASP__NodeGoat@c5cb68a708/package-lock.json': 148,
-    'juice-shop__juice-shop@8303ac5fce/package-lock.json': 67,
+    'juice-shop__juice-shop@8303ac5fce/package-lock.json': 52,
     'juice-shop__juice-shop@8303ac5fce/frontend/package-lock.json': 31,
     'Kong__insomnia@5082975c7d/package-lock.json': 9,
     'npm__cli@780afc50e3/package-lock.json': 9,
@@ -552,9 +552,8 @@ function realProjects(): Record<string, Row[] | undefined> {
       ['mongodb ^2.1.18 → ^3.1.13', 'relax', ['semver-step']],
       ['lodash 4.17.20 → 4.18.0', 'in-place', []],
       ['set-value 2.0.0 → 2.0.1', 'in-place', []],
+      ['mocha ^2.4.5 → ^5.0.0', 'relax', ['semver-step']],
       ['underscore 1.9.1 → 1.12.1', 'in-place', []],
-      // still affected by GHSA-f8q6-p94x-37v3
-      ['mocha ^2.4.5 → ^5.0.0', 'relax', ['semver-step', 'still-affected']],
       ['minimist 1.2.5 → 1.2.6', 'in-place', []],
       ['mixin-deep 1.3.1 → 1.3.2', 'in-place', []],
       ['qs 6.2.1 → 6.2.4', 'in-place', ['still-affected']], // still affected by GHSA-6rw7-vpxm-498p
@@ -567,7 +566,7 @@ function realProjects(): Record<string, Row[] | undefined> {
       ['decode-uri-component 0.2.0 → 0.2.1', 'in-place', ['semver-step']], // 0.x: any change is major
       ['i 0.3.6 → 0.3.7', 'in-place', ['semver-step']], // 0.x: any change is major
       ['forever ^2.0.0 → ^4.0.0', 'relax', ['semver-step']],
-      ['brace-expansion 1.1.6 → 1.1.12', 'in-place', ['semver-step']], // major: balanced-match 0.4.2 → 1.0.2
+      ['brace-expansion 1.1.6 → 1.1.12', 'in-place', []], // drops its balanced-match 0.4.2 for the root's 1.0.2
       ['helmet ^2.0.0 → ^3.0.0', 'relax', ['semver-step']],
       ['websocket-extensions 0.1.3 → 0.1.4', 'in-place', ['semver-step']], // 0.x: any change is major
       ['fstream 1.0.10 → 1.0.12', 'in-place', []],
@@ -578,15 +577,15 @@ function realProjects(): Record<string, Row[] | undefined> {
       ['cross-spawn 6.0.5 → 6.0.6', 'in-place', []],
       ['qs 6.3.2 → 6.3.3', 'in-place', ['still-affected']], // still affected by GHSA-6rw7-vpxm-498p
       ['sshpk 1.10.1 → 1.13.2', 'in-place', []],
-      ['minimatch 3.0.3 → 3.0.5', 'in-place', []],
       ['minimatch 3.0.2 → 3.0.5', 'in-place', []],
+      ['minimatch 3.0.3 → 3.0.5', 'in-place', []],
       ['undefsafe 2.0.2 → 2.0.3', 'in-place', []],
       ['path-parse 1.0.5 → 1.0.7', 'in-place', []],
       ['extend 3.0.0 → 3.0.2', 'in-place', []],
       ['hosted-git-info 2.7.1 → 2.8.9', 'in-place', []],
       ['stringstream 0.0.5 → 0.0.6', 'in-place', ['semver-step']], // 0.x: any change is major
-      // major: d 0.1.1 → 1.0.2; a target adds an install script
-      ['es5-ext 0.10.12 → 0.10.64', 'in-place', ['semver-step', 'install-scripts']],
+      // a target adds an install script
+      ['es6-symbol 3.1.0 → 3.1.4', 'in-place', ['install-scripts']],
     ],
     'OWASP__NodeGoat@c5cb68a708/package-lock.json': [
       // NodeGoat 2023: the same project three years on; the same judgements where the patches agree.
@@ -605,9 +604,8 @@ function realProjects(): Record<string, Row[] | undefined> {
       ['mongodb ^2.1.18 → ^3.1.13', 'relax', ['semver-step']],
       ['lodash 4.17.20 → 4.18.0', 'in-place', []],
       ['set-value 2.0.0 → 2.0.1', 'in-place', []],
+      ['mocha ^2.4.5 → ^5.0.0', 'relax', ['semver-step']],
       ['underscore 1.9.1 → 1.12.1', 'in-place', []],
-      // still affected by GHSA-f8q6-p94x-37v3
-      ['mocha ^2.4.5 → ^5.0.0', 'relax', ['semver-step', 'still-affected']],
       ['minimist 1.2.5 → 1.2.6', 'in-place', []],
       ['mixin-deep 1.3.1 → 1.3.2', 'in-place', []],
       // a target published 2026-10-31, under 3 days old
@@ -632,16 +630,14 @@ function realProjects(): Record<string, Row[] | undefined> {
       // the planner states them: each patch is stated against the tree the patches before it leave,
       // so an in-place patch that brings back moment 2.29.4 (or debug 4.3.1) over the copy an
       // earlier relax installed (2.31.0, 4.4.3) moves that copy down; a human should look.
-      // major: dateformat 1.0.12 → 3.0.3, grunt-legacy-log 2.0.0 → 3.0.1, …
       [
-        'getobject 0.1.0 → 1.0.2, grunt 1.0.4 → 1.5.3, lodash 4.17.11 → 4.18.1, path-parse 1.0.6 → 1.0.7',
-        'in-place',
-        ['semver-step'],
+        'check-dependencies ^1.1.0 → ^2.0.0, grunt-cli ~1.3.2 → ~1.4.0, jest ~23.6.0 → ~27.0.0',
+        'relax',
+        ['semver-step', 'release-age'],
       ],
-      // a target published 2026-10-29, under 3 days old
-      ['mocha ~6.1.3 → ~12.0.0, nyc ^14.1.1 → ^15.0.0', 'relax', ['semver-step', 'release-age']],
+      ['getobject 0.1.0 → 1.0.2, grunt 1.0.4 → 1.5.3, lodash 4.17.11 → 4.18.1', 'in-place', ['semver-step']],
       ['sequelize ^5.8.6 → ^6.29.0', 'relax', ['semver-step']],
-      ['express-jwt 0.1.3 → 7.7.8', 'relax', ['semver-step']],
+      ['express-jwt 0.1.3 → 6.0.0', 'relax', ['semver-step']],
       ['sanitize-html 1.4.2 → 2.12.1', 'relax', ['semver-step']],
       ['body-parser ^1.19.0 → ^2.0.0, express ^4.17.1 → ^5.0.0', 'relax', ['semver-step']],
       // down: base64-arraybuffer 0.1.5 → 0.1.4; still affected by GHSA-6fx8-h7jm-663j
@@ -650,47 +646,38 @@ function realProjects(): Record<string, Row[] | undefined> {
         'relax',
         ['semver-step', 'downgrade', 'still-affected'],
       ],
-      // down: debug 4.1.1 → 3.2.7; still affected by GHSA-f5x3-32g6-xq36
-      [
-        'libxmljs2 ^0.21.3 → ^0.37.0, node-pre-gyp ^0.13.0 → ^0.17.0, sqlite3 ^4.0.8 → ^6.0.1',
-        'relax',
-        ['semver-step', 'downgrade', 'still-affected'],
-      ],
-      ['fsevents 1.2.4 → 1.2.11', 'in-place', []],
+      ['handlebars 4.1.2 → 4.7.7', 'in-place', ['semver-step']],
       ['multer ^1.4.1 → ^2.1.1', 'relax', ['semver-step']],
-      ['jsonwebtoken ^8.5.1 → ^9.0.0', 'relax', ['semver-step']],
       ['http-server ~0.11 → ~0.13.0', 'relax', ['semver-step']],
       ['socket.io-parser 3.3.0 → 3.3.4', 'in-place', []],
+      ['libxmljs2 ^0.21.3 → ^0.37.0', 'relax', ['semver-step']],
       ['tree-kill 1.2.1 → 1.2.2', 'in-place', []],
-      ['set-value 2.0.0 → 2.0.1', 'in-place', []],
       ['follow-redirects 1.5.9 → 1.15.6', 'in-place', []],
-      ['mout 1.1.0 → 1.2.4', 'in-place', []],
       ['moment 2.22.2 → 2.29.4', 'in-place', []],
       // down: moment 2.31.0 → 2.29.4
       ['moment 2.24.0 → 2.29.4, moment 2.31.0 → 2.29.4', 'in-place', ['downgrade']],
       ['pdfkit ^0.9.1 → ^0.12.0', 'relax', ['semver-step']],
       ['notevil 1.3.1 → 1.3.3', 'in-place', ['still-affected']], // still affected by GHSA-8g4m-cjm2-96wq
+      // down: glob 7.1.7 → 7.1.4, js-yaml 3.14.2 → 3.13.1: evaluated in one pass with grunt's move
+      // (the in-place patch it is stated after), the root's copies stay and grunt nests its own
+      ['mocha ~6.1.3 → ~12.0.0', 'relax', ['semver-step', 'downgrade']],
       ['jasmine-reporters ~2.3.2 → ~2.5.0', 'relax', ['semver-step']],
       // a target adds an install script; a target published 2026-10-30, under 3 days old
       ['swagger-ui-express ^4.0.4 → ^5.0.0', 'relax', ['semver-step', 'install-scripts', 'release-age']],
-      ['standard ~12.0.1 → ~13.1.0', 'relax', ['semver-step']],
-      ['mixin-deep 1.3.1 → 1.3.2', 'in-place', []],
+      ['standard ~12.0.1 → ~13.1.0', 'relax', ['semver-step', 'downgrade']], // down: react-is 17.0.2 → 16.13.1
       ['decompress 4.2.0 → 4.2.1', 'in-place', []],
       ['shelljs 0.8.3 → 0.8.5', 'in-place', ['semver-step']], // 0.x: any change is major
       ['chai ~4.2 → ~4.3.0', 'relax', ['semver-step']],
       ['node-fetch 2.1.2 → 2.6.7', 'relax', ['semver-step']],
-      ['ws 5.2.2 → 5.2.4', 'in-place', []],
       ['cross-spawn 6.0.5 → 6.0.6', 'in-place', []],
       ['json5 1.0.1 → 1.0.2', 'in-place', []],
       ['ansi-regex 3.0.0 → 3.0.1', 'in-place', []],
       ['y18n 3.2.1 → 3.2.2', 'in-place', []],
       ['semver 5.7.0 → 5.7.2', 'in-place', []],
-      ['acorn 5.7.3 → 5.7.4', 'in-place', []],
       ['kind-of 6.0.2 → 6.0.3', 'in-place', []],
       ['decode-uri-component 0.2.0 → 0.2.1', 'in-place', ['semver-step']], // 0.x: any change is major
       ['async 2.6.2 → 2.6.4', 'in-place', []],
-      // major: process-nextick-args 1.0.7 → 2.0.1, string_decoder 0.10.31 → 1.1.1
-      ['jszip 3.1.5 → 3.8.0', 'in-place', ['semver-step']],
+      ['jszip 3.1.5 → 3.8.0', 'in-place', []],
       ['fstream 1.0.11 → 1.0.12', 'in-place', []],
       ['simple-get 2.8.1 → 2.8.2', 'in-place', []],
       ['bl 1.2.2 → 1.2.3', 'in-place', []],
@@ -699,12 +686,12 @@ function realProjects(): Record<string, Row[] | undefined> {
       ['hosted-git-info 2.7.1 → 2.8.9', 'in-place', []],
       ['tmpl 1.0.4 → 1.0.5', 'in-place', []],
       ['y18n 4.0.0 → 4.0.1', 'in-place', []],
+      ['ansi-regex 4.1.0 → 4.1.1', 'in-place', []],
       ['path-to-regexp 1.7.0 → 1.9.0', 'in-place', []],
-      ['acorn 6.0.4 → 6.4.1', 'in-place', []],
-      ['async 2.6.1 → 2.6.4', 'in-place', []],
       // down: debug 4.4.3 → 4.3.1, ms 2.1.3 → 2.1.2
       ['debug 4.1.1 → 4.3.1, debug 4.4.3 → 4.3.1', 'in-place', ['downgrade']],
       ['https-proxy-agent 2.2.1 → 2.2.3', 'in-place', []],
+      ['yargs-parser 13.1.0 → 13.1.2', 'in-place', []],
     ],
     'juice-shop__juice-shop@8303ac5fce/frontend/package-lock.json': [
       // Juice Shop's Angular 7 frontend: the toolchain fixes are majors; the Angular 22 toolchain
