@@ -438,7 +438,7 @@ describe('gate with a configuration, VEX and exceptions', () => {
     expect(markdown.stdout).toContain(
       // Free text mentions nobody, references no issue and is no link in a pull-request comment.
       'Exceptions that name no finding of this project (left over?):\n\n- GHSA-0000-0000-0000: expires 2030-01-01 ' +
-        '(Jane Doe: left over: ask @&#8203;jane, see \\[#&#8203;12\\](https://x.example) \\*\\*now\\*\\*)\n',
+        '(Jane Doe: left over: ask @&#8203;jane, see \\[#&#8203;12\\](https://&#8203;x.example) \\*\\*now\\*\\*)\n',
     );
   });
 

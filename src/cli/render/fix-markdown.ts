@@ -23,7 +23,7 @@ const section = (c: Change): string[] => {
   out.push(`- Strategy: ${c.patch.strategy}; level ${levelText(c.level)}`);
   for (const x of c.patch.changes) {
     if (x.kind === 'lock' || x.kind === 'manifest')
-      out.push(`- ${cell(x.name)}: ${cell(x.from ?? 'none')} → ${cell(x.to)} (${x.step})`);
+      out.push(`- ${markdownCode(x.name)}: ${cell(x.from ?? 'none')} → ${cell(x.to)} (${x.step})`);
     else if (x.kind === 'override')
       out.push(
         `- ${overrideField(x.manager)} ${markdownCode(x.key)}: ${x.action}${x.to ? ` ${cell(x.to)}` : ''}`,

@@ -11,7 +11,7 @@ describe('markdownCell', () => {
 
   it('shows Markdown syntax as text: no link, image, emphasis, code or block', () => {
     expect(markdownCell('see [docs](https://evil.example) ![x](https://evil.example/p.png)')).toBe(
-      'see \\[docs\\](https://evil.example) !\\[x\\](https://evil.example/p.png)',
+      'see \\[docs\\](https://&#8203;evil.example) !\\[x\\](https://&#8203;evil.example/p.png)',
     );
     expect(markdownCell('**urgent** _now_ ~~no~~ `x` a\\b')).toBe(
       '\\*\\*urgent\\*\\* \\_now\\_ \\~\\~no\\~\\~ \\`x\\` a\\\\b',
@@ -26,14 +26,22 @@ describe('markdownCell', () => {
       'not_affected snake_case_name \\_x x\\_ \\_\\_init\\_\\_',
     );
     expect(markdownCell('1.0.0 → 1.0.1')).toBe('1.0.0 → 1.0.1');
+    // Leading blanks would let a marker through, or open a code block in a list item.
+    expect(markdownCell('   # big')).toBe('\\# big');
+    expect(markdownCell('    code')).toBe('code');
+    expect(markdownCell('costs $5 or $$x$$')).toBe('costs \\$5 or \\$\\$x\\$\\$');
   });
 
   it('mentions nobody and references no issue', () => {
     expect(markdownCell('@types/node by @jane, cc @org/team')).toBe(
       '@&#8203;types/node by @&#8203;jane, cc @&#8203;org/team',
     );
-    expect(markdownCell('fixes #12 and org/repo#3; GHSA-x')).toBe(
-      'fixes #&#8203;12 and org/repo#&#8203;3; GHSA-x',
+    expect(markdownCell('fixes #12, GH-7 and org/repo#3; GHSA-x')).toBe(
+      'fixes #&#8203;12, GH-&#8203;7 and org/repo#&#8203;3; GHSA-x',
+    );
+    // GitHub links a bare address itself.
+    expect(markdownCell('see https://evil.example, http://x.example and www.evil.example')).toBe(
+      'see https://&#8203;evil.example, http://&#8203;x.example and www&#8203;.evil.example',
     );
     // Neither a version after a name nor an address mentions anyone.
     expect(markdownCell('lodash@4.17.21 jane@example.org')).toBe('lodash@4.17.21 jane@example.org');
