@@ -296,6 +296,8 @@ export function* evaluateIntents(
     maxNodes: options.maxNodes ?? Math.max(20_000, baseline.tree.nodes.size * 4),
   };
   const lockNames = [...new Set(intents.flatMap((i) => (i.kind === 'lock' ? [i.name] : [])))];
+  /** Locations the lock intents move: set first, then what they reject is dropped, never these. */
+  const moved: string[] = [];
   const missing = lockNames.filter((name) => meta(name) === undefined);
   if (missing.length > 0) yield missing;
   for (const intent of intents) {
@@ -318,7 +320,7 @@ export function* evaluateIntents(
           const unmet = unmetByExisting(baseline, old, node);
           if (unmet) problems.push(unmet);
         } else {
-          dropRejectedCopies(tree, location, resolveCtx);
+          moved.push(location);
           install.push(location);
         }
       }
@@ -339,6 +341,8 @@ export function* evaluateIntents(
       }
     }
   }
+  const keep = new Set(moved);
+  for (const location of moved) dropRejectedCopies(tree, location, resolveCtx, keep);
   // A raised range leaves the old version's subtree behind: prune it first, so that packages
   // nothing needs do not count as dependents when the new subtree is placed.
   if (intents.some((i) => i.kind === 'manifest')) prune(tree, baseline.reached, baseline.tree);

@@ -3,7 +3,7 @@ import { advisory, describeChanges, npmInventory, planInput, universe } from '..
 import type { Finding } from '../core/finding.js';
 import { patchId } from '../core/plan.js';
 import type { PackageMetadata, RegistrySource } from '../registry/types.js';
-import { assemblePlan, ignoreReason, parseUpgradeConfig, planOptions } from './index.js';
+import { assemblePlan, ignoreReason, parseUpgradeConfig, planOptions, preparePlanning } from './index.js';
 
 /** One direct dependency `lib` at 1.0.0, vulnerable below 1.0.1. */
 const libRegistry = universe(`
@@ -262,6 +262,87 @@ describe("npm's placement of a replaced package's dependencies", () => {
   it("replaces the nested copy when the root's copy does not satisfy the new version", async () => {
     const plan = await assemblePlan(planInput(project(), [mmAdvisory], nested('^1.2.6')));
     expect(plan.patches.map(describeChanges)).toEqual([['mk 0.5.1 -> 0.5.2', 'mm 0.0.8 -> 1.2.8']]);
+  });
+
+  /** Every installed `location name@version` after evaluating the intents on a fresh planning. */
+  const treeAfter = async (
+    inventory: ReturnType<typeof project>,
+    registry: RegistrySource,
+    intents: Parameters<ReturnType<typeof preparePlanning>['context']['evaluate']>[0],
+  ) => {
+    const evaluation = await preparePlanning(planInput(inventory, [mmAdvisory], registry)).context.evaluate(
+      intents,
+    );
+    expect(evaluation.problems).toEqual([]);
+    return [...evaluation.tree.nodes.values()]
+      .filter((n) => n.location !== '')
+      .map((n) => `${n.location} ${n.name}@${n.version}`)
+      .sort();
+  };
+  const moveMk = {
+    kind: 'lock',
+    name: 'mk',
+    from: '0.5.1',
+    to: '0.5.2',
+    locations: ['node_modules/mk'],
+  } as const;
+
+  it('drops what only the dropped copy used: its own node_modules, and a package in a cycle with it', async () => {
+    const registry = universe(`
+      mk
+        0.5.1
+          mm@0.0.8
+        0.5.2
+          mm@^1.2.5
+          y@^2.0.0
+      mm
+        0.0.8
+          w@1.0.0
+          x@1.0.0
+        1.2.5
+      w
+        1.0.0
+          mm@0.0.8
+      x
+        1.0.0
+          y@^1.0.0
+      y
+        1.0.0
+        2.0.0
+    `);
+    const inventory = npmInventory({
+      '': { dependencies: { mk: '0.5.1', mm: '1.2.5' } },
+      'node_modules/mk': { version: '0.5.1', dependencies: { mm: '0.0.8' } },
+      'node_modules/mk/node_modules/mm': { version: '0.0.8', dependencies: { w: '1.0.0', x: '1.0.0' } },
+      'node_modules/mk/node_modules/mm/node_modules/x': { version: '1.0.0', dependencies: { y: '^1.0.0' } },
+      'node_modules/mk/node_modules/w': { version: '1.0.0', dependencies: { mm: '0.0.8' } },
+      'node_modules/mm': { version: '1.2.5' },
+      'node_modules/y': { version: '1.0.0' },
+    });
+    // Left behind, mm's own x (wanting y@^1) kept the root's y from moving to 2.0.0; and the w
+    // beside it, in a cycle with mm@0.0.8 and used by nothing else, kept that mm in the tree.
+    expect(await treeAfter(inventory, registry, [moveMk])).toEqual([
+      'node_modules/mk mk@0.5.2',
+      'node_modules/mm mm@1.2.5',
+      'node_modules/y y@2.0.0',
+    ]);
+  });
+
+  it('ends the same whatever the order of the intents, and never drops a copy an intent moves', async () => {
+    const moveMm = {
+      kind: 'lock',
+      name: 'mm',
+      from: '0.0.8',
+      to: '1.2.8',
+      locations: ['node_modules/mk/node_modules/mm'],
+    } as const;
+    const expected = [
+      'node_modules/mk mk@0.5.2',
+      'node_modules/mk/node_modules/mm mm@1.2.8',
+      'node_modules/mm mm@1.2.5',
+    ];
+    expect(await treeAfter(project(), nested('^1.2.5'), [moveMk, moveMm])).toEqual(expected);
+    expect(await treeAfter(project(), nested('^1.2.5'), [moveMm, moveMk])).toEqual(expected);
   });
 });
 

@@ -12,6 +12,7 @@ import {
   folderAt,
   installedDeps,
   isWithin,
+  keyOf,
   levelOf,
   makeTree,
   resolveDep,
@@ -200,6 +201,9 @@ export function* installDependencies(
       for (const decl of installedDeps(node)) {
         if (decl.target !== undefined) continue;
         ensureDependency(tree, location, decl, ctx, prefer, next, problems);
+        // Placing a dependency can replace or remove this package (a cycle back to it): what is
+        // left of its declarations is resolved again for its new version, or not at all.
+        if (tree.nodes.get(location) !== node) break;
         if (tree.nodes.size > ctx.maxNodes) {
           problems.push({
             location,
@@ -333,31 +337,73 @@ const place = (
 };
 
 /**
- * What npm removes when it replaces a package with another version: the copies its declarations
- * now resolve to but reject, where it alone uses them (each with whatever only it used, which
- * the final prune removes). Its declarations are then resolved again, so one finds what is visible
- * further up, kept when it satisfies: a nested `minimist@0.0.8` under `mkdirp` is not replaced
- * in place once `mkdirp@0.5.2` asks for `^1.2.5` and the root's `minimist@1.2.5` gives it.
- * Bundled copies are never removed (they ship inside their package's tarball).
+ * What npm removes when it replaces a package with another version (arborist's pruning on
+ * replacement): each copy its declarations now resolve to but reject, with what only that copy
+ * uses (the packages in its own node_modules folder, and packages elsewhere whose every dependent
+ * is in that set, cycles included), unless a package outside the set but `location` uses it. Its
+ * declarations are then resolved again, so one finds what is visible further up, kept when it
+ * satisfies: a nested `minimist@0.0.8` under `mkdirp` is not replaced in place once
+ * `mkdirp@0.5.2` asks for `^1.2.5` and the root's `minimist@1.2.5` gives it. Bundled copies, and
+ * sets holding a location in `keep` (what the caller moves itself), are never removed.
  */
 export const dropRejectedCopies = (
   tree: Tree,
   location: string,
   ctx: Pick<ResolveContext, 'overrides' | 'ancestors'>,
+  keep: ReadonlySet<string> = new Set(),
 ): void => {
   const node = tree.nodes.get(location);
   if (!node) return;
   for (const decl of installedDeps(node)) {
     if (decl.target !== undefined) continue;
     const at = resolveDep(tree, location, decl);
-    const copy = at === undefined ? undefined : tree.nodes.get(at);
-    if (at === undefined || !copy || copy.importer || copy.source !== 'registry' || copy.bundled) continue;
+    if (at === undefined || at === location || isWithin(location, at)) continue;
+    const copy = tree.nodes.get(at);
+    if (!copy || !removable(copy)) continue;
     const parsed = parseSpec(effectiveSpec(ctx, tree, location, decl).spec);
     if (parsed.kind === 'other') continue;
     if (copy.name === (parsed.name ?? decl.key) && satisfiesSpec(copy.version, parsed)) continue;
-    if (dependentsOf(tree, at, decl.key).some((d) => d.location !== location)) continue;
-    deleteNode(tree, at);
+    const set = onlyUsedBy(tree, at, location);
+    if (set === undefined || [...set].some((l) => keep.has(l))) continue;
+    for (const l of set) deleteNode(tree, l);
   }
+};
+
+const removable = (node: TreeNode): boolean => !node.importer && node.source === 'registry' && !node.bundled;
+
+/**
+ * `at` with the packages only it uses (the ones in its node_modules folder, and the ones every
+ * dependent of which is in the set), or undefined when a package outside that set, other than
+ * `except`, resolves to `at`.
+ */
+const onlyUsedBy = (tree: Tree, at: string, except: string): Set<string> | undefined => {
+  const set = new Set<string>();
+  const withNested = (l: string): void => {
+    set.add(l);
+    const prefix = `${l}/node_modules/`;
+    for (const inner of tree.nodes.keys()) if (inner.startsWith(prefix)) set.add(inner);
+  };
+  const usedOnlyFrom = (l: string, also?: string): boolean =>
+    dependentsOf(tree, l, keyOf(l)).every((d) => set.has(d.location) || d.location === also);
+  withNested(at);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const member of [...set]) {
+      const memberNode = tree.nodes.get(member);
+      if (!memberNode) continue;
+      for (const decl of installedDeps(memberNode)) {
+        if (decl.target !== undefined) continue;
+        const to = resolveDep(tree, member, decl);
+        if (to === undefined || set.has(to) || to === except) continue;
+        const target = tree.nodes.get(to);
+        // What `except` still uses stays, even when a member uses it too.
+        if (!target || !removable(target) || !usedOnlyFrom(to)) continue;
+        withNested(to);
+        grew = true;
+      }
+    }
+  }
+  return usedOnlyFrom(at, except) ? set : undefined;
 };
 
 /**

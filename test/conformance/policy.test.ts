@@ -456,12 +456,12 @@ describe.skipIf(!hasData)('the default policy on the real projects (npm registry
   // strategies run here).
   const reported: Record<string, number> = {
     'appsecco__dvna@da42114edc/package-lock.json': 6,
-    'OWASP__NodeGoat@3137d3c0f1/package-lock.json': 108,
+    'OWASP__NodeGoat@3137d3c0f1/package-lock.json': 110,
     'OWASP__NodeGoat@c5cb68a708/package-lock.json': 148,
-    'juice-shop__juice-shop@8303ac5fce/package-lock.json': 52,
+    'juice-shop__juice-shop@8303ac5fce/package-lock.json': 51,
     'juice-shop__juice-shop@8303ac5fce/frontend/package-lock.json': 31,
     'Kong__insomnia@5082975c7d/package-lock.json': 9,
-    'npm__cli@780afc50e3/package-lock.json': 9,
+    'npm__cli@780afc50e3/package-lock.json': 6,
   };
 
   for (const [lockfile, rows] of Object.entries(realProjects())) {
@@ -552,11 +552,10 @@ function realProjects(): Record<string, Row[] | undefined> {
       ['mongodb ^2.1.18 → ^3.1.13', 'relax', ['semver-step']],
       ['lodash 4.17.20 → 4.18.0', 'in-place', []],
       ['set-value 2.0.0 → 2.0.1', 'in-place', []],
+      ['forever ^2.0.0 → ^4.0.0', 'relax', ['semver-step']],
       ['mocha ^2.4.5 → ^5.0.0', 'relax', ['semver-step']],
       ['underscore 1.9.1 → 1.12.1', 'in-place', []],
-      ['minimist 1.2.5 → 1.2.6', 'in-place', []],
       ['mixin-deep 1.3.1 → 1.3.2', 'in-place', []],
-      ['qs 6.2.1 → 6.2.4', 'in-place', ['still-affected']], // still affected by GHSA-6rw7-vpxm-498p
       // a target published 2026-10-31, under 3 days old
       ['selenium-webdriver ^2.53.2 → ^4.0.0', 'relax', ['semver-step', 'release-age']],
       ['is-my-json-valid 2.15.0 → 2.17.2', 'in-place', []],
@@ -565,7 +564,6 @@ function realProjects(): Record<string, Row[] | undefined> {
       ['semver 5.6.0 → 5.7.2', 'in-place', []],
       ['decode-uri-component 0.2.0 → 0.2.1', 'in-place', ['semver-step']], // 0.x: any change is major
       ['i 0.3.6 → 0.3.7', 'in-place', ['semver-step']], // 0.x: any change is major
-      ['forever ^2.0.0 → ^4.0.0', 'relax', ['semver-step']],
       ['brace-expansion 1.1.6 → 1.1.12', 'in-place', []], // drops its balanced-match 0.4.2 for the root's 1.0.2
       ['helmet ^2.0.0 → ^3.0.0', 'relax', ['semver-step']],
       ['websocket-extensions 0.1.3 → 0.1.4', 'in-place', ['semver-step']], // 0.x: any change is major
@@ -575,7 +573,6 @@ function realProjects(): Record<string, Row[] | undefined> {
       ['ansi-regex 3.0.0 → 3.0.1', 'in-place', []],
       ['dot-prop 4.2.0 → 4.2.1', 'in-place', []],
       ['cross-spawn 6.0.5 → 6.0.6', 'in-place', []],
-      ['qs 6.3.2 → 6.3.3', 'in-place', ['still-affected']], // still affected by GHSA-6rw7-vpxm-498p
       ['sshpk 1.10.1 → 1.13.2', 'in-place', []],
       ['minimatch 3.0.2 → 3.0.5', 'in-place', []],
       ['minimatch 3.0.3 → 3.0.5', 'in-place', []],
@@ -604,9 +601,9 @@ function realProjects(): Record<string, Row[] | undefined> {
       ['mongodb ^2.1.18 → ^3.1.13', 'relax', ['semver-step']],
       ['lodash 4.17.20 → 4.18.0', 'in-place', []],
       ['set-value 2.0.0 → 2.0.1', 'in-place', []],
+      ['forever ^2.0.0 → ^4.0.0', 'relax', ['semver-step']],
       ['mocha ^2.4.5 → ^5.0.0', 'relax', ['semver-step']],
       ['underscore 1.9.1 → 1.12.1', 'in-place', []],
-      ['minimist 1.2.5 → 1.2.6', 'in-place', []],
       ['mixin-deep 1.3.1 → 1.3.2', 'in-place', []],
       // a target published 2026-10-31, under 3 days old
       ['selenium-webdriver ^2.53.2 → ^4.0.0', 'relax', ['semver-step', 'release-age']],
@@ -614,13 +611,11 @@ function realProjects(): Record<string, Row[] | undefined> {
       ['semver 5.6.0 → 5.7.2', 'in-place', []],
       ['decode-uri-component 0.2.0 → 0.2.1', 'in-place', ['semver-step']], // 0.x: any change is major
       ['i 0.3.6 → 0.3.7', 'in-place', ['semver-step']], // 0.x: any change is major
-      ['forever ^2.0.0 → ^4.0.0', 'relax', ['semver-step']],
       ['helmet ^2.0.0 → ^3.0.0', 'relax', ['semver-step']],
       ['websocket-extensions 0.1.3 → 0.1.4', 'in-place', ['semver-step']], // 0.x: any change is major
       ['ansi-regex 3.0.0 → 3.0.1', 'in-place', []],
       ['dot-prop 4.2.0 → 4.2.1', 'in-place', []],
       ['cross-spawn 6.0.5 → 6.0.6', 'in-place', []],
-      ['qs 6.3.2 → 6.3.3', 'in-place', ['still-affected']], // still affected by GHSA-6rw7-vpxm-498p
       ['cross-spawn 7.0.3 → 7.0.5', 'in-place', []],
       ['undefsafe 2.0.2 → 2.0.3', 'in-place', []],
       ['hosted-git-info 2.7.1 → 2.8.9', 'in-place', []],
@@ -628,14 +623,21 @@ function realProjects(): Record<string, Row[] | undefined> {
     'juice-shop__juice-shop@8303ac5fce/package-lock.json': [
       // Juice Shop: many range raises (proposed). The downgrades are real facts of the patches as
       // the planner states them: each patch is stated against the tree the patches before it leave,
-      // so an in-place patch that brings back moment 2.29.4 (or debug 4.3.1) over the copy an
-      // earlier relax installed (2.31.0, 4.4.3) moves that copy down; a human should look.
+      // so an in-place patch that brings back debug 4.3.1 over the copy an earlier relax installed
+      // (4.4.3) moves that copy down; a human should look. A patch is also evaluated in one pass
+      // together with the earlier patches it meets, and the order npm would resolve them in one
+      // after the other can differ: some of the downgrades below (standard, mocha) are of that
+      // kind, which the policy keeps for a human too.
       [
-        'check-dependencies ^1.1.0 → ^2.0.0, grunt-cli ~1.3.2 → ~1.4.0, jest ~23.6.0 → ~27.0.0',
+        'jest ~23.6.0 → ~24.0.0, pdfkit ^0.9.1 → ^0.12.0',
         'relax',
-        ['semver-step', 'release-age'],
+        ['semver-step', 'install-scripts', 'release-age', 'still-affected'],
       ],
-      ['getobject 0.1.0 → 1.0.2, grunt 1.0.4 → 1.5.3, lodash 4.17.11 → 4.18.1', 'in-place', ['semver-step']],
+      [
+        'getobject 0.1.0 → 1.0.2, grunt 1.0.4 → 1.5.3, lodash 4.17.11 → 4.18.1, path-parse 1.0.6 → 1.0.7',
+        'in-place',
+        ['semver-step'],
+      ],
       ['sequelize ^5.8.6 → ^6.29.0', 'relax', ['semver-step']],
       ['express-jwt 0.1.3 → 6.0.0', 'relax', ['semver-step']],
       ['sanitize-html 1.4.2 → 2.12.1', 'relax', ['semver-step']],
@@ -646,45 +648,44 @@ function realProjects(): Record<string, Row[] | undefined> {
         'relax',
         ['semver-step', 'downgrade', 'still-affected'],
       ],
+      ['grunt-contrib-compress ^1.5.0 → ^2.0.0', 'relax', ['semver-step']],
       ['handlebars 4.1.2 → 4.7.7', 'in-place', ['semver-step']],
       ['multer ^1.4.1 → ^2.1.1', 'relax', ['semver-step']],
       ['http-server ~0.11 → ~0.13.0', 'relax', ['semver-step']],
       ['socket.io-parser 3.3.0 → 3.3.4', 'in-place', []],
-      ['libxmljs2 ^0.21.3 → ^0.37.0', 'relax', ['semver-step']],
+      // down: find-up 3.0.0 → 2.1.0, locate-path 3.0.0 → 2.0.0, p-limit 2.3.0 → 1.3.0, p-locate 3.0.0 → 2.0.0, p-try 2.2.0 → 1.0.0, read-pkg 3.0.0 → 2.0.0, read-pkg-up 4.0.0 → 2.0.0, resolve 1.22.13 → 1.1.7, rimraf 2.7.1 → 2.6.3
+      ['standard ~12.0.1 → ~15.0.0', 'relax', ['semver-step', 'downgrade']],
+      // down: nan 2.30.0 → 2.22.2
+      ['libxmljs2 ^0.21.3 → ^0.37.0', 'relax', ['semver-step', 'downgrade']],
       ['tree-kill 1.2.1 → 1.2.2', 'in-place', []],
-      ['follow-redirects 1.5.9 → 1.15.6', 'in-place', []],
+      ['set-value 2.0.0 → 2.0.1', 'in-place', []],
+      ['mout 1.1.0 → 1.2.4', 'in-place', []],
       ['moment 2.22.2 → 2.29.4', 'in-place', []],
-      // down: moment 2.31.0 → 2.29.4
-      ['moment 2.24.0 → 2.29.4, moment 2.31.0 → 2.29.4', 'in-place', ['downgrade']],
-      ['pdfkit ^0.9.1 → ^0.12.0', 'relax', ['semver-step']],
+      ['moment 2.24.0 → 2.29.4', 'in-place', []],
       ['notevil 1.3.1 → 1.3.3', 'in-place', ['still-affected']], // still affected by GHSA-8g4m-cjm2-96wq
-      // down: glob 7.1.7 → 7.1.4, js-yaml 3.14.2 → 3.13.1: evaluated in one pass with grunt's move
-      // (the in-place patch it is stated after), the root's copies stay and grunt nests its own
-      ['mocha ~6.1.3 → ~12.0.0', 'relax', ['semver-step', 'downgrade']],
+      // down: js-yaml 3.14.2 → 3.13.1, picomatch 4.0.7 → 2.3.2
+      ['mocha ~6.1.3 → ~10.6.0', 'relax', ['semver-step', 'downgrade', 'install-scripts']],
       ['jasmine-reporters ~2.3.2 → ~2.5.0', 'relax', ['semver-step']],
       // a target adds an install script; a target published 2026-10-30, under 3 days old
       ['swagger-ui-express ^4.0.4 → ^5.0.0', 'relax', ['semver-step', 'install-scripts', 'release-age']],
-      ['standard ~12.0.1 → ~13.1.0', 'relax', ['semver-step', 'downgrade']], // down: react-is 17.0.2 → 16.13.1
+      ['mixin-deep 1.3.1 → 1.3.2', 'in-place', []],
       ['decompress 4.2.0 → 4.2.1', 'in-place', []],
       ['shelljs 0.8.3 → 0.8.5', 'in-place', ['semver-step']], // 0.x: any change is major
       ['chai ~4.2 → ~4.3.0', 'relax', ['semver-step']],
-      ['node-fetch 2.1.2 → 2.6.7', 'relax', ['semver-step']],
+      // down: tr46 1.0.1 → 0.0.3, webidl-conversions 4.0.2 → 3.0.1, whatwg-url 6.5.0 → 5.0.0
+      ['node-fetch 2.1.2 → 2.6.7', 'relax', ['semver-step', 'downgrade']],
       ['cross-spawn 6.0.5 → 6.0.6', 'in-place', []],
       ['json5 1.0.1 → 1.0.2', 'in-place', []],
       ['ansi-regex 3.0.0 → 3.0.1', 'in-place', []],
-      ['y18n 3.2.1 → 3.2.2', 'in-place', []],
       ['semver 5.7.0 → 5.7.2', 'in-place', []],
       ['kind-of 6.0.2 → 6.0.3', 'in-place', []],
       ['decode-uri-component 0.2.0 → 0.2.1', 'in-place', ['semver-step']], // 0.x: any change is major
       ['async 2.6.2 → 2.6.4', 'in-place', []],
       ['jszip 3.1.5 → 3.8.0', 'in-place', []],
-      ['fstream 1.0.11 → 1.0.12', 'in-place', []],
-      ['simple-get 2.8.1 → 2.8.2', 'in-place', []],
       ['bl 1.2.2 → 1.2.3', 'in-place', []],
       ['helmet ^3.18.0 → ^4.0.0', 'relax', ['semver-step']],
       ['color-string 1.5.3 → 1.5.5', 'in-place', []],
       ['hosted-git-info 2.7.1 → 2.8.9', 'in-place', []],
-      ['tmpl 1.0.4 → 1.0.5', 'in-place', []],
       ['y18n 4.0.0 → 4.0.1', 'in-place', []],
       ['ansi-regex 4.1.0 → 4.1.1', 'in-place', []],
       ['path-to-regexp 1.7.0 → 1.9.0', 'in-place', []],
@@ -704,7 +705,8 @@ function realProjects(): Record<string, Row[] | undefined> {
       ],
       ['fsevents 1.2.4 → 1.2.11', 'in-place', []],
       ['socket.io-client ^2.2.0 → ^4.0.0', 'relax', ['semver-step']],
-      ['karma-coverage-istanbul-reporter ~1.4.2 → ~2.0.0', 'relax', ['semver-step']],
+      // down: make-dir 5.1.0 → 2.1.0
+      ['karma-coverage-istanbul-reporter ~1.4.2 → ~2.0.0', 'relax', ['semver-step', 'downgrade']],
       // down: convert-source-map 1.9.0 → 1.6.0, fs-extra 8.1.0 → 4.0.2
       ['@angular/compiler-cli ^7.2.7 → ^9.0.0', 'relax', ['semver-step', 'downgrade']],
       ['follow-redirects 1.5.9 → 1.15.6', 'in-place', []],
@@ -715,6 +717,7 @@ function realProjects(): Record<string, Row[] | undefined> {
       ['ansi-regex 4.1.0 → 4.1.1', 'in-place', []],
       ['semver 5.7.0 → 5.7.2', 'in-place', []],
       ['ssri 6.0.1 → 6.0.2', 'in-place', []],
+      ['semver 5.5.1 → 5.7.2', 'in-place', []],
       ['decode-uri-component 0.2.0 → 0.2.1', 'in-place', ['semver-step']], // 0.x: any change is major
       ['@angular/core ^7.2.7 → ^12.0.0', 'relax', ['semver-step']],
       ['https-proxy-agent 2.2.1 → 2.2.3', 'in-place', []],
@@ -736,7 +739,8 @@ function realProjects(): Record<string, Row[] | undefined> {
       ['apiconnect-wsdl 1.8.31 → 2.0.36', 'relax', ['semver-step']],
       ['dompurify 3.0.5 → 3.2.4', 'in-place', []],
       ['vite 4.5.1 → 4.5.6', 'in-place', []],
-      ['oidc-provider ^7.10.6 → ^8.0.0', 'relax', ['semver-step']],
+      // down: deep-equal 1.1.1 → 1.0.1
+      ['oidc-provider ^7.10.6 → ^8.0.0', 'relax', ['semver-step', 'downgrade']],
       // a target published 2026-10-31, under 3 days old
       ['eslint-plugin-react-hooks ^4.6.0 → ^6.0.0', 'relax', ['semver-step', 'release-age']],
       ['braces 3.0.2 → 3.0.3, micromatch 4.0.5 → 4.0.8', 'in-place', []],
@@ -747,7 +751,8 @@ function realProjects(): Record<string, Row[] | undefined> {
         ['semver-step', 'downgrade', 'install-scripts'],
       ],
       ['mocha ^10.2.0 → ^11.0.0', 'relax', ['semver-step']],
-      ['electron-builder 24.4.0 → 24.13.2', 'relax', ['semver-step']],
+      // down: core-util-is 1.0.3 → 1.0.2
+      ['electron-builder 24.4.0 → 24.13.2', 'relax', ['semver-step', 'downgrade']],
       ['protobufjs 7.2.4 → 7.2.5', 'in-place', []],
       // a target adds an install script; a target published 2026-10-30, under 3 days old
       [
@@ -774,20 +779,24 @@ function realProjects(): Record<string, Row[] | undefined> {
       // major: regenerator-runtime 0.13.11 → 0.14.1
       ['@babel/runtime 7.22.6 → 7.26.10', 'in-place', ['semver-step']],
       ['brace-expansion 1.1.11 → 1.1.12', 'in-place', []],
-      // down: brace-expansion 2.1.7 → 2.0.2
-      ['brace-expansion 2.0.1 → 2.0.2, brace-expansion 2.1.7 → 2.0.2', 'in-place', ['downgrade']],
+      ['brace-expansion 2.0.1 → 2.0.2', 'in-place', []],
       ['nanoid 3.3.7 → 3.3.8', 'in-place', []],
       ['tmp 0.2.1 → 0.2.4', 'in-place', ['semver-step']], // 0.x: any change is major
       ['es5-ext 0.10.62 → 0.10.63', 'in-place', ['semver-step']], // 0.x: any change is major
     ],
     'npm__cli@780afc50e3/package-lock.json': [
-      // npm/cli: tap 16 → 18 across the workspaces is a major, and tap 18 pins typescript 5.2,
-      // moving the root typescript 5.5.4 down to 5.2.2: proposed. The undici and form-data steps
-      // stay in range: merge once tested.
+      // npm/cli: template-oss and tap 16 → 18 across the workspaces are majors that move packages
+      // down (tap 18 pins typescript 5.2): proposed. The undici and form-data steps stay in range:
+      // merge once tested.
+      // down: meow 12.1.1 → 8.1.2, typescript 5.5.4 → 4.9.5
+      [
+        '@npmcli/template-oss 4.23.3 → 4.28.1, @npmcli/template-oss 4.23.3 → 4.25.1',
+        'relax',
+        ['semver-step', 'downgrade', 'install-scripts'],
+      ],
       // down: typescript 5.5.4 → 5.2.2
       ['tap ^16.3.9 → ^18.0.0, tap ^16.3.8 → ^18.0.0', 'relax', ['semver-step', 'downgrade']],
       ['undici 5.28.4 → 5.29.0', 'in-place', []],
-      ['undici 6.19.8 → 6.21.2', 'in-place', []],
       ['form-data 4.0.0 → 4.0.4', 'in-place', []],
     ],
   };
