@@ -394,7 +394,8 @@ const onlyUsedBy = (tree: Tree, at: string, except: string): Set<string> | undef
       for (const decl of installedDeps(memberNode)) {
         if (decl.target !== undefined) continue;
         const to = resolveDep(tree, member, decl);
-        if (to === undefined || set.has(to) || to === except) continue;
+        // Never a folder `except` sits in: removing it would take `except` along.
+        if (to === undefined || set.has(to) || isWithin(except, to)) continue;
         const target = tree.nodes.get(to);
         // What `except` still uses stays, even when a member uses it too.
         if (!target || !removable(target) || !usedOnlyFrom(to)) continue;
