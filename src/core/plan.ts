@@ -187,6 +187,7 @@ export type UnfixableReason =
   | 'would-introduce'
   | 'dependencies-unresolvable'
   | 'bundled'
+  | 'extraneous'
   | 'conflict'
   | 'unsupported-lockfile';
 

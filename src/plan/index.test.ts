@@ -593,6 +593,34 @@ describe('unfixable findings', () => {
     );
   });
 
+  it('a package the lockfile lists but nothing installs: drop the entry, not an override', async () => {
+    // cross-env removed from package.json, its cross-spawn left in the lockfile (NodeGoat has one).
+    const inventory = libProject({ 'node_modules/cross-spawn': { version: '7.0.3' } });
+    const registry = universe(`
+      lib
+        1.0.0
+      cross-spawn
+        7.0.3
+        7.0.5
+    `);
+    const plan = await assemblePlan(
+      planInput(inventory, [advisory('GHSA-cs', 'cross-spawn', { fixed: '7.0.5' })], registry),
+    );
+    expect(plan.patches).toEqual([]);
+    expect(plan.unfixable).toMatchObject([
+      {
+        finding: { id: 'GHSA-cs', name: 'cross-spawn', version: '7.0.3' },
+        reason: 'extraneous',
+        alternatives: [
+          { kind: 'remove', text: 'drop the extraneous cross-spawn@7.0.3 from the lockfile (npm prune)' },
+        ],
+      },
+    ]);
+    expect(plan.unfixable[0]?.text).toBe(
+      'cross-spawn@7.0.3 is in the lockfile, but no dependency of the project installs it; npm prune drops the entry',
+    );
+  });
+
   it('the dependents exclude every fixed version and no direct dependency can be raised', async () => {
     const inventory = npmInventory({
       '': { dependencies: { parent: '^1.0.0' } },

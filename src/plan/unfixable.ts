@@ -130,6 +130,18 @@ export const explainUnfixable = (ctx: UnfixableContext, f: Finding): Unfixable =
     );
   }
 
+  // A lockfile entry nothing installs (npm keeps such entries until a prune): no change to what is
+  // installed moves it, and dropping the entry removes the finding.
+  if (f.locations.length > 0 && f.locations.every((l) => !baseline.reached.has(l))) {
+    const fresh = baseline.manager === 'npm' ? 'npm prune' : `a fresh ${baseline.manager} install`;
+    return result(
+      f,
+      'extraneous',
+      `${at} is in the lockfile, but no dependency of the project installs it; ${fresh} drops the entry`,
+      [{ kind: 'remove', name, text: `drop the extraneous ${at} from the lockfile (${fresh})` }],
+    );
+  }
+
   const meta = ctx.peek(name);
   if (!meta)
     return result(f, 'not-in-registry', `${name} is not in the registry, so no other version can be found`);
