@@ -19,6 +19,8 @@ export interface StrategyContext {
   readonly covered: ReadonlySet<string>;
   /** Applies intents to the original tree (fetching the metadata it needs); memoised per intent set. */
   evaluate(intents: readonly Intent[]): Promise<Evaluation>;
+  /** The intents applied after an earlier evaluation's, on the tree it left (memoised). */
+  evaluateOn(on: Evaluation, intents: readonly Intent[]): Promise<Evaluation>;
 }
 
 /** One possible patch: the intents that make it, what they do, and the patch describing it. */

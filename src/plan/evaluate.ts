@@ -24,6 +24,7 @@ import {
   type NeedsMetadata,
   nodeFor,
   type ResolveContext,
+  setPackage,
 } from './resolve.js';
 import {
   cloneTree,
@@ -277,30 +278,40 @@ export interface Evaluation {
 /** Advisories grouped by shared ids and aliases, as assess groups them into one finding. */
 const groupAdvisories = (advisories: readonly Advisory[]): Advisory[][] => groupByAlias(advisories, (a) => a);
 
-/** Applies intents to a copy of the baseline's tree and describes the result. */
+/**
+ * Applies intents to a copy of the baseline's tree, or of the tree an earlier evaluation left
+ * (`on`: the intents then come after its own, as one install after another), and describes the
+ * result against the baseline.
+ */
 export function* evaluateIntents(
   baseline: Baseline,
-  intents: readonly Intent[],
+  given: readonly Intent[],
   meta: MetadataLookup,
-  options: { readonly maxNodes?: number } = {},
+  options: { readonly maxNodes?: number; readonly on?: Evaluation } = {},
 ): NeedsMetadata<Evaluation> {
   const { options: planOptions } = baseline;
-  const tree = cloneTree(baseline.tree);
+  const start: TreeState = options.on ?? baseline;
+  const intents = options.on ? [...options.on.intents, ...given] : given;
+  const tree = cloneTree(start.tree);
   const problems: string[] = [];
   const install: string[] = [];
   const overrides = overridesWith(baseline.overrides, intents);
+  /** Locations the lock intents move: never removed while their dependencies are placed. */
+  const keep = new Set<string>();
   const resolveCtx: ResolveContext = {
     meta,
     overrides,
     ancestors: baseline.ancestors,
     maxNodes: options.maxNodes ?? Math.max(20_000, baseline.tree.nodes.size * 4),
+    keep,
   };
-  const lockNames = [...new Set(intents.flatMap((i) => (i.kind === 'lock' ? [i.name] : [])))];
-  /** Locations the lock intents move: set first, then what they reject is dropped, never these. */
-  const moved: string[] = [];
+  const lockNames = [...new Set(given.flatMap((i) => (i.kind === 'lock' ? [i.name] : [])))];
+  /** Locations the lock intents move, with what was there: set first, then what they reject (and
+   * what only the old version used) is dropped, never these. */
+  const moved = new Map<string, TreeNode>();
   const missing = lockNames.filter((name) => meta(name) === undefined);
   if (missing.length > 0) yield missing;
-  for (const intent of intents) {
+  for (const intent of given) {
     if (intent.kind === 'lock') {
       const info = meta(intent.name);
       if (!info) {
@@ -315,12 +326,12 @@ export function* evaluateIntents(
         const old = tree.nodes.get(location);
         if (!old || old.name !== intent.name || old.version !== intent.from) continue;
         const node = nodeFor(location, info, intent.to);
-        setNode(tree, node);
+        setPackage(tree, node, old);
         if (planOptions.dependencies === 'existing') {
-          const unmet = unmetByExisting(baseline, old, node);
+          const unmet = unmetByExisting(baseline, start.tree, old, node);
           if (unmet) problems.push(unmet);
         } else {
-          moved.push(location);
+          moved.set(location, old);
           install.push(location);
         }
       }
@@ -337,15 +348,15 @@ export function* evaluateIntents(
       // Every package declaring the overridden name is checked again: a copy its (new) effective
       // spec rejects is replaced, as npm does on the next install.
       for (const location of declarersOf(tree, intent.name)) {
-        if (baseline.reached.has(location)) install.push(location);
+        if (start.reached.has(location)) install.push(location);
       }
     }
   }
-  const keep = new Set(moved);
-  for (const location of moved) dropRejectedCopies(tree, location, resolveCtx, keep);
+  for (const location of moved.keys()) keep.add(location);
+  for (const [location, old] of moved) dropRejectedCopies(tree, location, resolveCtx, keep, old);
   // A raised range leaves the old version's subtree behind: prune it first, so that packages
   // nothing needs do not count as dependents when the new subtree is placed.
-  if (intents.some((i) => i.kind === 'manifest')) prune(tree, baseline.reached, baseline.tree);
+  if (given.some((i) => i.kind === 'manifest')) prune(tree, baseline.reached, baseline.tree);
   for (const p of yield* installDependencies(tree, install, resolveCtx)) {
     problems.push(`${p.location || '(root)'} → ${p.dependency}@${p.spec}: ${p.message}`);
   }
@@ -373,17 +384,22 @@ export function* evaluateIntents(
  * osv-scanner's in-place rule: every dependency the new version declares must already be met by
  * what the old version's declarations resolve to (a missing optional one is fine).
  */
-const unmetByExisting = (baseline: Baseline, old: TreeNode, next: TreeNode): string | undefined => {
+const unmetByExisting = (
+  baseline: Baseline,
+  tree: Tree,
+  old: TreeNode,
+  next: TreeNode,
+): string | undefined => {
   for (const decl of installedDeps(next)) {
     const optional = decl.type === 'optional' || decl.optionalPeer === true;
     const before = old.deps.find((d) => d.key === decl.key);
-    const at = before ? resolveDep(baseline.tree, old.location, before) : undefined;
-    const target = at === undefined ? undefined : baseline.tree.nodes.get(at);
+    const at = before ? resolveDep(tree, old.location, before) : undefined;
+    const target = at === undefined ? undefined : tree.nodes.get(at);
     if (!target) {
       if (optional) continue;
       return `${next.name}@${next.version} needs ${decl.key}@${decl.spec}, which ${old.name}@${old.version} does not have`;
     }
-    const spec = parseSpec(effectiveSpec(baseline, baseline.tree, old.location, decl).spec);
+    const spec = parseSpec(effectiveSpec(baseline, tree, old.location, decl).spec);
     if ((spec.name ?? decl.key) !== target.name || !satisfiesSpec(target.version, spec)) {
       return `${next.name}@${next.version} needs ${decl.key}@${decl.spec}, but ${target.name}@${target.version} is installed`;
     }

@@ -346,6 +346,262 @@ describe("npm's placement of a replaced package's dependencies", () => {
   });
 });
 
+describe("npm's pruning and deduping around a replaced package", () => {
+  /** Every installed `location name@version` after raising the root's `key` to `spec`. */
+  const afterRaising = async (
+    inventory: ReturnType<typeof npmInventory>,
+    registry: RegistrySource,
+    key: string,
+    spec: string,
+  ) => {
+    const evaluation = await preparePlanning(planInput(inventory, [], registry)).context.evaluate([
+      { kind: 'manifest', importer: '', key, spec },
+    ]);
+    expect(evaluation.problems).toEqual([]);
+    return [...evaluation.tree.nodes.values()]
+      .filter((n) => n.location !== '')
+      .map((n) => `${n.location} ${n.name}@${n.version}`)
+      .sort();
+  };
+
+  it('drops what only the old version used, so the new one takes the freed place at the top', async () => {
+    // mongodb 2 used mongodb-core, which used the root's bson 1.0; mongodb 3 wants bson ^1.1 itself.
+    const registry = universe(`
+      db
+        2.0.0
+          core@2.0.0
+        3.0.0
+          bson@^1.1.0
+      core
+        2.0.0
+          bson@~1.0.0
+      bson
+        1.0.9
+        1.1.6
+    `);
+    const inventory = npmInventory({
+      '': { dependencies: { db: '^2.0.0' } },
+      'node_modules/db': { version: '2.0.0', dependencies: { core: '2.0.0' } },
+      'node_modules/core': { version: '2.0.0', dependencies: { bson: '~1.0.0' } },
+      'node_modules/bson': { version: '1.0.9' },
+    });
+    expect(await afterRaising(inventory, registry, 'db', '^3.0.0')).toEqual([
+      'node_modules/bson bson@1.1.6',
+      'node_modules/db db@3.0.0',
+    ]);
+  });
+
+  it('never replaces a copy with a lower version above the dependent: it nests instead', async () => {
+    const registry = universe(`
+      n
+        1.0.0
+        2.0.0
+          x@~1.0.1
+      x
+        1.0.1
+        1.1.1
+    `);
+    const inventory = npmInventory({
+      '': { dependencies: { n: '^1.0.0', x: '^1.0.1' } },
+      'node_modules/n': { version: '1.0.0' },
+      'node_modules/x': { version: '1.1.1' },
+    });
+    expect(await afterRaising(inventory, registry, 'n', '^2.0.0')).toEqual([
+      'node_modules/n n@2.0.0',
+      'node_modules/n/node_modules/x x@1.0.1',
+      'node_modules/x x@1.1.1',
+    ]);
+  });
+
+  it('removes a deeper copy once a copy above it that its users accept is placed', async () => {
+    // p nested y 2.0.0 because q held the root's y 1.0.0; q 2.0.0 moves the root's y to 2.1.0.
+    const registry = universe(`
+      p
+        1.0.0
+          y@^2.0.0
+      q
+        1.0.0
+          y@^1.0.0
+        2.0.0
+          y@^2.1.0
+      y
+        1.0.0
+        2.0.0
+        2.1.0
+    `);
+    const inventory = npmInventory({
+      '': { dependencies: { p: '^1.0.0', q: '^1.0.0' } },
+      'node_modules/p': { version: '1.0.0', dependencies: { y: '^2.0.0' } },
+      'node_modules/p/node_modules/y': { version: '2.0.0' },
+      'node_modules/q': { version: '1.0.0', dependencies: { y: '^1.0.0' } },
+      'node_modules/y': { version: '1.0.0' },
+    });
+    expect(await afterRaising(inventory, registry, 'q', '^2.0.0')).toEqual([
+      'node_modules/p p@1.0.0',
+      'node_modules/q q@2.0.0',
+      'node_modules/y y@2.1.0',
+    ]);
+  });
+
+  it('never dedupes away the copy a lockfile change moves', async () => {
+    // x 1.0.5 brings z, which raises the root's x to 1.2.0: a's own x could then go, but it is
+    // the copy the change moves.
+    const registry = universe(`
+      a
+        1.0.0
+          x@^1.0.0
+      x
+        1.0.0
+        1.0.5
+          z@^1.0.0
+        1.1.0
+        1.2.0
+      z
+        1.0.0
+          x@^1.2.0
+    `);
+    const inventory = npmInventory({
+      '': { dependencies: { a: '^1.0.0', x: '^1.0.0' } },
+      'node_modules/a': { version: '1.0.0', dependencies: { x: '^1.0.0' } },
+      'node_modules/a/node_modules/x': { version: '1.0.0' },
+      'node_modules/x': { version: '1.1.0' },
+    });
+    const evaluation = await preparePlanning(planInput(inventory, [], registry)).context.evaluate([
+      { kind: 'lock', name: 'x', from: '1.0.0', to: '1.0.5', locations: ['node_modules/a/node_modules/x'] },
+    ]);
+    expect(evaluation.problems).toEqual([]);
+    expect([...evaluation.tree.nodes.values()].map((n) => `${n.location} ${n.version}`).sort()).toEqual([
+      ' 1.0.0',
+      'node_modules/a 1.0.0',
+      'node_modules/a/node_modules/x 1.0.5',
+      'node_modules/x 1.2.0',
+      'node_modules/z 1.0.0',
+    ]);
+  });
+
+  it('never dedupes away the folder a moved copy sits in', async () => {
+    // w 1.0.1, under a's own x, brings z, which raises the root's x to 1.2.0: a's x stays, with w.
+    const registry = universe(`
+      a
+        1.0.0
+          x@^1.0.0
+      x
+        1.0.0
+          w@^1.0.0
+        1.1.0
+        1.2.0
+      w
+        1.0.0
+        1.0.1
+          z@^1.0.0
+      z
+        1.0.0
+          x@^1.2.0
+    `);
+    const inventory = npmInventory({
+      '': { dependencies: { a: '^1.0.0', x: '^1.0.0' } },
+      'node_modules/a': { version: '1.0.0', dependencies: { x: '^1.0.0' } },
+      'node_modules/a/node_modules/x': { version: '1.0.0', dependencies: { w: '^1.0.0' } },
+      'node_modules/a/node_modules/x/node_modules/w': { version: '1.0.0' },
+      'node_modules/x': { version: '1.1.0' },
+    });
+    const moveW = {
+      kind: 'lock',
+      name: 'w',
+      from: '1.0.0',
+      to: '1.0.1',
+      locations: ['node_modules/a/node_modules/x/node_modules/w'],
+    } as const;
+    const evaluation = await preparePlanning(planInput(inventory, [], registry)).context.evaluate([moveW]);
+    expect(evaluation.problems).toEqual([]);
+    expect([...evaluation.tree.nodes.values()].map((n) => `${n.location} ${n.version}`).sort()).toEqual([
+      ' 1.0.0',
+      'node_modules/a 1.0.0',
+      'node_modules/a/node_modules/x 1.0.0',
+      'node_modules/a/node_modules/x/node_modules/w 1.0.1',
+      'node_modules/x 1.2.0',
+      'node_modules/z 1.0.0',
+    ]);
+  });
+
+  it('places a version with what it ships bundled, as another copy of it has it', async () => {
+    // t 1.0.0 bundles ws 7.5.9; u keeps a t@^1 of its own once the root's t moves to 2.0.0, and
+    // that copy ships the same ws: the registry would have offered 7.5.10.
+    const registry = universe(`
+      t
+        1.0.0
+          ws@^7.0.0
+        2.0.0
+      u
+        1.0.0
+          t@^1.0.0
+      ws
+        7.5.9
+        7.5.10
+    `);
+    const inventory = npmInventory({
+      '': { dependencies: { t: '^1.0.0', u: '^1.0.0' } },
+      'node_modules/t': { version: '1.0.0', dependencies: { ws: '^7.0.0' }, bundleDependencies: ['ws'] },
+      'node_modules/t/node_modules/ws': { version: '7.5.9', inBundle: true },
+      'node_modules/u': { version: '1.0.0', dependencies: { t: '^1.0.0' } },
+    });
+    const planning = preparePlanning(
+      planInput(inventory, [advisory('GHSA-ws', 'ws', { fixed: '7.5.10' })], registry),
+    );
+    const evaluation = await planning.context.evaluate([
+      { kind: 'manifest', importer: '', key: 't', spec: '^2.0.0' },
+    ]);
+    expect(evaluation.problems).toEqual([]);
+    expect([...evaluation.tree.nodes.values()].map((n) => `${n.location} ${n.version}`).sort()).toEqual([
+      ' 1.0.0',
+      'node_modules/t 2.0.0',
+      'node_modules/u 1.0.0',
+      'node_modules/u/node_modules/t 1.0.0',
+      'node_modules/u/node_modules/t/node_modules/ws 7.5.9',
+    ]);
+    expect(evaluation.fixes).toEqual([]);
+  });
+
+  it('evaluates each patch on the tree the patches before it leave, as fix applies them', async () => {
+    // Raising g drops r and the root's bl 1.0.3 it used; raising m afterwards puts bl 2.2.1 at the
+    // top. Evaluated alone, m would nest bl below itself: the root's bl was still r's.
+    const registry = universe(`
+      g
+        1.0.0
+          r@1.0.0
+        2.0.0
+      r
+        1.0.0
+          bl@~1.0.0
+      m
+        2.0.0
+        3.0.0
+          bl@^2.0.0
+      bl
+        1.0.3
+        2.2.1
+    `);
+    const inventory = npmInventory({
+      '': { dependencies: { g: '^1.0.0', m: '^2.0.0' } },
+      'node_modules/g': { version: '1.0.0', dependencies: { r: '1.0.0' } },
+      'node_modules/r': { version: '1.0.0', dependencies: { bl: '~1.0.0' } },
+      'node_modules/bl': { version: '1.0.3' },
+      'node_modules/m': { version: '2.0.0' },
+    });
+    const advisories = [
+      advisory('GHSA-r', 'r', {}, { severityLabel: 'critical' }),
+      advisory('GHSA-m', 'm', { fixed: '3.0.0' }),
+    ];
+    const plan = await assemblePlan(planInput(inventory, advisories, registry), { strategies: ['relax'] });
+    expect(plan.patches.map(describeChanges)).toEqual([
+      ['g ^1.0.0 -> ^2.0.0', '-bl@1.0.3', '-r@1.0.0'],
+      ['m ^2.0.0 -> ^3.0.0', '+bl@2.2.1'],
+    ]);
+    const added = plan.patches[1]?.changes.find((c) => c.kind === 'add');
+    expect(added?.kind === 'add' && added.locations).toEqual(['node_modules/bl']);
+  });
+});
+
 describe('parent-upgrade', () => {
   /** `parent` pins lib exactly; 1.0.5 declares the same, 1.1.0 moves to the fix, 2.0.0 as well. */
   const registry = universe(`
@@ -577,6 +833,36 @@ describe('npm workspaces', () => {
       toRange: '^0.2.0',
     });
     expect(plan.remaining).toEqual([]);
+  });
+
+  it('installs a registry copy where a linked workspace is not in the range asked for', async () => {
+    // tool 2.0.0 asks for a ^9 of the workspace `a` (1.0.0 here): npm installs a@9 from the registry.
+    const inventory = npmInventory({
+      '': { workspaces: ['packages/*'], devDependencies: { tool: '^1.0.0' } },
+      'packages/a': { name: 'a', version: '1.0.0' },
+      'node_modules/a': { resolved: 'packages/a', link: true },
+      'node_modules/tool': { version: '1.0.0', dependencies: { a: '^1.0.0' } },
+    });
+    const registry = universe(`
+      tool
+        1.0.0
+          a@^1.0.0
+        2.0.0
+          a@^9.0.0
+      a
+        1.0.0
+        9.0.0
+    `);
+    const evaluation = await preparePlanning(planInput(inventory, [], registry)).context.evaluate([
+      { kind: 'manifest', importer: '', key: 'tool', spec: '^2.0.0' },
+    ]);
+    expect(evaluation.problems).toEqual([]);
+    expect(evaluation.changes.map((c) => [c.kind, c.name, 'to' in c ? c.to : undefined])).toEqual([
+      ['manifest', 'tool', '2.0.0'],
+      ['add', 'a', '9.0.0'],
+    ]);
+    const added = evaluation.changes.find((c) => c.kind === 'add');
+    expect(added?.kind === 'add' && added.locations).toEqual(['node_modules/tool/node_modules/a']);
   });
 });
 

@@ -229,6 +229,21 @@ export const preparePlanning = (input: PlanInput, partial: Partial<PlanOptions> 
     }
     return pending;
   };
+  const memoOn = new WeakMap<Evaluation, Map<string, Promise<Evaluation>>>();
+  const evaluateOn = (on: Evaluation, intents: readonly Intent[]): Promise<Evaluation> => {
+    let byIntents = memoOn.get(on);
+    if (!byIntents) {
+      byIntents = new Map();
+      memoOn.set(on, byIntents);
+    }
+    const key = intentKey(intents);
+    let pending = byIntents.get(key);
+    if (!pending) {
+      pending = runWithMetadata(cache, (lookup) => evaluateIntents(baseline, intents, lookup, { on }));
+      byIntents.set(key, pending);
+    }
+    return pending;
+  };
   const context: StrategyContext = {
     baseline,
     options,
@@ -237,6 +252,7 @@ export const preparePlanning = (input: PlanInput, partial: Partial<PlanOptions> 
     now: input.now,
     covered: new Set(),
     evaluate,
+    evaluateOn,
   };
   return { format: input.inventory.format, baseline, options, cache, targeted, ignored, context };
 };
@@ -296,7 +312,14 @@ export const assemblePlan = async (given: PlanInput, partial: Partial<PlanOption
   const { candidates, blocked } = await computeCandidates(planning);
   const peek = (name: string): PackageMetadata | null | undefined => cache.peek(name);
   const ranking = await choosePatches(
-    { baseline, options, peek, now: input.now, evaluate: planning.context.evaluate },
+    {
+      baseline,
+      options,
+      peek,
+      now: input.now,
+      evaluate: planning.context.evaluate,
+      evaluateOn: planning.context.evaluateOn,
+    },
     candidates,
   );
 

@@ -16,16 +16,18 @@ import { buildPatch, type PeekMetadata } from './patch.js';
  * Ranking: which candidates to apply, and in which order.
  *
  * A weighted set cover, greedy: the next patch is the one whose still-unfixed targeted findings
- * weigh most (override patches only once no other candidate fixes anything still unfixed) (each finding weighs its priority score, 0-100; at least 1); ties go to the least
- * change (fewer packages changed, then smaller semver steps, then lockfile-only before manifest
- * edits), then to the lowest target version (highest with `preferHighest`), then to the patch id.
- * A pick that touches packages (install locations, manifest entries) an earlier pick touched is
- * re-evaluated together with those picks (and with the picks whose packages that evaluation
- * touches in turn); it is kept only if together they still fix everything
- * they fixed, fix something more, resolve cleanly, and introduce no finding. Picks touching
- * nothing in common are independent and taken as evaluated; the whole plan is evaluated once at
- * the end, and if that disagrees the greedy runs again re-evaluating every pick on top of all
- * before it. A candidate that introduces a finding (malicious records included) is never picked.
+ * weigh most (each finding weighs its priority score, 0-100; at least 1), override patches only
+ * once no other candidate fixes anything still unfixed; ties go to the least change (fewer
+ * packages changed, then smaller semver steps, then lockfile-only before manifest edits), then
+ * to the lowest target version (highest with `preferHighest`), then to the patch id.
+ *
+ * Patches are applied one after the other, each installed on the tree the ones before it left
+ * (as `fix` applies them), so each pick after the first is evaluated again on that tree: it is
+ * kept only if it still resolves cleanly, introduces no finding, keeps every fix made so far and
+ * fixes something more; its patch then states what it changes on that tree. The project after
+ * the last pick is the plan's outcome. A candidate that introduces a finding (malicious records
+ * included), or that edits a manifest entry (a range, an override) an earlier pick edited, is
+ * never picked.
  */
 
 const primaryVersion = (patch: Patch): string | undefined => {
@@ -75,25 +77,14 @@ export interface RankContext {
   readonly peek: PeekMetadata;
   readonly now: Date;
   evaluate(intents: readonly Intent[]): Promise<Evaluation>;
+  evaluateOn(on: Evaluation, intents: readonly Intent[]): Promise<Evaluation>;
 }
 
 export const choosePatches = async (ctx: RankContext, candidates: readonly Candidate[]): Promise<Ranking> => {
   const pool = candidates.filter(
     (c) => c.evaluation.ok && c.evaluation.introduces.length === 0 && c.patch.score.fixed > 0,
   );
-  // Patches that touch disjoint parts of the tree are taken as evaluated alone, and checked once
-  // together at the end; only when that check fails is every pick re-evaluated on the ones before.
-  const fast = await greedy(ctx, pool, true);
-  if (fast) return finish(ctx, candidates, fast);
-  return finish(ctx, candidates, (await greedy(ctx, pool, false)) as Picked);
-};
-
-interface Picked {
-  readonly chosen: Chosen[];
-  readonly final: Evaluation;
-}
-
-const finish = (ctx: RankContext, candidates: readonly Candidate[], picked: Picked): Ranking => {
+  const picked = await greedy(ctx, pool);
   const taken = new Set(picked.chosen.map((c) => c.candidate));
   const alternatives = candidates
     .filter((c) => !taken.has(c))
@@ -101,39 +92,31 @@ const finish = (ctx: RankContext, candidates: readonly Candidate[], picked: Pick
   return { chosen: picked.chosen, final: picked.final, alternatives };
 };
 
-const disjoint = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean => {
-  const [small, large] = a.size < b.size ? [a, b] : [b, a];
-  for (const x of small) if (large.has(x)) return false;
-  return true;
-};
+/** The manifest entry an intent edits, if any. */
+const entryOf = (intent: Intent): string[] =>
+  intent.kind === 'manifest'
+    ? [`${intent.importer}\u0000${intent.key}`]
+    : intent.kind === 'override'
+      ? [`override\u0000${intent.path.join('\u0000')}`]
+      : [];
 
-/** Picks taken so far whose footprints meet: they are evaluated together, apart from the rest. */
-interface Group {
-  readonly intents: readonly Intent[];
-  readonly footprint: ReadonlySet<string>;
-}
-
-/**
- * The greedy pick. With `trustDisjoint`, a pick whose footprint does not meet the footprint of
- * any pick taken so far is accepted as evaluated alone, and one that does is evaluated together
- * with the picks it meets (transitively); everything is then verified by one evaluation of all
- * picks together, and undefined is returned when that fails. Without it, every pick is evaluated
- * on top of all picks before it.
- */
+/** The greedy pick: each pick evaluated on the tree the picks before it leave. */
 const greedy = async (
   ctx: RankContext,
   candidates: readonly Candidate[],
-  trustDisjoint: boolean,
-): Promise<Picked | undefined> => {
+): Promise<{ chosen: Chosen[]; final: Evaluation }> => {
   const { baseline, options } = ctx;
   const weightOf = (key: string): number =>
     baseline.targeted.has(key) ? (baseline.weights.get(key) ?? 1) : 0;
   const targetedFixes = (e: Evaluation): Set<string> =>
     new Set(e.fixes.map(findingKey).filter((k) => baseline.targeted.has(k)));
   let pool = [...candidates];
-  let groups: Group[] = [];
+  /** The project after the picks so far; undefined before the first. */
+  let state: Evaluation | undefined;
   const fixed = new Set<string>();
   const chosen: Chosen[] = [];
+  /** The manifest entries (dependency ranges, overrides) chosen patches edit. */
+  const edited = new Set<string>();
   while (pool.length > 0) {
     // Overrides are the last resort: one is picked only when no other candidate fixes anything
     // still unfixed.
@@ -161,44 +144,29 @@ const greedy = async (
     if (!best[tier] || bestWeight[tier] === 0) break;
     const pick = best[tier] as Candidate;
     pool = pool.filter((c) => c !== pick);
-    let meeting = trustDisjoint
-      ? groups.filter((g) => !disjoint(g.footprint, pick.evaluation.footprint))
-      : groups;
-    if (meeting.length === 0) {
+    // One patch per manifest entry: a second raise of a range an earlier patch raised would
+    // depend on that patch, and could not be applied or rolled back on its own.
+    const entries = pick.intents.flatMap(entryOf);
+    if (entries.some((e) => edited.has(e))) continue;
+    if (state === undefined) {
       chosen.push({ candidate: pick, patch: pick.patch });
+      for (const e of entries) edited.add(e);
       for (const k of targetedFixes(pick.evaluation)) fixed.add(k);
-      groups.push({ intents: pick.intents, footprint: pick.evaluation.footprint });
+      state = pick.evaluation;
       continue;
     }
-    let before = meeting.flatMap((g) => g.intents);
-    let state = await ctx.evaluate(before);
-    let combined = await ctx.evaluate([...before, ...pick.intents]);
-    // Together with the picks it meets, the pick may reach further than it does alone (an
-    // override that drops a subtree once another pick moved its parent): the picks that further
-    // reach touched join the evaluation, or the patch would claim what they already fixed.
-    for (;;) {
-      const reached = combined.footprint;
-      const more = groups.filter((g) => !meeting.includes(g) && !disjoint(g.footprint, reached));
-      if (more.length === 0) break;
-      meeting = [...meeting, ...more];
-      before = meeting.flatMap((g) => g.intents);
-      state = await ctx.evaluate(before);
-      combined = await ctx.evaluate([...before, ...pick.intents]);
-    }
+    const combined = await ctx.evaluateOn(state, pick.intents);
     if (!combined.ok || combined.introduces.length > 0) continue;
-    const was = targetedFixes(state);
     const now = targetedFixes(combined);
-    if (![...was].every((k) => now.has(k)) || [...now].every((k) => fixed.has(k))) continue;
+    if (![...fixed].every((k) => now.has(k)) || [...now].every((k) => fixed.has(k))) continue;
     const diff = diffTrees(state, combined, pick.intents, baseline.overrides, baseline.manager);
     const previous = new Set(state.fixes.map(findingKey));
+    const fixes = combined.fixes.filter((f) => !previous.has(findingKey(f)));
     const patch = buildPatch(
       pick.strategy,
       {
-        changes: annotateOverrides(
-          diff.changes,
-          combined.fixes.filter((f) => !previous.has(findingKey(f))),
-        ),
-        fixes: combined.fixes.filter((f) => !previous.has(findingKey(f))),
+        changes: annotateOverrides(diff.changes, fixes),
+        fixes,
         introduces: [],
         stillAffectedBy: stillAffectedBy(baseline, diff.changes),
       },
@@ -207,19 +175,9 @@ const greedy = async (
       ctx.now,
     );
     chosen.push({ candidate: pick, patch });
+    for (const e of entries) edited.add(e);
     for (const k of now) fixed.add(k);
-    groups = [
-      ...groups.filter((g) => !meeting.includes(g)),
-      {
-        intents: combined.intents,
-        footprint: new Set([...combined.footprint, ...pick.evaluation.footprint]),
-      },
-    ];
+    state = combined;
   }
-  const final = await ctx.evaluate(chosen.flatMap((c) => c.candidate.intents));
-  const now = targetedFixes(final);
-  if (!final.ok || final.introduces.length > 0 || ![...fixed].every((k) => now.has(k))) {
-    if (trustDisjoint) return undefined;
-  }
-  return { chosen, final };
+  return { chosen, final: state ?? (await ctx.evaluate([])) };
 };

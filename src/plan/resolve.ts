@@ -1,10 +1,12 @@
 import type { Importer, Inventory, InventoryEdge, InventoryPackage } from '../core/inventory.js';
 import { npmPurl } from '../core/purl.js';
+import { compareVersions, isStrictVersion } from '../core/version.js';
 import { computeScopes } from '../inventory/scopes.js';
 import type { PackageMetadata } from '../registry/types.js';
 import type { MetadataLookup } from './metadata.js';
 import { matchOverride, type OverrideRule } from './overrides.js';
 import {
+  bundleOf,
   compareDecls,
   type DepDecl,
   declarersOf,
@@ -14,6 +16,7 @@ import {
   isWithin,
   keyOf,
   levelOf,
+  locationsHolding,
   makeTree,
   resolveDep,
   setNode,
@@ -31,9 +34,9 @@ import { parseSpec, pickVersion, satisfiesSpec } from './versions.js';
  *   that satisfies the spec is kept; otherwise the version npm picks (`pickVersion`) is placed
  *   as high as it can go: the shallowest folder on the dependent's path where the name is free
  *   and no package below would be shadowed by a version it does not accept. An existing copy is
- *   replaced when every package using it accepts the new version (npm's dedupe); at the
- *   dependent's own folder it is replaced anyway and the packages that rejected it get their own
- *   copy of what they had.
+ *   replaced by a version at least as high when every package using it accepts it (npm's
+ *   dedupe; a lower one goes deeper instead); at the dependent's own folder it is replaced
+ *   anyway and the packages that rejected it get their own copy of what they had.
  * - A package replaced by another version first drops the copies it alone used that its new
  *   declarations reject (`dropRejectedCopies`), so a satisfying copy further up is kept.
  * - Packages are processed breadth first (by folder depth, then location), dependencies sorted by
@@ -52,6 +55,8 @@ export interface ResolveContext {
   readonly ancestors: (tree: Tree, location: string) => ReadonlySet<string>;
   /** The tree may not grow past this many packages. */
   readonly maxNodes: number;
+  /** Locations never removed (the ones the caller moves itself). */
+  readonly keep?: ReadonlySet<string>;
 }
 
 export interface ResolveProblem {
@@ -109,9 +114,30 @@ export const nodeFor = (location: string, meta: PackageMetadata, version: string
   importer: false,
 });
 
-/** How many node_modules folders deep a location is (1 for a top-level package or an importer). */
+/**
+ * Sets a registry package at its location with what its version ships bundled (copied from a
+ * copy of the same version in the original tree, when one has bundled packages: the registry
+ * does not say what a tarball holds); the bundled packages of the version that was there go.
+ */
+export const setPackage = (tree: Tree, node: TreeNode, previous: TreeNode | undefined): void => {
+  if (previous && (previous.name !== node.name || previous.version !== node.version)) {
+    for (const { rel } of bundleOf(tree, previous.name, previous.version)?.contents ?? []) {
+      if (tree.nodes.get(node.location + rel)?.bundled) deleteNode(tree, node.location + rel);
+    }
+  }
+  setNode(tree, node);
+  for (const { rel, node: shipped } of bundleOf(tree, node.name, node.version)?.contents ?? []) {
+    const at = node.location + rel;
+    if (!tree.nodes.has(at)) setNode(tree, { ...shipped, location: at });
+  }
+};
+
+/**
+ * How many node_modules folders deep a location is below its importer, as arborist counts depth:
+ * 0 for the root and each workspace, 1 for a package in an importer's own node_modules.
+ */
 const depthOf = (location: string): number => {
-  let depth = 1;
+  let depth = location.startsWith('node_modules/') ? 1 : 0;
   for (
     let at = location.indexOf('/node_modules/');
     at !== -1;
@@ -120,7 +146,6 @@ const depthOf = (location: string): number => {
     depth++;
   return depth;
 };
-
 /** The folders from the root down to `from`, each a place a dependency of `from` could go. */
 const levelsTo = (from: string): string[] => {
   const levels: string[] = [];
@@ -240,8 +265,11 @@ const ensureDependency = (
   if (visible !== undefined) {
     const node = tree.nodes.get(visible);
     if (!node) return;
-    if (node.importer || node.source !== 'registry') return;
+    // A linked workspace stands in for a registry range only when its version is in it, as npm
+    // has it; other sources (git, file, tarball) are kept as they are.
+    if (!node.importer && node.source !== 'registry') return;
     if (node.name === name && satisfiesSpec(node.version, parsed)) return;
+    if (node.importer && (parsed.kind !== 'range' || !isStrictVersion(node.version))) return;
   } else if (decl.type === 'peer' && decl.optionalPeer) {
     return;
   }
@@ -309,12 +337,16 @@ const place = (
     if (existing) {
       if (existing.importer || existing.source !== 'registry') continue;
       if (existing.name === meta.name && existing.version === version) return true;
+      // Above the dependent's own folder, npm replaces a copy only with a version at least as
+      // high, and only when every package using it accepts the new one.
+      if (!last && compareVersions(version, existing.version) < 0) continue;
       const rejecting = dependentsOf(tree, target, decl.key).filter(
         (d) => d.location !== from && !accepts(d.location, d.decl),
       );
       if (rejecting.length > 0 && !last) continue;
-      setNode(tree, nodeFor(target, meta, version));
-      dropRejectedCopies(tree, target, ctx);
+      setPackage(tree, nodeFor(target, meta, version), existing);
+      dropRejectedCopies(tree, target, ctx, ctx.keep, existing);
+      dedupeBelow(tree, target, ctx);
       queue.add(target);
       if (rejecting.length > 0) {
         // npm gives the packages that rejected the new version a copy of their own.
@@ -329,7 +361,8 @@ const place = (
       return true;
     }
     if (level !== '' && !canPlaceBelow(tree, level, decl.key, accepts)) continue;
-    setNode(tree, nodeFor(target, meta, version));
+    setPackage(tree, nodeFor(target, meta, version), undefined);
+    dedupeBelow(tree, target, ctx);
     queue.add(target);
     return true;
   }
@@ -338,73 +371,151 @@ const place = (
 
 /**
  * What npm removes when it replaces a package with another version (arborist's pruning on
- * replacement): each copy its declarations now resolve to but reject, with what only that copy
- * uses (the packages in its own node_modules folder, and packages elsewhere whose every dependent
- * is in that set, cycles included), unless a package outside the set but `location` uses it. Its
- * declarations are then resolved again, so one finds what is visible further up, kept when it
- * satisfies: a nested `minimist@0.0.8` under `mkdirp` is not replaced in place once
- * `mkdirp@0.5.2` asks for `^1.2.5` and the root's `minimist@1.2.5` gives it. Bundled copies, and
- * sets holding a location in `keep` (what the caller moves itself), are never removed.
+ * replacement). The candidates are the copies its new declarations resolve to but reject, and
+ * what the old version used under a name the new one no longer declares; with them goes
+ * everything they use in turn. Of that set, a package some package outside it still uses stays
+ * (`location` itself does not count), and so does what it uses; the rest is removed, each with
+ * its own node_modules folder. Its declarations are then resolved again, so one finds what is
+ * visible further up, kept when it satisfies: a nested `minimist@0.0.8` under `mkdirp` is not
+ * replaced in place once `mkdirp@0.5.2` asks for `^1.2.5` and the root's `minimist@1.2.5` gives
+ * it. Bundled copies, locations in `keep` (what the caller moves itself) and the folders
+ * `location` sits in are never removed.
  */
 export const dropRejectedCopies = (
   tree: Tree,
   location: string,
   ctx: Pick<ResolveContext, 'overrides' | 'ancestors'>,
   keep: ReadonlySet<string> = new Set(),
+  old?: TreeNode,
 ): void => {
   const node = tree.nodes.get(location);
   if (!node) return;
-  for (const decl of installedDeps(node)) {
-    if (decl.target !== undefined) continue;
+  const seeds: string[] = [];
+  const consider = (decl: DepDecl, rejectedOnly: boolean): void => {
+    if (decl.target !== undefined) return;
     const at = resolveDep(tree, location, decl);
-    if (at === undefined || at === location || isWithin(location, at)) continue;
+    if (at === undefined || at === location || isWithin(location, at)) return;
     const copy = tree.nodes.get(at);
-    if (!copy || !removable(copy)) continue;
-    const parsed = parseSpec(effectiveSpec(ctx, tree, location, decl).spec);
-    if (parsed.kind === 'other') continue;
-    if (copy.name === (parsed.name ?? decl.key) && satisfiesSpec(copy.version, parsed)) continue;
-    const set = onlyUsedBy(tree, at, location);
-    if (set === undefined || [...set].some((l) => keep.has(l))) continue;
-    for (const l of set) deleteNode(tree, l);
+    if (!copy || !removable(copy)) return;
+    if (rejectedOnly) {
+      const parsed = parseSpec(effectiveSpec(ctx, tree, location, decl).spec);
+      if (parsed.kind === 'other') return;
+      if (copy.name === (parsed.name ?? decl.key) && satisfiesSpec(copy.version, parsed)) return;
+    }
+    seeds.push(at);
+  };
+  const declared = installedDeps(node);
+  for (const decl of declared) consider(decl, true);
+  if (old) {
+    const keys = new Set(declared.map((d) => d.key));
+    for (const decl of installedDeps(old)) if (!keys.has(decl.key)) consider(decl, false);
   }
+  if (seeds.length === 0) return;
+  for (const l of usedOnlyBy(tree, seeds, location, keep)) deleteNode(tree, l);
 };
 
 const removable = (node: TreeNode): boolean => !node.importer && node.source === 'registry' && !node.bundled;
 
 /**
- * `at` with the packages only it uses (the ones in its node_modules folder, and the ones every
- * dependent of which is in the set), or undefined when a package outside that set, other than
- * `except`, resolves to `at`.
+ * The seeds and what they use, less every package a package outside the set (other than
+ * `except`) uses and what that package uses in turn; each member with the packages in its own
+ * node_modules folder, which go with it. Never a location in `keep`, nor a folder `except` sits in.
  */
-const onlyUsedBy = (tree: Tree, at: string, except: string): Set<string> | undefined => {
+const usedOnlyBy = (
+  tree: Tree,
+  seeds: readonly string[],
+  except: string | undefined,
+  keep: ReadonlySet<string>,
+  free?: string,
+): Set<string> => {
   const set = new Set<string>();
-  const withNested = (l: string): void => {
+  /** Members in the set only as the contents of another member's folder: that member. */
+  const folderOf = new Map<string, string>();
+  const add = (l: string, folder?: string): void => {
+    if (folder === undefined) folderOf.delete(l);
+    if (set.has(l) || keep.has(l) || (except !== undefined && isWithin(except, l))) return;
+    const target = tree.nodes.get(l);
+    if (!target || !removable(target)) return;
     set.add(l);
-    const prefix = `${l}/node_modules/`;
-    for (const inner of tree.nodes.keys()) if (inner.startsWith(prefix)) set.add(inner);
+    if (folder !== undefined) folderOf.set(l, folder);
   };
-  const usedOnlyFrom = (l: string, also?: string): boolean =>
-    dependentsOf(tree, l, keyOf(l)).every((d) => set.has(d.location) || d.location === also);
-  withNested(at);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const member of [...set]) {
-      const memberNode = tree.nodes.get(member);
-      if (!memberNode) continue;
-      for (const decl of installedDeps(memberNode)) {
-        if (decl.target !== undefined) continue;
-        const to = resolveDep(tree, member, decl);
-        // Never a folder `except` sits in: removing it would take `except` along.
-        if (to === undefined || set.has(to) || isWithin(except, to)) continue;
-        const target = tree.nodes.get(to);
-        // What `except` still uses stays, even when a member uses it too.
-        if (!target || !removable(target) || !usedOnlyFrom(to)) continue;
-        withNested(to);
-        grew = true;
-      }
+  for (const seed of seeds) add(seed);
+  for (const member of set) {
+    const memberNode = tree.nodes.get(member);
+    if (!memberNode) continue;
+    for (const decl of installedDeps(memberNode)) {
+      if (decl.target !== undefined) continue;
+      const to = resolveDep(tree, member, decl);
+      if (to !== undefined) add(to);
+    }
+    const prefix = `${member}/node_modules/`;
+    for (const inner of tree.nodes.keys()) if (inner.startsWith(prefix)) add(inner, member);
+  }
+  /** Whether a location in `keep` sits in the member's folder (it would go with the folder). */
+  const holdsKept = (member: string): boolean => {
+    const prefix = `${member}/node_modules/`;
+    for (const l of keep) if (l.startsWith(prefix)) return true;
+    return false;
+  };
+  /** In the set, or inside the folder of a member (removed with it). */
+  const goes = (l: string): boolean => {
+    for (let at = l; at !== ''; at = levelOf(at)) if (set.has(at)) return true;
+    return false;
+  };
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const member of set) {
+      const folder = folderOf.get(member);
+      const held =
+        (folder !== undefined && !set.has(folder)) ||
+        holdsKept(member) ||
+        (member !== free &&
+          dependentsOf(tree, member, keyOf(member)).some((d) => d.location !== except && !goes(d.location)));
+      if (!held) continue;
+      set.delete(member);
+      changed = true;
     }
   }
-  return usedOnlyFrom(at, except) ? set : undefined;
+  return set;
+};
+
+/**
+ * What npm removes once it has placed a package (arborist's pruning of dedupable copies): every
+ * deeper copy of the same folder name below it, outside the top level, that the copy its
+ * parent's parent sees could stand in for (the same version, or a higher one every package
+ * using the deeper copy accepts; or nobody uses the deeper copy), with what only that copy used.
+ * Its dependents then find the other copy, as Node's lookup would.
+ */
+const dedupeBelow = (
+  tree: Tree,
+  placed: string,
+  ctx: Pick<ResolveContext, 'overrides' | 'ancestors' | 'keep'>,
+): void => {
+  const keep = ctx.keep ?? new Set<string>();
+  const key = keyOf(placed);
+  const level = levelOf(placed);
+  for (const location of locationsHolding(tree, key)) {
+    if (location === placed || keep.has(location) || !isWithin(location, level)) continue;
+    const parent = levelOf(location);
+    if (parent === '') continue;
+    const node = tree.nodes.get(location);
+    if (!node || !removable(node)) continue;
+    const users = dependentsOf(tree, location, key);
+    if (users.length > 0) {
+      const otherAt = resolveDep(tree, levelOf(parent), { key, spec: '*', type: 'prod' });
+      const other = otherAt === undefined ? undefined : tree.nodes.get(otherAt);
+      if (!other || !removable(other) || other.name !== node.name) continue;
+      if (other.version !== node.version) {
+        if (compareVersions(other.version, node.version) < 0) continue;
+        const accepted = users.every((d) => {
+          const spec = parseSpec(effectiveSpec(ctx, tree, d.location, d.decl).spec);
+          return (spec.name ?? d.decl.key) === other.name && satisfiesSpec(other.version, spec);
+        });
+        if (!accepted) continue;
+      }
+    }
+    for (const l of usedOnlyBy(tree, [location], undefined, keep, location)) deleteNode(tree, l);
+  }
 };
 
 /**

@@ -46,6 +46,16 @@ interface Origin {
   readonly byNode: WeakMap<TreeNode, readonly (string | undefined)[]>;
   /** Folder name → its locations in the origin (built on first use). */
   byKey: Map<string, readonly string[]> | undefined;
+  /** name@version → what a copy of it ships bundled, by path below it (built on first use). */
+  bundles: Map<string, Bundle> | undefined;
+}
+
+/** The packages a version ships inside its tarball, as one copy in the origin holds them. */
+export interface Bundle {
+  /** The copy's location. */
+  readonly at: string;
+  /** Each bundled package, with its location relative to the copy (`/node_modules/x`). */
+  readonly contents: readonly { readonly rel: string; readonly node: TreeNode }[];
 }
 
 export interface Tree {
@@ -88,6 +98,7 @@ export const makeTree = (
       declarers,
       byNode: new WeakMap(),
       byKey: undefined,
+      bundles: undefined,
     },
     dirtyKeys: new Set(),
     keyLocations: new Map(),
@@ -107,28 +118,71 @@ export const cloneTree = (tree: Tree): Tree => ({
   changedDeclarers: new Map([...tree.changedDeclarers].map(([key, list]) => [key, [...list]])),
 });
 
+/** The origin's locations by folder name (built on first use). */
+const originByKey = (tree: Tree): Map<string, readonly string[]> => {
+  let byKey = tree.origin.byKey;
+  if (!byKey) {
+    const built = new Map<string, string[]>();
+    for (const location of tree.origin.nodes.keys()) {
+      const k = keyOf(location);
+      const list = built.get(k);
+      if (list) list.push(location);
+      else built.set(k, [location]);
+    }
+    byKey = built;
+    tree.origin.byKey = built;
+  }
+  return byKey;
+};
+
 /** The locations holding a folder name, tracked from its first addition or removal on. */
 const locationsOf = (tree: Tree, key: string): Map<string, string> => {
   let set = tree.keyLocations.get(key);
   if (!set) {
-    let byKey = tree.origin.byKey;
-    if (!byKey) {
-      const built = new Map<string, string[]>();
-      for (const location of tree.origin.nodes.keys()) {
-        const k = keyOf(location);
-        const list = built.get(k);
-        if (list) list.push(location);
-        else built.set(k, [location]);
-      }
-      byKey = built;
-      tree.origin.byKey = built;
-    }
     // Until the first addition or removal, a name is where the origin has it.
-    set = new Map((byKey.get(key) ?? []).map((location) => [location, levelOf(location)]));
+    set = new Map((originByKey(tree).get(key) ?? []).map((location) => [location, levelOf(location)]));
     tree.keyLocations.set(key, set);
     tree.dirtyKeys.add(key);
   }
   return set;
+};
+
+/**
+ * What a name@version ships bundled, from a copy of it in the origin that has bundled packages
+ * (the same version is the same tarball, so every copy ships the same); undefined when none has.
+ */
+export const bundleOf = (tree: Tree, name: string, version: string): Bundle | undefined => {
+  let bundles = tree.origin.bundles;
+  if (!bundles) {
+    bundles = new Map();
+    for (const [location, node] of tree.origin.nodes) {
+      if (!node.bundled) continue;
+      // The owner: the nearest folder up that is not itself bundled.
+      let owner = levelOf(location);
+      while (owner !== '' && tree.origin.nodes.get(owner)?.bundled) owner = levelOf(owner);
+      const ownerNode = tree.origin.nodes.get(owner);
+      if (!ownerNode || ownerNode.importer) continue;
+      const key = `${ownerNode.name}@${ownerNode.version}`;
+      let bundle = bundles.get(key);
+      if (!bundle) {
+        bundle = { at: owner, contents: [] };
+        bundles.set(key, bundle);
+      }
+      if (bundle.at === owner)
+        (bundle.contents as { rel: string; node: TreeNode }[]).push({
+          rel: location.slice(owner.length),
+          node,
+        });
+    }
+    tree.origin.bundles = bundles;
+  }
+  return bundles.get(`${name}@${version}`);
+};
+
+/** Every location now holding a folder name. */
+export const locationsHolding = (tree: Tree, key: string): string[] => {
+  const held = tree.keyLocations.get(key);
+  return held ? [...held.keys()] : [...(originByKey(tree).get(key) ?? [])];
 };
 
 export const setNode = (tree: Tree, node: TreeNode): void => {

@@ -320,11 +320,11 @@ describe.skipIf(!hasData)('the default policy on osv-scalibr fixtures (universe 
 // change inside 0.x included: dhost 0.1 → 0.3, node-releases 1.0.0-alpha → 2) and the acorn
 // downgrade are proposed on their own account.
 const santatracker: Row[] = [
+  ['jsdom ^12.2.0 → ^15.2.0', 'relax', ['semver-step', ...unknowns]],
   ['yargs ^12.0.2 → ^16.2.0', 'relax', ['semver-step', ...unknowns]],
   ['minimist 1.2.0 → 1.2.8', 'in-place', unknowns],
   ['firebase ^8.10.0 → ^11.10.0', 'relax', ['semver-step', ...unknowns]],
   ['ws 6.2.1 → 6.2.3', 'in-place', unknowns],
-  ['ws 7.1.2 → 7.5.10', 'in-place', unknowns],
   ['lodash 4.17.20 → 4.17.21', 'in-place', unknowns],
   // still affected by GHSA-7fh5-64p2-3v2j
   ['postcss 7.0.5 → 7.0.39', 'in-place', [...unknowns, 'still-affected']],
@@ -343,19 +343,16 @@ const santatracker: Row[] = [
   ['glob-parent 5.0.0 → 5.1.2', 'in-place', unknowns],
   ['semver 5.5.1 → 5.7.2', 'in-place', unknowns],
   ['semver 5.6.0 → 5.7.2', 'in-place', unknowns],
-  ['acorn 6.0.2 → 6.4.2', 'in-place', unknowns],
-  ['acorn 7.1.0 → 7.4.1', 'in-place', unknowns],
   ['acorn 5.7.3 → 5.4.1', 'in-place', ['downgrade', ...unknowns]], // down: acorn 5.7.3 → 5.4.1
   ['braces 3.0.2 → 3.0.3', 'in-place', unknowns],
   ['dhost ^0.1.9 → ^0.3.5', 'relax', ['semver-step', ...unknowns]],
   ['@babel/helpers 7.6.0 → 7.26.10', 'in-place', unknowns],
   ['path-parse 1.0.6 → 1.0.7', 'in-place', unknowns],
-  // major: node-releases 1.1.32 → 2.0.27, picocolors 0.2.1 → 1.1.1
+  // major: node-releases 1.0.0-alpha.14 → 2.0.27
+  ['browserslist 4.3.2 → 4.17.4', 'in-place', ['semver-step', ...unknowns]],
+  // major: node-releases 1.1.32 → 2.0.27
   ['browserslist 4.7.0 → 4.17.4', 'in-place', ['semver-step', ...unknowns]],
-  // the node-releases 2.0.27 the patch before placed serves it: its own 1.0.0-alpha.14 is dropped
-  ['browserslist 4.3.2 → 4.17.4', 'in-place', unknowns],
   ['@google-cloud/cloudbuild ^2.6.0 → ^4.8.1', 'relax', ['semver-step', ...unknowns]],
-  ['node-fetch 2.6.6 → 2.6.7', 'in-place', unknowns],
   ['tmp ^0.0.33 → ^0.2.5', 'relax', ['semver-step', ...unknowns]],
   ['brace-expansion 1.1.11 → 1.1.12', 'in-place', unknowns],
 ];
@@ -523,10 +520,7 @@ function realProjects(): Record<string, Row[] | undefined> {
       ['lodash 4.17.21 → 4.18.0', 'in-place', []],
       ['ejs ^2.5.7 → ^3.1.10', 'relax', ['semver-step']],
       ['semver 6.3.0 → 6.3.1', 'in-place', []],
-      ['semver 7.3.7 → 7.5.2', 'in-place', []],
-      ['tar 6.1.11 → 6.2.1', 'in-place', []],
       ['passport ^0.4.0 → ^0.6.0', 'relax', ['semver-step']],
-      ['brace-expansion 1.1.11 → 1.1.12', 'in-place', []],
     ],
     'OWASP__NodeGoat@3137d3c0f1/package-lock.json': [
       // NodeGoat 2020: patch and in-range minor steps merge once tested. Proposed: range raises
@@ -535,7 +529,7 @@ function realProjects(): Record<string, Row[] | undefined> {
       // (selenium-webdriver ^4) that installs a release published the day before the clock, and
       // es5-ext 0.10.64, which added a postinstall script.
       ['fsevents 1.2.9 → 1.2.11', 'in-place', []],
-      // major: source-map 0.4.4 → 0.6.1, uglify-js 2.7.0 → 3.19.3
+      // major: source-map 0.4.4 → 0.6.1, uglify-js 2.7.0 → 3.19.3, …
       ['handlebars 4.0.5 → 4.7.7', 'in-place', ['semver-step']],
       // major: content-disposition 0.5.2 → 0.5.4, encodeurl 1.0.2 → 2.0.1, …
       [
@@ -544,7 +538,7 @@ function realProjects(): Record<string, Row[] | undefined> {
         ['semver-step'],
       ],
       ['lodash 4.13.1 → 4.18.0', 'in-place', []],
-      // still affected by GHSA-6rw7-vpxm-498p, GHSA-72xf-g2v4-qvf3, GHSA-fjxv-7rqg-78g4, GHSA-p8p7-x288-28g6
+      // still affected by GHSA-72xf-g2v4-qvf3, GHSA-fjxv-7rqg-78g4, GHSA-p8p7-x288-28g6
       ['grunt-retire ^0.3.12 → ^1.0.7', 'relax', ['semver-step', 'still-affected']],
       // major: async 1.5.2 → 3.2.6, dateformat 1.0.12 → 3.0.3, …
       ['getobject 0.1.0 → 1.0.2, grunt 1.0.3 → 1.5.3, js-yaml 3.5.5 → 3.14.2', 'in-place', ['semver-step']],
@@ -564,12 +558,13 @@ function realProjects(): Record<string, Row[] | undefined> {
       ['semver 5.6.0 → 5.7.2', 'in-place', []],
       ['decode-uri-component 0.2.0 → 0.2.1', 'in-place', ['semver-step']], // 0.x: any change is major
       ['i 0.3.6 → 0.3.7', 'in-place', ['semver-step']], // 0.x: any change is major
-      ['brace-expansion 1.1.6 → 1.1.12', 'in-place', []], // drops its balanced-match 0.4.2 for the root's 1.0.2
+      ['brace-expansion 1.1.6 → 1.1.12', 'in-place', []],
       ['helmet ^2.0.0 → ^3.0.0', 'relax', ['semver-step']],
       ['websocket-extensions 0.1.3 → 0.1.4', 'in-place', ['semver-step']], // 0.x: any change is major
       ['fstream 1.0.10 → 1.0.12', 'in-place', []],
       ['ini 1.3.4 → 1.3.6', 'in-place', []],
-      ['tough-cookie 2.3.1 → 2.3.3', 'in-place', ['still-affected']], // still affected by GHSA-72xf-g2v4-qvf3
+      // still affected by GHSA-72xf-g2v4-qvf3
+      ['tough-cookie 2.3.1 → 2.3.3', 'in-place', ['still-affected']],
       ['ansi-regex 3.0.0 → 3.0.1', 'in-place', []],
       ['dot-prop 4.2.0 → 4.2.1', 'in-place', []],
       ['cross-spawn 6.0.5 → 6.0.6', 'in-place', []],
@@ -577,12 +572,10 @@ function realProjects(): Record<string, Row[] | undefined> {
       ['minimatch 3.0.2 → 3.0.5', 'in-place', []],
       ['minimatch 3.0.3 → 3.0.5', 'in-place', []],
       ['undefsafe 2.0.2 → 2.0.3', 'in-place', []],
-      ['path-parse 1.0.5 → 1.0.7', 'in-place', []],
       ['extend 3.0.0 → 3.0.2', 'in-place', []],
       ['hosted-git-info 2.7.1 → 2.8.9', 'in-place', []],
       ['stringstream 0.0.5 → 0.0.6', 'in-place', ['semver-step']], // 0.x: any change is major
-      // a target adds an install script
-      ['es6-symbol 3.1.0 → 3.1.4', 'in-place', ['install-scripts']],
+      ['es6-symbol 3.1.0 → 3.1.4', 'in-place', ['install-scripts']], // a target adds an install script
     ],
     'OWASP__NodeGoat@c5cb68a708/package-lock.json': [
       // NodeGoat 2023: the same project three years on; the same judgements where the patches agree.
@@ -594,7 +587,7 @@ function realProjects(): Record<string, Row[] | undefined> {
         'in-place',
         ['semver-step'],
       ],
-      // still affected by GHSA-6rw7-vpxm-498p, GHSA-72xf-g2v4-qvf3, GHSA-fjxv-7rqg-78g4, GHSA-p8p7-x288-28g6
+      // still affected by GHSA-72xf-g2v4-qvf3, GHSA-fjxv-7rqg-78g4, GHSA-p8p7-x288-28g6
       ['grunt-retire ^0.3.12 → ^1.0.7', 'relax', ['semver-step', 'still-affected']],
       // major: async 1.5.2 → 3.2.6, dateformat 1.0.12 → 3.0.3, …
       ['getobject 0.1.0 → 1.0.2, grunt 1.0.3 → 1.5.3, js-yaml 3.5.5 → 3.14.2', 'in-place', ['semver-step']],
@@ -621,18 +614,17 @@ function realProjects(): Record<string, Row[] | undefined> {
       ['hosted-git-info 2.7.1 → 2.8.9', 'in-place', []],
     ],
     'juice-shop__juice-shop@8303ac5fce/package-lock.json': [
-      // Juice Shop: many range raises (proposed). The downgrades are real facts of the patches as
-      // the planner states them: each patch is stated against the tree the patches before it leave,
-      // so an in-place patch that brings back debug 4.3.1 over the copy an earlier relax installed
-      // (4.4.3) moves that copy down; a human should look. A patch is also evaluated in one pass
-      // together with the earlier patches it meets, and the order npm would resolve them in one
-      // after the other can differ: some of the downgrades below (standard, mocha) are of that
-      // kind, which the policy keeps for a human too.
+      // Juice Shop: many range raises (proposed). Each patch is evaluated and stated on the tree the
+      // patches before it leave, as fix applies them one after the other; the one downgrade left
+      // (socket.io's base64-arraybuffer) is a fact of socket.io-client 2.4, whose engine.io-parser
+      // pins 0.1.4.
+      // still affected by GHSA-5fw9-fq32-wv5p; a target adds an install script; a target published 2026-10-29, under 3 days old
       [
         'jest ~23.6.0 → ~24.0.0, pdfkit ^0.9.1 → ^0.12.0',
         'relax',
         ['semver-step', 'install-scripts', 'release-age', 'still-affected'],
       ],
+      // major: dateformat 1.0.12 → 3.0.3, getobject 0.1.0 → 1.0.2, …
       [
         'getobject 0.1.0 → 1.0.2, grunt 1.0.4 → 1.5.3, lodash 4.17.11 → 4.18.1, path-parse 1.0.6 → 1.0.7',
         'in-place',
@@ -649,22 +641,18 @@ function realProjects(): Record<string, Row[] | undefined> {
         ['semver-step', 'downgrade', 'still-affected'],
       ],
       ['grunt-contrib-compress ^1.5.0 → ^2.0.0', 'relax', ['semver-step']],
-      ['handlebars 4.1.2 → 4.7.7', 'in-place', ['semver-step']],
       ['multer ^1.4.1 → ^2.1.1', 'relax', ['semver-step']],
       ['http-server ~0.11 → ~0.13.0', 'relax', ['semver-step']],
       ['socket.io-parser 3.3.0 → 3.3.4', 'in-place', []],
-      // down: find-up 3.0.0 → 2.1.0, locate-path 3.0.0 → 2.0.0, p-limit 2.3.0 → 1.3.0, p-locate 3.0.0 → 2.0.0, p-try 2.2.0 → 1.0.0, read-pkg 3.0.0 → 2.0.0, read-pkg-up 4.0.0 → 2.0.0, resolve 1.22.13 → 1.1.7, rimraf 2.7.1 → 2.6.3
-      ['standard ~12.0.1 → ~15.0.0', 'relax', ['semver-step', 'downgrade']],
-      // down: nan 2.30.0 → 2.22.2
-      ['libxmljs2 ^0.21.3 → ^0.37.0', 'relax', ['semver-step', 'downgrade']],
+      ['standard ~12.0.1 → ~15.0.0', 'relax', ['semver-step']],
+      ['libxmljs2 ^0.21.3 → ^0.37.0', 'relax', ['semver-step']],
       ['tree-kill 1.2.1 → 1.2.2', 'in-place', []],
       ['set-value 2.0.0 → 2.0.1', 'in-place', []],
       ['mout 1.1.0 → 1.2.4', 'in-place', []],
       ['moment 2.22.2 → 2.29.4', 'in-place', []],
       ['moment 2.24.0 → 2.29.4', 'in-place', []],
       ['notevil 1.3.1 → 1.3.3', 'in-place', ['still-affected']], // still affected by GHSA-8g4m-cjm2-96wq
-      // down: js-yaml 3.14.2 → 3.13.1, picomatch 4.0.7 → 2.3.2
-      ['mocha ~6.1.3 → ~10.6.0', 'relax', ['semver-step', 'downgrade', 'install-scripts']],
+      ['mocha ~6.1.3 → ~10.6.0', 'relax', ['semver-step']],
       ['jasmine-reporters ~2.3.2 → ~2.5.0', 'relax', ['semver-step']],
       // a target adds an install script; a target published 2026-10-30, under 3 days old
       ['swagger-ui-express ^4.0.4 → ^5.0.0', 'relax', ['semver-step', 'install-scripts', 'release-age']],
@@ -672,10 +660,8 @@ function realProjects(): Record<string, Row[] | undefined> {
       ['decompress 4.2.0 → 4.2.1', 'in-place', []],
       ['shelljs 0.8.3 → 0.8.5', 'in-place', ['semver-step']], // 0.x: any change is major
       ['chai ~4.2 → ~4.3.0', 'relax', ['semver-step']],
-      // down: tr46 1.0.1 → 0.0.3, webidl-conversions 4.0.2 → 3.0.1, whatwg-url 6.5.0 → 5.0.0
-      ['node-fetch 2.1.2 → 2.6.7', 'relax', ['semver-step', 'downgrade']],
+      ['node-fetch 2.1.2 → 2.6.7', 'relax', ['semver-step']],
       ['cross-spawn 6.0.5 → 6.0.6', 'in-place', []],
-      ['json5 1.0.1 → 1.0.2', 'in-place', []],
       ['ansi-regex 3.0.0 → 3.0.1', 'in-place', []],
       ['semver 5.7.0 → 5.7.2', 'in-place', []],
       ['kind-of 6.0.2 → 6.0.3', 'in-place', []],
@@ -686,45 +672,34 @@ function realProjects(): Record<string, Row[] | undefined> {
       ['helmet ^3.18.0 → ^4.0.0', 'relax', ['semver-step']],
       ['color-string 1.5.3 → 1.5.5', 'in-place', []],
       ['hosted-git-info 2.7.1 → 2.8.9', 'in-place', []],
-      ['y18n 4.0.0 → 4.0.1', 'in-place', []],
       ['ansi-regex 4.1.0 → 4.1.1', 'in-place', []],
       ['path-to-regexp 1.7.0 → 1.9.0', 'in-place', []],
-      // down: debug 4.4.3 → 4.3.1, ms 2.1.3 → 2.1.2
-      ['debug 4.1.1 → 4.3.1, debug 4.4.3 → 4.3.1', 'in-place', ['downgrade']],
+      ['debug 4.1.1 → 4.3.1', 'in-place', []],
       ['https-proxy-agent 2.2.1 → 2.2.3', 'in-place', []],
-      ['yargs-parser 13.1.0 → 13.1.2', 'in-place', []],
     ],
     'juice-shop__juice-shop@8303ac5fce/frontend/package-lock.json': [
-      // Juice Shop's Angular 7 frontend: the toolchain fixes are majors; the Angular 22 toolchain
-      // also brings install scripts and a release published the day before the clock.
-      // a target adds an install script; a target published 2026-10-31, under 3 days old
+      // Juice Shop's Angular 7 frontend: the toolchain fixes are majors, proposed; the Angular 19
+      // build toolchain also brings install scripts and a release published the day before the
+      // clock. Its downgrades are top-level places an older version takes once the newer one that
+      // held them goes (express 4 pins array-flatten 1.1.1).
+      // down: array-flatten 2.1.2 → 1.1.1, clone 2.1.2 → 1.0.4; a target adds an install script; a target published 2026-10-31, under 3 days old
       [
-        '@angular-devkit/build-angular ^0.13.8 → ^22.0.0, karma ~1.7.1 → ~6.3.16, node-sass ^4.12.0 → ^8.0.0',
+        '@angular-devkit/build-angular ^0.13.8 → ^19.0.0',
         'relax',
-        ['semver-step', 'install-scripts', 'release-age'],
+        ['semver-step', 'downgrade', 'install-scripts', 'release-age'],
       ],
-      ['fsevents 1.2.4 → 1.2.11', 'in-place', []],
+      // down: source-map 0.7.3 → 0.6.1
+      ['@angular/cli ^7.3.8 → ^20.0.0, karma ~1.7.1 → ~6.3.16', 'relax', ['semver-step', 'downgrade']],
       ['socket.io-client ^2.2.0 → ^4.0.0', 'relax', ['semver-step']],
-      // down: make-dir 5.1.0 → 2.1.0
-      ['karma-coverage-istanbul-reporter ~1.4.2 → ~2.0.0', 'relax', ['semver-step', 'downgrade']],
-      // down: convert-source-map 1.9.0 → 1.6.0, fs-extra 8.1.0 → 4.0.2
-      ['@angular/compiler-cli ^7.2.7 → ^9.0.0', 'relax', ['semver-step', 'downgrade']],
+      ['karma-coverage-istanbul-reporter ~1.4.2 → ~2.0.0', 'relax', ['semver-step']],
+      ['@angular/compiler-cli ^7.2.7 → ^9.0.0', 'relax', ['semver-step']],
       ['follow-redirects 1.5.9 → 1.15.6', 'in-place', []],
-      ['set-value 2.0.0 → 2.0.1', 'in-place', []],
-      ['mixin-deep 1.3.1 → 1.3.2', 'in-place', []],
-      ['ansi-regex 3.0.0 → 3.0.1', 'in-place', []],
-      ['y18n 4.0.0 → 4.0.1', 'in-place', []],
-      ['ansi-regex 4.1.0 → 4.1.1', 'in-place', []],
-      ['semver 5.7.0 → 5.7.2', 'in-place', []],
-      ['ssri 6.0.1 → 6.0.2', 'in-place', []],
+      ['y18n 3.2.1 → 3.2.2', 'in-place', []],
+      ['kind-of 6.0.2 → 6.0.3', 'in-place', []],
       ['semver 5.5.1 → 5.7.2', 'in-place', []],
-      ['decode-uri-component 0.2.0 → 0.2.1', 'in-place', ['semver-step']], // 0.x: any change is major
       ['@angular/core ^7.2.7 → ^12.0.0', 'relax', ['semver-step']],
-      ['https-proxy-agent 2.2.1 → 2.2.3', 'in-place', []],
-      ['path-parse 1.0.6 → 1.0.7', 'in-place', []],
       ['hosted-git-info 2.7.1 → 2.8.9', 'in-place', []],
-      ['debug 3.2.6 → 3.2.7', 'in-place', []],
-      ['ip 1.1.5 → 1.1.9', 'in-place', ['still-affected']], // still affected by GHSA-2p57-rm9w-gvfp
+      ['yargs-parser 5.0.0 → 5.0.1', 'in-place', []],
     ],
     'Kong__insomnia@5082975c7d/package-lock.json': [
       // Insomnia: lockfile steps merge once tested; majors, 0.x moves, downgrades and the native
@@ -739,20 +714,14 @@ function realProjects(): Record<string, Row[] | undefined> {
       ['apiconnect-wsdl 1.8.31 → 2.0.36', 'relax', ['semver-step']],
       ['dompurify 3.0.5 → 3.2.4', 'in-place', []],
       ['vite 4.5.1 → 4.5.6', 'in-place', []],
-      // down: deep-equal 1.1.1 → 1.0.1
-      ['oidc-provider ^7.10.6 → ^8.0.0', 'relax', ['semver-step', 'downgrade']],
+      ['oidc-provider ^7.10.6 → ^8.0.0', 'relax', ['semver-step']],
       // a target published 2026-10-31, under 3 days old
       ['eslint-plugin-react-hooks ^4.6.0 → ^6.0.0', 'relax', ['semver-step', 'release-age']],
+      ['electron-builder 24.4.0 → 24.13.2', 'relax', ['semver-step']],
       ['braces 3.0.2 → 3.0.3, micromatch 4.0.5 → 4.0.8', 'in-place', []],
-      // down: env-paths 2.2.1 → 2.2.0; a target adds an install script
-      [
-        '@getinsomnia/node-libcurl ^2.4.1-9 → ^3.3.0',
-        'relax',
-        ['semver-step', 'downgrade', 'install-scripts'],
-      ],
+      // a target adds an install script
+      ['@getinsomnia/node-libcurl ^2.4.1-9 → ^3.3.0', 'relax', ['semver-step', 'install-scripts']],
       ['mocha ^10.2.0 → ^11.0.0', 'relax', ['semver-step']],
-      // down: core-util-is 1.0.3 → 1.0.2
-      ['electron-builder 24.4.0 → 24.13.2', 'relax', ['semver-step', 'downgrade']],
       ['protobufjs 7.2.4 → 7.2.5', 'in-place', []],
       // a target adds an install script; a target published 2026-10-30, under 3 days old
       [
@@ -760,7 +729,8 @@ function realProjects(): Record<string, Row[] | undefined> {
         'relax',
         ['semver-step', 'install-scripts', 'release-age'],
       ],
-      ['httpsnippet ^2.0.0 → ^3.0.1', 'relax', ['semver-step', 'downgrade']], // down: map-stream 0.1.0 → 0.0.7
+      // down: map-stream 0.1.0 → 0.0.7
+      ['httpsnippet ^2.0.0 → ^3.0.1', 'relax', ['semver-step', 'downgrade']],
       ['@sentry/electron ^3.0.7 → ^5.0.0', 'relax', ['semver-step']],
       ['dset 3.1.2 → 3.1.4', 'in-place', []],
       ['rollup 2.79.1 → 2.79.2', 'in-place', []],
@@ -775,7 +745,6 @@ function realProjects(): Record<string, Row[] | undefined> {
       ['rollup 3.29.4 → 3.29.5', 'in-place', []],
       ['fast-loops 1.1.3 → 1.1.4', 'in-place', []],
       ['ejs 3.1.9 → 3.1.10', 'in-place', []],
-      ['tar 6.1.15 → 6.2.1', 'in-place', []],
       // major: regenerator-runtime 0.13.11 → 0.14.1
       ['@babel/runtime 7.22.6 → 7.26.10', 'in-place', ['semver-step']],
       ['brace-expansion 1.1.11 → 1.1.12', 'in-place', []],
@@ -786,15 +755,16 @@ function realProjects(): Record<string, Row[] | undefined> {
     ],
     'npm__cli@780afc50e3/package-lock.json': [
       // npm/cli: template-oss and tap 16 → 18 across the workspaces are majors that move packages
-      // down (tap 18 pins typescript 5.2): proposed. The undici and form-data steps stay in range:
-      // merge once tested.
-      // down: meow 12.1.1 → 8.1.2, typescript 5.5.4 → 4.9.5
+      // down (meow 8, which conventional-changelog-writer keeps, takes the top-level place meow 12
+      // leaves; ts-node pins @jridgewell/trace-mapping 0.3.9): proposed. The undici and form-data
+      // steps stay in range: merge once tested.
+      // down: meow 12.1.1 → 8.1.2; still affected by GHSA-rmvr-2pp2-xj38; a target adds an install script
       [
         '@npmcli/template-oss 4.23.3 → 4.28.1, @npmcli/template-oss 4.23.3 → 4.25.1',
         'relax',
-        ['semver-step', 'downgrade', 'install-scripts'],
+        ['semver-step', 'downgrade', 'install-scripts', 'still-affected'],
       ],
-      // down: typescript 5.5.4 → 5.2.2
+      // down: @jridgewell/trace-mapping 0.3.25 → 0.3.9
       ['tap ^16.3.9 → ^18.0.0, tap ^16.3.8 → ^18.0.0', 'relax', ['semver-step', 'downgrade']],
       ['undici 5.28.4 → 5.29.0', 'in-place', []],
       ['form-data 4.0.0 → 4.0.4', 'in-place', []],
