@@ -266,6 +266,11 @@ export interface PlanOptions {
   readonly avoidIntroducing: boolean;
   /** Relax evaluates at most this many target versions per direct dependency. */
   readonly maxRelaxVersions: number;
+  /**
+   * The Node.js version npm will install with: a version whose `engines.node` excludes it is
+   * chosen only when no other satisfies, as npm does. Undefined: engines are not looked at.
+   */
+  readonly nodeVersion: string | undefined;
 }
 
 export interface PlanSummary {

@@ -304,6 +304,7 @@ export function* evaluateIntents(
     ancestors: baseline.ancestors,
     maxNodes: options.maxNodes ?? Math.max(20_000, baseline.tree.nodes.size * 4),
     keep,
+    nodeVersion: planOptions.nodeVersion,
   };
   const lockNames = [...new Set(given.flatMap((i) => (i.kind === 'lock' ? [i.name] : [])))];
   /** Locations the lock intents move, with what was there: set first, then what they reject (and

@@ -75,6 +75,7 @@ export const defaultPlanOptions: PlanOptions = {
   relaxRanges: 'floor',
   avoidIntroducing: true,
   maxRelaxVersions: 40,
+  nodeVersion: undefined,
 };
 
 /**

@@ -57,6 +57,8 @@ export interface ResolveContext {
   readonly maxNodes: number;
   /** Locations never removed (the ones the caller moves itself). */
   readonly keep?: ReadonlySet<string>;
+  /** The Node.js version versions are chosen for (`engines.node`); undefined: any. */
+  readonly nodeVersion?: string | undefined;
 }
 
 export interface ResolveProblem {
@@ -289,7 +291,7 @@ const ensureDependency = (
     }
     return;
   }
-  const version = pickVersion(meta, parsed, prefer.get(name));
+  const version = pickVersion(meta, parsed, prefer.get(name), ctx.nodeVersion);
   if (version === undefined) {
     if (!optional) {
       problems.push({

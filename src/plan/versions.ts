@@ -1,7 +1,7 @@
 import semver from 'semver';
 import type { SemverStep } from '../core/plan.js';
 import { compareVersions, parseVersion } from '../core/version.js';
-import type { PackageMetadata } from '../registry/types.js';
+import type { PackageMetadata, PackageVersion } from '../registry/types.js';
 
 /**
  * Dependency specs and version choice, as npm reads them. Ranges are the `semver` package's;
@@ -139,15 +139,40 @@ export const sortedVersions = (meta: PackageMetadata): readonly string[] => {
 
 export const isPrerelease = (version: string): boolean => (parseVersion(version)?.prerelease.length ?? 0) > 0;
 
+const engineCache = new Map<string, boolean>();
+
+/**
+ * Whether a version declares it runs on a Node.js version (`engines.node`, as npm checks it: an
+ * unreadable range fails); true when either is unknown.
+ */
+export const engineAccepts = (version: PackageVersion | undefined, node: string | undefined): boolean => {
+  const range = version?.nodeEngine;
+  if (range === undefined || node === undefined) return true;
+  const key = `${node}\u0000${range}`;
+  let hit = engineCache.get(key);
+  if (hit === undefined) {
+    try {
+      hit = semver.satisfies(node, range, { includePrerelease: true });
+    } catch {
+      hit = false;
+    }
+    if (engineCache.size > 5_000) engineCache.clear();
+    engineCache.set(key, hit);
+  }
+  return hit;
+};
+
 /**
  * The version npm installs for a spec (npm-pick-manifest's order): a preferred version when it
- * satisfies (what the lockfile already has), the `latest` tag when it satisfies, else the highest
- * satisfying version that is not deprecated, else the highest satisfying one.
+ * satisfies (what the lockfile already has); the `latest` tag when it satisfies, is not deprecated
+ * and runs on `node`; else the highest satisfying version, preferring one that runs on `node` and
+ * is not deprecated, then one that runs on `node`, then one that is not deprecated.
  */
 export const pickVersion = (
   meta: PackageMetadata,
   spec: ParsedSpec,
   preferred?: string | undefined,
+  node?: string | undefined,
 ): string | undefined => {
   if (spec.kind === 'other') return undefined;
   if (spec.kind === 'tag') {
@@ -163,17 +188,26 @@ export const pickVersion = (
   }
   const latest = meta.distTags.latest;
   if (latest !== undefined && Object.hasOwn(meta.versions, latest) && satisfiesRange(latest, spec.range)) {
-    return latest;
+    const pv = meta.versions[latest];
+    if (pv?.deprecated === undefined && engineAccepts(pv, node)) return latest;
   }
   const sorted = sortedVersions(meta);
-  let deprecated: string | undefined;
+  let best: string | undefined;
+  let bestScore = -1;
   for (let i = sorted.length - 1; i >= 0; i--) {
     const v = sorted[i] as string;
     if (!satisfiesRange(v, spec.range)) continue;
-    if (meta.versions[v]?.deprecated === undefined) return v;
-    deprecated ??= v;
+    const pv = meta.versions[v];
+    const runs = engineAccepts(pv, node);
+    const current = pv?.deprecated === undefined;
+    const score = (runs && current ? 4 : 0) + (runs ? 2 : 0) + (current ? 1 : 0);
+    if (score === 7) return v;
+    if (score > bestScore) {
+      best = v;
+      bestScore = score;
+    }
   }
-  return deprecated;
+  return best;
 };
 
 /** The highest published version a spec accepts (no tag or deprecation preference). */

@@ -12,9 +12,10 @@ const version = {
   peerDependenciesMeta: {},
   dist: { tarball: 'https://r/x/-/x-1.0.0.tgz' },
   hasInstallScript: false,
+  nodeEngine: '>=20',
 };
 const entry = {
-  format: 1,
+  format: 2,
   url: 'https://r/x',
   form: 'abbreviated',
   fetchedAt: 1,
@@ -48,7 +49,9 @@ describe('cache entries', () => {
       at[path.at(-1) as string] = value;
       return copy;
     };
-    expect(readEntry(broken(['format'], 2))).toBeUndefined();
+    // An entry of the format before `nodeEngine` was kept is fetched again, not read without it.
+    expect(readEntry(broken(['format'], 1))).toBeUndefined();
+    expect(readEntry(broken(['metadata', 'versions', '1.0.0', 'nodeEngine'], 20))).toBeUndefined();
     expect(readEntry(broken(['fetchedAt'], '1'))).toBeUndefined();
     expect(readEntry(broken(['etag'], null))).toBeUndefined();
     expect(readEntry(broken(['metadata', 'form'], 'other'))).toBeUndefined();

@@ -28,7 +28,7 @@ export interface CacheEntry {
 }
 
 // Bump when the stored shape changes: older entries are then refetched, never misread.
-const FORMAT = 1;
+const FORMAT = 2;
 
 // Every planning run reads thousands of entries, some with thousands of versions: they are checked
 // by hand, field by field, as zod would check the same shape (docs/decisions/0001 for lockfiles
@@ -80,6 +80,7 @@ const readVersion = (value: unknown): PackageMetadata['versions'][string] | unde
   if (
     !optionalString(value.deprecated) ||
     !optionalString(value.publishedAt) ||
+    !optionalString(value.nodeEngine) ||
     (value.hasInstallScript !== undefined && typeof value.hasInstallScript !== 'boolean')
   ) {
     return undefined;
@@ -98,6 +99,7 @@ const readVersion = (value: unknown): PackageMetadata['versions'][string] | unde
     deprecated: value.deprecated as string | undefined,
     hasInstallScript: value.hasInstallScript as boolean | undefined,
     publishedAt: value.publishedAt as string | undefined,
+    ...(typeof value.nodeEngine === 'string' ? { nodeEngine: value.nodeEngine } : {}),
   };
 };
 

@@ -44,6 +44,7 @@ describe('readPackument', () => {
       deprecated: undefined,
       hasInstallScript: true,
       publishedAt: undefined,
+      nodeEngine: '>=18',
     });
     const linux = read(fixture('@esbuild__linux-x64.abbreviated.json'), '@esbuild/linux-x64', 'abbreviated');
     expect(linux.versions['0.25.0']?.hasInstallScript).toBe(false);

@@ -29,6 +29,8 @@ const versionSchema = z.object({
     .nullish(),
   deprecated: z.union([z.string(), z.boolean()]).nullish(),
   hasInstallScript: z.boolean().nullish().catch(undefined),
+  // Only a string `node` entry is read; anything else in it is ignored rather than fatal.
+  engines: z.record(z.string(), z.unknown()).nullish().catch(undefined),
   scripts: z.record(z.string(), z.unknown()).nullish().catch(undefined),
 });
 
@@ -165,6 +167,7 @@ export const readPackument = (
       // Only full manifests carry `scripts`; the abbreviated form states the outcome instead.
       hasInstallScript: v.hasInstallScript === true || scripted,
       publishedAt: isoTime(time?.[version]),
+      ...(typeof v.engines?.node === 'string' ? { nodeEngine: v.engines.node } : {}),
     };
   }
   const distTags: Record<string, string> = {};

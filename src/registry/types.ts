@@ -43,6 +43,8 @@ export interface PackageVersion {
   readonly hasInstallScript: boolean | undefined;
   /** ISO 8601 publish time, from the full document's `time`; undefined in other forms. */
   readonly publishedAt: string | undefined;
+  /** `engines.node`: the Node.js versions it says it runs on; absent when it does not say. */
+  readonly nodeEngine?: string;
 }
 
 /** A version entry of a registry document that was not understood; the rest of the document is. */

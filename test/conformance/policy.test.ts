@@ -456,7 +456,7 @@ describe.skipIf(!hasData)('the default policy on the real projects (npm registry
     'OWASP__NodeGoat@3137d3c0f1/package-lock.json': 110,
     'OWASP__NodeGoat@c5cb68a708/package-lock.json': 148,
     'juice-shop__juice-shop@8303ac5fce/package-lock.json': 51,
-    'juice-shop__juice-shop@8303ac5fce/frontend/package-lock.json': 31,
+    'juice-shop__juice-shop@8303ac5fce/frontend/package-lock.json': 27,
     'Kong__insomnia@5082975c7d/package-lock.json': 9,
     'npm__cli@780afc50e3/package-lock.json': 6,
   };

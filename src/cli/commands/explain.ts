@@ -67,6 +67,7 @@ Options (the planning ones are plan's; see \`patchpilot plan --help\`):
       --ignore-dev         leave findings in dev-only packages out
       --upgrade-config P:L the largest step package P may take: major, minor, patch or none
       --prefer WHICH       lowest (default) or highest fixed version
+      --node-version V     choose versions as npm on Node.js V would (default: the running one)
       --vex FILE           apply an OpenVEX or CycloneDX VEX document (repeatable)
       --offline            answer from the registry cache only
       --universe FILE      an OSV-Scanner universe file as the registry (offline, hermetic)

@@ -80,8 +80,8 @@ Options:
       --no-ledger          write no ledger entries (the ledger's quarantine still applies)
 Planning options, as for \`patchpilot plan\`:
       --strategy NAME, --max-depth N, --min-severity S, --ignore-dev, --upgrade-config P:L,
-      --prefer lowest|highest, --vex FILE, --offline, --registry URL, --cache-dir DIR,
-      --today DATE, --db FILE
+      --prefer lowest|highest, --node-version V, --vex FILE, --offline, --registry URL,
+      --cache-dir DIR, --today DATE, --db FILE
       --debug              show stack traces on errors
   -h, --help               show this help
 

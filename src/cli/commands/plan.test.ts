@@ -20,12 +20,15 @@ describe('plan options', () => {
       ignoreDev: true,
       upgradeConfig: { default: 'minor', packages: { lodash: 'patch', '@scope/pkg': 'none' } },
       preferHighest: true,
+      nodeVersion: process.versions.node,
     });
     expect(planOptionsFrom({ 'min-severity': '7.5', 'upgrade-config': ['patch'] })).toEqual({
       minSeverity: 7.5,
       upgradeConfig: { default: 'patch', packages: {} },
+      nodeVersion: process.versions.node,
     });
-    expect(planOptionsFrom({})).toEqual({});
+    expect(planOptionsFrom({})).toEqual({ nodeVersion: process.versions.node });
+    expect(planOptionsFrom({ 'node-version': 'v22.11.0' })).toEqual({ nodeVersion: '22.11.0' });
   });
 
   it('refuse what they cannot mean', () => {
@@ -36,6 +39,7 @@ describe('plan options', () => {
     expect(() => planOptionsFrom({ 'upgrade-config': ['lodash'] })).toThrow(/write PKG:LEVEL or LEVEL/);
     expect(() => planOptionsFrom({ 'upgrade-config': ['lodash:sometimes'] })).toThrow(/must be one of/);
     expect(() => planOptionsFrom({ prefer: 'newest' })).toThrow(/unknown --prefer "newest"/);
+    expect(() => planOptionsFrom({ 'node-version': '22' })).toThrow(/--node-version takes a Node.js version/);
   });
 
   it('name the command that was given them, and its help', () => {

@@ -51,6 +51,8 @@ Options:
       --upgrade-config P:L the largest step package P may take: major, minor, patch or none
                            (repeatable; *:L or a bare L for every package not named)
       --prefer WHICH       lowest (default: the smallest fixed version) or highest
+      --node-version V     choose versions as npm on Node.js V would: one whose engines.node
+                           excludes V only when no other fits (default: the running Node.js)
       --vex FILE           apply an OpenVEX or CycloneDX VEX document (repeatable); findings a
                            not_affected statement suppresses are not planned for (listed as
                            ignored: suppressed). Each project's .patchpilot/vex.json is applied
@@ -264,6 +266,7 @@ export const plannerFlags = {
   'ignore-dev': { type: 'boolean' },
   'upgrade-config': { type: 'string', multiple: true },
   prefer: { type: 'string' },
+  'node-version': { type: 'string' },
   vex: { type: 'string', multiple: true },
   offline: { type: 'boolean' },
   registry: { type: 'string' },
@@ -279,6 +282,7 @@ interface ParsedValues {
   'ignore-dev'?: boolean | undefined;
   'upgrade-config'?: string[] | undefined;
   prefer?: string | undefined;
+  'node-version'?: string | undefined;
 }
 
 /** The planner options the flags give; every default filled in by the planner. Errors name `command`. */
@@ -338,6 +342,12 @@ export const planOptionsFrom = (values: ParsedValues, command = 'plan'): Partial
     }
     options.preferHighest = values.prefer === 'highest';
   }
+  // npm picks versions whose engines.node admits the Node.js it runs on; so does the plan, for the
+  // running one unless told another.
+  const node = values['node-version'] ?? process.versions.node;
+  const match = /^v?(\d+\.\d+\.\d+)$/.exec(node.trim());
+  if (!match) throw usage(command, `--node-version takes a Node.js version such as 22.11.0, got "${node}"`);
+  options.nodeVersion = match[1] as string;
   return options;
 };
 

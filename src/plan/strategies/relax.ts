@@ -255,9 +255,14 @@ const searchDependency = async (
   const ownRecords = new Set(own.flatMap((f) => f.advisories));
   const steps =
     options.relaxRanges === 'osv-scanner'
-      ? osvScannerSteps(d.decl.spec, meta, level)
-      : floorSteps(d.decl.spec, meta, d.installed, options.preferHighest, (v) =>
-          ownRecords.size > 0 ? affectedByRecords(baseline, d.name, v, ownRecords) : false,
+      ? osvScannerSteps(d.decl.spec, meta, level, options.nodeVersion)
+      : floorSteps(
+          d.decl.spec,
+          meta,
+          d.installed,
+          options.preferHighest,
+          (v) => (ownRecords.size > 0 ? affectedByRecords(baseline, d.name, v, ownRecords) : false),
+          options.nodeVersion,
         );
   const kept: { allowed: boolean; fixes: Set<string>; introduces: Set<string> }[] = [];
   for (const step of steps.slice(0, options.maxRelaxVersions)) {
@@ -324,6 +329,7 @@ export const floorSteps = (
   installed: string,
   preferHighest: boolean,
   floorAffected: (version: string) => boolean,
+  node?: string | undefined,
 ): Step[] => {
   const parsed = parseSpec(spec);
   const top = maxSatisfying(meta, parsed) ?? installed;
@@ -333,7 +339,7 @@ export const floorSteps = (
   for (const v of preferHighest ? [...above].reverse() : above) {
     if (floorAffected(v)) continue;
     const range = raisedRange(spec, v);
-    const install = pickVersion(meta, parseSpec(range));
+    const install = pickVersion(meta, parseSpec(range), undefined, node);
     if (install === undefined || seen.has(install)) continue;
     seen.add(install);
     steps.push({ range, install });
@@ -408,13 +414,18 @@ export const nextOsvScannerRange = (
   return withRange(range, `${diff === 'patch' ? '~' : '^'}${best}`);
 };
 
-export const osvScannerSteps = (spec: string, meta: PackageMetadata, level: UpgradeLevel): Step[] => {
+export const osvScannerSteps = (
+  spec: string,
+  meta: PackageMetadata,
+  level: UpgradeLevel,
+  node?: string | undefined,
+): Step[] => {
   const steps: Step[] = [];
   let range = spec;
   for (let i = 0; i < 100; i++) {
     const next = nextOsvScannerRange(range, meta, level);
     if (next === undefined) break;
-    const install = pickVersion(meta, parseSpec(next));
+    const install = pickVersion(meta, parseSpec(next), undefined, node);
     if (install === undefined) break;
     steps.push({ range: next, install });
     range = next;
