@@ -562,6 +562,41 @@ describe("npm's pruning and deduping around a replaced package", () => {
     expect(evaluation.fixes).toEqual([]);
   });
 
+  it('removes a dropped package with its whole folder, what it ships bundled included', async () => {
+    // p 1.1.0 wants s@^2: the root's s 1.0.0 goes, and the b 1.0.0 it bundles goes with it.
+    const registry = universe(`
+      p
+        1.0.0
+          s@^1.0.0
+        1.1.0
+          s@^2.0.0
+      s
+        1.0.0
+          b@^1.0.0
+        2.0.0
+          b@^1.0.0
+      b
+        1.0.0
+        1.2.0
+    `);
+    const inventory = npmInventory({
+      '': { dependencies: { p: '^1.0.0' } },
+      'node_modules/p': { version: '1.0.0', dependencies: { s: '^1.0.0' } },
+      'node_modules/s': { version: '1.0.0', dependencies: { b: '^1.0.0' }, bundleDependencies: ['b'] },
+      'node_modules/s/node_modules/b': { version: '1.0.0', inBundle: true },
+    });
+    const evaluation = await preparePlanning(planInput(inventory, [], registry)).context.evaluate([
+      { kind: 'lock', name: 'p', from: '1.0.0', to: '1.1.0', locations: ['node_modules/p'] },
+    ]);
+    expect(evaluation.problems).toEqual([]);
+    expect([...evaluation.tree.nodes.values()].map((n) => `${n.location} ${n.version}`).sort()).toEqual([
+      ' 1.0.0',
+      'node_modules/b 1.2.0',
+      'node_modules/p 1.1.0',
+      'node_modules/s 2.0.0',
+    ]);
+  });
+
   it('evaluates each patch on the tree the patches before it leave, as fix applies them', async () => {
     // Raising g drops r and the root's bl 1.0.3 it used; raising m afterwards puts bl 2.2.1 at the
     // top. Evaluated alone, m would nest bl below itself: the root's bl was still r's.
@@ -863,6 +898,32 @@ describe('npm workspaces', () => {
     ]);
     const added = evaluation.changes.find((c) => c.kind === 'add');
     expect(added?.kind === 'add' && added.locations).toEqual(['node_modules/tool/node_modules/a']);
+  });
+});
+
+describe('a `*` range', () => {
+  it('accepts a linked workspace whatever its version, a prerelease too, as npm does', async () => {
+    const inventory = npmInventory({
+      '': { workspaces: ['packages/*'], devDependencies: { tool: '^1.0.0' } },
+      'packages/a': { name: 'a', version: '1.0.0-beta.1' },
+      'node_modules/a': { resolved: 'packages/a', link: true },
+      'node_modules/tool': { version: '1.0.0', dependencies: { a: '*' } },
+    });
+    const registry = universe(`
+      tool
+        1.0.0
+          a@*
+        2.0.0
+          a@*
+      a
+        1.0.0
+        9.0.0
+    `);
+    const evaluation = await preparePlanning(planInput(inventory, [], registry)).context.evaluate([
+      { kind: 'manifest', importer: '', key: 'tool', spec: '^2.0.0' },
+    ]);
+    expect(evaluation.problems).toEqual([]);
+    expect(evaluation.changes.map((c) => [c.kind, c.name])).toEqual([['manifest', 'tool']]);
   });
 });
 

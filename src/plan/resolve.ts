@@ -270,7 +270,9 @@ const ensureDependency = (
     // A linked workspace stands in for a registry range only when its version is in it, as npm
     // has it; other sources (git, file, tarball) are kept as they are.
     if (!node.importer && node.source !== 'registry') return;
-    if (node.name === name && satisfiesSpec(node.version, parsed)) return;
+    // A `*` range accepts any version, a prerelease too (arborist's depValid).
+    const any = parsed.kind === 'range' && parsed.range === '*';
+    if (node.name === name && (any || satisfiesSpec(node.version, parsed))) return;
     if (node.importer && (parsed.kind !== 'range' || !isStrictVersion(node.version))) return;
   } else if (decl.type === 'peer' && decl.optionalPeer) {
     return;
@@ -413,10 +415,25 @@ export const dropRejectedCopies = (
     for (const decl of installedDeps(old)) if (!keys.has(decl.key)) consider(decl, false);
   }
   if (seeds.length === 0) return;
-  for (const l of usedOnlyBy(tree, seeds, location, keep)) deleteNode(tree, l);
+  removeWithFolders(tree, usedOnlyBy(tree, seeds, location, keep));
 };
 
 const removable = (node: TreeNode): boolean => !node.importer && node.source === 'registry' && !node.bundled;
+
+/**
+ * Removes the locations, each with everything in its node_modules folder (what it ships bundled
+ * included: a folder goes as a whole).
+ */
+const removeWithFolders = (tree: Tree, set: ReadonlySet<string>): void => {
+  if (set.size === 0) return;
+  for (const location of tree.nodes.keys()) {
+    for (let at = location; at !== ''; at = levelOf(at)) {
+      if (!set.has(at)) continue;
+      deleteNode(tree, location);
+      break;
+    }
+  }
+};
 
 /**
  * The seeds and what they use, less every package a package outside the set (other than
@@ -516,7 +533,7 @@ const dedupeBelow = (
         if (!accepted) continue;
       }
     }
-    for (const l of usedOnlyBy(tree, [location], undefined, keep, location)) deleteNode(tree, l);
+    removeWithFolders(tree, usedOnlyBy(tree, [location], undefined, keep, location));
   }
 };
 

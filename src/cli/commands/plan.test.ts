@@ -29,6 +29,10 @@ describe('plan options', () => {
     });
     expect(planOptionsFrom({})).toEqual({ nodeVersion: process.versions.node });
     expect(planOptionsFrom({ 'node-version': 'v22.11.0' })).toEqual({ nodeVersion: '22.11.0' });
+    // A nightly or release-candidate build's version, as process.versions.node gives it.
+    expect(planOptionsFrom({ 'node-version': '23.0.0-nightly20240101abcdef' })).toEqual({
+      nodeVersion: '23.0.0-nightly20240101abcdef',
+    });
   });
 
   it('refuse what they cannot mean', () => {

@@ -345,7 +345,7 @@ export const planOptionsFrom = (values: ParsedValues, command = 'plan'): Partial
   // npm picks versions whose engines.node admits the Node.js it runs on; so does the plan, for the
   // running one unless told another.
   const node = values['node-version'] ?? process.versions.node;
-  const match = /^v?(\d+\.\d+\.\d+)$/.exec(node.trim());
+  const match = /^v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/.exec(node.trim());
   if (!match) throw usage(command, `--node-version takes a Node.js version such as 22.11.0, got "${node}"`);
   options.nodeVersion = match[1] as string;
   return options;
