@@ -458,6 +458,21 @@ const usedOnlyBy = (
     set.add(l);
     if (folder !== undefined) folderOf.set(l, folder);
   };
+  /** Folder → the locations directly in its node_modules (built on first use, one pass). */
+  let byFolder: Map<string, string[]> | undefined;
+  const folderContents = (folder: string): readonly string[] => {
+    if (!byFolder) {
+      byFolder = new Map();
+      for (const location of tree.nodes.keys()) {
+        const level = levelOf(location);
+        if (level === '') continue;
+        const list = byFolder.get(level);
+        if (list) list.push(location);
+        else byFolder.set(level, [location]);
+      }
+    }
+    return byFolder.get(folder) ?? [];
+  };
   for (const seed of seeds) add(seed);
   for (const member of set) {
     const memberNode = tree.nodes.get(member);
@@ -467,8 +482,7 @@ const usedOnlyBy = (
       const to = resolveDep(tree, member, decl);
       if (to !== undefined) add(to);
     }
-    const prefix = `${member}/node_modules/`;
-    for (const inner of tree.nodes.keys()) if (inner.startsWith(prefix)) add(inner, member);
+    for (const inner of folderContents(member)) add(inner, member);
   }
   /** Whether a location in `keep` sits in the member's folder (it would go with the folder). */
   const holdsKept = (member: string): boolean => {
