@@ -363,6 +363,19 @@ describe("npm's pruning and deduping around a replaced package", () => {
       .map((n) => `${n.location} ${n.name}@${n.version}`)
       .sort();
   };
+  /** Every installed `location version` (the root left out) after the intents, which resolve. */
+  const installedAfter = async (
+    inventory: ReturnType<typeof npmInventory>,
+    registry: RegistrySource,
+    intents: Parameters<ReturnType<typeof preparePlanning>['context']['evaluate']>[0],
+  ) => {
+    const evaluation = await preparePlanning(planInput(inventory, [], registry)).context.evaluate(intents);
+    expect(evaluation.problems).toEqual([]);
+    return [...evaluation.tree.nodes.values()]
+      .filter((n) => n.location !== '')
+      .map((n) => `${n.location} ${n.version}`)
+      .sort();
+  };
 
   it('drops what only the old version used, so the new one takes the freed place at the top', async () => {
     // mongodb 2 used mongodb-core, which used the root's bson 1.0; mongodb 3 wants bson ^1.1 itself.
@@ -466,12 +479,14 @@ describe("npm's pruning and deduping around a replaced package", () => {
       'node_modules/a/node_modules/x': { version: '1.0.0' },
       'node_modules/x': { version: '1.1.0' },
     });
-    const evaluation = await preparePlanning(planInput(inventory, [], registry)).context.evaluate([
-      { kind: 'lock', name: 'x', from: '1.0.0', to: '1.0.5', locations: ['node_modules/a/node_modules/x'] },
-    ]);
-    expect(evaluation.problems).toEqual([]);
-    expect([...evaluation.tree.nodes.values()].map((n) => `${n.location} ${n.version}`).sort()).toEqual([
-      ' 1.0.0',
+    const moveX = {
+      kind: 'lock',
+      name: 'x',
+      from: '1.0.0',
+      to: '1.0.5',
+      locations: ['node_modules/a/node_modules/x'],
+    } as const;
+    expect(await installedAfter(inventory, registry, [moveX])).toEqual([
       'node_modules/a 1.0.0',
       'node_modules/a/node_modules/x 1.0.5',
       'node_modules/x 1.2.0',
@@ -512,10 +527,7 @@ describe("npm's pruning and deduping around a replaced package", () => {
       to: '1.0.1',
       locations: ['node_modules/a/node_modules/x/node_modules/w'],
     } as const;
-    const evaluation = await preparePlanning(planInput(inventory, [], registry)).context.evaluate([moveW]);
-    expect(evaluation.problems).toEqual([]);
-    expect([...evaluation.tree.nodes.values()].map((n) => `${n.location} ${n.version}`).sort()).toEqual([
-      ' 1.0.0',
+    expect(await installedAfter(inventory, registry, [moveW])).toEqual([
       'node_modules/a 1.0.0',
       'node_modules/a/node_modules/x 1.0.0',
       'node_modules/a/node_modules/x/node_modules/w 1.0.1',
@@ -585,12 +597,14 @@ describe("npm's pruning and deduping around a replaced package", () => {
       'node_modules/s': { version: '1.0.0', dependencies: { b: '^1.0.0' }, bundleDependencies: ['b'] },
       'node_modules/s/node_modules/b': { version: '1.0.0', inBundle: true },
     });
-    const evaluation = await preparePlanning(planInput(inventory, [], registry)).context.evaluate([
-      { kind: 'lock', name: 'p', from: '1.0.0', to: '1.1.0', locations: ['node_modules/p'] },
-    ]);
-    expect(evaluation.problems).toEqual([]);
-    expect([...evaluation.tree.nodes.values()].map((n) => `${n.location} ${n.version}`).sort()).toEqual([
-      ' 1.0.0',
+    const moveP = {
+      kind: 'lock',
+      name: 'p',
+      from: '1.0.0',
+      to: '1.1.0',
+      locations: ['node_modules/p'],
+    } as const;
+    expect(await installedAfter(inventory, registry, [moveP])).toEqual([
       'node_modules/b 1.2.0',
       'node_modules/p 1.1.0',
       'node_modules/s 2.0.0',
