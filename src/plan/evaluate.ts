@@ -307,8 +307,10 @@ export function* evaluateIntents(
     nodeVersion: planOptions.nodeVersion,
   };
   const lockNames = [...new Set(given.flatMap((i) => (i.kind === 'lock' ? [i.name] : [])))];
-  /** Locations the lock intents move, with what was there: set first, then what they reject (and
-   * what only the old version used) is dropped, never these. */
+  /**
+   * Locations the lock intents move, with what was there: set first, then what they reject (and
+   * what only the old version used) is dropped, never these.
+   */
   const moved = new Map<string, TreeNode>();
   const missing = lockNames.filter((name) => meta(name) === undefined);
   if (missing.length > 0) yield missing;

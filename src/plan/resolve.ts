@@ -31,16 +31,20 @@ import { parseSpec, pickVersion, satisfiesSpec } from './versions.js';
  * byte-exact folder layout.
  *
  * - A dependency already visible from the dependent (Node's lookup up the node_modules folders)
- *   that satisfies the spec is kept; otherwise the version npm picks (`pickVersion`) is placed
+ *   that satisfies the spec is kept (a linked workspace only when its version is in the range;
+ *   `*` accepts any version); otherwise the version npm picks (`pickVersion`) is placed
  *   as high as it can go: the shallowest folder on the dependent's path where the name is free
  *   and no package below would be shadowed by a version it does not accept. An existing copy is
  *   replaced by a version at least as high when every package using it accepts it (npm's
  *   dedupe; a lower one goes deeper instead); at the dependent's own folder it is replaced
  *   anyway and the packages that rejected it get their own copy of what they had.
  * - A package replaced by another version first drops the copies it alone used that its new
- *   declarations reject (`dropRejectedCopies`), so a satisfying copy further up is kept.
- * - Packages are processed breadth first (by folder depth, then location), dependencies sorted by
- *   name, as arborist does. devDependencies are installed for importers only; optional
+ *   declarations reject, and what its old version alone used under names the new one no longer
+ *   declares (`dropRejectedCopies`), so a satisfying copy further up is kept. Once a package is
+ *   placed, deeper copies of its name that the copy above them can serve go (`dedupeBelow`). A
+ *   version comes with what a copy of it in the lockfile ships bundled (`setPackage`).
+ * - Packages are processed breadth first (by depth below their importer, then location),
+ *   dependencies sorted by name, as arborist does. devDependencies are installed for importers only; optional
  *   dependencies that cannot be resolved are skipped; peers are installed (npm 7+) unless
  *   `peerDependenciesMeta` makes them optional or the registry does not have them at all (left
  *   unmet); `npm:` aliases install the real package under the alias; cycles end at the first
@@ -148,6 +152,7 @@ const depthOf = (location: string): number => {
     depth++;
   return depth;
 };
+
 /** The folders from the root down to `from`, each a place a dependency of `from` could go. */
 const levelsTo = (from: string): string[] => {
   const levels: string[] = [];
