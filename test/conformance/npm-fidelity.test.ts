@@ -3,7 +3,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/core/plan.js';
-import { binPath, requireSharedData, runCli, sharedData, tempDir } from '../helpers/cli.js';
+import { binPath, childEnv, requireSharedData, runCli, sharedData, tempDir } from '../helpers/cli.js';
 
 /**
  * The planner's prediction against npm itself. For each project, the relax patches of a
@@ -19,15 +19,6 @@ import { binPath, requireSharedData, runCli, sharedData, tempDir } from '../help
 const hasData = requireSharedData();
 const projects = ['OWASP__NodeGoat@3137d3c0f1', 'OWASP__NodeGoat@c5cb68a708', 'appsecco__dvna@da42114edc'];
 const advisoryFiles = ['npm-osv.jsonl.gz', 'npm-osv-more.jsonl.gz', 'npm-malicious-sample.jsonl.gz'];
-
-/** The environment a user's shell would give: proxies and CA certificates pass through. */
-const childEnv = (): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = {};
-  for (const key of ['PATH', 'HOME', 'NODE_EXTRA_CA_CERTS', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']) {
-    for (const k of [key, key.toLowerCase()]) if (process.env[k] !== undefined) env[k] = process.env[k];
-  }
-  return env;
-};
 
 const run = (
   file: string,

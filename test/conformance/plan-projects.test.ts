@@ -3,7 +3,15 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Plan, strategyNames } from '../../src/core/plan.js';
-import { binPath, projectRoot, requireSharedData, runCli, sharedData, tempDir } from '../helpers/cli.js';
+import {
+  binPath,
+  childEnv,
+  projectRoot,
+  requireSharedData,
+  runCli,
+  sharedData,
+  tempDir,
+} from '../helpers/cli.js';
 
 /**
  * `patchpilot plan` on every lockfile of the real projects (npm, yarn classic, yarn berry, pnpm) (../shared/data/projects, read in
@@ -44,25 +52,6 @@ interface Run {
   readonly stderr: string;
   readonly ms: number;
 }
-
-/** The environment a user's shell would give: proxies and CA certificates pass through. */
-const childEnv = (): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = {};
-  for (const key of [
-    'PATH',
-    'HOME',
-    'NODE_EXTRA_CA_CERTS',
-    'HTTPS_PROXY',
-    'HTTP_PROXY',
-    'NO_PROXY',
-    'https_proxy',
-    'http_proxy',
-    'no_proxy',
-  ]) {
-    if (process.env[key] !== undefined) env[key] = process.env[key];
-  }
-  return env;
-};
 
 const runAsync = (args: readonly string[]): Promise<Run> =>
   new Promise((resolve, reject) => {

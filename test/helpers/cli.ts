@@ -62,6 +62,25 @@ export const runCliAsync = (
     options.onSpawn?.(child);
   });
 
+/** The environment a user's shell would give: proxies and CA certificates pass through. */
+export const childEnv = (): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = {};
+  for (const key of [
+    'PATH',
+    'HOME',
+    'NODE_EXTRA_CA_CERTS',
+    'HTTPS_PROXY',
+    'HTTP_PROXY',
+    'NO_PROXY',
+    'https_proxy',
+    'http_proxy',
+    'no_proxy',
+  ]) {
+    if (process.env[key] !== undefined) env[key] = process.env[key];
+  }
+  return env;
+};
+
 export const tempDir = (prefix = 'patchpilot-test-'): { path: string; remove: () => void } => {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
