@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { zipSync } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPatchPilotError } from '../core/errors.js';
-import { importAdvisories } from './import.js';
+import { importAdvisories, untilInterrupted } from './import.js';
 import { AdvisoryStore } from './store.js';
 
 const record = (id: string, modified: string, name = 'left-pad', extra: object = {}) => ({
@@ -254,6 +254,39 @@ describe('importAdvisories', () => {
 });
 
 const keepAlive: unknown[] = [];
+
+describe('untilInterrupted', () => {
+  it('throws at once when interrupted while the next batch never comes, and closes the source', async () => {
+    const interrupt = new AbortController();
+    let closed = false;
+    async function* stalls(): AsyncGenerator<number> {
+      yield 1;
+      await new Promise(() => undefined);
+    }
+    async function* finishes(): AsyncGenerator<number> {
+      try {
+        yield 1;
+        yield 2;
+      } finally {
+        closed = true;
+      }
+    }
+    const seen: number[] = [];
+    setTimeout(() => interrupt.abort(new Error('interrupted (SIGINT)')), 20);
+    const stopped = await (async () => {
+      for await (const item of untilInterrupted(stalls(), interrupt.signal)) seen.push(item);
+    })().catch((e: unknown) => e);
+    expect(isPatchPilotError(stopped) && stopped.code).toBe('INTERRUPTED');
+    expect(seen).toEqual([1]);
+
+    // A caller that stops early closes the source before going on (a worker thread ends).
+    for await (const item of untilInterrupted(finishes(), new AbortController().signal)) {
+      expect(item).toBe(1);
+      break;
+    }
+    expect(closed).toBe(true);
+  });
+});
 
 describe('AdvisoryStore.count', () => {
   const reader = (): AdvisoryStore => AdvisoryStore.open(join(dir, 'store.db'), { readonly: true });

@@ -43,6 +43,52 @@ export const throwIfInterrupted = (signal: AbortSignal | undefined): void => {
 };
 
 /**
+ * The batches of `source` until `signal` aborts. An abort while the next batch is awaited throws
+ * at once: a read that stalls (a named pipe no one writes to, a hung network mount) must not
+ * keep Ctrl-C waiting. The source is then closed without waiting for it, since its pending read
+ * may never end; on any other way out it is closed before this returns (a worker thread stops).
+ */
+export async function* untilInterrupted<T>(
+  source: AsyncIterable<T>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<T> {
+  if (!signal) {
+    yield* source;
+    return;
+  }
+  const iterator = source[Symbol.asyncIterator]();
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new Error('interrupted'));
+  });
+  // Seen only through the race below; never an unhandled rejection.
+  aborted.catch(() => undefined);
+  if (onAbort) signal.addEventListener('abort', onAbort, { once: true });
+  let stalled = false;
+  let done = false;
+  try {
+    for (;;) {
+      throwIfInterrupted(signal);
+      stalled = true;
+      const next = await Promise.race([iterator.next(), aborted]).catch((error: unknown) => {
+        throwIfInterrupted(signal);
+        throw error;
+      });
+      stalled = false;
+      if (next.done) {
+        done = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+    if (stalled) void iterator.return?.()?.catch(() => undefined);
+    else if (!done) await iterator.return?.();
+  }
+}
+
+/**
  * Imports every input in one transaction: a missing file, a truncated archive or any other
  * failure rolls the whole import back. Malformed records are skipped and reported.
  */
@@ -126,7 +172,7 @@ export const importSource = async (
   const batches =
     size?.isFile() && size.size >= WORKER_MIN_BYTES ? parseOsvInputInWorker(path) : parseOsvInput(path);
   let records = 0;
-  for await (const batch of batches) {
+  for await (const batch of untilInterrupted(batches, options.signal)) {
     for (const item of batch) {
       throwIfInterrupted(options.signal);
       tally.read++;

@@ -1,5 +1,7 @@
 import { isUtf8 } from 'node:buffer';
-import { createReadStream } from 'node:fs';
+import { createReadStream, open, statSync } from 'node:fs';
+import { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { PatchPilotError } from '../core/errors.js';
 import { message } from './fs.js';
@@ -19,6 +21,19 @@ export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 export type Line = [n: number, text: string, bytes: Uint8Array | undefined];
 
 /**
+ * A file as a stream. A named pipe is read as a socket is, by polling, rather than by reads on the
+ * thread pool: a read waiting there for a writer that says nothing keeps the process from
+ * exiting, even at Ctrl-C. Opening one still waits for a writer to open it, as a shell's would.
+ */
+const openForReading = async (path: string): Promise<Readable> => {
+  if (!statSync(path).isFIFO()) return createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  const fd = await new Promise<number>((resolve, reject) => {
+    open(path, 'r', (error, fd) => (error ? reject(error) : resolve(fd)));
+  });
+  return new Socket({ fd, readable: true, writable: false });
+};
+
+/**
  * Lines of a text file, gunzipped when `gzip` is set, in batches (one per chunk read, so that a
  * caller reading a million lines does not wait on a promise for each). A line's bytes are given
  * unless it is a piece of a line split at a lone `\r` or is not valid UTF-8. Lines end at `\n`,
@@ -26,9 +41,6 @@ export type Line = [n: number, text: string, bytes: Uint8Array | undefined];
  * occurs inside a UTF-8 sequence), so each line is decoded once, whatever the chunk borders.
  */
 export async function* readLines(path: string, gzip: boolean): AsyncGenerator<Line[]> {
-  const file = createReadStream(path, { highWaterMark: CHUNK_BYTES });
-  const input = gzip ? file.pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : file;
-  file.on('error', (error) => input.emit('error', error));
   let n = 0;
   /**
    * Adds the lines of bytes that ended at `\n` (`terminated`) or at the end of the file: a `\r`
@@ -51,6 +63,9 @@ export async function* readLines(path: string, gzip: boolean): AsyncGenerator<Li
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   try {
+    const file = await openForReading(path);
+    const input = gzip ? file.pipe(createGunzip({ chunkSize: CHUNK_BYTES })) : file;
+    file.on('error', (error) => input.emit('error', error));
     for await (const chunk of input as AsyncIterable<Buffer>) {
       const batch: Line[] = [];
       let start = 0;

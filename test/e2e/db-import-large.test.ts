@@ -1,5 +1,14 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
@@ -9,7 +18,8 @@ import { projectRoot, runCli, runCliAsync, tempDir } from '../helpers/cli.js';
 /**
  * `db import` of a file large enough to be read on a worker thread (4 MiB and up) gives the same
  * store as the same records read on the main thread from small files: same rows, same package
- * index, same report of malformed lines; a large file that breaks off changes nothing.
+ * index, same report of malformed lines; a large file that breaks off changes nothing. Ctrl-C
+ * stops an import at once, even one waiting on its input.
  */
 const dir = tempDir();
 afterAll(() => dir.remove());
@@ -138,31 +148,40 @@ describe('db import of a large file', () => {
     expect(contents(db)).toEqual(before);
   });
 
-  it('stops at Ctrl-C: the import rolls back, and a first one leaves no store', async () => {
-    const many = Array.from({ length: 30000 }, (_, i) => {
+  it('stops at Ctrl-C while its input stalls: the import rolls back, and a first one leaves no store', async () => {
+    // A named pipe that gives 5,120 records (20 batches of 256) and then nothing: the writer keeps
+    // it open, so the import waits for a line that never comes. Ctrl-C, sent once the progress
+    // line for 5,000 records is out, must end it at once, whenever it arrives.
+    const feed = join(dir.path, 'feed.jsonl');
+    execFileSync('mkfifo', [feed]);
+    const many = Array.from({ length: 5120 }, (_, i) => {
       const template = examples[i % examples.length] as OsvRecord;
       return JSON.stringify({ ...template, id: `${template.id}-c${i}` });
     });
-    const file = join(dir.path, 'many.jsonl');
-    writeFileSync(file, `${many.join('\n')}\n`);
+    // Read-write, so that opening does not wait for the reader (Linux).
+    const writer = createWriteStream('', { fd: openSync(feed, 'r+') });
+    writer.write(`${many.join('\n')}\n`);
     const folder = join(dir.path, 'interrupted');
     mkdirSync(folder);
     const db = join(folder, 'store.db');
-    // Ctrl-C once the first progress line (5,000 records) is out, with 25,000 still to read.
-    const result = await runCliAsync(['db', 'import', file, '--db', db], {
-      onSpawn: (child) => {
-        let sent = false;
-        child.stderr?.on('data', (chunk: Buffer | string) => {
-          if (sent || !String(chunk).includes('records…')) return;
-          sent = true;
-          child.kill('SIGINT');
-        });
-      },
-    });
-    expect(result.code, result.stderr).toBe(3);
-    expect(result.stderr).toContain(
-      'interrupted: the import was rolled back, nothing was imported [INTERRUPTED]',
-    );
-    expect(readdirSync(folder)).toEqual([]);
-  });
+    try {
+      const result = await runCliAsync(['db', 'import', feed, '--db', db], {
+        onSpawn: (child) => {
+          let sent = false;
+          child.stderr?.on('data', (chunk: Buffer | string) => {
+            if (sent || !String(chunk).includes('read 5000 records…')) return;
+            sent = true;
+            child.kill('SIGINT');
+          });
+        },
+      });
+      expect(result.code, result.stderr).toBe(3);
+      expect(result.stderr).toContain(
+        'interrupted: the import was rolled back, nothing was imported [INTERRUPTED]',
+      );
+      expect(readdirSync(folder)).toEqual([]);
+    } finally {
+      writer.destroy();
+    }
+  }, 30_000);
 });
