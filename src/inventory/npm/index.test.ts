@@ -1434,6 +1434,32 @@ describe('parseNpmLockfile: bad input', () => {
     expect(ok.importers.map((i) => i.id)).toEqual(['', 'ws']);
   });
 
+  it('reads a copy from outside the registry that npm could not fetch, and wrote without a version', () => {
+    // As npm 11 writes a GitHub tarball it cannot reach: its source stands for its version, as in
+    // lockfileVersion 1.
+    const url = 'https://github.com/binarymist/grunt-if/tarball/master';
+    const lock = parseNpmLockfile(
+      v3({
+        '': { devDependencies: { 'grunt-if': url } },
+        'node_modules/grunt-if': { resolved: url, dev: true, dependencies: { q: '^1.4.1' } },
+        'node_modules/q': { version: '1.5.1', dev: true },
+      }),
+      LOCK,
+    );
+    expect(lock.packages.get('node_modules/grunt-if')).toMatchObject({
+      name: 'grunt-if',
+      version: url,
+      source: 'tarball',
+      purl: undefined,
+    });
+    expect(registryPackageKeys(lock)).toEqual(new Set(['q@1.5.1']));
+    // A registry tarball still needs its version, and so does an entry that says nothing of its source.
+    for (const entry of [{ resolved: 'https://registry.npmjs.org/q/-/q-1.5.1.tgz' }, { resolved: '' }]) {
+      const error = failure(() => parseNpmLockfile(v3({ '': {}, 'node_modules/q': entry }), LOCK));
+      expect(error.message).toBe(`${LOCK}: "packages" → "node_modules/q" → "version": missing`);
+    }
+  });
+
   it('refuses a link that points outside the project even when nothing depends on it', () => {
     const error = failure(() =>
       parseNpmLockfile(v3({ '': {}, 'node_modules/evil': { link: true, resolved: '../../etc' } }), LOCK),

@@ -294,7 +294,9 @@ const fromPackages = (
     const underModules = isUnderModules(key);
     const folderName = nameFromKey(key);
     const name = entry.name ?? (underModules ? folderName : (linkNames.get(key) ?? folderName));
-    const version = entry.version ?? '0.0.0';
+    // An installed copy without a version is one npm could not fetch from outside the registry
+    // (the schema allows no other): its version is its source, as lockfileVersion 1 writes it.
+    const version = entry.version ?? (underModules ? (entry.resolved as string) : '0.0.0');
     let source: SourceKind;
     if (!underModules) source = isWorkspaceFolder(key) ? 'workspace' : 'file';
     else {

@@ -4,6 +4,8 @@
  * because `scan` runs on every commit and zod's start-up cost alone is larger than reading a
  * 2,000-package lockfile (docs/decisions/0001-lockfile-validation.md).
  */
+import { registryTarball } from '../registry-tarball.js';
+
 export type DepMap = Record<string, string>;
 
 export interface PackageEntry {
@@ -188,6 +190,10 @@ const checkLegacyTree = (tree: unknown, at: string[]): void => {
   }
 };
 
+/** A `resolved` that names where a package came from other than a registry's tarball layout. */
+const fromOutsideRegistry = (resolved: string | undefined): boolean =>
+  resolved !== undefined && resolved !== '' && registryTarball(resolved) === undefined;
+
 /** Checks a parsed lockfile in place (normalising npm 6's `false` values) and returns it typed. */
 export const checkLockfile = (doc: Record<string, unknown>): Lockfile => {
   optionalOf(doc, 'name', 'string', []);
@@ -198,10 +204,11 @@ export const checkLockfile = (doc: Record<string, unknown>): Lockfile => {
     for (const key in packages) {
       const entry = packages[key];
       checkPackageEntry(entry, ['packages', key]);
-      // Every installed copy records its version; only links and project folders may omit it.
+      // Every installed copy records its version; only links and project folders may omit it, and
+      // a copy from outside the registry npm could not fetch (it writes `resolved` and no version).
       const installed = key.startsWith('node_modules/') || key.includes('/node_modules/');
       const e = entry as PackageEntry;
-      if (installed && !e.link && e.version === undefined)
+      if (installed && !e.link && e.version === undefined && !fromOutsideRegistry(e.resolved))
         throw new ShapeError(['packages', key, 'version'], 'missing');
     }
   }
