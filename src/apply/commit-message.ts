@@ -1,5 +1,5 @@
 import type { ChangeProof, ChangeTests } from '../core/change.js';
-import type { PackageChange, Patch } from '../core/plan.js';
+import { type PackageChange, type Patch, releasedWhen } from '../core/plan.js';
 import { levelText, type Verdict } from '../core/verdict.js';
 
 /**
@@ -85,7 +85,7 @@ export const commitMessage = (facts: CommitFacts): string => {
   }
   const r = patch.risk;
   lines.push(
-    `- risk: ${r.step} step${r.downgrade ? ', downgrade' : ''}, ${r.inRange ? 'in range' : 'out of range'}${r.ageDays !== undefined ? `, released ${r.ageDays} days before` : ''}${r.deprecated ? ', deprecated' : ''}${r.addsInstallScript ? ', adds an install script' : ''}`,
+    `- risk: ${r.step} step${r.downgrade ? ', downgrade' : ''}, ${r.inRange ? 'in range' : 'out of range'}${r.ageDays !== undefined ? `, released ${releasedWhen(r.ageDays)}` : ''}${r.deprecated ? ', deprecated' : ''}${r.addsInstallScript ? ', adds an install script' : ''}`,
   );
   if (verdict) {
     lines.push(

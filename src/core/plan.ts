@@ -130,6 +130,14 @@ export interface OverrideChange {
 
 export type PackageChange = LockChange | ManifestChange | AddedPackage | RemovedPackage | OverrideChange;
 
+/** A release's age in words: "3 days before", or "after" the day ages are counted to. */
+export const releasedWhen = (ageDays: number): string =>
+  ageDays < 0
+    ? 'after the day ages are counted to'
+    : ageDays === 1
+      ? '1 day before'
+      : `${ageDays} days before`;
+
 /** What a reviewer (or a policy) wants to know before accepting a patch. */
 export interface RiskFacts {
   /** The largest step among the patch's lock and manifest changes. */
@@ -139,7 +147,10 @@ export interface RiskFacts {
   readonly inRange: boolean;
   /** Publish time of the newest target version, when the registry states it. */
   readonly publishedAt?: string;
-  /** Whole days between `publishedAt` and the plan's clock. */
+  /**
+   * Whole days between `publishedAt` and the plan's clock; negative when the release came after
+   * it (a plan made `--today` an earlier day).
+   */
   readonly ageDays?: number;
   /** The deprecation message of a target version, when one is deprecated. */
   readonly deprecated?: string;

@@ -1137,6 +1137,11 @@ describe('risk facts', () => {
       addsInstallScript: true,
       stillAffectedBy: [],
     });
+    // Counted to a day before the release (--today): a negative age, not "less than a day".
+    const earlier = await assemblePlan(
+      planInput(libProject(), [libAdvisory], registry, { now: new Date('2025-11-28T00:00:00Z') }),
+    );
+    expect(earlier.patches[0]?.risk?.ageDays).toBe(-3);
   });
 });
 

@@ -74,7 +74,7 @@ export const riskFacts = (
     inRange,
     ...(publishedAt === undefined
       ? {}
-      : { publishedAt, ageDays: Math.max(0, Math.floor((now.getTime() - Date.parse(publishedAt)) / dayMs)) }),
+      : { publishedAt, ageDays: Math.floor((now.getTime() - Date.parse(publishedAt)) / dayMs) }),
     ...(deprecated === undefined ? {} : { deprecated }),
     ...(scripts === undefined ? {} : { addsInstallScript: scripts }),
     stillAffectedBy: [...stillAffectedBy],

@@ -1,3 +1,4 @@
+import { releasedWhen } from '../../core/plan.js';
 import { isLevel, levelText } from '../../core/verdict.js';
 import type {
   ChangeStory,
@@ -237,7 +238,7 @@ const riskText = (r: NonNullable<NonNullable<ChangeStory['plan']>['risk']>): str
   const parts = [`${r.step} step`];
   if (r.downgrade) parts.push('downgrade');
   parts.push(r.inRange ? 'in range' : 'out of range');
-  if (r.ageDays !== undefined) parts.push(`released ${r.ageDays} days before`);
+  if (r.ageDays !== undefined) parts.push(`released ${releasedWhen(r.ageDays)}`);
   if (r.deprecated) parts.push('deprecated');
   if (r.addsInstallScript) parts.push('adds an install script');
   if (r.stillAffectedBy && r.stillAffectedBy.length > 0)

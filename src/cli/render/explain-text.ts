@@ -1,3 +1,4 @@
+import { releasedWhen } from '../../core/plan.js';
 import type { Evidence } from '../../core/verdict.js';
 import { levelText } from '../../core/verdict.js';
 import type {
@@ -109,7 +110,7 @@ const evidenceLines = (e: Evidence, score: PatchExplanation['patch']['score']): 
       `  step: ${r.step}${r.downgrade ? ', with a downgrade' : ''}; ${r.inRange ? 'inside the declared ranges (lockfile-only)' : 'raises or overrides a declared range'}`,
     );
     lines.push(
-      `  released: ${r.publishedAt === undefined ? 'unknown (the registry states no publish time)' : `${r.publishedAt.slice(0, 10)}, ${r.ageDays} days before the plan`}`,
+      `  released: ${r.publishedAt === undefined ? 'unknown (the registry states no publish time)' : `${r.publishedAt.slice(0, 10)}, ${r.ageDays === undefined || r.ageDays < 0 ? 'after the day ages are counted to' : `${releasedWhen(r.ageDays)} the plan`}`}`,
     );
     lines.push(
       `  install scripts added: ${r.addsInstallScript === undefined ? 'unknown' : r.addsInstallScript ? 'yes' : 'no'}`,

@@ -73,6 +73,17 @@ describe('release-age', () => {
     );
   });
 
+  it('says when a target came out after the day ages are counted to (--today an earlier day)', () => {
+    expect(judge({ publishedAt: '2026-01-05T08:00:00.000Z', ageDays: -5 })).toEqual([
+      {
+        effect: 'cap',
+        level: 2,
+        evidence:
+          'the newest target was published after the day release ages are counted to (2026-01-05), under policy.minReleaseAgeDays (3): proposed, never merged, until it has aged',
+      },
+    ]);
+  });
+
   it('states an unknown age as such', () => {
     expect(judge({ publishedAt: undefined, ageDays: undefined })[0]?.evidence).toBe(
       'the release age of the targets is unknown (the registry answer states no publish times): proposed, never merged, until it has aged',

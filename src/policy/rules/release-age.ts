@@ -3,7 +3,13 @@ import type { FindingFacts } from '../../core/verdict.js';
 import { defineRule } from '../rule.js';
 
 const ago = (n: number): string =>
-  n === 0 ? 'less than a day ago' : n === 1 ? '1 day ago' : `${n} days ago`;
+  n < 0
+    ? 'after the day release ages are counted to'
+    : n === 0
+      ? 'less than a day ago'
+      : n === 1
+        ? '1 day ago'
+        : `${n} days ago`;
 
 const urgency = (f: FindingFacts, threshold: number): string | undefined => {
   if (f.kev) return `KEV-listed (${f.kev.cve}, added ${f.kev.dateAdded})`;
