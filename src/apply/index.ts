@@ -154,6 +154,14 @@ const managerEnv: Env = {
   npm_config_audit: 'false',
 };
 
+/**
+ * npm 7 and later refuse a tree whose peer dependencies conflict; a lockfile written by npm 6, or
+ * with `--legacy-peer-deps` that the project does not record, may hold one already, and then
+ * every change fails the same way.
+ */
+const peerConflict =
+  ': npm cannot resolve the peer dependencies (ERESOLVE); a project that installs with legacy-peer-deps says so in its .npmrc (legacy-peer-deps=true), which fix runs npm with';
+
 const ok = (run: CommandRun): boolean => run.code === 0 && !run.timedOut;
 
 export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
@@ -325,7 +333,7 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
       if (!ok(run)) {
         return {
           stage: 'regenerate',
-          text: `${commandText(line)} ${run.timedOut ? 'timed out' : `failed (exit ${run.code ?? '?'})`}`,
+          text: `${commandText(line)} ${run.timedOut ? 'timed out' : `failed (exit ${run.code ?? '?'})`}${input.manager === 'npm' && /\bERESOLVE\b|eresolve-report/.test(run.output) ? peerConflict : ''}`,
           commands,
         };
       }

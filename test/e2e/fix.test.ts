@@ -627,6 +627,47 @@ describe('fix: a proof that fails', () => {
   }, 240_000);
 });
 
+describe('fix: a project npm locks only with legacy-peer-deps', () => {
+  let project: Project;
+  beforeAll(async () => {
+    project = await createProject({
+      packages: [
+        { name: 'host', versions: { '1.0.0': lib('h1'), '2.0.0': lib('h2') } },
+        { name: 'plugin', versions: { '1.0.0': lib('p', { peerDependencies: { host: '^2.0.0' } }) } },
+        { name: 'other', versions: { '1.0.0': lib('o'), '1.0.1': lib('o') } },
+      ],
+      // plugin wants host 2 beside it, and the project has host 1: the lockfile was written with
+      // --legacy-peer-deps, which the project does not record.
+      lockArgs: ['--legacy-peer-deps'],
+      dependencies: { host: '^1.0.0', plugin: '^1.0.0', other: '1.0.0' },
+      locked: { host: '1.0.0', plugin: '1.0.0', other: '1.0.0' },
+      files: { 'test/app.test.js': testFile(['other'], "  assert.strictEqual(m0(), 'o');") },
+      advisories: [{ id: 'GHSA-test-othr-0006', name: 'other', fixed: '1.0.1' }],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await project?.close();
+  });
+
+  it('says that npm cannot resolve the peer dependencies, and where the project can say how it installs', async () => {
+    const head = git(project.repo, 'rev-parse', 'HEAD');
+    const { report } = await project.fix();
+    const change = byName(report, 'other');
+    expect(change.failure?.stage, change.reason).toBe('regenerate');
+    expect(change.reason).toContain(
+      'npm cannot resolve the peer dependencies (ERESOLVE); a project that installs with legacy-peer-deps says so in its .npmrc (legacy-peer-deps=true), which fix runs npm with',
+    );
+    expect(git(project.repo, 'rev-parse', 'HEAD')).toBe(head);
+
+    // Once the project says so, the same change goes through.
+    writeFileSync(join(project.repo, '.npmrc'), 'legacy-peer-deps=true\n');
+    git(project.repo, 'add', '.npmrc');
+    git(project.repo, 'commit', '--quiet', '-m', 'npm: legacy peer deps');
+    const again = await project.fix();
+    expect(byName(again.report, 'other').status, byName(again.report, 'other').reason).toBe('merged');
+  }, 240_000);
+});
+
 describe('fix: exercise evidence is about the copy the change moved', () => {
   it('tests that run only another copy of the package do not vouch for it', async () => {
     const project = await createProject({

@@ -72,6 +72,8 @@ export interface Scenario {
   readonly files?: Record<string, string>;
   readonly scripts?: Record<string, string>;
   readonly advisories: readonly Advisory[];
+  /** Options for npm when it locks the project (`--legacy-peer-deps`); not kept in the project. */
+  readonly lockArgs?: readonly string[];
   /** The package manager that locks the project (default npm): the real yarn 1, yarn 4 or pnpm. */
   readonly manager?: 'npm' | 'yarn' | 'yarn-berry' | 'pnpm';
 }
@@ -211,9 +213,9 @@ export const createProject = async (scenario: Scenario): Promise<Project> => {
     write(join(repo, 'package.json'), manifest(scenario.dependencies));
     await tool('pnpm', ['install', '--lockfile-only', '--ignore-scripts', '--no-frozen-lockfile']);
   } else {
-    await npm(['install']);
+    await npm(['install', ...(scenario.lockArgs ?? [])]);
     write(join(repo, 'package.json'), manifest(scenario.dependencies));
-    await npm(['install', '--package-lock-only']);
+    await npm(['install', '--package-lock-only', ...(scenario.lockArgs ?? [])]);
   }
   git(repo, 'init', '--quiet', '-b', 'main');
   git(repo, 'config', 'user.name', 'Test User');
