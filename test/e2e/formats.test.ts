@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot, runCli, tempDir } from '../helpers/cli.js';
@@ -87,6 +87,72 @@ describe('scan and sbom on every lockfile format', () => {
     expect(result.stderr).toMatch(/^scanning 2 lockfiles\n/);
     const report = JSON.parse(result.stdout) as Report;
     expect(report.projects.map((p) => p.format).sort()).toEqual(['npm-v3', 'yarn-v1']);
+  });
+
+  it('gives each lockfile of a folder its own findings, in every format', () => {
+    // npm's lockfile holds the fixed minimist, yarn's the affected one.
+    const dir = join(home.path, 'two-lockfiles');
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, 'package.json'),
+      '{"name":"app","version":"1.0.0","dependencies":{"minimist":"^1.2.5"}}',
+    );
+    writeFileSync(
+      join(dir, 'package-lock.json'),
+      JSON.stringify({
+        name: 'app',
+        version: '1.0.0',
+        lockfileVersion: 3,
+        packages: {
+          '': { name: 'app', version: '1.0.0', dependencies: { minimist: '^1.2.5' } },
+          'node_modules/minimist': { version: '1.2.8' },
+        },
+      }),
+    );
+    writeFileSync(
+      join(dir, 'yarn.lock'),
+      '# yarn lockfile v1\n\n\nminimist@^1.2.5:\n  version "1.2.5"\n  resolved "https://registry.yarnpkg.com/minimist/-/minimist-1.2.5.tgz"\n',
+    );
+    const json = runCli(['scan', '--json', '--db', db], { cwd: dir });
+    const report = JSON.parse(json.stdout) as Report & {
+      findings: { id: string; project: string; lockfile: string }[];
+    };
+    expect(report.findings.map((f) => [f.lockfile, f.id])).toEqual([['yarn.lock', 'GHSA-xvch-5gv4-984h']]);
+    expect(report.projects.map((p) => [p.lockfile, (p as { findings?: number }).findings])).toEqual([
+      ['package-lock.json', 0],
+      ['yarn.lock', 1],
+    ]);
+
+    const table = runCli(['scan', '--db', db], { cwd: dir }).stdout;
+    const npmSection = table.slice(0, table.indexOf('yarn.lock ('));
+    expect(npmSection).toContain('no known vulnerabilities');
+    expect(npmSection).not.toContain('minimist@1.2.5');
+    const markdown = runCli(['scan', '--format', 'markdown', '--db', db], { cwd: dir }).stdout;
+    const npmPart = markdown.slice(
+      markdown.indexOf('## `package-lock.json`'),
+      markdown.indexOf('## `yarn.lock`'),
+    );
+    expect(npmPart).toContain('No known vulnerabilities.');
+
+    // Two lockfiles, each with the same finding: two results, at their own lockfiles, told apart.
+    writeFileSync(
+      join(dir, 'package-lock.json'),
+      readFileSync(join(dir, 'package-lock.json'), 'utf8').replace('1.2.8', '1.2.5'),
+    );
+    const sarif = JSON.parse(runCli(['scan', '--format', 'sarif', '--db', db], { cwd: dir }).stdout) as {
+      runs: {
+        results: {
+          locations: { physicalLocation: { artifactLocation: { uri: string } } }[];
+          partialFingerprints: Record<string, string>;
+        }[];
+      }[];
+    };
+    const results = sarif.runs[0]?.results ?? [];
+    expect(results.map((r) => r.locations[0]?.physicalLocation.artifactLocation.uri)).toEqual([
+      'package-lock.json',
+      'yarn.lock',
+    ]);
+    expect(new Set(results.map((r) => r.partialFingerprints['patchpilot/v1'])).size).toBe(2);
   });
 });
 

@@ -90,8 +90,11 @@ export interface ScanReport {
     /** The configuration file applied (`.patchpilot.yml`), when there is one. */
     readonly config?: string;
   }[];
-  /** Highest priority first within each project; each carries `priority` (score, label, reasons). */
-  readonly findings: readonly (Finding & { readonly project: string })[];
+  /**
+   * Highest priority first within each project; each carries `priority` (score, label, reasons),
+   * and its project's folder and lockfile (a folder may hold several lockfiles).
+   */
+  readonly findings: readonly (Finding & { readonly project: string; readonly lockfile: string })[];
   /**
    * Counts over every listed finding; `suppressed` says how many of them a `not_affected` VEX
    * statement suppresses, `excepted` how many an unexpired exception of the configuration
@@ -270,7 +273,9 @@ const parseMinPriority = (text: string): number => {
 const toReport = (result: ScanResult, now: Date | undefined, minPriority: number | undefined): ScanReport => {
   const kept = (f: Finding): boolean => minPriority === undefined || (f.priority?.score ?? 0) >= minPriority;
   const projects = result.projects.map((p) => ({ ...p, findings: p.findings.filter(kept) }));
-  const findings = projects.flatMap((p) => p.findings.map((f) => ({ project: p.path, ...f })));
+  const findings = projects.flatMap((p) =>
+    p.findings.map((f) => ({ project: p.path, lockfile: p.lockfile, ...f })),
+  );
   const summary = {
     critical: 0,
     high: 0,

@@ -34,7 +34,7 @@ export const renderMarkdown = (report: ScanReport): string => {
   const exploit = hasExploitSignals(report.findings);
   const vex = hasVex(report.findings);
   for (const project of report.projects) {
-    const findings = report.findings.filter((f) => f.project === project.path);
+    const findings = report.findings.filter((f) => f.lockfile === project.lockfile);
     out.push(
       `## ${markdownCode(project.lockfile)}`,
       '',

@@ -57,8 +57,11 @@ export const renderSarif = (report: ScanReport, cwd: string): string => {
       },
     });
   }
+  // A folder's findings are told apart by folder; a folder with several lockfiles adds the lockfile.
+  const lockfilesIn = new Map<string, number>();
+  for (const p of report.projects) lockfilesIn.set(p.path, (lockfilesIn.get(p.path) ?? 0) + 1);
   const results = report.findings.map((f) => {
-    const project = report.projects.find((p) => p.path === f.project);
+    const where = (lockfilesIn.get(f.project) ?? 0) > 1 ? `${f.project}|${f.lockfile}` : f.project;
     return {
       ruleId: f.id,
       ruleIndex: ruleIndex.get(f.id),
@@ -75,12 +78,12 @@ export const renderSarif = (report: ScanReport, cwd: string): string => {
       locations: [
         {
           physicalLocation: {
-            artifactLocation: artifactLocation(project?.lockfile ?? f.project, cwd),
+            artifactLocation: artifactLocation(f.lockfile, cwd),
           },
           logicalLocations: [{ name: `${f.package.name}@${f.package.version}`, kind: 'package' }],
         },
       ],
-      partialFingerprints: { 'patchpilot/v1': `${f.id}|${f.package.name}@${f.package.version}|${f.project}` },
+      partialFingerprints: { 'patchpilot/v1': `${f.id}|${f.package.name}@${f.package.version}|${where}` },
       // A not_affected VEX statement is a suppression made outside the code, accepted by whoever
       // wrote it; so is an exception of the project's configuration while it holds.
       ...(f.vex?.suppressed || (f.exception && !f.exception.expired)

@@ -24,7 +24,7 @@ export const renderTable = (report: ScanReport): string => {
   const exploit = hasExploitSignals(report.findings);
   const vex = hasVex(report.findings);
   for (const project of report.projects) {
-    const findings = report.findings.filter((f) => f.project === project.path);
+    const findings = report.findings.filter((f) => f.lockfile === project.lockfile);
     out.push(
       `${printable(project.lockfile)} (${project.format}): ${countText(project.packages, 'package')}, ` +
         `${countText(project.findings, 'finding')}${suppressedText(findings)}`,
