@@ -2,6 +2,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/cli.js';
+import { aliasBomb } from '../../test/helpers/yaml.js';
 import { PatchPilotError } from '../core/errors.js';
 import { loadCommittedConfig, loadConfigFile, loadProjectConfig, parseConfig } from './load.js';
 import { defaultConfig } from './normalize.js';
@@ -221,6 +222,14 @@ describe('parseConfig', () => {
       'line 2: gate.scopes: a set, not a setting',
     );
     expect(yamlError('!!binary abc\n').message).toContain('(top level): a binary value, not a setting');
+  });
+
+  it('refuses aliases that expand without bound', () => {
+    const error = yamlError(aliasBomb('# settings', 'gate'));
+    expect([error.code, error.message]).toEqual([
+      'CONFIG_INVALID',
+      '.patchpilot.yml: its YAML aliases expand more than 100 times',
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { aliasBomb } from '../../../test/helpers/yaml.js';
 import { readSimpleYaml, readWithYamlPackage, readYamlDocuments } from './yaml.js';
 
 const fixtureRoot = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'pnpm');
@@ -84,5 +85,16 @@ describe('readYamlDocuments: nesting', () => {
     );
     // As deep as allowed, it reads.
     expect(readYamlDocuments(deep(150), 'pnpm-lock.yaml')).toHaveLength(1);
+  });
+
+  it('refuses aliases that expand without bound, as an input error', () => {
+    expect(() =>
+      readYamlDocuments(aliasBomb("lockfileVersion: '9.0'", 'packages'), 'pnpm-lock.yaml'),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'LOCKFILE_INVALID_YAML',
+        message: 'pnpm-lock.yaml: its YAML aliases expand more than 100 times',
+      }),
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { PatchPilotError } from '../../core/errors.js';
-import { yaml } from '../lazy.js';
+import { aliasBombReason, isAliasBomb, MAX_YAML_ALIASES, yaml } from '../lazy.js';
 
 /**
  * Reads pnpm-lock.yaml into plain values. The `yaml` package is the reference reader, but it takes
@@ -61,9 +61,14 @@ export const readWithYamlPackage = (text: string, path: string): unknown[] => {
     }
   }
   try {
-    return list.map((doc) => doc.toJS({ maxAliasCount: 100 }) as unknown);
+    return list.map((doc) => doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown);
   } catch (error) {
     if (error instanceof RangeError) throw tooDeep(path);
+    if (isAliasBomb(error)) {
+      throw new PatchPilotError('LOCKFILE_INVALID_YAML', `${path}: ${aliasBombReason}`, {
+        hint: 'pnpm does not write such a lockfile; regenerate it with pnpm install',
+      });
+    }
     throw error;
   }
 };

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseResolution } from '@yarnpkg/parsers';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { aliasBomb } from '../../../test/helpers/yaml.js';
 import { parseResolutions } from './descriptors.js';
 import { parseLockfileYaml, readSubset } from './syml.js';
 
@@ -112,6 +113,12 @@ describe('readSubset', () => {
 
   it('falls back to the yaml package outside the subset', () => {
     expect(parseLockfileYaml("a: 'single'\nb: [1, 2]\n", '/p/yarn.lock')).toEqual({ a: 'single', b: [1, 2] });
+    expect(() => parseLockfileYaml(aliasBomb('__metadata: {version: 8}', 'x'), '/p/yarn.lock')).toThrow(
+      expect.objectContaining({
+        code: 'LOCKFILE_INVALID_YAML',
+        message: '/p/yarn.lock: its YAML aliases expand more than 100 times',
+      }),
+    );
   });
 });
 

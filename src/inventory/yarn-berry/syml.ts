@@ -1,5 +1,5 @@
 import { PatchPilotError } from '../../core/errors.js';
-import { yaml } from '../lazy.js';
+import { aliasBombReason, isAliasBomb, MAX_YAML_ALIASES, yaml } from '../lazy.js';
 
 /**
  * Reads a yarn berry lockfile as YAML. Yarn writes a small, regular subset of YAML (block mappings
@@ -15,8 +15,18 @@ export const parseLockfileYaml = (content: string, path: string): unknown => {
   const fast = readSubset(content);
   if (fast !== undefined) return fast;
   try {
-    return yaml().parse(content, { logLevel: 'error', prettyErrors: true, uniqueKeys: true });
+    return yaml().parse(content, {
+      logLevel: 'error',
+      prettyErrors: true,
+      uniqueKeys: true,
+      maxAliasCount: MAX_YAML_ALIASES,
+    });
   } catch (cause) {
+    if (isAliasBomb(cause)) {
+      throw new PatchPilotError('LOCKFILE_INVALID_YAML', `${path}: ${aliasBombReason}`, {
+        hint: 'yarn does not write such a lockfile; regenerate it with `yarn install`',
+      });
+    }
     if (!(cause instanceof yaml().YAMLParseError)) throw cause;
     const pos = cause.linePos?.[0];
     const where = pos ? `line ${pos.line}, column ${pos.col}` : 'an unknown position';
