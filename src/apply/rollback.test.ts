@@ -375,6 +375,29 @@ describe('rollbackChange', () => {
     expect(result.quarantine).toEqual([{ name: 'lib', version: '1.0.1' }]);
   });
 
+  it('a proposal merged by hand after the base moved on is rolled back; what came in beside it stays', () => {
+    const wide = (lib: string, other: string): string =>
+      `{\n  "packages": {\n    "node_modules/lib": { "version": "${lib}" },\n    "node_modules/a": {},\n    "node_modules/b": {},\n    "node_modules/c": {},\n    "node_modules/other": { "version": "${other}" }\n  }\n}\n`;
+    commitFile('package-lock.json', wide('1.0.0', '2.0.0'), 'more packages');
+    const base = git.run(['rev-parse', 'main']);
+    git.run(['checkout', '--quiet', '-b', 'patchpilot/p-1']);
+    const commit = commitFile(
+      'package-lock.json',
+      wide('1.0.1', '2.0.0'),
+      'Fix lib\n\nPatchPilot-Change: p-1',
+    );
+    git.run(['checkout', '--quiet', 'main']);
+    recordProposal(base, commit);
+    // Another change lands on main first, in the same file; then the proposal is merged by hand.
+    const beside = commitFile('package-lock.json', wide('1.0.0', '2.0.1'), 'other 2.0.1');
+    git.run(['merge', '--quiet', '--no-ff', '-m', 'Merge pull request #8', 'patchpilot/p-1']);
+    expect(readFileSync(join(repo, 'package-lock.json'), 'utf8')).toBe(wide('1.0.1', '2.0.1'));
+    const result = rollbackChange({ ...input, git, entries: entriesOf() });
+    expect(result).toMatchObject({ mode: 'merged', base: 'main', commit, reverted: commit });
+    expect(readFileSync(join(repo, 'package-lock.json'), 'utf8')).toBe(wide('1.0.0', '2.0.1'));
+    expect(git.run(['merge-base', '--is-ancestor', beside, 'main']) === '').toBe(true);
+  });
+
   it('a change never merged, or one whose commit is not on the base branch, is not rolled back', () => {
     record(
       [

@@ -115,9 +115,10 @@ export interface LaterCommit {
 }
 
 /**
- * Commits on `base` after `target` that touched any of `files` (git's own history simplification:
- * a merge counts when it changed them itself), `exclude` aside. `files` are relative to the
- * repository's top, and `top` is where git runs.
+ * Commits on `base` built on `target` (its descendants: what came in beside it through a merge
+ * is not later) that touched any of `files` (git's own history simplification: a merge counts
+ * when it changed them itself), `exclude` aside. `files` are relative to the repository's top,
+ * and `top` is where git runs.
  */
 export const laterCommits = (
   git: Git,
@@ -129,7 +130,15 @@ export const laterCommits = (
 ): LaterCommit[] => {
   if (files.length === 0) return [];
   const log = git.run(
-    ['--literal-pathspecs', 'log', '--format=%H%x09%s', `${target}..${base}`, '--', ...files],
+    [
+      '--literal-pathspecs',
+      'log',
+      '--ancestry-path',
+      '--format=%H%x09%s',
+      `${target}..${base}`,
+      '--',
+      ...files,
+    ],
     top,
   );
   const out: LaterCommit[] = [];
@@ -351,14 +360,16 @@ export const rollbackChange = (input: RollbackInput): RollbackResult => {
     }
   }
   const files = changedFiles(git, reverted);
-  const later = laterCommits(
-    git,
-    top,
-    reverted,
-    baseCommit,
-    files,
-    mergeCommit && !mainline ? [mergeCommit] : [],
-  );
+  // The merges that brought the change in, PatchPilot's or a reviewer's (their first parent lacks
+  // it), combine it with what the base had meanwhile: they are not later work built on it.
+  const bringing = git
+    .run(['rev-list', '--merges', '--ancestry-path', `${reverted}..${baseCommit}`], top)
+    .split('\n')
+    .filter((m) => m !== '' && !isAncestor(git, reverted, `${m}^1`));
+  const later = laterCommits(git, top, reverted, baseCommit, files, [
+    ...(mergeCommit && !mainline ? [mergeCommit] : []),
+    ...bringing,
+  ]);
   // Later commits whose effects on these files cancel out (a later change and its rollback, a
   // commit and its revert) left nothing for this revert to undo or conflict with.
   if (later.length > 0 && !unchangedSince(git, top, reverted, baseCommit, files)) {
