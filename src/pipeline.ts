@@ -612,6 +612,8 @@ export interface FixResult {
   readonly store: { readonly path: string; readonly advisories: number; readonly snapshot: string };
   /** Worktrees an earlier, interrupted run left behind, removed before this one. */
   readonly staleWorktrees: readonly string[];
+  /** Branches of changes such a run had not settled, put back as they were before it. */
+  readonly staleBranches: readonly string[];
   /** With `inPlace`: the files written back into the project folder. */
   readonly written?: readonly string[];
 }
@@ -625,7 +627,7 @@ export const fixProject = async (store: AdvisoryStore, options: FixProjectOption
   const { createGit, repositoryTop, headCommit, currentBranch, branchCommit } = await import(
     './apply/git.js'
   );
-  const { removeStaleWorktrees, WorktreeRegistry } = await import('./apply/worktree.js');
+  const { putBackUnsettled, removeStaleWorktrees, WorktreeRegistry } = await import('./apply/worktree.js');
   const { detectManager } = await import('./apply/package-manager.js');
   const { applyPlan } = await import('./apply/index.js');
   const stat = statOrUndefined(options.target);
@@ -664,9 +666,9 @@ export const fixProject = async (store: AdvisoryStore, options: FixProjectOption
   if (projectPath.startsWith('..')) throw new PatchPilotError('INTERNAL', `${folder} is outside ${top}`);
   const { lockRepository } = await import('./apply/lock.js');
   const lock = lockRepository(git, 'fix');
-  const staleWorktrees = (() => {
+  const [staleWorktrees, staleBranches] = (() => {
     try {
-      return removeStaleWorktrees(git);
+      return [removeStaleWorktrees(git), putBackUnsettled(git)];
     } catch (error) {
       lock.release();
       throw error;
@@ -887,6 +889,7 @@ export const fixProject = async (store: AdvisoryStore, options: FixProjectOption
       changes,
       store: { path: store.path, advisories: status.advisories, snapshot },
       staleWorktrees,
+      staleBranches,
     };
   } finally {
     worktrees.close();

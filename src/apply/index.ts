@@ -32,7 +32,7 @@ import { escapes } from './paths.js';
 import { type PnpmMoves, pnpmMovesFor } from './pnpm-moves.js';
 import { proveFix } from './proof.js';
 import { projectCommands, runProjectCommands } from './run-commands.js';
-import { branchFor, WorktreeRegistry } from './worktree.js';
+import { branchFor, clearUnsettled, markUnsettled, WorktreeRegistry } from './worktree.js';
 import { editYarnBerryLockfile } from './yarn-berry-lockfile.js';
 import { editYarnClassicLockfile } from './yarn-lockfile.js';
 
@@ -195,7 +195,12 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
     for (const [branch, tip] of unfinished) {
       if (tip === undefined) git.tryRun(['branch', '--quiet', '-D', branch]);
       else git.tryRun(['update-ref', `refs/heads/${branch}`, tip]);
+      clearUnsettled(git, branch);
     }
+  };
+  const settleBranch = (branch: string): void => {
+    unfinished.delete(branch);
+    clearUnsettled(git, branch);
   };
 
   const checkInterrupted = (): void => {
@@ -382,9 +387,12 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
     const tracked = branch === undefined || unfinished.has(branch);
     const tip = tracked ? undefined : branchCommit(git, branch);
     try {
+      // Noted before the branch moves: a crash from here on is put back by the next run.
+      if (!tracked) markUnsettled(git, branch, tip, at);
       worktree = worktrees.add(git, at, branch);
       if (!tracked) unfinished.set(branch, tip);
     } catch (error) {
+      if (!tracked && branch) clearUnsettled(git, branch);
       const text = `no worktree for ${branch ?? 'the patch'}: ${message(error)}`;
       return {
         base: at,
@@ -850,7 +858,7 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
     }
     if (merge && 'commit' in merge) base = merge.commit;
     // Finalized, merged or proposed, and in the ledger: the branch is what this run leaves.
-    if (a.branch && !options.dryRun && only === undefined) unfinished.delete(a.branch);
+    if (a.branch && !options.dryRun && only === undefined) settleBranch(a.branch);
   };
 
   let finished = false;
@@ -913,7 +921,7 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
       if (a) settle(a, ids);
       else if (branch) {
         git.tryRun(['branch', '--quiet', '-D', branch]);
-        unfinished.delete(branch);
+        settleBranch(branch);
       }
     } else {
       for (const [i, patch] of tryable.entries()) {

@@ -75,6 +75,59 @@ export const removeStaleWorktrees = (git: Git): string[] => {
 };
 
 /**
+ * The branches `fix` reset and committed on and has not settled yet, noted in the repository
+ * itself (`refs/patchpilot/unsettled/<branch>` holds the tip before the run;
+ * `refs/patchpilot/unsettled-new/<branch>` says the run created the branch), so that the next run
+ * puts them back after a crash as Ctrl-C would have: an untested commit never stays on a branch
+ * that looks like a proposal.
+ */
+const unsettledPrefix = 'refs/patchpilot/unsettled/';
+const unsettledNewPrefix = 'refs/patchpilot/unsettled-new/';
+
+/** Notes `branch` as unsettled: `tip` is its commit before this run, undefined when it is new. */
+export const markUnsettled = (git: Git, branch: string, tip: string | undefined, base: string): void => {
+  clearUnsettled(git, branch);
+  git.run([
+    'update-ref',
+    `${tip === undefined ? unsettledNewPrefix : unsettledPrefix}${branch}`,
+    tip ?? base,
+  ]);
+};
+
+/** `branch` is settled (or put back): its note goes. Never throws. */
+export const clearUnsettled = (git: Git, branch: string): void => {
+  git.tryRun(['update-ref', '-d', `${unsettledPrefix}${branch}`]);
+  git.tryRun(['update-ref', '-d', `${unsettledNewPrefix}${branch}`]);
+};
+
+/**
+ * Puts back the branches an earlier run left unsettled (a crash, `kill -9`): each as it was before
+ * that run, deleted when that run created it. Run after the stale worktrees are gone, which had
+ * them checked out. Returns the branches.
+ */
+export const putBackUnsettled = (git: Git): string[] => {
+  const listed = git.tryRun([
+    'for-each-ref',
+    '--format=%(refname)%09%(objectname)',
+    unsettledPrefix,
+    unsettledNewPrefix,
+  ]);
+  if (listed.code !== 0) return [];
+  const branches: string[] = [];
+  for (const line of listed.stdout.split('\n')) {
+    const [ref, tip] = line.split('\t');
+    if (!ref || !tip) continue;
+    const created = ref.startsWith(unsettledNewPrefix);
+    const branch = ref.slice((created ? unsettledNewPrefix : unsettledPrefix).length);
+    if (created) git.tryRun(['branch', '--quiet', '-D', branch]);
+    else git.tryRun(['update-ref', `refs/heads/${branch}`, tip]);
+    git.tryRun(['update-ref', '-d', ref]);
+    branches.push(branch);
+  }
+  return branches;
+};
+
+/**
  * Worktrees open right now, removed on exit whatever the way out: the normal path removes each
  * as it finishes; `process.on('exit')` catches a thrown error or `process.exit` in between.
  */

@@ -527,6 +527,60 @@ describe('fix: level 1, dry run, a dirty working tree, interruption', () => {
   }, 240_000);
 });
 
+describe('fix: a run killed while a change is tested', () => {
+  let project: Project;
+  beforeAll(async () => {
+    project = await createProject({
+      packages: [{ name: 'good-lib', versions: { '1.0.0': lib('good'), '1.0.1': lib('good') } }],
+      dependencies: { 'good-lib': '^1.0.0' },
+      locked: { 'good-lib': '1.0.0' },
+      files: {
+        // The tests hang once the change is in: the run is killed while they run.
+        'test/app.test.js': [
+          "'use strict';",
+          "const { test } = require('node:test');",
+          "const version = require('good-lib/package.json').version;",
+          "test('the app works', () => new Promise((r) => setTimeout(r, version === '1.0.1' ? 120000 : 0)));",
+          '',
+        ].join('\n'),
+      },
+      advisories: [{ id: 'GHSA-test-good-0007', name: 'good-lib', fixed: '1.0.1', severity: 'LOW' }],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await project?.close();
+  });
+
+  it('leaves an untested commit that the next run takes off its branch', async () => {
+    const branches = (): string[] =>
+      git(project.repo, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/patchpilot/')
+        .split('\n')
+        .filter((b) => b !== '');
+    const result = await project.run(['fix', '--db', project.db, '--ledger', project.ledger], {
+      onSpawn: (child) => {
+        // Killed once the change is committed on its branch (the tests are then running).
+        const poll = setInterval(() => {
+          const [branch] = branches();
+          if (branch && git(project.repo, 'rev-parse', branch) !== git(project.repo, 'rev-parse', 'main')) {
+            clearInterval(poll);
+            child.kill('SIGKILL');
+          }
+        }, 50);
+        child.on('close', () => clearInterval(poll));
+      },
+    });
+    expect(result.code).toBe(-1);
+    const [branch] = branches();
+    expect(branch).toMatch(/^patchpilot\/p-/);
+    // A run with nothing to do (the finding is low) still puts the branch back: it was new, so it goes.
+    const { report } = await project.fix(['--min-severity', 'critical']);
+    expect(report.changes).toEqual([]);
+    expect(report.staleBranches).toEqual([branch]);
+    expect(branches()).toEqual([]);
+    expect(git(project.repo, 'for-each-ref', 'refs/patchpilot/')).toBe('');
+  }, 240_000);
+});
+
 describe('fix --group: one test run for every patch, bisected when it fails', () => {
   let project: Project;
   beforeAll(async () => {

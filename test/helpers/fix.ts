@@ -21,6 +21,7 @@ export interface FixReportJson {
   changes: Change[];
   unfixable: unknown[];
   staleWorktrees: string[];
+  staleBranches: string[];
   written?: string[];
 }
 

@@ -117,6 +117,7 @@ export interface FixReport {
   readonly changes: readonly Change[];
   readonly unfixable: FixResult['plan']['unfixable'];
   readonly staleWorktrees: readonly string[];
+  readonly staleBranches: readonly string[];
   /** With --in-place: the files written into the project folder. */
   readonly written?: readonly string[];
 }
@@ -285,6 +286,7 @@ const buildReport = (result: FixResult, dryRun: boolean, ledger: string | undefi
     changes: result.changes,
     unfixable: result.plan.unfixable,
     staleWorktrees: result.staleWorktrees,
+    staleBranches: result.staleBranches,
     ...(result.written ? { written: result.written } : {}),
   };
 };

@@ -61,6 +61,7 @@ const report = (): FixReport =>
     ],
     unfixable: [{ finding: { id: 'GHSA-2', name: 'y<!--', version: '1.0.0' }, text: 'no fix <i>' }],
     staleWorktrees: [],
+    staleBranches: [],
   }) as unknown as FixReport;
 
 describe('renderFixMarkdown', () => {

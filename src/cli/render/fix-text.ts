@@ -54,6 +54,10 @@ export const renderFixText = (report: FixReport): string => {
   );
   if (report.staleWorktrees.length > 0)
     out.push(`removed ${report.staleWorktrees.length} worktree(s) an earlier run left behind`);
+  if (report.staleBranches.length > 0)
+    out.push(
+      `put back ${report.staleBranches.length} branch(es) an earlier run left with an untested commit: ${report.staleBranches.join(', ')}`,
+    );
   out.push('');
   const sections: [string, Change['status']][] = [
     ['Merged', 'merged'],
