@@ -110,6 +110,13 @@ const warnIfStale = (
   inventory: Inventory,
   options: { readonly cwd: string; readonly onProgress?: (message: string) => void },
 ): void => {
+  const drift = inventory.drifted?.[0];
+  if (drift !== undefined) {
+    const n = inventory.drifted?.length ?? 0;
+    options.onProgress?.(
+      `warning: ${display(options.cwd, inventory.lockfile)} is out of step with package.json: ${n === 1 ? '1 dependency' : `${n} dependencies`} changed since the last install (first: ${drift.name} is ${drift.spec} there, ${drift.locked} in the lockfile); npm ci refuses it, and changes made to it may not apply: update it with npm install`,
+    );
+  }
   const missing = inventory.missing ?? [];
   const first = missing[0];
   if (first === undefined) return;

@@ -83,6 +83,12 @@ export interface Inventory {
    * lockfileVersion 2 and 3, yarn 1).
    */
   readonly missing?: readonly MissingDependency[];
+  /**
+   * Dependencies the root's package.json declares with another spec than the lockfile recorded at
+   * its last install (npm lockfileVersion 2 and 3): `npm ci` refuses such a lockfile, and `npm
+   * install` resolves them again. `spec` is package.json's, `locked` the lockfile's.
+   */
+  readonly drifted?: readonly (MissingDependency & { readonly locked: string })[];
   /** Absolute folder of the project (the lockfile's folder). */
   readonly root: string;
   /** Absolute path of the lockfile the inventory was read from. */

@@ -246,6 +246,35 @@ describe('scan on the bundled example', () => {
     expect(example.stderr).toBe('');
   });
 
+  it('warns on stderr when package.json changed a range since the lockfile was written', () => {
+    const dir = join(home.path, 'drifted');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'package-lock.json'),
+      JSON.stringify({
+        lockfileVersion: 3,
+        packages: {
+          '': { name: 'drifted-app', dependencies: { minimist: '0.0.8' }, devDependencies: { ms: '^2.0.0' } },
+          'node_modules/minimist': { version: '0.0.8' },
+          'node_modules/ms': { version: '2.1.3', dev: true },
+        },
+      }),
+    );
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({
+        name: 'drifted-app',
+        dependencies: { minimist: '1.2.8' },
+        devDependencies: { ms: '^2.0.0' },
+      }),
+    );
+    const result = runCli(['scan', '--db', db], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(
+      'warning: package-lock.json is out of step with package.json: 1 dependency changed since the last install (first: minimist is 1.2.8 there, 0.0.8 in the lockfile); npm ci refuses it, and changes made to it may not apply: update it with npm install\n',
+    );
+  });
+
   it('--fail-on sets exit 1 only when a finding at or above the level exists', () => {
     expect(runCli(['scan', example, '--db', db, '--fail-on', 'critical']).code).toBe(1);
     expect(runCli(['scan', example, '--db', db, '--fail-on', 'medium']).code).toBe(1);

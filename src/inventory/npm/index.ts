@@ -347,11 +347,17 @@ const fromPackages = (
   }
   // The lockfile's root entry is npm's copy of package.json from the last install: a dependency
   // added to package.json since is in neither, so package.json itself is read too.
+  const drifted: { from: string; name: string; spec: string; locked: string }[] = [];
   if (manifest) {
+    const recorded = new Map<string, string>();
+    eachDependency(rootEntry, true, (name, spec) => recorded.set(name, spec));
     eachDependency(manifest, true, (name, spec, type) => {
       if ((type === 'prod' || type === 'dev') && resolveFrom('', name, has) === undefined) {
         if (!missing.some((m) => m.from === '' && m.name === name)) missing.push({ from: '', name, spec });
+        return;
       }
+      const locked = recorded.get(name);
+      if (locked !== undefined && locked !== spec) drifted.push({ from: '', name, spec, locked });
     });
   }
   return {
@@ -362,6 +368,7 @@ const fromPackages = (
     packages,
     edges,
     ...(missing.length > 0 ? { missing } : {}),
+    ...(drifted.length > 0 ? { drifted } : {}),
   };
 };
 
