@@ -153,6 +153,12 @@ describe('readSbom: CycloneDX', () => {
   it('without a dependency graph, every component hangs off the root', () => {
     const flat = readSbom(JSON.stringify({ ...cyclonedx, dependencies: undefined }), '/b.json');
     expect(flat.edges.filter((e) => e.from === 'app@1.0.0')).toHaveLength(5);
+    // Without a main component, the file names the project.
+    const bare = readSbom(
+      JSON.stringify({ ...cyclonedx, metadata: {}, dependencies: undefined }),
+      '/b/bom.json',
+    );
+    expect(bare.importers.map((i) => i.name)).toEqual(['bom.json']);
   });
 });
 
@@ -216,6 +222,37 @@ describe('readSbom: SPDX', () => {
     expect(lodash?.resolved).toBeUndefined();
     expect(inventory.format).toBe('spdx-2.3');
     expect(inventory.importers).toEqual([{ id: 'SPDXRef-Package-app-1.0.0', name: 'app', path: '' }]);
+  });
+
+  it('matches every package of a document that describes several, each straight from the document', () => {
+    const pkg = (name: string, version: string) => ({
+      SPDXID: `SPDXRef-${name}`,
+      name,
+      versionInfo: version,
+      externalRefs: [purlRef(`pkg:npm/${name}@${version}`)],
+    });
+    const describes = (id: string) => ({
+      spdxElementId: 'SPDXRef-DOCUMENT',
+      relationshipType: 'DESCRIBES',
+      relatedSpdxElement: id,
+    });
+    const inventory = readSbom(
+      JSON.stringify({
+        spdxVersion: 'SPDX-2.2',
+        SPDXID: 'SPDXRef-DOCUMENT',
+        name: 'two packages',
+        packages: [pkg('minimist', '1.2.5'), pkg('lodash', '4.17.15')],
+        relationships: [describes('SPDXRef-minimist'), describes('SPDXRef-lodash')],
+      }),
+      '/s/two.spdx.json',
+    );
+    expect([...registryPackageKeys(inventory)].sort()).toEqual(['lodash@4.17.15', 'minimist@1.2.5']);
+    expect(inventory.importers).toEqual([{ id: 'SPDXRef-DOCUMENT', name: 'two packages', path: '' }]);
+    // Neither depends on the other: each hangs off the document.
+    expect(inventory.edges.map((e) => `${e.from} > ${e.to}`).sort()).toEqual([
+      'SPDXRef-DOCUMENT > SPDXRef-lodash',
+      'SPDXRef-DOCUMENT > SPDXRef-minimist',
+    ]);
   });
 
   it('refuses SPDX 3 and other versions by name', () => {

@@ -1,4 +1,4 @@
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { PatchPilotError } from '../../core/errors.js';
 import type {
   EdgeType,
@@ -248,6 +248,35 @@ const statedSource = (component: Json): SourceKind | undefined => {
   return undefined;
 };
 
+const cyclonedxDraft = (component: Json, id: string): Draft => {
+  const hashes = Array.isArray(component.hashes)
+    ? component.hashes
+        .filter(isObject)
+        .map((h) => ({ alg: stringOr(h.alg) ?? '', hex: stringOr(h.content) ?? '' }))
+    : [];
+  const refs = Array.isArray(component.externalReferences)
+    ? component.externalReferences.filter(isObject)
+    : [];
+  const group = stringOr(component.group);
+  const licenses = Array.isArray(component.licenses) ? component.licenses.filter(isObject) : [];
+  const first = licenses[0];
+  const license =
+    stringOr(first?.expression) ??
+    (isObject(first?.license) ? (stringOr(first.license.id) ?? stringOr(first.license.name)) : undefined);
+  return {
+    id,
+    purl: stringOr(component.purl),
+    displayName: group ? `${group}/${stringOr(component.name) ?? ''}` : (stringOr(component.name) ?? ''),
+    displayVersion: stringOr(component.version) ?? '',
+    integrity: integrityOf(hashes),
+    resolved: stringOr(refs.find((r) => r.type === 'distribution')?.url),
+    license,
+    statedScope: cyclonedxScope(component),
+    statedSource: statedSource(component),
+    workspacePath: propertyOf(component, 'patchpilot:npm:path'),
+  };
+};
+
 const readCycloneDx = (doc: Json, path: string, unreadable: string[]): Inventory => {
   const specVersion = stringOr(doc.specVersion);
   if (specVersion === undefined || !/^1\.\d+$/.test(specVersion)) {
@@ -285,37 +314,7 @@ const readCycloneDx = (doc: Json, path: string, unreadable: string[]): Inventory
       if (component !== rootCopy) {
         // A bom-ref given twice (the spec forbids it) or a component without one still counts:
         // dropping it would hide its findings. Edges name the first component of a bom-ref.
-        const id = ids.claim(declared ?? `${where}[${index}]`);
-        const hashes = Array.isArray(component.hashes)
-          ? component.hashes
-              .filter(isObject)
-              .map((h) => ({ alg: stringOr(h.alg) ?? '', hex: stringOr(h.content) ?? '' }))
-          : [];
-        const refs = Array.isArray(component.externalReferences)
-          ? component.externalReferences.filter(isObject)
-          : [];
-        const group = stringOr(component.group);
-        const licenses = Array.isArray(component.licenses) ? component.licenses.filter(isObject) : [];
-        const first = licenses[0];
-        const license =
-          stringOr(first?.expression) ??
-          (isObject(first?.license)
-            ? (stringOr(first.license.id) ?? stringOr(first.license.name))
-            : undefined);
-        drafts.push({
-          id,
-          purl: stringOr(component.purl),
-          displayName: group
-            ? `${group}/${stringOr(component.name) ?? ''}`
-            : (stringOr(component.name) ?? ''),
-          displayVersion: stringOr(component.version) ?? '',
-          integrity: integrityOf(hashes),
-          resolved: stringOr(refs.find((r) => r.type === 'distribution')?.url),
-          license,
-          statedScope: cyclonedxScope(component),
-          statedSource: statedSource(component),
-          workspacePath: propertyOf(component, 'patchpilot:npm:path'),
-        });
+        drafts.push(cyclonedxDraft(component, ids.claim(declared ?? `${where}[${index}]`)));
       }
       stack.push({ list: component.components, where: `${where}[${index}].components`, depth: depth + 1 });
     }
@@ -335,7 +334,7 @@ const readCycloneDx = (doc: Json, path: string, unreadable: string[]): Inventory
   }
   const root = {
     id: rootRef,
-    name: stringOr(rootComponent?.name) ?? '',
+    name: stringOr(rootComponent?.name) || basename(path),
     version: stringOr(rootComponent?.version) ?? '',
   };
   return finish(path, `cyclonedx-${specVersion}`, root, drafts, edges, unreadable);
@@ -382,6 +381,13 @@ const spdxEdge = (type: string): { reverse: boolean; edge: EdgeType } | undefine
   }
 };
 
+/** A package's first readable `pkg:npm/` purl among its external references. */
+const spdxPurl = (pkg: Json): string | undefined =>
+  (Array.isArray(pkg.externalRefs) ? pkg.externalRefs.filter(isObject) : [])
+    .filter((r) => r.referenceType === 'purl')
+    .map((r) => stringOr(r.referenceLocator))
+    .find((locator) => npmOf(locator, stringOr(pkg.versionInfo) ?? '') !== undefined);
+
 const readSpdx = (doc: Json, path: string, unreadable: string[]): Inventory => {
   const version = stringOr(doc.spdxVersion) as string;
   if (!/^SPDX-2\.\d+$/.test(version)) {
@@ -406,8 +412,11 @@ const readSpdx = (doc: Json, path: string, unreadable: string[]): Inventory => {
       if (target) describes.add(target);
     }
   }
-  const rootId = [...describes][0] ?? 'SPDXRef-DOCUMENT';
-  const rootPkg = list.find((p) => p.SPDXID === rootId);
+  // One described package is the project; a document that describes several has no one project:
+  // the document stands for it, and each package it describes is matched as a dependency of it.
+  const several = describes.size > 1;
+  const rootId = several ? 'SPDXRef-DOCUMENT' : ([...describes][0] ?? 'SPDXRef-DOCUMENT');
+  const rootPkg = several ? undefined : list.find((p) => p.SPDXID === rootId);
   const drafts: Draft[] = [];
   const ids = new UniqueIds();
   let rootSeen = false;
@@ -420,11 +429,7 @@ const readSpdx = (doc: Json, path: string, unreadable: string[]): Inventory => {
       continue;
     }
     const id = ids.claim(declared ?? `packages[${index}]`);
-    const externalRefs = Array.isArray(pkg.externalRefs) ? pkg.externalRefs.filter(isObject) : [];
-    const purl = externalRefs
-      .filter((r) => r.referenceType === 'purl')
-      .map((r) => stringOr(r.referenceLocator))
-      .find((locator) => npmOf(locator, stringOr(pkg.versionInfo) ?? '') !== undefined);
+    const purl = spdxPurl(pkg);
     const checksums = Array.isArray(pkg.checksums) ? pkg.checksums.filter(isObject) : [];
     const download = stringOr(pkg.downloadLocation);
     const licence = stringOr(pkg.licenseDeclared);
@@ -455,9 +460,12 @@ const readSpdx = (doc: Json, path: string, unreadable: string[]): Inventory => {
     const [from, to] = kind.reverse ? [b, a] : [a, b];
     edges.push({ from, to, type: kind.edge, spec: '' });
   }
+  if (several) {
+    for (const id of describes) edges.push({ from: rootId, to: id, type: 'prod', spec: '' });
+  }
   const root = {
     id: rootId,
-    name: stringOr(rootPkg?.name) ?? stringOr(doc.name) ?? '',
+    name: stringOr(rootPkg?.name) || stringOr(doc.name) || basename(path),
     version: stringOr(rootPkg?.versionInfo) ?? '',
   };
   return finish(path, `spdx-${version.slice('SPDX-'.length)}`, root, drafts, edges, unreadable);
