@@ -766,6 +766,10 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
     const branchTip = [...commits.values()].pop();
     const mergeable =
       settled.length > 0 && settled.every((s) => commits.has(s.patch.id) && s.verdict.level >= 3);
+    // What keeps a group from merging when a patch of it earned level 3 itself.
+    const holdingBack = settled
+      .filter((s) => !(commits.has(s.patch.id) && s.verdict.level >= 3))
+      .map((s) => s.patch.id);
     let merge: ReturnType<typeof mergeInto> | undefined;
     if (branchTip && mergeable && a.branch) merge = mergeInto(branchTip, a.base, a.branch);
     for (const s of settled) {
@@ -819,7 +823,9 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
             ? `merge deferred: ${merge.deferred}`
             : mergeable
               ? 'left on its branch'
-              : `${reasonText(verdict)}; left on ${a.branch} for a human`;
+              : verdict.level >= 3 && holdingBack.length > 0
+                ? `level ${verdict.level} (merge) for this patch, but a group merges only when every patch of it earns level 3, and ${holdingBack.join(', ')} ${holdingBack.length === 1 ? 'does' : 'do'} not; left on ${a.branch} for a human`
+                : `${reasonText(verdict)}; left on ${a.branch} for a human`;
         change = { ...base, status: 'proposed', reason: why, branch: a.branch, commit };
       }
       changes.push(change);

@@ -630,6 +630,41 @@ describe('fix --group: one test run for every patch, bisected when it fails', ()
   }, 240_000);
 });
 
+describe('fix --group: a patch that earns a merge in a group that does not', () => {
+  let project: Project;
+  beforeAll(async () => {
+    project = await createProject({
+      packages: [
+        { name: 'good-lib', versions: { '1.0.0': lib('good'), '1.0.1': lib('good') } },
+        { name: 'idle-lib', versions: { '2.0.0': lib('idle'), '2.0.1': lib('idle') } },
+      ],
+      dependencies: { 'good-lib': '^1.0.0', 'idle-lib': '^2.0.0' },
+      locked: { 'good-lib': '1.0.0', 'idle-lib': '2.0.0' },
+      // No test loads idle-lib: its patch earns level 2 (propose), good-lib's level 3.
+      files: { 'test/app.test.js': testFile(['good-lib'], "  assert.strictEqual(m0(), 'good');") },
+      advisories: [
+        { id: 'GHSA-test-good-0001', name: 'good-lib', fixed: '1.0.1' },
+        { id: 'GHSA-test-idle-0002', name: 'idle-lib', fixed: '2.0.1' },
+      ],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await project?.close();
+  });
+
+  it('is proposed with the group, and says which patch kept the group from merging', async () => {
+    const { report } = await project.fix(['--group']);
+    const good = byName(report, 'good-lib');
+    const idle = byName(report, 'idle-lib');
+    expect(good.level, good.reason).toBe(3);
+    expect(idle.level, idle.reason).toBe(2);
+    expect(good.status).toBe('proposed');
+    expect(good.reason).toBe(
+      `level 3 (merge) for this patch, but a group merges only when every patch of it earns level 3, and ${idle.id} does not; left on ${good.branch} for a human`,
+    );
+  }, 240_000);
+});
+
 describe('fix: a proof that fails', () => {
   let project: Project;
   beforeAll(async () => {
