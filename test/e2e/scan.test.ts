@@ -289,6 +289,19 @@ describe('scan on the bundled example', () => {
       expect(runCli(['db', 'import', join(lowOnly.path, 'low.json'), '--db', store]).code).toBe(0);
       expect(runCli(['scan', example, '--db', store, '--fail-on', 'moderate']).code).toBe(0);
       expect(runCli(['scan', example, '--db', store, '--fail-on', 'low']).code).toBe(1);
+      // A finding of unknown severity (no label, no CVSS vector) counts as low: never let through unseen.
+      const unrated = osv.vulns
+        .filter((v) => v.id === 'GHSA-w7rc-rwvf-8q5r')
+        .map((v) => ({ ...v, id: 'GHSA-test-unrt-0001', database_specific: {}, severity: undefined }));
+      const unknownStore = join(lowOnly.path, 'unknown.db');
+      writeFileSync(join(lowOnly.path, 'unknown.json'), JSON.stringify({ vulns: unrated }));
+      expect(runCli(['db', 'import', join(lowOnly.path, 'unknown.json'), '--db', unknownStore]).code).toBe(0);
+      const unknown = runCli(['scan', example, '--db', unknownStore, '--json']);
+      expect(
+        (JSON.parse(unknown.stdout) as { findings: { severity: string }[] }).findings.map((f) => f.severity),
+      ).toEqual(['unknown']);
+      expect(runCli(['scan', example, '--db', unknownStore, '--fail-on', 'low']).code).toBe(1);
+      expect(runCli(['scan', example, '--db', unknownStore, '--fail-on', 'moderate']).code).toBe(0);
     } finally {
       lowOnly.remove();
     }

@@ -39,7 +39,7 @@ Options:
       --json             print the report as JSON (schemaVersion 1)
       --format FORMAT    table (default), json, sarif (SARIF 2.1.0) or markdown
       --fail-on SEVERITY exit 1 when a finding at or above SEVERITY exists:
-                         low, moderate (or medium), high, critical
+                         low, moderate (or medium), high, critical (unknown counts as low)
       --min-priority P   report only findings whose priority is at least P: critical, high,
                          medium, low, or a number from 0 to 100 (--fail-on sees only those)
       --max-paths N      dependency paths shown per finding, shortest first (default 10)
@@ -219,10 +219,10 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
   if (failOn === undefined) return 'ok';
   const threshold = severityRank[failOn];
   // A finding a not_affected VEX statement suppresses, or an exception excepts, is listed but never
-  // fails the build.
-  return report.findings.some(
-    (f) => !isSuppressed(f) && !isExcepted(f) && severityRank[f.severity] >= threshold,
-  )
+  // fails the build. One of unknown severity counts as low, as its priority ranks it above low:
+  // a gate never lets it through unseen.
+  const rank = (s: SeverityLabel): number => (s === 'unknown' ? severityRank.low : severityRank[s]);
+  return report.findings.some((f) => !isSuppressed(f) && !isExcepted(f) && rank(f.severity) >= threshold)
     ? 'failed'
     : 'ok';
 };
