@@ -109,7 +109,10 @@ describe('importAdvisories', () => {
 
   it('reads the empty answer of the OSV API as no records', async () => {
     const empty = write('none.json', '{}');
-    expect(await run(empty)).toMatchObject({ read: 0, added: 0, skipped: [] });
+    const good = write('good.json', JSON.stringify(record('GHSA-0001', '2024-01-01T00:00:00Z')));
+    expect(await run(empty, good)).toMatchObject({ read: 1, added: 1, skipped: [] });
+    // Alone, it holds nothing to import.
+    await expect(run(empty)).rejects.toThrow(`nothing to import: ${empty} holds no records`);
   });
 
   it('is idempotent and replaces a record only by a newer modified', async () => {
@@ -176,6 +179,31 @@ describe('importAdvisories', () => {
     const lines = write('other.jsonl', ['{"name":"x"}', '{}', '[1]', '"text"', '{"broken'].join('\n'));
     await expect(run(lines)).rejects.toThrow('none of the 5 records read is an OSV record');
     expect(store.count()).toBe(1);
+  });
+
+  it('refuses an import whose inputs hold no records at all, and writes nothing', async () => {
+    const empty = write('empty.jsonl', '');
+    const blank = write('blank.jsonl', '\n  \n\n');
+    const gz = write('empty.jsonl.gz', gzipSync(''));
+    const none = write('none.json', JSON.stringify({ vulns: [] }));
+    mkdirSync(join(dir, 'folder'));
+    write('folder/README.md', 'not a record');
+    for (const input of [empty, blank, gz, none, join(dir, 'folder')]) {
+      const error = await run(input).catch((e: unknown) => e);
+      expect(isPatchPilotError(error) && error.code, input).toBe('ADVISORY_INPUT_INVALID');
+      expect((error as Error).message).toBe(`nothing to import: ${input} holds no records`);
+      expect((error as { hint?: string }).hint).toContain('nothing was written');
+    }
+    await expect(run(empty, blank)).rejects.toThrow(
+      'nothing to import: none of the 2 inputs holds any records',
+    );
+    expect(store.count()).toBe(0);
+    expect(store.status().sources).toEqual([]);
+    // Beside an input that holds records, an empty one is no reason to refuse.
+    const good = write('good.json', JSON.stringify(record('GHSA-0001', '2024-01-01T00:00:00Z')));
+    expect(await run(empty, good)).toMatchObject({ read: 1, added: 1 });
+    // Records that are all stored already are records: the import is only idempotent.
+    expect(await run(good)).toMatchObject({ read: 1, unchanged: 1 });
   });
 
   it('keeps withdrawn records out of matching but counts them', async () => {

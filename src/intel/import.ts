@@ -114,6 +114,18 @@ export const importAdvisories = async (
     }
     // Ctrl-C during the last batch is seen only now: it still rolls the import back.
     throwIfInterrupted(options.signal);
+    // Not one record in any input (an empty file, blank lines, a folder without .json files): the
+    // wrong path, or a download that came to nothing. Refused like the wrong file below: a success
+    // that leaves an empty store behind would hide the mistake until the first scan.
+    if (tally.read === 0) {
+      const what =
+        sources.length === 1
+          ? `${sources[0]} holds no records`
+          : `none of the ${sources.length} inputs holds any records`;
+      throw new PatchPilotError('ADVISORY_INPUT_INVALID', `nothing to import: ${what}`, {
+        hint: "a folder is searched for .json files and a .jsonl file read line by line; import OSV files (OSV's npm export, GitHub's advisory database); nothing was written",
+      });
+    }
     // Records were read and every one is of another format altogether (the legacy NSP feed, a
     // package.json) or not JSON at all: the wrong file. Refused, so that the import does not look
     // like it succeeded; the transaction rolls back and nothing is recorded. Broken OSV records

@@ -591,7 +591,8 @@ describe('bad input: one clear line, exit 2, no stack trace', () => {
     );
     expect(existsSync(join(cases.path, 'none.db'))).toBe(false);
     const empty = join(cases.path, 'empty.db');
-    writeFileSync(join(cases.path, 'nothing.json'), '{"vulns": []}');
+    // An import whose one record is a broken OSV record skips it and leaves an empty store.
+    writeFileSync(join(cases.path, 'nothing.json'), '{"id": "GHSA-0000", "affected": []}');
     expect(runCli(['db', 'import', join(cases.path, 'nothing.json'), '--db', empty]).code).toBe(0);
     const again = runCli(['scan', example, '--db', empty]);
     expect(again.code).toBe(2);
@@ -620,6 +621,26 @@ describe('bad input: one clear line, exit 2, no stack trace', () => {
     expect(failed.code).toBe(2);
     expect(failed.stderr).toContain('cut.json: not JSON');
     expect(JSON.parse(runCli(['db', 'status', '--json', '--db', store]).stdout).advisories).toBe(11);
+  });
+
+  it('an import of inputs that hold no records is refused, and a first one leaves no store', () => {
+    const store = join(cases.path, 'from-nothing.db');
+    const empty = join(cases.path, 'empty.jsonl');
+    writeFileSync(empty, '');
+    const folder = join(cases.path, 'no-records');
+    mkdirSync(folder);
+    for (const input of [empty, folder]) {
+      const result = runCli(['db', 'import', input, '--db', store]);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain(
+        `nothing to import: ${input} holds no records [ADVISORY_INPUT_INVALID]\n  hint: `,
+      );
+      expect(readdirSync(cases.path).filter((name) => name.includes('from-nothing.db'))).toEqual([]);
+    }
+    expect(runCli(['db', 'import', exampleOsv, '--db', store]).code).toBe(0);
+    expect(runCli(['db', 'import', empty, '--db', store]).code).toBe(2);
+    expect(JSON.parse(runCli(['db', 'status', '--json', '--db', store]).stdout).sources).toHaveLength(1);
   });
 
   it('a foreign SQLite database is never read or written as a store', () => {

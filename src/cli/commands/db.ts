@@ -31,8 +31,9 @@ Import OSV advisories into the store. Each PATH may be:
 
 A stored record is replaced only by one with a newer "modified". Malformed records are reported
 and skipped; everything else lands in one transaction, so a failed or interrupted (Ctrl-C) import
-changes nothing, and a first one leaves no empty store behind. When records were read and not one
-of them is OSV (the wrong file), the import is refused (exit 2).
+changes nothing, and a first one leaves no empty store behind. When the inputs hold no record at
+all, or records were read and not one of them is OSV (the wrong file), the import is refused
+(exit 2).
 
 Options:
   --db FILE   advisory store (default: $PATCHPILOT_DB, else <data home>/advisories.db)
