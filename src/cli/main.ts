@@ -1,4 +1,5 @@
-import { isPatchPilotError } from '../core/errors.js';
+import { isPatchPilotError, PatchPilotError } from '../core/errors.js';
+import { closestName } from '../util/did-you-mean.js';
 import { printableText } from '../util/printable.js';
 import type { Command, Io } from './io.js';
 import { toolVersion } from './version.js';
@@ -114,22 +115,24 @@ export const main = async (argv: readonly string[], given: Io): Promise<number> 
         io.stdout.write(help);
         return EXIT.ok;
       }
-      const load = commands[topic];
-      if (!load) {
-        io.stderr.write(`patchpilot: unknown command "${topic}"\n`);
-        return EXIT.usage;
-      }
-      return EXIT[await (await load())([...rest.slice(1), '--help'], io)];
+      return EXIT[await (await commandFor(topic))([...rest.slice(1), '--help'], io)];
     }
-    const load = commands[verb];
-    if (!load) {
-      io.stderr.write(`patchpilot: unknown command "${verb}"\n\n${help}`);
-      return EXIT.usage;
-    }
-    return EXIT[await (await load())(rest, io)];
+    return EXIT[await (await commandFor(verb))(rest, io)];
   } catch (error) {
     return reportError(error, io, debug);
   }
+};
+
+/** The command named `verb`; an unknown one (`toString` too) is a usage error. */
+const commandFor = (verb: string): Promise<Command> => {
+  const load = Object.hasOwn(commands, verb) ? commands[verb] : undefined;
+  if (load) return load();
+  const near = closestName(verb, [...Object.keys(commands), 'help']);
+  throw new PatchPilotError(
+    'USAGE',
+    `unknown command "${verb}"${near === undefined ? '' : ` (did you mean "${near}"?)`}`,
+    { hint: 'see `patchpilot --help`' },
+  );
 };
 
 const reportError = (error: unknown, io: Io, debug: boolean): number => {

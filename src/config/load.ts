@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { PatchPilotError } from '../core/errors.js';
 import { parseJsonDocument } from '../inventory/json.js';
 import { aliasBombReason, isAliasBomb, MAX_YAML_ALIASES } from '../inventory/lazy.js';
+import { closestName } from '../util/did-you-mean.js';
 import { readConfinedText, readText, realPathOrUndefined, statOrUndefined } from '../util/fs.js';
 import { normalizeConfig, type ProjectConfig } from './normalize.js';
 import { configSchema } from './schema.js';
@@ -404,36 +405,8 @@ const unwrap = (schema: unknown): unknown => {
 /** ` (did you mean "critical"?)`, or ` (known: a, b, c)` when no key is close. */
 const suggestion = (key: string, known: readonly string[]): string => {
   if (known.length === 0) return '';
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of known) {
-    const d = distance(key.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  if (best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3))) {
-    return ` (did you mean "${best}"?)`;
-  }
-  return ` (known: ${known.join(', ')})`;
-};
-
-/** Levenshtein distance; keys are short. */
-const distance = (a: string, b: string): number => {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        (previous[j] as number) + 1,
-        (current[j - 1] as number) + 1,
-        (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
+  const best = closestName(key, known);
+  return best === undefined ? ` (known: ${known.join(', ')})` : ` (did you mean "${best}"?)`;
 };
 
 /** The 1-based line of the node at `path` (of its key when `atKey`), when the document has it. */

@@ -681,9 +681,19 @@ describe('the command line', () => {
   });
 
   it('rejects unknown commands and options with exit 2', () => {
-    const unknown = runCli(['frobnicate']);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    // One line with its code and a hint, like every other usage error; a typo gets a suggestion.
+    for (const [args, line] of [
+      [['frobnicate'], 'unknown command "frobnicate"'],
+      [['help', 'frobnicate'], 'unknown command "frobnicate"'],
+      [['sacn', '.'], 'unknown command "sacn" (did you mean "scan"?)'],
+      [['help', 'rollbak'], 'unknown command "rollbak" (did you mean "rollback"?)'],
+      [['toString'], 'unknown command "toString"'],
+    ] as const) {
+      const unknown = runCli([...args]);
+      expect(unknown.code, args.join(' ')).toBe(2);
+      expect(unknown.stdout).toBe('');
+      expect(unknown.stderr).toBe(`patchpilot: ${line} [USAGE]\n  hint: see \`patchpilot --help\`\n`);
+    }
     const option = runCli(['scan', '--frobnicate']);
     expect(option.code).toBe(2);
     expect(option.stderr).toContain("scan: Unknown option '--frobnicate'");
