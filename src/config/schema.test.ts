@@ -4,8 +4,9 @@ import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { projectRoot } from '../../test/helpers/cli.js';
+import { isCalendarDate } from '../core/date.js';
 import { configJsonSchema } from './json-schema.js';
-import { calendarDatePattern, isCalendarDate, parsePackageSelector } from './schema.js';
+import { calendarDatePattern, parsePackageSelector } from './schema.js';
 import { defaultConfigJson, defaultConfigYaml } from './template.js';
 
 /**

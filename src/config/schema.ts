@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCalendarDate } from '../core/date.js';
 import { parsePackageSelector } from './package-selector.js';
 
 /** A cap's list that is present but empty would never match: almost certainly a mistake. */
@@ -51,18 +52,6 @@ export const riskFacts = [
   'untested',
 ] as const;
 export type RiskFact = (typeof riskFacts)[number];
-
-const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** Whether `text` is a real calendar date written `YYYY-MM-DD` (2025-02-30 is not). */
-export const isCalendarDate = (text: string): boolean => {
-  const match = isoDate.exec(text);
-  if (!match) return false;
-  // setUTCFullYear, not Date.UTC: Date.UTC reads a year below 100 as 19xx.
-  const date = new Date(0);
-  date.setUTCFullYear(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
-  return date.toISOString().slice(0, 10) === text;
-};
 
 /**
  * The same rule as a JSON Schema pattern, for editors: the days each month has, and 29 February in

@@ -147,6 +147,11 @@ describe('Ledger: reading', () => {
 
   it('refuses a since that is no date', () => {
     expect(() => ledger.entries({ since: 'last week' })).toThrow(/not an ISO 8601 date/);
+    // Date.parse would take these as some other day.
+    for (const since of ['2025-02-29', '2024-04-31T00:00:00Z', '2025-13-01', 'March 7', '1', '2025-1-5']) {
+      expect(() => ledger.entries({ since }), since).toThrow(`since "${since}" is not an ISO 8601 date`);
+    }
+    expect(ledger.entries({ since: '2024-02-29' }).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 });
 

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { isoTimeMs } from '../core/date.js';
 import { PatchPilotError } from '../core/errors.js';
 import {
   GENESIS_HASH,
@@ -126,8 +127,8 @@ const toEntry = (row: Row): LedgerEntry => ({
 
 /** Times are stored as `Date#toISOString()`, so stored times compare as text in time order. */
 const isoTime = (text: string, what: string): string => {
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) {
+  const ms = isoTimeMs(text);
+  if (ms === undefined) {
     throw new PatchPilotError('USAGE', `${what} "${text}" is not an ISO 8601 date or date-time`, {
       hint: 'write a date as 2025-01-31 or a date-time as 2025-01-31T12:00:00Z',
     });

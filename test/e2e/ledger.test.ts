@@ -265,6 +265,14 @@ describe('ledger show', () => {
       code: 2,
       stderr: expect.stringMatching(/--since "yesterday"/),
     });
+    // A day the calendar does not have is refused, not rolled over into the next month.
+    for (const since of ['2026-02-30', '2026-04-31T12:00:00Z', '2025-02-29']) {
+      expect(cli(['ledger', 'show', '--since', since])).toMatchObject({
+        code: 2,
+        stderr: `patchpilot: ledger show: --since "${since}" is not a date (2025-01-31) or ISO date-time [USAGE]\n  hint: see \`patchpilot ledger show --help\`\n`,
+      });
+    }
+    expect(cli(['ledger', 'show', '--since', '2024-02-29', '--json']).code).toBe(0);
   });
 });
 

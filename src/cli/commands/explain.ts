@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { branchCommit, createGit, isAncestor, repositoryTop } from '../../apply/git.js';
 import { defaultConfig } from '../../config/normalize.js';
-import { isCalendarDate } from '../../config/schema.js';
+import { isCalendarDate } from '../../core/date.js';
 import type { Finding } from '../../core/finding.js';
 import type { LedgerEntry } from '../../core/ledger.js';
 import {

@@ -1,8 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { FixEvent } from '../../apply/index.js';
-import { isCalendarDate } from '../../config/schema.js';
 import type { Change, ChangeStatus } from '../../core/change.js';
+import { isCalendarDate } from '../../core/date.js';
 import { AdvisoryStore } from '../../intel/store.js';
 import { type FixResult, fixProject } from '../../pipeline.js';
 import type { Registry } from '../../registry/index.js';

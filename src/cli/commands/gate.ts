@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { type ConfigException, defaultGate, type GateConfig } from '../../config/normalize.js';
-import { isCalendarDate } from '../../config/schema.js';
+import { isCalendarDate } from '../../core/date.js';
 import { isPatchPilotError } from '../../core/errors.js';
 import type { Finding, FindingException } from '../../core/finding.js';
 import { compareVersions } from '../../core/version.js';

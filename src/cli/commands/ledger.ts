@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { isoTimeMs } from '../../core/date.js';
 import { PatchPilotError } from '../../core/errors.js';
 import { isLedgerKind, type LedgerEntry, type LedgerKind, ledgerKinds } from '../../core/ledger.js';
 import { canonicalJson } from '../../ledger/canonical.js';
@@ -160,7 +161,7 @@ const ledgerShow = async (args: readonly string[], io: Io): Promise<Outcome> => 
     if (!isLedgerKind(kind))
       throw usage('ledger show', `unknown --kind "${kind}" (${ledgerKinds.join(', ')})`);
   }
-  if (values.since !== undefined && Number.isNaN(Date.parse(values.since))) {
+  if (values.since !== undefined && isoTimeMs(values.since) === undefined) {
     throw usage('ledger show', `--since "${values.since}" is not a date (2025-01-31) or ISO date-time`);
   }
   const { path } = ledgerTarget(

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { isCalendarDate } from '../../config/schema.js';
 import { parseSeverityLabel, type SeverityLabel } from '../../core/advisory.js';
+import { isCalendarDate } from '../../core/date.js';
 import { type PlanOptions, type StrategyName, strategyNames } from '../../core/plan.js';
 import { AdvisoryStore } from '../../intel/store.js';
 import { ledgerPath } from '../../ledger/location.js';

@@ -159,6 +159,18 @@ describe('parseVexDocument: OpenVEX', () => {
       ]),
       'vex.json: statements[0].timestamp: expected an RFC 3339 date-time',
     ],
+    [
+      'a timestamp on a day the calendar does not have',
+      openVex([
+        {
+          vulnerability: { name: 'CVE-1' },
+          products: ['pkg:npm/a'],
+          status: 'fixed',
+          timestamp: '2025-02-29T10:00:00Z',
+        },
+      ]),
+      'vex.json: statements[0].timestamp: not a date in the calendar',
+    ],
     ['no author', openVex([], { author: undefined }), 'vex.json: author:'],
     [
       'an unknown OpenVEX version',

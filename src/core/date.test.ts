@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { isoTimeMs } from './date.js';
+
+describe('isoTimeMs', () => {
+  it.each([
+    ['2025-01-31', '2025-01-31T00:00:00.000Z'],
+    ['2024-02-29', '2024-02-29T00:00:00.000Z'],
+    ['2000-02-29T12:00:00Z', '2000-02-29T12:00:00.000Z'],
+    ['2025-03-01T10:00:02.5+01:00', '2025-03-01T09:00:02.500Z'],
+    ['2025-03-01t10:00:00z', '2025-03-01T10:00:00.000Z'],
+  ])('reads %s', (text, iso) => {
+    expect(new Date(isoTimeMs(text) as number).toISOString()).toBe(iso);
+  });
+
+  it.each([
+    '2026-02-30',
+    '2025-02-29',
+    '1900-02-29T00:00:00Z',
+    '2025-04-31T12:00:00Z',
+    '2025-13-45',
+    '2025-01-31T25:00:00Z',
+    '2025-1-5',
+    '2025-01',
+    'March 7',
+    '1',
+    '',
+  ])('refuses %j, which Date.parse would take for some day or none', (text) => {
+    expect(isoTimeMs(text)).toBeUndefined();
+  });
+});
