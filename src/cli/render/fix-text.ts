@@ -59,17 +59,31 @@ export const renderFixText = (report: FixReport): string => {
       `put back ${report.staleBranches.length} branch(es) an earlier run left with an untested commit: ${report.staleBranches.join(', ')}`,
     );
   out.push('');
-  const sections: [string, Change['status']][] = [
-    ['Merged', 'merged'],
-    ['Proposed', 'proposed'],
-    ['Tested (dry run)', 'tested'],
-    ['Reported', 'reported'],
-    ['Held back (tests failed)', 'held-back'],
-    ['Unproven', 'unproven'],
-    ['Failed', 'failed'],
+  const status =
+    (wanted: Change['status']) =>
+    (c: Change): boolean =>
+      c.status === wanted;
+  // A change is held back when its install, its build or its tests failed (or timed out): each
+  // under a heading that says which, so that one whose install failed is not said to have failed
+  // tests that never ran.
+  const heldBackAt =
+    (stage: 'install' | 'build' | 'test') =>
+    (c: Change): boolean =>
+      c.status === 'held-back' &&
+      (c.failure?.stage === 'install' || c.failure?.stage === 'build' ? c.failure.stage : 'test') === stage;
+  const sections: [string, (c: Change) => boolean][] = [
+    ['Merged', status('merged')],
+    ['Proposed', status('proposed')],
+    ['Tested (dry run)', status('tested')],
+    ['Reported', status('reported')],
+    ['Held back (install failed)', heldBackAt('install')],
+    ['Held back (build failed)', heldBackAt('build')],
+    ['Held back (tests failed)', heldBackAt('test')],
+    ['Unproven', status('unproven')],
+    ['Failed', status('failed')],
   ];
-  for (const [title, status] of sections) {
-    const list = report.changes.filter((c) => c.status === status);
+  for (const [title, belongs] of sections) {
+    const list = report.changes.filter(belongs);
     if (list.length === 0) continue;
     out.push(`${title} (${list.length}):`);
     for (const c of list) {
