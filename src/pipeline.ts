@@ -9,7 +9,7 @@ import { configFileNames } from './config/files.js';
 import type { LoadedConfig } from './config/load.js';
 import type { Advisory } from './core/advisory.js';
 import type { Change } from './core/change.js';
-import { PatchPilotError } from './core/errors.js';
+import { isPatchPilotError, PatchPilotError } from './core/errors.js';
 import { cveIds, type Finding, type FindingEpss, type FindingKev } from './core/finding.js';
 import { type Inventory, registryPackageCount, type Scope, widestScope } from './core/inventory.js';
 import type { Plan, PlanOptions } from './core/plan.js';
@@ -697,10 +697,38 @@ export const fixProject = async (store: AdvisoryStore, options: FixProjectOption
     // The plan comes from HEAD as committed: a detached worktree, removed as soon as it is read.
     const planning = worktrees.add(git, baseCommit, undefined);
     const planFolder = projectPath === '' ? planning.path : join(planning.path, projectPath);
-    const lockfiles = findLockfiles(
-      stat?.isFile() ? join(planFolder, basename(options.target)) : planFolder,
-      false,
-    );
+    const committed = stat?.isFile() ? join(planFolder, basename(options.target)) : planFolder;
+    const lockfiles = (() => {
+      try {
+        return findLockfiles(committed, false);
+      } catch (error) {
+        if (!isPatchPilotError(error) || error.code !== 'LOCKFILE_NOT_FOUND') throw error;
+        // Not in HEAD: say so of the project's own folder, never of the temporary worktree.
+        const here = (() => {
+          try {
+            return findLockfiles(stat?.isFile() ? options.target : folder, false);
+          } catch {
+            return [];
+          }
+        })();
+        if (here.length > 0) {
+          throw new PatchPilotError(
+            'LOCKFILE_NOT_FOUND',
+            `${display(options.cwd, here[0] as string)} is not committed`,
+            {
+              hint: `fix works from HEAD, the last commit: commit it first (git add ${basename(here[0] as string)})`,
+            },
+          );
+        }
+        throw new PatchPilotError(
+          'LOCKFILE_NOT_FOUND',
+          `${display(options.cwd, folder)}: no lockfile found`,
+          {
+            hint: 'pass the folder of an npm, yarn or pnpm project (package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml), or the lockfile itself',
+          },
+        );
+      }
+    })();
     if (lockfiles.length > 1) {
       throw new PatchPilotError(
         'FIX_UNSUPPORTED',

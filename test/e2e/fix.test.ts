@@ -832,6 +832,33 @@ describe('fix: a quarantined version the package manager brings back', () => {
   }, 120_000);
 });
 
+describe('fix of a project whose lockfile is not committed', () => {
+  it('says so of the project, not of a temporary folder', async () => {
+    const project = await createProject({
+      packages: [{ name: 'good-lib', versions: { '1.0.0': lib('good'), '1.0.1': lib('good') } }],
+      dependencies: { 'good-lib': '^1.0.0' },
+      locked: { 'good-lib': '1.0.0' },
+      advisories: [{ id: 'GHSA-test-good-0001', name: 'good-lib', fixed: '1.0.1' }],
+    });
+    try {
+      git(project.repo, 'rm', '--quiet', '--cached', 'package-lock.json');
+      git(project.repo, 'commit', '--quiet', '-m', 'untrack the lockfile');
+      const refused = await project.run(['fix', '--db', project.db]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toBe(
+        'patchpilot: package-lock.json is not committed [LOCKFILE_NOT_FOUND]\n  hint: fix works from HEAD, the last commit: commit it first (git add package-lock.json)\n',
+      );
+      rmSync(join(project.repo, 'package-lock.json'));
+      const none = await project.run(['fix', '--db', project.db]);
+      expect(none.code).toBe(2);
+      expect(none.stderr).toMatch(/^patchpilot: \.: no lockfile found \[LOCKFILE_NOT_FOUND\]\n/);
+      expect(none.stderr).not.toContain('patchpilot-fix-');
+    } finally {
+      await project.close();
+    }
+  }, 120_000);
+});
+
 describe('fix outside a git repository', () => {
   it('says so, and --in-place writes the tested, proven change into the folder', async () => {
     const project = await createProject({
