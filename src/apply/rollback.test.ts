@@ -254,6 +254,31 @@ describe('rollbackChange', () => {
     expect(git.run(['rev-parse', 'patchpilot/release^'])).toBe(tip);
   });
 
+  it('a rollback that lands removes the revert branch an earlier one left waiting', () => {
+    mergeChange();
+    const waiting = rollbackChange({ ...input, level: 2, git, entries: entriesOf() });
+    record([{ kind: 'rolled-back', inputs: {}, outcome: waiting.event.outcome }]);
+    expect(git.run(['rev-parse', 'patchpilot/revert-p-1'])).toBe(waiting.revert);
+    const landed = rollbackChange({ ...input, git, entries: entriesOf() });
+    expect(landed).toMatchObject({ mode: 'merged', branch: 'main' });
+    expect(landed.event.outcome).toMatchObject({ superseded: 'patchpilot/revert-p-1' });
+    expect(
+      git.tryRun(['rev-parse', '--verify', '--quiet', 'refs/heads/patchpilot/revert-p-1']).code,
+    ).not.toBe(0);
+  });
+
+  it('keeps a waiting revert branch someone committed to', () => {
+    mergeChange();
+    const waiting = rollbackChange({ ...input, level: 2, git, entries: entriesOf() });
+    record([{ kind: 'rolled-back', inputs: {}, outcome: waiting.event.outcome }]);
+    git.run(['checkout', '--quiet', 'patchpilot/revert-p-1']);
+    const theirs = commitFile('notes.md', 'reviewed\n', 'review notes');
+    git.run(['checkout', '--quiet', 'main']);
+    const landed = rollbackChange({ ...input, git, entries: entriesOf() });
+    expect(landed.event.outcome).not.toHaveProperty('superseded');
+    expect(git.run(['rev-parse', 'patchpilot/revert-p-1'])).toBe(theirs);
+  });
+
   it('refuses a second rollback of the same change', () => {
     mergeChange();
     const first = rollbackChange({ ...input, git, entries: entriesOf() });

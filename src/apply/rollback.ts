@@ -432,6 +432,19 @@ export const rollbackChange = (input: RollbackInput): RollbackResult => {
     } else deferred = landed.deferred;
   }
   if (mode === 'branch') git.run(['branch', '--force', branch, revert], top);
+  // A revert an earlier rollback left waiting on its branch is superseded once this one lands:
+  // its branch goes, unless someone committed to it since.
+  let superseded: string | undefined;
+  if (mode === 'merged') {
+    const waiting = revertBranchFor(change);
+    const tip = branchCommit(git, waiting);
+    const earlier = entries.some(
+      (e) => e.kind === 'rolled-back' && e.outcome.mode === 'branch' && text(e.outcome.revert) === tip,
+    );
+    if (tip !== undefined && earlier && git.tryRun(['branch', '--quiet', '-D', waiting], top).code === 0) {
+      superseded = waiting;
+    }
+  }
 
   const event: FixEvent = {
     kind: 'rolled-back',
@@ -455,6 +468,7 @@ export const rollbackChange = (input: RollbackInput): RollbackResult => {
       files,
       quarantine,
       ...(deferred ? { deferred } : {}),
+      ...(superseded ? { superseded } : {}),
     },
   };
   return {

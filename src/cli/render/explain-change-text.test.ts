@@ -165,6 +165,20 @@ describe('renderChangeStoryText', () => {
     );
     expect(text).toContain('    quarantined: good-lib@1.0.1\n');
     expect(text).toContain(`  good-lib (every version) released by ${human}`);
+    // A revert left on its branch, then a rollback that landed: the first no longer waits.
+    const landed = merged.afterwards[0] as StoryEvent;
+    const twice = renderChangeStoryText({
+      ...merged,
+      ledger: 'ledger.db',
+      afterwards: [
+        { ...landed, seq: 8, revert: 'e'.repeat(40), branch: 'patchpilot/revert-p-11111111', mode: 'branch' },
+        landed,
+      ],
+    });
+    expect(twice).toContain(
+      '    revert eeeeeeeeeeee was left on patchpilot/revert-p-11111111, superseded by the rollback of entry 9\n',
+    );
+    expect(twice).not.toContain('waits on');
   });
 
   it('lists the runs since that changed nothing: a dry run, one with no outcome', () => {

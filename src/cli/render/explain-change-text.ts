@@ -167,7 +167,7 @@ export const renderChangeStoryText = (story: ChangeStoryText): string => {
 
   out.push('', 'Afterwards');
   if (story.afterwards.length === 0) out.push('  nothing since');
-  for (const e of story.afterwards) out.push(...eventLines(e));
+  for (const e of story.afterwards) out.push(...eventLines(e, story.afterwards));
 
   if (story.laterRuns.length > 0) {
     out.push('', 'Later runs (they changed nothing)');
@@ -178,7 +178,7 @@ export const renderChangeStoryText = (story: ChangeStoryText): string => {
     out.push('', 'Earlier runs');
     for (const r of story.earlier) {
       out.push(runLine(r, false));
-      for (const e of r.afterwards) out.push(...eventLines(e).map((l) => `  ${l}`));
+      for (const e of r.afterwards) out.push(...eventLines(e, r.afterwards).map((l) => `  ${l}`));
     }
   }
   return `${out.join('\n')}\n`;
@@ -296,17 +296,21 @@ const commitLines = (sha: string, branch: string | undefined, c: StoryCommit | u
   return lines;
 };
 
-const eventLines = (e: StoryEvent): string[] => {
+const eventLines = (e: StoryEvent, all: readonly StoryEvent[] = []): string[] => {
   const at = `${when(e.time)}, ${entry(e.seq)}`;
   if (e.kind === 'rolled-back') {
     const lines = wrap(`rolled back by ${e.actor}, ${at}`, '  ');
     if (e.reason) lines.push(...wrap(`reason: ${e.reason}`, '    '));
     if (e.mergedBy) lines.push(...wrap(`the change had been merged ${e.mergedBy}`, '    '));
+    // A revert left on its branch, then a later rollback that landed: that one is the rollback.
+    const landedLater = all.find((l) => l.kind === 'rolled-back' && l.seq > e.seq && l.mode === 'merged');
     if (e.revert) {
       lines.push(
         e.mode === 'merged'
           ? `    revert ${short(e.revert)} landed on ${e.branch ?? '?'}`
-          : `    revert ${short(e.revert)} waits on ${e.branch ?? '?'}`,
+          : landedLater
+            ? `    revert ${short(e.revert)} was left on ${e.branch ?? '?'}, superseded by the rollback of ${entry(landedLater.seq)}`
+            : `    revert ${short(e.revert)} waits on ${e.branch ?? '?'}`,
       );
     }
     if (e.deferred) lines.push(...wrap(`not landed: ${e.deferred}`, '    '));

@@ -68,6 +68,7 @@ const report = (changes: Change[]): FixReport =>
     changes,
     unfixable: [],
     staleWorktrees: [],
+    staleBranches: [],
   }) as unknown as FixReport;
 
 describe('renderFixText', () => {
