@@ -9,6 +9,18 @@ export const parseCommandArgs = <T extends Options>(command: string, args: reado
     return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
   } catch (cause) {
     const text = cause instanceof Error ? cause.message : String(cause);
+    // `--max-paths -1`: parseArgs takes a value that starts with "-" for an option, and says only
+    // that the argument is "ambiguous".
+    const ambiguous = /^Option '([^']+)' argument is ambiguous/.exec(text);
+    if (ambiguous) {
+      const option = ambiguous[1] as string;
+      const value = args[args.indexOf(option) + 1] ?? '';
+      throw new PatchPilotError(
+        'USAGE',
+        `${command}: ${option} needs a value; one that starts with "-" is written ${option}=${value}`,
+        { hint: `see \`patchpilot ${command} --help\``, cause },
+      );
+    }
     throw new PatchPilotError('USAGE', `${command}: ${text.split('\n')[0]}`, {
       hint: `see \`patchpilot ${command} --help\``,
       cause,
