@@ -57,32 +57,41 @@ export async function* untilInterrupted<T>(
     return;
   }
   const iterator = source[Symbol.asyncIterator]();
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new Error('interrupted'));
-  });
-  // Seen only through the race below; never an unhandled rejection.
-  aborted.catch(() => undefined);
-  if (onAbort) signal.addEventListener('abort', onAbort, { once: true });
+  // One listener per wait, removed as soon as the batch comes: a promise raced over and over
+  // would keep every batch it was raced with alive until the import ends.
+  const next = (): Promise<IteratorResult<T>> =>
+    new Promise((resolve, reject) => {
+      const onAbort = (): void => reject(new Error('interrupted'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      iterator.next().then(
+        (result) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(result);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
   let stalled = false;
   let done = false;
   try {
     for (;;) {
       throwIfInterrupted(signal);
       stalled = true;
-      const next = await Promise.race([iterator.next(), aborted]).catch((error: unknown) => {
+      const result = await next().catch((error: unknown) => {
         throwIfInterrupted(signal);
         throw error;
       });
       stalled = false;
-      if (next.done) {
+      if (result.done) {
         done = true;
         return;
       }
-      yield next.value;
+      yield result.value;
     }
   } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort);
     if (stalled) void iterator.return?.()?.catch(() => undefined);
     else if (!done) await iterator.return?.();
   }
