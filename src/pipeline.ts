@@ -675,7 +675,8 @@ export const fixProject = async (store: AdvisoryStore, options: FixProjectOption
   const lock = lockRepository(git, 'fix');
   const [staleWorktrees, staleBranches] = (() => {
     try {
-      return [removeStaleWorktrees(git), putBackUnsettled(git)];
+      // A dry run branches nothing, and so puts nothing back either.
+      return [removeStaleWorktrees(git), options.apply.dryRun ? [] : putBackUnsettled(git)];
     } catch (error) {
       lock.release();
       throw error;

@@ -43,7 +43,7 @@ describe('unsettled branches', () => {
     // A run notes both, then moves them (untested commits), then dies.
     markUnsettled(git, 'patchpilot/p-old', proposal, base);
     markUnsettled(git, 'patchpilot/p-new', undefined, base);
-    const untested = commit('untested');
+    const untested = commit('untested\n\nPatchPilot-Change: p-old');
     git.run(['branch', '-f', 'patchpilot/p-old', untested]);
     git.run(['branch', 'patchpilot/p-new', untested]);
     git.run(['reset', '--quiet', '--hard', base]);
@@ -54,5 +54,28 @@ describe('unsettled branches', () => {
     expect(git.run(['for-each-ref', 'refs/patchpilot/'])).toBe('');
     // Nothing left to put back.
     expect(putBackUnsettled(git)).toEqual([]);
+  });
+
+  it('are left alone when checked out (noted still), or when someone committed to them (theirs now)', () => {
+    const { git, commit } = repository();
+    const base = commit('base');
+    markUnsettled(git, 'patchpilot/p-open', undefined, base);
+    markUnsettled(git, 'patchpilot/p-theirs', undefined, base);
+    git.run(['checkout', '--quiet', '-b', 'patchpilot/p-theirs']);
+    commit('untested\n\nPatchPilot-Change: p-theirs');
+    const human = commit('a reviewer adds a test');
+    git.run(['checkout', '--quiet', '-b', 'patchpilot/p-open', base]);
+    const open = commit('untested\n\nPatchPilot-Change: p-open');
+
+    expect(putBackUnsettled(git)).toEqual([]);
+    expect(git.run(['rev-parse', 'patchpilot/p-theirs'])).toBe(human);
+    expect(git.run(['rev-parse', 'patchpilot/p-open'])).toBe(open);
+    expect(git.run(['for-each-ref', '--format=%(refname)', 'refs/patchpilot/'])).toBe(
+      'refs/patchpilot/unsettled-base/patchpilot/p-open',
+    );
+    // Once the work tree moves off it, the next run puts it back.
+    git.run(['checkout', '--quiet', 'main']);
+    expect(putBackUnsettled(git)).toEqual(['patchpilot/p-open']);
+    expect(git.tryRun(['rev-parse', '--verify', '--quiet', 'refs/heads/patchpilot/p-open']).code).not.toBe(0);
   });
 });

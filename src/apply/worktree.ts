@@ -1,7 +1,7 @@
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { type Git, listWorktrees } from './git.js';
+import { branchCommit, branchIsOurs, type Git, listWorktrees } from './git.js';
 
 /**
  * Worktrees `fix` makes changes in: a folder under the system's temporary folder, never inside
@@ -76,53 +76,58 @@ export const removeStaleWorktrees = (git: Git): string[] => {
 
 /**
  * The branches `fix` reset and committed on and has not settled yet, noted in the repository
- * itself (`refs/patchpilot/unsettled/<branch>` holds the tip before the run;
- * `refs/patchpilot/unsettled-new/<branch>` says the run created the branch), so that the next run
- * puts them back after a crash as Ctrl-C would have: an untested commit never stays on a branch
- * that looks like a proposal.
+ * itself, so that the next run puts them back after a crash as Ctrl-C would have: an untested
+ * commit never stays on a branch that looks like a proposal. `refs/patchpilot/unsettled-base/<branch>`
+ * holds the commit the branch was reset to; `refs/patchpilot/unsettled/<branch>` its tip before
+ * the run, when it existed.
  */
-const unsettledPrefix = 'refs/patchpilot/unsettled/';
-const unsettledNewPrefix = 'refs/patchpilot/unsettled-new/';
+const basePrefix = 'refs/patchpilot/unsettled-base/';
+const tipPrefix = 'refs/patchpilot/unsettled/';
 
-/** Notes `branch` as unsettled: `tip` is its commit before this run, undefined when it is new. */
+/** Notes `branch` as unsettled: reset to `base`, `tip` its commit before (undefined: new). */
 export const markUnsettled = (git: Git, branch: string, tip: string | undefined, base: string): void => {
   clearUnsettled(git, branch);
-  git.run([
-    'update-ref',
-    `${tip === undefined ? unsettledNewPrefix : unsettledPrefix}${branch}`,
-    tip ?? base,
-  ]);
+  if (tip !== undefined) git.run(['update-ref', `${tipPrefix}${branch}`, tip]);
+  git.run(['update-ref', `${basePrefix}${branch}`, base]);
 };
 
-/** `branch` is settled (or put back): its note goes. Never throws. */
+/** `branch` is settled (or put back): its notes go. Never throws. */
 export const clearUnsettled = (git: Git, branch: string): void => {
-  git.tryRun(['update-ref', '-d', `${unsettledPrefix}${branch}`]);
-  git.tryRun(['update-ref', '-d', `${unsettledNewPrefix}${branch}`]);
+  git.tryRun(['update-ref', '-d', `${basePrefix}${branch}`]);
+  git.tryRun(['update-ref', '-d', `${tipPrefix}${branch}`]);
 };
 
 /**
  * Puts back the branches an earlier run left unsettled (a crash, `kill -9`): each as it was before
  * that run, deleted when that run created it. Run after the stale worktrees are gone, which had
- * them checked out. Returns the branches.
+ * them checked out. A branch checked out in a work tree is left, noted, for a later run; one that
+ * someone committed to since (a commit without PatchPilot's trailer) is theirs: left, and no
+ * longer noted. Returns the branches put back.
  */
 export const putBackUnsettled = (git: Git): string[] => {
-  const listed = git.tryRun([
-    'for-each-ref',
-    '--format=%(refname)%09%(objectname)',
-    unsettledPrefix,
-    unsettledNewPrefix,
-  ]);
+  const listed = git.tryRun(['for-each-ref', '--format=%(refname)%09%(objectname)', basePrefix]);
   if (listed.code !== 0) return [];
+  const checkedOut = new Set(listWorktrees(git).flatMap((w) => w.branch ?? []));
   const branches: string[] = [];
   for (const line of listed.stdout.split('\n')) {
-    const [ref, tip] = line.split('\t');
-    if (!ref || !tip) continue;
-    const created = ref.startsWith(unsettledNewPrefix);
-    const branch = ref.slice((created ? unsettledNewPrefix : unsettledPrefix).length);
-    if (created) git.tryRun(['branch', '--quiet', '-D', branch]);
-    else git.tryRun(['update-ref', `refs/heads/${branch}`, tip]);
-    git.tryRun(['update-ref', '-d', ref]);
-    branches.push(branch);
+    const [ref, base] = line.split('\t');
+    if (!ref || !base) continue;
+    const branch = ref.slice(basePrefix.length);
+    const now = branchCommit(git, branch);
+    if (checkedOut.has(`refs/heads/${branch}`)) continue;
+    if (now === undefined || !branchIsOurs(git, branch, base)) {
+      clearUnsettled(git, branch);
+      continue;
+    }
+    const noted = git.tryRun(['rev-parse', '--verify', '--quiet', `${tipPrefix}${branch}^{commit}`]);
+    const before = noted.code === 0 ? noted.stdout.trim() : undefined;
+    // From the commit seen just now only: a branch that moves meanwhile is left as it is.
+    const put =
+      before === undefined
+        ? git.tryRun(['update-ref', '-d', `refs/heads/${branch}`, now])
+        : git.tryRun(['update-ref', `refs/heads/${branch}`, before, now]);
+    clearUnsettled(git, branch);
+    if (put.code === 0) branches.push(branch);
   }
   return branches;
 };
