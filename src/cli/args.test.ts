@@ -23,6 +23,18 @@ describe('parseCommandArgs', () => {
     });
   });
 
+  it('says a value is missing when what follows is another option', () => {
+    const options = { format: { type: 'string' }, json: { type: 'boolean' } } as const;
+    try {
+      parseCommandArgs('scan', ['--format', '--json'], options);
+      throw new Error('no error');
+    } catch (error) {
+      expect(isPatchPilotError(error) && error.message).toBe(
+        'scan: --format needs a value, and --json is an option of its own',
+      );
+    }
+  });
+
   it('names the command in any other parse error', () => {
     expect(failure(['--bogus'])).toMatchObject({
       code: 'USAGE',

@@ -14,10 +14,19 @@ export const parseCommandArgs = <T extends Options>(command: string, args: reado
     const ambiguous = /^Option '([^']+)' argument is ambiguous/.exec(text);
     if (ambiguous) {
       const option = ambiguous[1] as string;
-      const value = args[args.indexOf(option) + 1] ?? '';
+      // The value parseArgs took: the one after the last use of the option that is followed by one.
+      const at = args.findLastIndex((a, i) => a === option && (args[i + 1] ?? '').startsWith('-'));
+      const value = args[at + 1] ?? '';
+      // Another option of the command: the value was left out, not written with a dash.
+      const name = value.replace(/^--?/, '').split('=')[0] ?? '';
+      const missing = value.startsWith('--')
+        ? Object.hasOwn(options, name)
+        : Object.values(options).some((o) => o.short === name);
       throw new PatchPilotError(
         'USAGE',
-        `${command}: ${option} needs a value; one that starts with "-" is written ${option}=${value}`,
+        missing
+          ? `${command}: ${option} needs a value, and ${value} is an option of its own`
+          : `${command}: ${option} needs a value; one that starts with "-" is written ${option}=${value}`,
         { hint: `see \`patchpilot ${command} --help\``, cause },
       );
     }

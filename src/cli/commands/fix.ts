@@ -51,12 +51,13 @@ the policy again with that evidence:
                      own fast-forward (never over uncommitted changes: then it is left proposed)
   level 2 (propose)  the change stays on its branch, one commit with the evidence, for a human
   level 1 (report)   no branch; the report says why
-A change whose tests fail is held back with their output; one the proof rejects (the advisory is
-still on another path, or a new one appeared) is never reported as a fix. The working tree and
-the index are never touched. Every decision is written to the project's ledger. Versions a
-rolled-back change brought in (patchpilot rollback) are quarantined: never chosen again until
-\`patchpilot quarantine release\`. npm, yarn (classic and berry) and pnpm projects are fixed with
-their own package manager, which must be on PATH; bun projects are planned, not fixed yet.
+A change whose install, build or tests fail is held back with their output; one the proof
+rejects (the advisory is still on another path, or a new one appeared) is never reported as a
+fix. The working tree and the index are never touched. Every decision is written to the
+project's ledger. Versions a rolled-back change brought in (patchpilot rollback) are
+quarantined: never chosen again until \`patchpilot quarantine release\`. npm, yarn (classic and
+berry) and pnpm projects are fixed with their own package manager, which must be on PATH; bun
+projects are planned, not fixed yet.
 
 Options:
       --dry-run            plan, apply, install, test and prove, in detached worktrees; commit,

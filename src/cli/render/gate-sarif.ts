@@ -41,6 +41,9 @@ const suppression = (check: GateReportCheck): object[] => {
 };
 
 export const renderGateSarif = (report: GateReport, cwd: string): string => {
+  // A folder's results are told apart by folder; a folder with several lockfiles adds the lockfile.
+  const lockfilesIn = new Map<string, number>();
+  for (const p of report.projects) lockfilesIn.set(p.path, (lockfilesIn.get(p.path) ?? 0) + 1);
   const results = report.projects.flatMap((project) =>
     project.checks
       .filter((check) => check.status !== 'passed')
@@ -58,7 +61,7 @@ export const renderGateSarif = (report: GateReport, cwd: string): string => {
             },
           ],
           partialFingerprints: {
-            'patchpilot/gate/v1': `${check.rule}|${f.id}|${f.package.name}@${f.package.version}|${project.path}`,
+            'patchpilot/gate/v1': `${check.rule}|${f.id}|${f.package.name}@${f.package.version}|${(lockfilesIn.get(project.path) ?? 0) > 1 ? `${project.path}|${project.lockfile}` : project.path}`,
           },
           ...(check.status === 'failed' ? {} : { suppressions: suppression(check) }),
           properties: {

@@ -71,7 +71,7 @@ export const riskText = (risk: RiskFacts): string[] => {
   if (risk.outOfRange === true) parts.push("OUT OF RANGE: forces a version a dependent's range excludes");
   if (risk.publishedAt !== undefined) {
     parts.push(
-      `released ${risk.publishedAt.slice(0, 10)}${risk.ageDays === undefined ? '' : ` (${countText(risk.ageDays, 'day')} ago)`}`,
+      `released ${risk.publishedAt.slice(0, 10)}${risk.ageDays === undefined ? '' : risk.ageDays < 0 ? ' (after the day ages are counted to)' : ` (${countText(risk.ageDays, 'day')} ago)`}`,
     );
   }
   if (risk.deprecated !== undefined) parts.push(`DEPRECATED ${oneLine(risk.deprecated)}`);
