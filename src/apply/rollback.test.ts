@@ -423,6 +423,28 @@ describe('rollbackChange', () => {
     expect(git.run(['merge-base', '--is-ancestor', beside, 'main']) === '').toBe(true);
   });
 
+  it('refuses, naming the conflict, when the merge that brought a proposal in was resolved by hand', () => {
+    const base = git.run(['rev-parse', 'main']);
+    git.run(['checkout', '--quiet', '-b', 'patchpilot/p-1']);
+    const commit = commitFile('package-lock.json', lock('1.0.1'), 'Fix lib\n\nPatchPilot-Change: p-1');
+    git.run(['checkout', '--quiet', 'main']);
+    recordProposal(base, commit);
+    commitFile('package-lock.json', lock('1.0.0-patched'), 'lib patched in place');
+    // The merge conflicts on the same line; the reviewer resolves it with a third version.
+    git.tryRun(['merge', '--quiet', '--no-ff', '-m', 'Merge pull request #9', 'patchpilot/p-1']);
+    writeFileSync(join(repo, 'package-lock.json'), lock('1.0.2'));
+    git.run(['add', 'package-lock.json']);
+    git.run(['commit', '--quiet', '--no-edit']);
+    const tip = git.run(['rev-parse', 'main']);
+    const error = errorOf(() => rollbackChange({ ...input, git, entries: entriesOf() }));
+    expect(error.code).toBe('ROLLBACK_REFUSED');
+    expect(error.message).toBe(
+      'reverting change p-1 conflicts with what main has now (in package-lock.json)',
+    );
+    expect(git.run(['rev-parse', 'main'])).toBe(tip);
+    expect(worktrees()).toBe(1);
+  });
+
   it('a change never merged, or one whose commit is not on the base branch, is not rolled back', () => {
     record(
       [

@@ -362,10 +362,19 @@ export const rollbackChange = (input: RollbackInput): RollbackResult => {
   const files = changedFiles(git, reverted);
   // The merges that brought the change in, PatchPilot's or a reviewer's (their first parent lacks
   // it), combine it with what the base had meanwhile: they are not later work built on it.
+  const descendants = new Set([
+    reverted,
+    ...git
+      .run(['rev-list', '--ancestry-path', `${reverted}..${baseCommit}`], top)
+      .split('\n')
+      .filter((c) => c !== ''),
+  ]);
   const bringing = git
-    .run(['rev-list', '--merges', '--ancestry-path', `${reverted}..${baseCommit}`], top)
+    .run(['rev-list', '--merges', '--parents', '--ancestry-path', `${reverted}..${baseCommit}`], top)
     .split('\n')
-    .filter((m) => m !== '' && !isAncestor(git, reverted, `${m}^1`));
+    .map((line) => line.split(' '))
+    .filter(([merge, first]) => merge && first && !descendants.has(first))
+    .map(([merge]) => merge as string);
   const later = laterCommits(git, top, reverted, baseCommit, files, [
     ...(mergeCommit && !mainline ? [mergeCommit] : []),
     ...bringing,
@@ -390,7 +399,18 @@ export const rollbackChange = (input: RollbackInput): RollbackResult => {
   let revert: string;
   try {
     const worktree = worktrees.add(git, baseCommit, undefined);
-    git.run(['revert', '--no-commit', ...(mainline ? ['-m', '1'] : []), reverted], worktree.path, identity);
+    const reverting = git.tryRun(
+      ['revert', '--no-commit', ...(mainline ? ['-m', '1'] : []), reverted],
+      worktree.path,
+      identity,
+    );
+    // What came in beside the change, or a merge resolved by hand, conflicts with its revert.
+    if (reverting.code !== 0) {
+      throw refused(
+        `reverting change ${change} conflicts with what ${base} has now (in ${files.join(', ')})`,
+        `revert ${reverted.slice(0, 12)} by hand and resolve the conflicts: git revert ${mainline ? '-m 1 ' : ''}${reverted.slice(0, 12)}`,
+      );
+    }
     if (git.tryRun(['diff', '--cached', '--quiet'], worktree.path).code === 0) {
       throw refused(
         `reverting change ${change} changes nothing on ${base}: it was already undone there`,
