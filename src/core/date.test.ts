@@ -12,6 +12,22 @@ describe('isoTimeMs', () => {
     expect(new Date(isoTimeMs(text) as number).toISOString()).toBe(iso);
   });
 
+  it('reads a date-time without an offset as UTC, as a date is, whatever the time zone', () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      expect(new Date(isoTimeMs('2025-01-31T10:00') as number).toISOString()).toBe(
+        '2025-01-31T10:00:00.000Z',
+      );
+      expect(new Date(isoTimeMs('2025-01-31 10:00:30.25') as number).toISOString()).toBe(
+        '2025-01-31T10:00:30.250Z',
+      );
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
   it.each([
     '2026-02-30',
     '2025-02-29',

@@ -12,12 +12,14 @@ export const isCalendarDate = (text: string): boolean => {
 
 /**
  * The time an ISO 8601 date (UTC midnight) or date-time names, in milliseconds since the epoch;
- * undefined for anything else. Date.parse alone rolls 2025-02-30 over to 2 March and reads free
- * text such as "March 7" or "1" as some day of 2001.
+ * undefined for anything else. A date-time without an offset is UTC too, as a date is, whatever
+ * the machine's time zone. Date.parse alone rolls 2025-02-30 over to 2 March, reads free text
+ * such as "March 7" or "1" as some day of 2001, and a date-time without offset as local time.
  */
 export const isoTimeMs = (text: string): number | undefined => {
   const day = /^\d{4}-\d{2}-\d{2}(?=$|[Tt ])/.exec(text)?.[0];
   if (day === undefined || !isCalendarDate(day)) return undefined;
-  const ms = Date.parse(text);
+  const local = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/.test(text);
+  const ms = Date.parse(local ? `${text.replace(' ', 'T')}Z` : text);
   return Number.isNaN(ms) ? undefined : ms;
 };
