@@ -50,7 +50,8 @@ List the ledger's entries in order: seq, time, actor, kind, subject and the outc
 
 Options:
       --change ID     only the entries of this change (patch id)
-      --since DATE    only entries at or after DATE (2025-01-31, UTC midnight, or an ISO date-time; UTC without an offset)
+      --since DATE    only entries at or after DATE (2025-01-31, UTC midnight, or an ISO
+                      date-time, UTC when it has no offset)
       --kind KIND     only entries of this kind (repeat it, or separate kinds with commas):
                       ${ledgerKinds.join(', ')}
 ${ledgerOption}
