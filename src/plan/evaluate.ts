@@ -115,6 +115,8 @@ export interface Baseline {
   /** Who depends on each reached location, and with which declaration. */
   readonly dependents: ReadonlyMap<string, readonly Dependent[]>;
   readonly overrides: readonly OverrideRule[];
+  /** Whether the overrides reach the importers' own dependencies (yarn, pnpm, bun). */
+  readonly overridesReachImporters: boolean;
   readonly options: PlanOptions;
   advisoriesFor(name: string): readonly Advisory[];
   /** Whether a version is affected by one advisory (memoised). */
@@ -153,6 +155,8 @@ export interface BaselineInput {
   readonly options: PlanOptions;
   /** Whose override field the project's overrides and the planned ones are written in. */
   readonly manager?: OverrideManager;
+  /** Whether the overrides reach the importers' own dependencies (yarn, pnpm, bun). */
+  readonly overridesReachImporters?: boolean;
 }
 
 export const createBaseline = (input: BaselineInput): Baseline => {
@@ -181,6 +185,7 @@ export const createBaseline = (input: BaselineInput): Baseline => {
   const ancestorCache = new Map<string, Set<string>>();
   const baseline: Baseline = {
     manager: input.manager ?? 'npm',
+    overridesReachImporters: input.overridesReachImporters ?? false,
     tree,
     reached,
     counts: packageCounts(tree, reached),
@@ -301,6 +306,7 @@ export function* evaluateIntents(
   const resolveCtx: ResolveContext = {
     meta,
     overrides,
+    overridesReachImporters: baseline.overridesReachImporters,
     ancestors: baseline.ancestors,
     maxNodes: options.maxNodes ?? Math.max(20_000, baseline.tree.nodes.size * 4),
     keep,

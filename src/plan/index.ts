@@ -218,6 +218,7 @@ export const preparePlanning = (input: PlanInput, partial: Partial<PlanOptions> 
     overrides: parseOverrides(input.overrides, rootSpecs),
     options,
     manager: overrideManagerOf(input.inventory.format),
+    overridesReachImporters: !input.inventory.format.startsWith('npm'),
   });
   const cache = createMetadataCache(input.registry);
   const memo = new Map<string, Promise<Evaluation>>();

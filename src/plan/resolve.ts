@@ -55,6 +55,12 @@ import { parseSpec, pickVersion, satisfiesSpec } from './versions.js';
 export interface ResolveContext {
   readonly meta: MetadataLookup;
   readonly overrides: readonly OverrideRule[];
+  /**
+   * Whether the overrides apply to the importers' own dependencies too, as yarn's resolutions and
+   * pnpm's and bun's overrides do; npm applies them only below (a direct dependency's own spec
+   * must then be the override's).
+   */
+  readonly overridesReachImporters?: boolean | undefined;
   /** Names above a location, itself included (for scoped overrides). */
   readonly ancestors: (tree: Tree, location: string) => ReadonlySet<string>;
   /** The tree may not grow past this many packages. */
@@ -72,19 +78,25 @@ export interface ResolveProblem {
   readonly message: string;
 }
 
-/** A dependency's spec after the project's overrides; importers' own specs are never overridden. */
+/**
+ * A dependency's spec after the project's overrides. An importer's own dependencies are
+ * overridden only by an unscoped entry, and only where the package manager does that (yarn,
+ * pnpm, bun; not npm).
+ */
 export const effectiveSpec = (
-  ctx: Pick<ResolveContext, 'overrides' | 'ancestors'>,
+  ctx: Pick<ResolveContext, 'overrides' | 'ancestors' | 'overridesReachImporters'>,
   tree: Tree,
   from: string,
   decl: DepDecl,
 ): { spec: string; rule: OverrideRule | undefined } => {
   if (ctx.overrides.length === 0) return { spec: decl.spec, rule: undefined };
   const node = tree.nodes.get(from);
-  if (!node || node.importer) return { spec: decl.spec, rule: undefined };
+  if (!node || (node.importer && ctx.overridesReachImporters !== true))
+    return { spec: decl.spec, rule: undefined };
   const parsed = parseSpec(decl.spec);
   const name = parsed.name ?? decl.key;
-  const rule = matchOverride(ctx.overrides, name, decl.spec, () => ctx.ancestors(tree, from));
+  const rules = node.importer ? ctx.overrides.filter((r) => r.parents.length === 0) : ctx.overrides;
+  const rule = matchOverride(rules, name, decl.spec, () => ctx.ancestors(tree, from));
   return rule ? { spec: rule.value, rule } : { spec: decl.spec, rule: undefined };
 };
 
