@@ -206,6 +206,6 @@ describe("the project's yarn resolutions", () => {
     expect(plan.unfixable[0]?.text).toContain('resolutions entry "parent": "1.0.0"');
     // Without the resolution, the relax fixes it.
     const free = await assemblePlan(planInput(yarnClassic(), [parentAdvisory], registry));
-    expect(describeChanges(free.patches[0])).toContain('parent ^1.0.0 -> ^2.0.0');
+    expect(free.patches.flatMap((p) => describeChanges(p))).toContain('parent ^1.0.0 -> ^2.0.0');
   });
 });

@@ -133,7 +133,7 @@ describe('evaluateSubject: the default policy', () => {
     ['maxLevel 1: report only', { maxLevel: 1 }, 1, ['max-level']],
     ['maxLevel 2: a regulated project', { maxLevel: 2 }, 2, ['max-level']],
     ['maxLevel 4: assist is for code fixes, a dependency change merges', { maxLevel: 4 }, 3, ['max-level']],
-    ['maxLevel 5: deploy, only when configured', { maxLevel: 5 }, 5, ['max-level']],
+    ['maxLevel 5: deploy has no stage yet, a dependency change merges', { maxLevel: 5 }, 3, ['max-level']],
     ['a fact cap on patch steps', { caps: [cap({ facts: ['patch'], maxLevel: 2 })] }, 2, ['fact-cap']],
     [
       'a cap equal to the ceiling is named beside it',

@@ -19,10 +19,16 @@ export const levelOption = (fallback: Level) =>
  * A limit of 4 on a dependency change therefore means "merge at most" (3): it rules out deploy (5)
  * and nothing below.
  */
-export const changeLevel = (level: Level): Level => (level === 4 ? 3 : level);
+export const changeLevel = (level: Level): Level => (level >= 4 ? 3 : level);
 
-export const assistNote =
-  ' (level 4, assist, is for code-level fixes: a dependency change goes at most to 3, merge)';
+/** A cap of 4 is 3 for a dependency change; one of 5 is above any ceiling and binds nothing. */
+const capLevel = (level: Level): Level => (level === 4 ? 3 : level);
+
+/** Why a ceiling of 4 or 5 means 3 for a dependency change. */
+export const aboveMergeNote = (level: Level): string =>
+  level === 4
+    ? ' (level 4, assist, is for code-level fixes: a dependency change goes at most to 3, merge)'
+    : ' (level 5, deploy, needs a deploy stage PatchPilot does not have yet: a dependency change goes at most to 3, merge)';
 
 /**
  * Whether a package name matches a cap's pattern, where `*` stands for any run of characters
@@ -148,9 +154,9 @@ export const checkCaps = (evidence: Evidence, options: z.output<typeof capRuleOp
   options.caps.flatMap((cap) => {
     const phrases = capMatch(cap, evidence, options.minReleaseAgeDays);
     if (phrases === undefined) return [];
-    const level = changeLevel(cap.maxLevel);
+    const level = capLevel(cap.maxLevel);
     const why = cap.reason === undefined ? '' : `: ${cap.reason}`;
-    const note = level === cap.maxLevel ? '' : assistNote;
+    const note = level === cap.maxLevel ? '' : aboveMergeNote(cap.maxLevel);
     return [
       {
         effect: 'cap' as const,

@@ -14,7 +14,7 @@ describe('max-level', () => {
     ['the default ceiling is 3 (merge)', {}, ['cap 3']],
     ['a ceiling of 1 (report only)', { maxLevel: 1 }, ['cap 1']],
     ['a regulated project stops at 2 (propose)', { maxLevel: 2 }, ['cap 2']],
-    ['5 (deploy) when the project says so', { maxLevel: 5 }, ['cap 5']],
+    ['5 (deploy) has no deploy stage yet: a dependency change stops at 3', { maxLevel: 5 }, ['cap 3']],
     ['4 (assist) is for code fixes: a dependency change stops at 3', { maxLevel: 4 }, ['cap 3']],
   ])('%s', (_name, options, want) => {
     expect(effects(checkPatch(maxLevel, patch(), undefined, options))).toEqual(want);
@@ -23,6 +23,9 @@ describe('max-level', () => {
   it('names the setting and explains the assist level', () => {
     expect(checkPatch(maxLevel, patch(), undefined, { maxLevel: 4 })[0]?.evidence).toBe(
       'the project allows at most 4 (assist) (policy.maxLevel) (level 4, assist, is for code-level fixes: a dependency change goes at most to 3, merge)',
+    );
+    expect(checkPatch(maxLevel, patch(), undefined, { maxLevel: 5 })[0]?.evidence).toBe(
+      'the project allows at most 5 (deploy) (policy.maxLevel) (level 5, deploy, needs a deploy stage PatchPilot does not have yet: a dependency change goes at most to 3, merge)',
     );
   });
 

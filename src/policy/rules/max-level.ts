@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { levelText } from '../../core/verdict.js';
-import { assistNote, changeLevel, levelOption } from '../match.js';
+import { aboveMergeNote, changeLevel, levelOption } from '../match.js';
 import { defineRule } from '../rule.js';
 
 /** The project's ceiling: no change goes past `policy.maxLevel` (default 3, merge). */
@@ -15,7 +15,7 @@ export const maxLevel = defineRule({
       {
         effect: 'cap',
         level,
-        evidence: `the project allows at most ${levelText(options.maxLevel)} (policy.maxLevel)${level === options.maxLevel ? '' : assistNote}`,
+        evidence: `the project allows at most ${levelText(options.maxLevel)} (policy.maxLevel)${level === options.maxLevel ? '' : aboveMergeNote(options.maxLevel)}`,
       },
     ];
   },
