@@ -230,6 +230,11 @@ describe('parseConfig', () => {
       'CONFIG_INVALID',
       '.patchpilot.yml: its YAML aliases expand more than 100 times',
     ]);
+    const loop = yamlError('gate: &x\n  kev: *x\n');
+    expect([loop.code, loop.message]).toEqual([
+      'CONFIG_INVALID',
+      '.patchpilot.yml: a YAML alias refers to the collection it is in',
+    ]);
   });
 });
 

@@ -4,7 +4,13 @@ import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { PatchPilotError } from '../core/errors.js';
 import { parseJsonDocument } from '../inventory/json.js';
-import { aliasBombReason, isAliasBomb, MAX_YAML_ALIASES } from '../inventory/lazy.js';
+import {
+  aliasBombReason,
+  aliasLoopReason,
+  containsItself,
+  isAliasBomb,
+  MAX_YAML_ALIASES,
+} from '../inventory/lazy.js';
 import { closestName } from '../util/did-you-mean.js';
 import { readConfinedText, readText, realPathOrUndefined, statOrUndefined } from '../util/fs.js';
 import { normalizeConfig, type ProjectConfig } from './normalize.js';
@@ -163,6 +169,11 @@ export const parseConfig = (content: string, shown: string, format: ConfigFormat
     } catch (error) {
       if (!isAliasBomb(error)) throw error;
       throw new PatchPilotError('CONFIG_INVALID', `${shown}: ${aliasBombReason}`, {
+        hint: 'write the settings out; a configuration needs few aliases, if any',
+      });
+    }
+    if (containsItself(value)) {
+      throw new PatchPilotError('CONFIG_INVALID', `${shown}: ${aliasLoopReason}`, {
         hint: 'write the settings out; a configuration needs few aliases, if any',
       });
     }

@@ -26,6 +26,42 @@ export const isAliasBomb = (error: unknown): boolean =>
 /** The error a file that expands aliases without bound is, in the words of its reader. */
 export const aliasBombReason = `its YAML aliases expand more than ${MAX_YAML_ALIASES} times`;
 
+/** The error a file whose aliases contain themselves is (`a: &x [*x]`). */
+export const aliasLoopReason = 'a YAML alias refers to the collection it is in';
+
+/**
+ * Whether a value read from YAML contains itself: an alias inside its own anchor's collection
+ * becomes a cycle, which every walk of the value would follow for ever. Iterative, and each
+ * collection is walked once, however many aliases share it.
+ */
+export const containsItself = (value: unknown): boolean => {
+  const done = new Set<object>();
+  const open = new Set<object>();
+  const stack: { node: object; children: unknown[] | undefined }[] = [];
+  const enter = (node: unknown): boolean => {
+    if (node === null || typeof node !== 'object') return false;
+    if (open.has(node)) return true;
+    if (done.has(node)) return false;
+    open.add(node);
+    stack.push({ node, children: undefined });
+    return false;
+  };
+  if (enter(value)) return true;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as { node: object; children: unknown[] | undefined };
+    top.children ??= top.node instanceof Map ? [...top.node.values()] : Object.values(top.node);
+    const next = top.children.pop();
+    if (next === undefined && top.children.length === 0) {
+      stack.pop();
+      open.delete(top.node);
+      done.add(top.node);
+      continue;
+    }
+    if (enter(next)) return true;
+  }
+  return false;
+};
+
 let semverModule: typeof import('semver') | undefined;
 export const semver = (): typeof import('semver') => {
   semverModule ??= require('semver') as typeof import('semver');

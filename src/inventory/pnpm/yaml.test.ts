@@ -96,5 +96,18 @@ describe('readYamlDocuments: nesting', () => {
         message: 'pnpm-lock.yaml: its YAML aliases expand more than 100 times',
       }),
     );
+    // An alias inside its own anchor's collection: a value that contains itself.
+    expect(() =>
+      readYamlDocuments("lockfileVersion: '9.0'\nimporters: &x\n  '.': *x\n", 'pnpm-lock.yaml'),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'LOCKFILE_INVALID_YAML',
+        message: 'pnpm-lock.yaml: a YAML alias refers to the collection it is in',
+      }),
+    );
+    // Shared, not circular: fine.
+    expect(readYamlDocuments('a: &x [1]\nb: [*x, *x]\n', 'pnpm-lock.yaml')).toEqual([
+      { a: [1], b: [[1], [1]] },
+    ]);
   });
 });

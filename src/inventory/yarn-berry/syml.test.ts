@@ -119,6 +119,14 @@ describe('readSubset', () => {
         message: '/p/yarn.lock: its YAML aliases expand more than 100 times',
       }),
     );
+    expect(() =>
+      parseLockfileYaml('__metadata:\n  version: 8\n"a@npm:1": &x\n  x: [*x]\n', '/p/yarn.lock'),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'LOCKFILE_INVALID_YAML',
+        message: '/p/yarn.lock: a YAML alias refers to the collection it is in',
+      }),
+    );
   });
 });
 

@@ -1,5 +1,12 @@
 import { PatchPilotError } from '../../core/errors.js';
-import { aliasBombReason, isAliasBomb, MAX_YAML_ALIASES, yaml } from '../lazy.js';
+import {
+  aliasBombReason,
+  aliasLoopReason,
+  containsItself,
+  isAliasBomb,
+  MAX_YAML_ALIASES,
+  yaml,
+} from '../lazy.js';
 
 /**
  * Reads a yarn berry lockfile as YAML. Yarn writes a small, regular subset of YAML (block mappings
@@ -15,13 +22,20 @@ export const parseLockfileYaml = (content: string, path: string): unknown => {
   const fast = readSubset(content);
   if (fast !== undefined) return fast;
   try {
-    return yaml().parse(content, {
+    const value: unknown = yaml().parse(content, {
       logLevel: 'error',
       prettyErrors: true,
       uniqueKeys: true,
       maxAliasCount: MAX_YAML_ALIASES,
     });
+    if (containsItself(value)) {
+      throw new PatchPilotError('LOCKFILE_INVALID_YAML', `${path}: ${aliasLoopReason}`, {
+        hint: 'yarn does not write such a lockfile; regenerate it with `yarn install`',
+      });
+    }
+    return value;
   } catch (cause) {
+    if (cause instanceof PatchPilotError) throw cause;
     if (isAliasBomb(cause)) {
       throw new PatchPilotError('LOCKFILE_INVALID_YAML', `${path}: ${aliasBombReason}`, {
         hint: 'yarn does not write such a lockfile; regenerate it with `yarn install`',
