@@ -140,6 +140,18 @@ describe('evaluateGate', () => {
     expect(prodKev.checks.map((c) => `${c.rule} ${c.status}`)).toEqual(['kev failed', 'sla-critical failed']);
   });
 
+  it('holds a finding of unknown severity to the low SLA, saying so', () => {
+    const unknown = finding({ severity: 'unknown', cvssScore: undefined });
+    // The default gate sets no low SLA: nothing to check.
+    expect(one(unknown)).toEqual([]);
+    const gate: GateConfig = { ...defaultGate, sla: { ...defaultGate.sla, low: 3 } };
+    const [check] = one(unknown, { 'lib@1.0.1': released('2025-01-01') }, gate);
+    expect(check).toMatchObject({ rule: 'sla-low', status: 'failed', due: '2025-01-04' });
+    expect(check?.evidence).toMatch(
+      /^unknown-severity \(counted as low\) GHSA-aaaa-bbbb-cccc in lib@1\.0\.0/,
+    );
+  });
+
   it('applies the configured SLAs: off, other days, more scopes', () => {
     const moderate = finding({ severity: 'moderate' });
     expect(one(moderate)).toEqual([]);

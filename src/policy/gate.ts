@@ -100,11 +100,16 @@ export const addDays = (day: string, days: number): string =>
 /** Whole days from `a` to `b` (negative when `b` is earlier). */
 export const daysBetween = (a: string, b: string): number => Math.round((msOf(b) - msOf(a)) / dayMs);
 
-const slaRule = (finding: Finding): GateRule | undefined =>
-  finding.severity === 'unknown' ? undefined : (`sla-${finding.severity}` as GateRule);
+/**
+ * The severity a finding's SLA goes by: its own, and low for one of unknown severity (as its
+ * priority ranks it, and as `scan --fail-on` counts it), so that no gate lets it through unseen.
+ */
+const slaSeverity = (finding: Finding): Exclude<Finding['severity'], 'unknown'> =>
+  finding.severity === 'unknown' ? 'low' : finding.severity;
 
-const slaDays = (gate: GateConfig, finding: Finding): number | undefined =>
-  finding.severity === 'unknown' ? undefined : gate.sla[finding.severity];
+const slaRule = (finding: Finding): GateRule => `sla-${slaSeverity(finding)}` as GateRule;
+
+const slaDays = (gate: GateConfig, finding: Finding): number | undefined => gate.sla[slaSeverity(finding)];
 
 /** Whether the SLA applies to the finding at all: its severity has one and its scope is gated. */
 const slaApplies = (gate: GateConfig, finding: Finding): boolean =>
@@ -234,7 +239,7 @@ const slaCheck = (
   today: string,
   releases: ReadonlyMap<string, ReleaseDate>,
 ): GateCheck => {
-  const rule = slaRule(finding) as GateRule;
+  const rule = slaRule(finding);
   const days = slaDays(gate, finding) as number;
   const fix = lowestFix(finding);
   if (fix === undefined) {
@@ -271,7 +276,7 @@ const slaCheck = (
     ...(released !== undefined ? { released } : {}),
     ...(note !== undefined ? { note } : {}),
   };
-  const head = `${finding.severity} ${finding.id} in ${pkg(finding)} (${finding.scope}): fixed in ${fix}`;
+  const head = `${finding.severity === 'unknown' ? 'unknown-severity (counted as low)' : finding.severity} ${finding.id} in ${pkg(finding)} (${finding.scope}): fixed in ${fix}`;
   if (since === undefined) {
     return withHeld(finding, rule, {
       evidence: `${head}, available since an unknown date (${basis}); the gate fails closed.`,
