@@ -1016,6 +1016,32 @@ describe('unfixable findings', () => {
     ]);
   });
 
+  it('relax fixes what the allowed level can when --upgrade-config stops short of a full fix', async () => {
+    // One advisory fixed in 1.0.2, one only in 1.1.0; lib:patch allows 1.0.2, not 1.1.0.
+    const inventory = npmInventory({
+      '': { dependencies: { lib: '1.0.0' } },
+      'node_modules/lib': { version: '1.0.0' },
+    });
+    const registry = universe(`
+      lib
+        1.0.0
+        1.0.1
+        1.0.2
+        1.1.0
+    `);
+    const advisories = [
+      advisory('GHSA-patch', 'lib', { fixed: '1.0.2' }),
+      advisory('GHSA-minor', 'lib', { fixed: '1.1.0' }),
+    ];
+    const plan = await assemblePlan(planInput(inventory, advisories, registry), {
+      strategies: ['relax'],
+      upgradeConfig: parseUpgradeConfig(['lib:patch']),
+    });
+    expect(plan.patches.map((p) => describeChanges(p))).toEqual([['lib 1.0.0 -> 1.0.2']]);
+    expect(plan.patches[0]?.fixes.map((f) => f.id)).toEqual(['GHSA-patch']);
+    expect(plan.unfixable).toMatchObject([{ finding: { id: 'GHSA-minor' }, reason: 'upgrade-forbidden' }]);
+  });
+
   it('a fix only in a major that --upgrade-config forbids (in-place)', async () => {
     const inventory = npmInventory({
       '': { dependencies: { lib: '>=1.0.0' } },

@@ -264,8 +264,13 @@ const searchDependency = async (
           (v) => (ownRecords.size > 0 ? affectedByRecords(baseline, d.name, v, ownRecords) : false),
           options.nodeVersion,
         );
+  // The floors skip versions still affected by one of the dependency's findings; when the upgrade
+  // level stops short of every such floor, the highest version it allows may still fix some.
+  const partial =
+    options.relaxRanges === 'floor' ? highestAllowed(d, meta, level, options.nodeVersion) : undefined;
+  const tries = partial && !steps.some((s) => s.install === partial.install) ? [partial, ...steps] : steps;
   const kept: { allowed: boolean; fixes: Set<string>; introduces: Set<string> }[] = [];
-  for (const step of steps.slice(0, options.maxRelaxVersions)) {
+  for (const step of tries.slice(0, options.maxRelaxVersions)) {
     const allowed =
       options.relaxRanges === 'osv-scanner' || levelAllows(level, stepBetween(d.installed, step.install));
     const evaluation = await ctx.evaluate([manifestIntent(d, step.range)]);
@@ -308,6 +313,25 @@ const searchDependency = async (
     }
   }
   return { candidates, blocked, tried };
+};
+
+/** The highest release above the declared range the upgrade level allows, as a raised range. */
+const highestAllowed = (
+  d: DirectDependency,
+  meta: PackageMetadata,
+  level: UpgradeLevel,
+  node: string | undefined,
+): Step | undefined => {
+  if (level === 'major' || level === 'none') return undefined;
+  const top = maxSatisfying(meta, parseSpec(d.decl.spec)) ?? d.installed;
+  const allowed = sortedVersions(meta).filter(
+    (v) => compareVersions(v, top) > 0 && !isPrerelease(v) && levelAllows(level, stepBetween(d.installed, v)),
+  );
+  const version = allowed.at(-1);
+  if (version === undefined) return undefined;
+  const range = raisedRange(d.decl.spec, version);
+  const install = pickVersion(meta, parseSpec(range), undefined, node);
+  return install === undefined ? undefined : { range, install };
 };
 
 const exactPattern = /^=?v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
