@@ -170,6 +170,32 @@ describe('editManifest: declared ranges', () => {
     expect(result.content).toBe('\uFEFF{\n    "dependencies": {\n        "express": "^4.18.2"\n    }\n}\n');
   });
 
+  it('changes only the values in a layout of its own: compact objects, odd spacing, a key given twice', () => {
+    const content =
+      '{ "name": "y4", "workspaces": ["packages/*"], "scripts": { "test": "node test.js" },\n' +
+      '  "dependencies": { "optimist": "0.6.1", "a\\"b": "1" }, "devDependencies" :{"node-fetch":"2.6.0"},\n' +
+      '  "dependencies": { "optimist": "0.6.1" , "x": {"y": ["}", "{"]} } }\n';
+    const result = editManifest(content, '', [
+      raise('node-fetch', 'dev', '2.6.0', '2.6.7'),
+      raise('optimist', 'prod', '0.6.1', '^0.6.2'),
+    ]);
+    expect(result.problems).toEqual([]);
+    // The second "dependencies" is the one JSON.parse keeps, and the one changed.
+    expect(result.content).toBe(
+      '{ "name": "y4", "workspaces": ["packages/*"], "scripts": { "test": "node test.js" },\n' +
+        '  "dependencies": { "optimist": "0.6.1", "a\\"b": "1" }, "devDependencies" :{"node-fetch":"2.6.7"},\n' +
+        '  "dependencies": { "optimist": "^0.6.2" , "x": {"y": ["}", "{"]} } }\n',
+    );
+    // A pnpm override's value changes in place too.
+    const pnpm = '{"pnpm": {"overrides": {"lodash": "4.17.15"}}, "dependencies": {"lodash": "^4.17.15"}}';
+    const changed = editManifest(pnpm, '', [
+      { ...override('change', ['lodash'], { from: '4.17.15', to: '4.17.21' }), manager: 'pnpm' },
+    ]);
+    expect(changed.content).toBe(
+      '{"pnpm": {"overrides": {"lodash": "4.17.21"}}, "dependencies": {"lodash": "^4.17.15"}}',
+    );
+  });
+
   it.each([
     ['not JSON', '{"name": '],
     ['an array', '[]'],

@@ -3,7 +3,7 @@ import { PatchPilotError } from '../core/errors.js';
 import type { EdgeType } from '../core/inventory.js';
 import type { ManifestChange, OverrideChange, PackageChange } from '../core/plan.js';
 import { parseJsonDocument } from '../inventory/json.js';
-import { detectJsonFormat, formatJson } from './json-format.js';
+import { detectJsonFormat, formatJson, replaceJsonStrings } from './json-format.js';
 
 /**
  * Writes a patch's `manifest` changes (a declared range raised) and npm `overrides` changes into
@@ -76,23 +76,45 @@ export const editManifest = (
 
   const problems: string[] = [];
   let dirty = false;
+  // Values changed in place, which the text takes as they are; any other edit (a key added or
+  // removed) writes the document out again.
+  const edits: { path: string[]; value: string }[] = [];
+  let structural = false;
   for (const change of ranges) {
-    const problem = raiseRange(doc, change);
+    const problem = raiseRange(doc, change, edits);
     if (problem) problems.push(problem);
     else dirty = true;
   }
   for (const change of overrides) {
-    const problem = change.manager === 'npm' ? editOverride(doc, change) : editFlatOverride(doc, change);
+    const problem =
+      change.manager === 'npm' ? editOverride(doc, change) : editFlatOverride(doc, change, edits);
     if (problem) problems.push(problem);
-    else dirty = true;
+    else {
+      dirty = true;
+      if (change.manager === 'npm' || change.action !== 'change') structural = true;
+    }
   }
   if (!dirty) return { content, problems };
   const bom = content.charCodeAt(0) === 0xfeff ? '\uFEFF' : '';
+  if (!structural) {
+    // Only the changed strings move: a compact object or a hand-made layout stays as it was.
+    const spliced = replaceJsonStrings(content, edits);
+    if (
+      spliced !== undefined &&
+      JSON.stringify(JSON.parse(spliced.slice(bom.length))) === JSON.stringify(doc)
+    ) {
+      return { content: spliced, problems };
+    }
+  }
   return { content: bom + formatJson(doc, detectJsonFormat(content)), problems };
 };
 
 /** Raises one declared range in place; returns the problem, if any. */
-const raiseRange = (doc: Json, change: ManifestChange): string | undefined => {
+const raiseRange = (
+  doc: Json,
+  change: ManifestChange,
+  edits: { path: string[]; value: string }[],
+): string | undefined => {
   const field = fieldOf[change.type];
   const where = `${field}[${JSON.stringify(change.dependency)}]`;
   const deps = doc[field];
@@ -114,6 +136,7 @@ const raiseRange = (doc: Json, change: ManifestChange): string | undefined => {
   const alias = typeof current === 'string' ? aliasPattern.exec(current) : null;
   if (alias && !next.startsWith('npm:')) next = `npm:${alias[1]}@${next}`;
   setOwn(deps, change.dependency, next);
+  edits.push({ path: [field, change.dependency], value: next });
   return undefined;
 };
 
@@ -122,7 +145,11 @@ const raiseRange = (doc: Json, change: ManifestChange): string | undefined => {
  * the path is one key, `parent/name` for yarn and `parent>name` for pnpm. An entry the project
  * wrote with a leading `**` segment (yarn) is the same entry as `name`.
  */
-const editFlatOverride = (doc: Json, change: OverrideChange): string | undefined => {
+const editFlatOverride = (
+  doc: Json,
+  change: OverrideChange,
+  edits: { path: string[]; value: string }[],
+): string | undefined => {
   const pnpm = change.manager === 'pnpm';
   const field = pnpm ? 'pnpm.overrides' : 'resolutions';
   const key = change.path.join(pnpm ? '>' : '/');
@@ -158,6 +185,7 @@ const editFlatOverride = (doc: Json, change: OverrideChange): string | undefined
   if (change.action === 'change') {
     if (change.to === undefined) return `${where}: the plan gives no new value`;
     setOwn(entries, found, change.to);
+    edits.push({ path: pnpm ? ['pnpm', 'overrides', found] : ['resolutions', found], value: change.to });
     return undefined;
   }
   delete entries[found];
