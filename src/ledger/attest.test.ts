@@ -278,6 +278,16 @@ describe('changeStatements', () => {
     expect(statements[2]?.predicate).toMatchObject({ scanner: { result: [] } });
   });
 
+  it('no test-result statement for a run in which no test ran (the project has none)', () => {
+    const none = entries.map((e) =>
+      e.kind === 'tested' && e.change === 'p-1'
+        ? { ...e, outcome: { ran: false, passed: false, commands: [{ command: 'npm ci', code: 0 }] } }
+        : e,
+    );
+    const statements = changeStatements(none, { change: 'p-1', toolVersion: '0.1.0' });
+    expect(statements.map((s) => s.predicateType)).toEqual([VULNS_PREDICATE, VULNS_PREDICATE]);
+  });
+
   it('test results: FAILED with the failing commands; WARNED when nothing the change moved was loaded', () => {
     expect(
       testResultPredicate({

@@ -12,7 +12,7 @@ import {
 
 /**
  * A change's attestations, made from its ledger entries alone:
- * - one test-result statement per `tested` entry
+ * - one test-result statement per `tested` entry in which tests ran
  *   (`outcome: { passed, commands: [{ command, code, durationMs }], exercised }`);
  * - two vulns statements from the last `proved` entry
  *   (`outcome: { proven, scan: { before: { findings }, after: { findings } }, storeSnapshot }`):
@@ -201,7 +201,9 @@ export const changeStatements = (
   const end = own.find((e) => e.kind === 'planned' && e.seq > commit.seq)?.seq ?? Infinity;
   const run = own.filter((e) => e.seq >= start && e.seq < end);
   const statements: InTotoStatement[] = [];
-  for (const tested of run.filter((e) => e.kind === 'tested')) {
+  // A run in which no test ran (the project has none) attests nothing about tests: no statement,
+  // rather than one that says they failed.
+  for (const tested of run.filter((e) => e.kind === 'tested' && e.outcome.ran !== false)) {
     statements.push(
       buildStatement({
         subjectName: name,
