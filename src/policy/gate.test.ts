@@ -222,7 +222,7 @@ describe('evaluateGate', () => {
 });
 
 describe('releaseQueries', () => {
-  it("asks only for the fixes whose dates decide: SLA applies, not held, advisory's date already past due", () => {
+  it("asks only for the fixes whose dates decide: SLA applies, advisory's date already past due (held ones too)", () => {
     const queries = releaseQueries(
       [
         finding(),
@@ -258,6 +258,7 @@ describe('releaseQueries', () => {
     );
     expect(queries).toEqual([
       { name: 'lib', version: '1.0.1' },
+      { name: 'exc', version: '1.0.1' },
       { name: 'undated', version: '1.0.1' },
     ]);
   });

@@ -133,7 +133,9 @@ export const releaseQueries = (
 ): ReleaseQuery[] => {
   const wanted = new Map<string, ReleaseQuery>();
   for (const finding of findings) {
-    if (!slaApplies(gate, finding) || held(finding)) continue;
+    // Findings VEX or an exception hold back are asked for too: their checks show the same dates,
+    // and an exception that expires must not change them.
+    if (!slaApplies(gate, finding)) continue;
     const fix = lowestFix(finding);
     if (fix === undefined) continue;
     const published = dayOf(finding.published);

@@ -320,10 +320,10 @@ describe('gate with a configuration, VEX and exceptions', () => {
       PATCHPILOT_HOME: join(work.path, 'home-offline'),
     });
     expect(result.code, result.stderr).toBe(1);
-    // Offline with an empty cache: every release date looked up (not those of the suppressed or
-    // excepted findings) falls back to the advisory's, with a warning.
+    // Offline with an empty cache: every release date looked up (those of the suppressed and
+    // excepted findings too) falls back to the advisory's, with a warning.
     expect(result.stderr).toMatch(
-      /^warning: 3 of 3 fix release dates unknown \(offline: no cached full document for /,
+      /^warning: 5 of 5 fix release dates unknown \(offline: no cached full document for /,
     );
     const validation = await validateJunit(result.stdout);
     expect(validation.errors, result.stdout).toEqual([]);
@@ -425,10 +425,10 @@ describe('gate with a configuration, VEX and exceptions', () => {
     );
     expect(markdown.code).toBe(1);
     expect(markdown.stderr).toMatch(
-      /^warning: 3 of 3 fix release dates unknown \(GET http:\/\/127\.0\.0\.1:\d+\/denied\/\S+: HTTP 401/,
+      /^warning: 5 of 5 fix release dates unknown \(GET http:\/\/127\.0\.0\.1:\d+\/denied\/\S+: HTTP 401/,
     );
     expect(seen.filter((s) => s.url.startsWith('/denied/'))).toHaveLength(1);
-    expect(markdown.stdout).toContain('3 of 3 fix release dates could not be had from the registry');
+    expect(markdown.stdout).toContain('5 of 5 fix release dates could not be had from the registry');
     expect(markdown.stdout).toContain('## PatchPilot gate: **failed**');
     expect(markdown.stdout).toContain('| Rule | ID | Package | Scope | Evidence |');
     expect(markdown.stdout).toContain('<summary>Not failing: 3 suppressed or excepted</summary>');
