@@ -224,7 +224,7 @@ describe('db sync', () => {
           res.writeHead(200, { 'content-length': junk.length }).end(junk);
         },
         [],
-        /none of the 1 entries is an OSV record/,
+        /failed: the archive holds no OSV record: none of its 1 entries is one; /,
       ],
       [
         'an entry that inflates past the limit (a zip bomb)',
@@ -246,6 +246,8 @@ describe('db sync', () => {
       expect(result.stderr).toMatch(reason);
       expect(result.stderr).toContain(`sync from ${url} failed`);
       expect(result.stderr).toContain(`the store ${db} is unchanged [SYNC_FAILED]`);
+      // The fault is the download's, never the local store's.
+      expect(result.stderr).not.toContain('cannot read the advisory store');
       expect(hash(db)).toBe(before);
       expectNoLeftovers();
       expect((await status()).advisories).toBe(records.length);

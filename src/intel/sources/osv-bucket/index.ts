@@ -157,7 +157,9 @@ export const syncOsvBucket = async (options: SyncOptions): Promise<SyncResult> =
           });
           // An export in which no record parses is not an export: keep the store and the last
           // sync's validators as they were.
-          if (records === 0) throw new Error(`none of the ${tally.read} entries is an OSV record`);
+          if (records === 0) {
+            throw fail(`the archive holds no OSV record: none of its ${tally.read} entries is one`);
+          }
           throwIfInterrupted(options.signal);
           store.recordSource(url, syncedAt, records);
           store.recordSync({
@@ -171,6 +173,7 @@ export const syncOsvBucket = async (options: SyncOptions): Promise<SyncResult> =
           });
         });
       } catch (cause) {
+        if (cause instanceof PatchPilotError && cause.code === 'SYNC_FAILED') throw cause;
         throw fail(`import failed: ${message(cause)}`, cause);
       }
       return {
