@@ -493,7 +493,9 @@ export const diffTrees = (
       manager,
       file: 'package.json',
       path: [...intent.path],
-      key: shown.key,
+      // The key as the apply step writes it: flat for yarn (`a/b`) and pnpm (`a>b`).
+      key:
+        manager === 'pnpm' ? intent.path.join('>') : manager === 'yarn' ? intent.path.join('/') : shown.key,
       name: intent.name,
       ...(old ? { from: old.written } : {}),
       ...(intent.value === undefined ? {} : { to: intent.value }),

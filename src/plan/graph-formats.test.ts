@@ -182,6 +182,21 @@ describe('unknown formats', () => {
   });
 });
 
+describe('an override the plan adds', () => {
+  it.each([
+    ['yarn classic', yarnClassic, 'yarn', 'parent/lib'],
+    ['pnpm', pnpm, 'pnpm', 'parent>lib'],
+  ])('is named by the key %s writes', async (_name, read, manager, key) => {
+    const plan = await assemblePlan(planInput(read(), [libAdvisory], registry), { strategies: ['override'] });
+    expect(plan.patches[0]?.changes[0]).toMatchObject({
+      kind: 'override',
+      manager,
+      key,
+      path: ['parent', 'lib'],
+    });
+  });
+});
+
 describe("the project's yarn resolutions", () => {
   it('are honoured: one that pins the affected version leaves no in-place fix, and is named', async () => {
     const { fromYarnResolutions } = await import('./foreign-overrides.js');
