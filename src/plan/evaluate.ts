@@ -495,7 +495,9 @@ export const diffTrees = (
       path: [...intent.path],
       // The key as the apply step writes it: flat for yarn (`a/b`) and pnpm (`a>b`).
       key:
-        manager === 'pnpm' ? intent.path.join('>') : manager === 'yarn' ? intent.path.join('/') : shown.key,
+        manager === 'npm'
+          ? shown.key
+          : intent.path.filter((k) => k !== '.').join(manager === 'pnpm' ? '>' : '/'),
       name: intent.name,
       ...(old ? { from: old.written } : {}),
       ...(intent.value === undefined ? {} : { to: intent.value }),

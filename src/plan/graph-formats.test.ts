@@ -209,18 +209,25 @@ describe("the project's yarn resolutions", () => {
     expect(plan.unfixable[0]?.text).toContain('resolutions entry "lib": "1.0.0"');
   });
 
-  it("reach the project's own dependencies too: one that pins a direct dependency leaves no relax, and is named", async () => {
-    // parent@1.0.0 is affected, fixed in 2.0.0: relaxing ^1.0.0 would fix it, but yarn (as pnpm
-    // and bun) applies the resolution to the project's own dependency as well.
+  it("reach the project's own dependencies in yarn berry (as in pnpm and bun), not in yarn 1", async () => {
+    // parent@1.0.0 is affected, fixed in 2.0.0: relaxing ^1.0.0 would fix it, but yarn berry
+    // applies the resolution to the project's own dependency as well; yarn 1 does not.
     const parentAdvisory = advisory('GHSA-parent', 'parent', { fixed: '2.0.0' });
     const { fromYarnResolutions } = await import('./foreign-overrides.js');
     const overrides = fromYarnResolutions({ parent: '1.0.0' }).overrides;
-    const plan = await assemblePlan(planInput(yarnClassic(), [parentAdvisory], registry, { overrides }));
+    const plan = await assemblePlan(planInput(yarnBerry(), [parentAdvisory], registry, { overrides }));
     expect(plan.patches).toEqual([]);
     expect(plan.unfixable[0]).toMatchObject({ reason: 'override-pins' });
     expect(plan.unfixable[0]?.text).toContain('resolutions entry "parent": "1.0.0"');
-    // Without the resolution, the relax fixes it.
-    const free = await assemblePlan(planInput(yarnClassic(), [parentAdvisory], registry));
-    expect(free.patches.flatMap((p) => describeChanges(p))).toContain('parent ^1.0.0 -> ^2.0.0');
+    const classic = await assemblePlan(planInput(yarnClassic(), [parentAdvisory], registry, { overrides }));
+    expect(classic.patches.flatMap((p) => describeChanges(p))).toContain('parent ^1.0.0 -> ^2.0.0');
+    // Never on the project's own dependency: an entry that refers to it (`$parent`), or a range
+    // selector on a spec that is no range.
+    const { fromPnpmOverrides } = await import('./foreign-overrides.js');
+    const dollar = fromPnpmOverrides({ parent: '$parent' }).overrides;
+    const referring = await assemblePlan(
+      planInput(pnpm(), [parentAdvisory], registry, { overrides: dollar }),
+    );
+    expect(referring.patches.flatMap((p) => describeChanges(p))).toContain('parent ^1.0.0 -> ^2.0.0');
   });
 });

@@ -1040,6 +1040,13 @@ describe('unfixable findings', () => {
     expect(plan.patches.map((p) => describeChanges(p))).toEqual([['lib 1.0.0 -> 1.0.2']]);
     expect(plan.patches[0]?.fixes.map((f) => f.id)).toEqual(['GHSA-patch']);
     expect(plan.unfixable).toMatchObject([{ finding: { id: 'GHSA-minor' }, reason: 'upgrade-forbidden' }]);
+    // When the allowed level fixes nothing, the refusal is still the upgrade level's.
+    const none = await assemblePlan(planInput(inventory, advisories.slice(1), registry), {
+      strategies: ['relax'],
+      upgradeConfig: parseUpgradeConfig(['lib:patch']),
+    });
+    expect(none.patches).toEqual([]);
+    expect(none.unfixable).toMatchObject([{ reason: 'upgrade-forbidden' }]);
   });
 
   it('a fix only in a major that --upgrade-config forbids (in-place)', async () => {

@@ -218,7 +218,8 @@ export const preparePlanning = (input: PlanInput, partial: Partial<PlanOptions> 
     overrides: parseOverrides(input.overrides, rootSpecs),
     options,
     manager: overrideManagerOf(input.inventory.format),
-    overridesReachImporters: !input.inventory.format.startsWith('npm'),
+    // yarn 1 applies resolutions below the project only, as npm does its overrides.
+    overridesReachImporters: /^(yarn-berry|pnpm|bun)/.test(input.inventory.format),
   });
   const cache = createMetadataCache(input.registry);
   const memo = new Map<string, Promise<Evaluation>>();

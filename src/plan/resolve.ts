@@ -80,8 +80,8 @@ export interface ResolveProblem {
 
 /**
  * A dependency's spec after the project's overrides. An importer's own dependencies are
- * overridden only by an unscoped entry, and only where the package manager does that (yarn,
- * pnpm, bun; not npm).
+ * overridden only by an unscoped entry, and only where the package manager does that (yarn
+ * berry, pnpm, bun; not npm or yarn 1).
  */
 export const effectiveSpec = (
   ctx: Pick<ResolveContext, 'overrides' | 'ancestors' | 'overridesReachImporters'>,
@@ -95,7 +95,16 @@ export const effectiveSpec = (
     return { spec: decl.spec, rule: undefined };
   const parsed = parseSpec(decl.spec);
   const name = parsed.name ?? decl.key;
-  const rules = node.importer ? ctx.overrides.filter((r) => r.parents.length === 0) : ctx.overrides;
+  // On the project's own dependency: an unscoped entry, not a `$name` reference to that very
+  // declaration (which moves with it), and a range selector only for a range spec.
+  const rules = node.importer
+    ? ctx.overrides.filter(
+        (r) =>
+          r.parents.length === 0 &&
+          !r.written.startsWith('$') &&
+          (r.target.range === undefined || parsed.kind === 'range'),
+      )
+    : ctx.overrides;
   const rule = matchOverride(rules, name, decl.spec, () => ctx.ancestors(tree, from));
   return rule ? { spec: rule.value, rule } : { spec: decl.spec, rule: undefined };
 };

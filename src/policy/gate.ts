@@ -9,7 +9,7 @@ import { compareVersions } from '../core/version.js';
  * Rules, each a check per finding it applies to:
  * - `malicious`: a malicious package, in any scope, fails at once;
  * - `kev`: a finding whose CVE is in CISA's KEV catalog, in any scope, fails at once;
- * - `sla-<severity>`: a finding of that severity, in one of the gate's scopes, fails when a fix has
+ * - `sla-<severity>`: a finding of that severity (unknown counts as low), in one of the gate's scopes, fails when a fix has
  *   been available for more than the SLA's days. "Available since" is the later of the advisory's
  *   publish date (the earliest of its records) and the release date of the lowest fixed version
  *   above the installed one. When that release date cannot be had, the advisory's date alone

@@ -15,8 +15,8 @@ import { policyRules } from './rules/index.js';
 /**
  * policy: Plan × evidence × the project's policy → a `Verdict` per chosen patch and per finding
  * nothing fixes. Pure. Every subject starts at the project's ceiling (`policy.maxLevel`; 4 and 5
- * only when configured), every rule is applied, the lowest cap wins, and every cap is named in
- * the reasons whether or not it is the one that decided.
+ * only when configured, and 3 for a dependency change), every rule is applied, the lowest cap
+ * wins, and every cap is named in the reasons whether or not it is the one that decided.
  */
 
 export type PolicyConfig = ProjectConfig['policy'];

@@ -264,21 +264,27 @@ const searchDependency = async (
           (v) => (ownRecords.size > 0 ? affectedByRecords(baseline, d.name, v, ownRecords) : false),
           options.nodeVersion,
         );
+  const tries = steps.slice(0, options.maxRelaxVersions);
   // The floors skip versions still affected by one of the dependency's findings; when the upgrade
-  // level stops short of every such floor, the highest version it allows may still fix some.
+  // level allows none of them, the highest version it allows may still fix some: tried last, kept
+  // only if it fixes something, and never a pick for a finding several dependencies hold.
   const partial =
-    options.relaxRanges === 'floor' ? highestAllowed(d, meta, level, options.nodeVersion) : undefined;
-  const tries = partial && !steps.some((s) => s.install === partial.install) ? [partial, ...steps] : steps;
+    options.relaxRanges === 'floor' &&
+    !tries.some((s) => levelAllows(level, stepBetween(d.installed, s.install)))
+      ? highestAllowed(d, meta, level, options.nodeVersion)
+      : undefined;
+  if (partial && !tries.some((s) => s.install === partial.install)) tries.push(partial);
   const kept: { allowed: boolean; fixes: Set<string>; introduces: Set<string> }[] = [];
-  for (const step of tries.slice(0, options.maxRelaxVersions)) {
+  for (const step of tries) {
     const allowed =
       options.relaxRanges === 'osv-scanner' || levelAllows(level, stepBetween(d.installed, step.install));
     const evaluation = await ctx.evaluate([manifestIntent(d, step.range)]);
     const attempt: Tried = { step, allowed, evaluation };
-    tried.push(attempt);
+    if (step !== partial) tried.push(attempt);
     if (!evaluation.ok) continue;
     const fixes = new Set(evaluation.fixes.map(findingKey).filter((k) => baseline.targeted.has(k)));
     if (fixes.size === 0) {
+      if (step === partial) continue;
       // The findings are held by other dependencies as well. Ranges are tried on only until one
       // leaves none of them in this dependency's subtree: that is the one a combination with the
       // other dependencies takes, and a higher one would not change what this one alone fixes.
@@ -329,7 +335,9 @@ const highestAllowed = (
   );
   const version = allowed.at(-1);
   if (version === undefined) return undefined;
-  const range = raisedRange(d.decl.spec, version);
+  // Under patch steps a caret would let npm install a later minor.
+  const raised = raisedRange(d.decl.spec, version);
+  const range = level === 'patch' ? raised.replace(/\^(?=\d)/, '~') : raised;
   const install = pickVersion(meta, parseSpec(range), undefined, node);
   return install === undefined ? undefined : { range, install };
 };
