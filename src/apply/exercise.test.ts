@@ -231,6 +231,31 @@ describe('readExercise on written coverage files', () => {
     expect(exercisedPackages(report, ['compiled-only', 'ran-later', 'no-manifest'])).toEqual(['ran-later']);
   });
 
+  it("reads yarn Plug'n'Play's cache archives, in the project or yarn's global cache, with the version their names give", () => {
+    coverageFile('coverage-1-1-0.json', {
+      result: [
+        script(
+          pathToFileURL(
+            '/home/u/.yarn/berry/cache/lodash-npm-4.17.21-6382451519-eb835a2e51.zip/node_modules/lodash/lodash.js',
+          ).href,
+          [1],
+        ),
+        script(
+          url(
+            '.yarn/cache/@types-node-npm-20.1.0-beta.2-1a2b3c4d5e-0f9e8d7c6b.zip/node_modules/@types/node/index.js',
+          ),
+          [1],
+        ),
+        script(url('.yarn/cache/left-pad-npm-1.3.0-abc-def.zip/node_modules/left-pad/index.js'), [0]),
+      ],
+    });
+    expect(summary(readExercise(coverage, project))).toEqual({
+      '@types/node': { files: 1, executed: true, aliases: [], executedVersions: ['20.1.0-beta.2'] },
+      'left-pad': { files: 1, executed: false, aliases: [], executedVersions: [] },
+      lodash: { files: 1, executed: true, aliases: [], executedVersions: ['4.17.21'] },
+    });
+  });
+
   it('reports nothing for a missing or empty folder', () => {
     expect(readExercise(join(root, 'missing'), project)).toEqual({ loaded: new Map(), processes: 0 });
     mkdirSync(coverage);

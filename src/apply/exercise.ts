@@ -86,6 +86,24 @@ export const packageFolderOf = (file: string): { folder: string; name: string } 
   return { folder: segments.slice(0, last + 1 + size).join(sep), name: name.join('/') };
 };
 
+/**
+ * A file inside a yarn Plug'n'Play cache archive
+ * (`…/cache/<slug>-npm-<version>-<key>-<checksum>.zip/node_modules/<name>/…`, in the project's
+ * `.yarn/cache` or yarn's global cache): its package and the version the archive's name gives.
+ * An archive is no folder, so its package.json cannot be read.
+ */
+export const pnpPackageOf = (file: string): { name: string; version: string | undefined } | undefined => {
+  const segments = file.split(sep);
+  const zip = segments.findLastIndex((s) => s.endsWith('.zip'));
+  if (zip < 0 || segments[zip + 1] !== 'node_modules') return undefined;
+  const owner = packageFolderOf(file);
+  if (owner === undefined) return undefined;
+  const slug = `${owner.name.replace('/', '-')}-npm-`;
+  const base = (segments[zip] as string).slice(0, -'.zip'.length);
+  const parts = base.startsWith(slug) ? base.slice(slug.length).split('-') : [];
+  return { name: owner.name, version: parts.length >= 3 ? parts.slice(0, -2).join('-') : undefined };
+};
+
 const packageIn = (folder: string): { name?: string; version?: string } => {
   try {
     const manifest: unknown = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
@@ -150,10 +168,15 @@ export const readExercise = (coverageDir: string, projectRoot: string): Exercise
     processes += 1;
     for (const script of scriptsOf(document)) {
       const path = pathOf(script.url);
-      if (path === undefined || !inside(path)) continue;
+      if (path === undefined) continue;
+      // yarn's Plug'n'Play runs packages from its cache archives, often outside the project.
+      const archived = pnpPackageOf(path);
+      if (archived === undefined && !inside(path)) continue;
       const owner = packageFolderOf(path);
       if (owner === undefined) continue;
-      const manifest = manifestOf(owner.folder);
+      const manifest = archived
+        ? { name: archived.name, ...(archived.version === undefined ? {} : { version: archived.version }) }
+        : manifestOf(owner.folder);
       const name = manifest.name ?? owner.name;
       let entry = packages.get(name);
       if (entry === undefined) {
