@@ -215,10 +215,22 @@ describe("the project's yarn resolutions", () => {
     const parentAdvisory = advisory('GHSA-parent', 'parent', { fixed: '2.0.0' });
     const { fromYarnResolutions } = await import('./foreign-overrides.js');
     const overrides = fromYarnResolutions({ parent: '1.0.0' }).overrides;
-    const plan = await assemblePlan(planInput(yarnBerry(), [parentAdvisory], registry, { overrides }));
+    const plan = await assemblePlan(planInput(yarnBerry(), [parentAdvisory], registry, { overrides }), {
+      strategies: ['in-place', 'relax', 'parent-upgrade'],
+    });
     expect(plan.patches).toEqual([]);
     expect(plan.unfixable[0]).toMatchObject({ reason: 'override-pins' });
     expect(plan.unfixable[0]?.text).toContain('resolutions entry "parent": "1.0.0"');
+    // The override strategy changes the pinning entry itself.
+    const changed = await assemblePlan(planInput(yarnBerry(), [parentAdvisory], registry, { overrides }));
+    expect(changed.patches[0]?.changes[0]).toMatchObject({
+      kind: 'override',
+      action: 'change',
+      manager: 'yarn',
+      key: 'parent',
+      from: '1.0.0',
+      to: '2.0.0',
+    });
     const classic = await assemblePlan(planInput(yarnClassic(), [parentAdvisory], registry, { overrides }));
     expect(classic.patches.flatMap((p) => describeChanges(p))).toContain('parent ^1.0.0 -> ^2.0.0');
     // Never on the project's own dependency: an entry that refers to it (`$parent`), or a range

@@ -24,7 +24,8 @@ import { groupTargets } from './in-place.js';
  *   the vulnerable version (`{ "pkg@1.2.3": "1.2.4" }`: npm applies it to the dependencies whose
  *   declared range allows 1.2.3, so copies of other majors are left alone). A package an importer
  *   depends on directly is left alone: npm refuses an override that contradicts a direct
- *   dependency (relax raises its range instead).
+ *   dependency (relax raises its range instead); for yarn berry, pnpm and bun, whose entries
+ *   apply to the project's own dependencies, an entry of the project that pins one is changed.
  *
  * The value is an exact version: the lowest published version above the installed one that none
  * of the findings' vulnerabilities affect (highest first with `preferHighest`), within
@@ -75,7 +76,11 @@ const planGroup = async (
   if (locations.length === 0) return [];
   const dependents = locations.flatMap((l) => baseline.dependents.get(l) ?? []);
   if (dependents.length === 0) return [];
-  if (dependents.some((d) => baseline.tree.nodes.get(d.from)?.importer)) return [];
+  // A package the project depends on itself: npm refuses an override that contradicts it; yarn
+  // berry, pnpm and bun apply one to it, and there only an entry the project already has (which
+  // pins it) is changed: for a new one, relax raising the range is the plain fix.
+  const fromImporter = dependents.some((d) => baseline.tree.nodes.get(d.from)?.importer);
+  if (fromImporter && !baseline.overridesReachImporters) return [];
 
   // The project's own entry that holds the package, if one does.
   let existing: OverrideRule | undefined;
@@ -83,6 +88,7 @@ const planGroup = async (
     const rule = effectiveSpec(baseline, baseline.tree, d.from, d.decl).rule;
     if (rule && (!existing || rule.parents.length > existing.parents.length)) existing = rule;
   }
+  if (fromImporter && !existing) return [];
   let path: readonly string[];
   if (existing) path = existing.path;
   else {
