@@ -1,31 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { heldBackReport } from '../../../test/helpers/fix-report.js';
+import type { Change } from '../../core/change.js';
 import type { FixReport } from '../commands/fix.js';
 import { renderFixMarkdown } from './fix-markdown.js';
 
 /** A report of one held-back change whose names, reason and test output are hostile. */
 const report = (): FixReport =>
-  ({
-    schemaVersion: 1,
-    tool: { name: 'patchpilot', version: '0.1.0' },
-    generatedAt: '2026-01-01T00:00:00.000Z',
-    dryRun: false,
-    project: 'app<!--',
-    lockfile: 'package-lock.json',
-    base: { branch: 'main', commit: 'a'.repeat(40), after: null },
-    ledger: null,
-    summary: {
-      merged: 0,
-      proposed: 0,
-      reported: 0,
-      'held-back': 1,
-      unproven: 0,
-      failed: 0,
-      tested: 0,
-      patches: 1,
-      unfixable: 1,
-      remaining: 1,
-    },
-    changes: [
+  heldBackReport(
+    [
       {
         id: 'p-1',
         status: 'held-back',
@@ -58,11 +40,12 @@ const report = (): FixReport =>
           },
         ],
       },
-    ],
-    unfixable: [{ finding: { id: 'GHSA-2', name: 'y<!--', version: '1.0.0' }, text: 'no fix <i>' }],
-    staleWorktrees: [],
-    staleBranches: [],
-  }) as unknown as FixReport;
+    ] as unknown as Change[],
+    {
+      project: 'app<!--',
+      unfixable: [{ finding: { id: 'GHSA-2', name: 'y<!--', version: '1.0.0' }, text: 'no fix <i>' }],
+    },
+  );
 
 describe('renderFixMarkdown', () => {
   it('lets no HTML through, and test output cannot close its fence', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { heldBackReport } from '../../../test/helpers/fix-report.js';
 import type { Change, ChangeStage } from '../../core/change.js';
-import type { FixReport } from '../commands/fix.js';
 import { renderFixText } from './fix-text.js';
 
 /** A held-back change that stopped at `stage`, with the commands `fix` ran up to there. */
@@ -43,33 +43,7 @@ const heldBack = (id: string, stage: ChangeStage, text: string, ranTests: boolea
     ],
   }) as unknown as Change;
 
-const report = (changes: Change[]): FixReport =>
-  ({
-    schemaVersion: 1,
-    tool: { name: 'patchpilot', version: '0.1.0' },
-    generatedAt: '2026-01-01T00:00:00.000Z',
-    dryRun: false,
-    project: '/work/app',
-    lockfile: 'package-lock.json',
-    base: { branch: 'main', commit: 'a'.repeat(40), after: null },
-    ledger: null,
-    summary: {
-      merged: 0,
-      proposed: 0,
-      reported: 0,
-      'held-back': changes.length,
-      unproven: 0,
-      failed: 0,
-      tested: 0,
-      patches: changes.length,
-      unfixable: 0,
-      remaining: changes.length,
-    },
-    changes,
-    unfixable: [],
-    staleWorktrees: [],
-    staleBranches: [],
-  }) as unknown as FixReport;
+const report = (changes: Change[]) => heldBackReport(changes);
 
 describe('renderFixText', () => {
   it('says why each change was held back: a failed install or build is not a failed test', () => {

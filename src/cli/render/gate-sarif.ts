@@ -1,6 +1,6 @@
 import { type GateRule, gateRules, gateRuleText } from '../../policy/gate.js';
 import type { GateReport, GateReportCheck } from '../commands/gate.js';
-import { artifactLocation } from './sarif.js';
+import { artifactLocation, projectKey } from './sarif.js';
 
 /**
  * The gate as SARIF 2.1.0: one rule per gate rule, one result per violation (level `error`), and
@@ -41,9 +41,7 @@ const suppression = (check: GateReportCheck): object[] => {
 };
 
 export const renderGateSarif = (report: GateReport, cwd: string): string => {
-  // A folder's results are told apart by folder; a folder with several lockfiles adds the lockfile.
-  const lockfilesIn = new Map<string, number>();
-  for (const p of report.projects) lockfilesIn.set(p.path, (lockfilesIn.get(p.path) ?? 0) + 1);
+  const where = projectKey(report.projects);
   const results = report.projects.flatMap((project) =>
     project.checks
       .filter((check) => check.status !== 'passed')
@@ -61,7 +59,7 @@ export const renderGateSarif = (report: GateReport, cwd: string): string => {
             },
           ],
           partialFingerprints: {
-            'patchpilot/gate/v1': `${check.rule}|${f.id}|${f.package.name}@${f.package.version}|${(lockfilesIn.get(project.path) ?? 0) > 1 ? `${project.path}|${project.lockfile}` : project.path}`,
+            'patchpilot/gate/v1': `${check.rule}|${f.id}|${f.package.name}@${f.package.version}|${where(project.path, project.lockfile)}`,
           },
           ...(check.status === 'failed' ? {} : { suppressions: suppression(check) }),
           properties: {

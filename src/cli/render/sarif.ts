@@ -27,6 +27,18 @@ const securitySeverity = (f: Finding): string | undefined => {
 };
 
 /**
+ * The project part of a result's fingerprint: its folder, and for a folder with several
+ * lockfiles, the lockfile too (results of one folder's lockfiles never collide).
+ */
+export const projectKey = (
+  projects: readonly { readonly path: string }[],
+): ((path: string, lockfile: string) => string) => {
+  const lockfilesIn = new Map<string, number>();
+  for (const p of projects) lockfilesIn.set(p.path, (lockfilesIn.get(p.path) ?? 0) + 1);
+  return (path, lockfile) => ((lockfilesIn.get(path) ?? 0) > 1 ? `${path}|${lockfile}` : path);
+};
+
+/**
  * A lockfile's location: relative to the source root (the working folder) when it lies below it,
  * percent-encoded as a URI reference; an absolute file: URI otherwise.
  */
@@ -57,11 +69,8 @@ export const renderSarif = (report: ScanReport, cwd: string): string => {
       },
     });
   }
-  // A folder's findings are told apart by folder; a folder with several lockfiles adds the lockfile.
-  const lockfilesIn = new Map<string, number>();
-  for (const p of report.projects) lockfilesIn.set(p.path, (lockfilesIn.get(p.path) ?? 0) + 1);
+  const where = projectKey(report.projects);
   const results = report.findings.map((f) => {
-    const where = (lockfilesIn.get(f.project) ?? 0) > 1 ? `${f.project}|${f.lockfile}` : f.project;
     return {
       ruleId: f.id,
       ruleIndex: ruleIndex.get(f.id),
@@ -83,7 +92,9 @@ export const renderSarif = (report: ScanReport, cwd: string): string => {
           logicalLocations: [{ name: `${f.package.name}@${f.package.version}`, kind: 'package' }],
         },
       ],
-      partialFingerprints: { 'patchpilot/v1': `${f.id}|${f.package.name}@${f.package.version}|${where}` },
+      partialFingerprints: {
+        'patchpilot/v1': `${f.id}|${f.package.name}@${f.package.version}|${where(f.project, f.lockfile)}`,
+      },
       // A not_affected VEX statement is a suppression made outside the code, accepted by whoever
       // wrote it; so is an exception of the project's configuration while it holds.
       ...(f.vex?.suppressed || (f.exception && !f.exception.expired)
