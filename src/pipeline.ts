@@ -420,7 +420,11 @@ export const planProjects = async (
       config,
       known,
     );
-    const overrides = await readProjectOverrides(inventory.format, inventory.root, options.cwd);
+    const { overrides, keys: overrideKeys } = await readProjectOverrides(
+      inventory.format,
+      inventory.root,
+      options.cwd,
+    );
     const quarantined = quarantineFor(options.quarantined, inventory);
     const heldOut = quarantined.filter((q) => q.heldOut);
     const registry =
@@ -442,6 +446,7 @@ export const planProjects = async (
         registry,
         now: options.now,
         overrides,
+        ...(overrideKeys ? { overrideKeys } : {}),
       },
       options.options,
     );
@@ -512,15 +517,20 @@ const fixableFormat = (format: string): boolean =>
 
 /**
  * The root manifest's overrides in npm's shape: npm `overrides`, yarn `resolutions`, pnpm
- * `pnpm.overrides` (and the `resolutions` pnpm also reads). undefined when there are none.
+ * `pnpm.overrides` (and the `resolutions` pnpm also reads); for yarn and pnpm, with each entry's
+ * key as written (`keys`). `overrides` is undefined when there are none.
  */
-const readProjectOverrides = async (format: string, root: string, cwd: string): Promise<unknown> => {
+const readProjectOverrides = async (
+  format: string,
+  root: string,
+  cwd: string,
+): Promise<{ overrides: unknown; keys?: ReadonlyMap<string, string> }> => {
   const manifest = readRootManifest(root, cwd);
-  if (manifest === undefined) return undefined;
+  if (manifest === undefined) return { overrides: undefined };
   // bun reads npm's `overrides`, and yarn's `resolutions` when there are none.
   if (format.startsWith('npm') || (format.startsWith('bun') && manifest.overrides !== undefined)) {
     const overrides = manifest.overrides;
-    if (overrides === undefined) return undefined;
+    if (overrides === undefined) return { overrides: undefined };
     if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
       throw new PatchPilotError(
         'MANIFEST_INVALID',
@@ -530,20 +540,24 @@ const readProjectOverrides = async (format: string, root: string, cwd: string): 
         },
       );
     }
-    return overrides;
+    return { overrides };
   }
   const foreign = await import('./plan/foreign-overrides.js');
   let converted: Record<string, unknown> = {};
+  const keys = new Map<string, string>();
   if (format.startsWith('yarn') || format.startsWith('bun')) {
-    converted = foreign.fromYarnResolutions(manifest.resolutions).overrides;
+    const read = foreign.fromYarnResolutions(manifest.resolutions);
+    converted = read.overrides;
+    // bun reads yarn's `resolutions` as npm's `overrides`: no flat key to keep.
+    if (format.startsWith('yarn')) for (const [k, v] of read.written) keys.set(k, v);
   } else if (format.startsWith('pnpm')) {
     const pnpm = manifest.pnpm as Record<string, unknown> | undefined;
-    converted = {
-      ...foreign.fromYarnResolutions(manifest.resolutions).overrides,
-      ...foreign.fromPnpmOverrides(pnpm?.overrides).overrides,
-    };
+    const yarn = foreign.fromYarnResolutions(manifest.resolutions);
+    const own = foreign.fromPnpmOverrides(pnpm?.overrides);
+    converted = { ...yarn.overrides, ...own.overrides };
+    for (const [k, v] of own.written) keys.set(k, v);
   }
-  return Object.keys(converted).length > 0 ? converted : undefined;
+  return Object.keys(converted).length > 0 ? { overrides: converted, keys } : { overrides: undefined };
 };
 
 const readRootManifest = (root: string, cwd: string): Record<string, unknown> | undefined => {

@@ -447,7 +447,7 @@ describe('yarn resolutions and pnpm overrides', () => {
       manager,
       file: 'package.json',
       path: ['parent', 'lib'],
-      key: 'parent > lib',
+      key: manager === 'pnpm' ? 'parent>lib' : 'parent/lib',
       name: 'lib',
       ...(from === undefined ? {} : { from }),
       ...(to === undefined ? {} : { to }),
@@ -474,5 +474,21 @@ describe('yarn resolutions and pnpm overrides', () => {
     expect(editManifest(pnpm, '', [change('pnpm', 'change', '1.0.0', '1.0.1')]).problems).toEqual([
       'pnpm.overrides "parent>lib": expected "1.0.0", found "0.9.0"',
     ]);
+  });
+
+  it('finds an entry by the key the project wrote, which the path does not spell', () => {
+    // yarn's `parent/**/lib` and `lib@npm:^1` are `parent > lib` and `lib@^1` in npm's shape.
+    const yarn = '{\n  "resolutions": {\n    "parent/**/lib": "1.0.0",\n    "lib@npm:^1": "1.0.0"\n  }\n}\n';
+    const deep = { ...change('yarn', 'change', '1.0.0', '1.0.1'), key: 'parent/**/lib' };
+    const ranged = { ...change('yarn', 'remove', '1.0.0'), path: ['lib@^1'], key: 'lib@npm:^1' };
+    const edited = editManifest(yarn, '', [deep, ranged]);
+    expect(edited.problems).toEqual([]);
+    expect(JSON.parse(edited.content)).toEqual({ resolutions: { 'parent/**/lib': '1.0.1' } });
+    // A parent's own entry beside a scoped one has the path ["parent", "."].
+    const own = '{\n  "resolutions": {\n    "parent": "1.0.0",\n    "parent/lib": "1.0.0"\n  }\n}\n';
+    const parent = { ...change('yarn', 'change', '1.0.0', '2.0.0'), path: ['parent', '.'], key: 'parent' };
+    expect(JSON.parse(editManifest(own, '', [parent]).content)).toEqual({
+      resolutions: { parent: '2.0.0', 'parent/lib': '1.0.0' },
+    });
   });
 });

@@ -142,8 +142,10 @@ const raiseRange = (
 
 /**
  * Adds, changes or removes one yarn `resolutions` or pnpm `pnpm.overrides` entry. Both are flat:
- * the path is one key, `parent/name` for yarn and `parent>name` for pnpm. An entry the project
- * wrote with a leading `**` segment (yarn) is the same entry as `name`.
+ * the path is one key, `parent/name` for yarn and `parent>name` for pnpm. An existing entry is
+ * found by its key as the plan gives it (as the project wrote it: `c@npm:^3`, or a yarn pattern
+ * through `**`), else by the path's key; one the project wrote with a leading `**` segment
+ * (yarn) is the same entry as `name`.
  */
 const editFlatOverride = (
   doc: Json,
@@ -152,14 +154,16 @@ const editFlatOverride = (
 ): string | undefined => {
   const pnpm = change.manager === 'pnpm';
   const field = pnpm ? 'pnpm.overrides' : 'resolutions';
-  const key = change.path.join(pnpm ? '>' : '/');
-  const where = `${field} ${JSON.stringify(key)}`;
-  if (change.path.length === 0) return `${where}: the plan gives no key`;
+  // A parent's own entry (`a` beside `a/b`) has the path `["a", "."]` in npm's shape.
+  const path = change.path.filter((k) => k !== '.');
+  const key = path.join(pnpm ? '>' : '/');
+  const where = `${field} ${JSON.stringify(change.key || key)}`;
+  if (path.length === 0) return `${where}: the plan gives no key`;
   const parent = pnpm ? own(doc, 'pnpm') : doc;
   if (parent !== undefined && !isObject(parent)) return `${where}: "pnpm" is not an object`;
   const holder = parent === undefined ? undefined : own(parent, pnpm ? 'overrides' : 'resolutions');
   if (holder !== undefined && !isObject(holder)) return `${where}: not an object`;
-  const keys = pnpm ? [key] : [key, `**/${key}`];
+  const keys = [...new Set([change.key, key, ...(pnpm ? [] : [`**/${key}`])])];
   const found = holder === undefined ? undefined : keys.find((k) => Object.hasOwn(holder, k));
   const current = found === undefined ? undefined : (holder as Json)[found];
   if (change.action === 'add') {

@@ -16,7 +16,7 @@ import type {
 } from '../core/plan.js';
 import { matchAffected } from '../intel/ranges.js';
 import type { MetadataLookup } from './metadata.js';
-import { type OverrideRule, ruleAt, samePath } from './overrides.js';
+import { type OverrideRule, overrideKeyShown, ruleAt, samePath } from './overrides.js';
 import {
   dropRejectedCopies,
   effectiveSpec,
@@ -493,11 +493,9 @@ export const diffTrees = (
       manager,
       file: 'package.json',
       path: [...intent.path],
-      // The key as the apply step writes it: flat for yarn (`a/b`) and pnpm (`a>b`).
-      key:
-        manager === 'npm'
-          ? shown.key
-          : intent.path.filter((k) => k !== '.').join(manager === 'pnpm' ? '>' : '/'),
+      // The key as the manifest holds it: flat for yarn (`a/b`) and pnpm (`a>b`), and an
+      // existing entry's as the project wrote it (`a/**/b`, `c@npm:^3`).
+      key: overrideKeyShown(old ?? shown, manager),
       name: intent.name,
       ...(old ? { from: old.written } : {}),
       ...(intent.value === undefined ? {} : { to: intent.value }),

@@ -22,11 +22,16 @@ describe('yarn resolutions as npm overrides', () => {
       a: { b: '1.0.0', '.': '2.0.0' },
     });
     expect(read.skipped).toEqual(['left-pad']);
+    // Each entry's key as written, by its path in npm's shape.
+    expect(read.written.get('minimist')).toBe('**/minimist');
+    expect(read.written.get('@scope/parent\u0000@scope/child')).toBe('@scope/parent/**/@scope/child');
+    expect(read.written.get('debug@^2')).toBe('debug@npm:^2');
+    expect(read.written.get('a')).toBe('a');
   });
 
   it('reads nothing from what is not an object', () => {
-    expect(fromYarnResolutions(undefined)).toEqual({ overrides: {}, skipped: [] });
-    expect(fromYarnResolutions(['x'])).toEqual({ overrides: {}, skipped: [] });
+    expect(fromYarnResolutions(undefined)).toEqual({ overrides: {}, written: new Map(), skipped: [] });
+    expect(fromYarnResolutions(['x'])).toEqual({ overrides: {}, written: new Map(), skipped: [] });
   });
 });
 

@@ -8,8 +8,15 @@
 
 export interface ForeignOverrides {
   readonly overrides: Record<string, unknown>;
+  /**
+   * Each converted entry's key as the project wrote it (`c@npm:^3`, `a > b`, yarn's `a/**` and deeper patterns), by its
+   * path in `overrides` (keys joined with NUL), so a change to it names and edits that key.
+   */
+  readonly written: ReadonlyMap<string, string>;
   readonly skipped: readonly string[];
 }
+
+import { writtenKeyOf } from './overrides.js';
 
 type Nested = Record<string, unknown>;
 
@@ -66,9 +73,10 @@ const yarnSegments = (key: string): string[] => {
 
 export const fromYarnResolutions = (resolutions: unknown): ForeignOverrides => {
   const overrides: Nested = {};
+  const written = new Map<string, string>();
   const skipped: string[] = [];
   if (resolutions === null || typeof resolutions !== 'object' || Array.isArray(resolutions)) {
-    return { overrides, skipped };
+    return { overrides, written, skipped };
   }
   for (const [key, raw] of Object.entries(resolutions as Record<string, unknown>)) {
     const value = versionValue(raw);
@@ -82,15 +90,17 @@ export const fromYarnResolutions = (resolutions: unknown): ForeignOverrides => {
       continue;
     }
     put(overrides, selectors as string[], value);
+    written.set(writtenKeyOf(selectors as string[]), key);
   }
-  return { overrides, skipped };
+  return { overrides, written, skipped };
 };
 
 export const fromPnpmOverrides = (entries: unknown): ForeignOverrides => {
   const overrides: Nested = {};
+  const written = new Map<string, string>();
   const skipped: string[] = [];
   if (entries === null || typeof entries !== 'object' || Array.isArray(entries))
-    return { overrides, skipped };
+    return { overrides, written, skipped };
   for (const [key, raw] of Object.entries(entries as Record<string, unknown>)) {
     const value = versionValue(raw);
     const selectors = key.split('>').map((s) => selector(s.trim()));
@@ -99,6 +109,7 @@ export const fromPnpmOverrides = (entries: unknown): ForeignOverrides => {
       continue;
     }
     put(overrides, selectors as string[], value);
+    written.set(writtenKeyOf(selectors as string[]), key);
   }
-  return { overrides, skipped };
+  return { overrides, written, skipped };
 };

@@ -200,13 +200,50 @@ describe('an override the plan adds', () => {
 describe("the project's yarn resolutions", () => {
   it('are honoured: one that pins the affected version leaves no in-place fix, and is named', async () => {
     const { fromYarnResolutions } = await import('./foreign-overrides.js');
-    const overrides = fromYarnResolutions({ '**/lib': '1.0.0' }).overrides;
-    const plan = await assemblePlan(planInput(yarnClassic(), [libAdvisory], registry, { overrides }), {
-      strategies: ['in-place'],
-    });
+    const { overrides, written } = fromYarnResolutions({ '**/lib': '1.0.0' });
+    const plan = await assemblePlan(
+      planInput(yarnClassic(), [libAdvisory], registry, { overrides, overrideKeys: written }),
+      {
+        strategies: ['in-place'],
+      },
+    );
     expect(plan.patches).toEqual([]);
     expect(plan.unfixable[0]).toMatchObject({ reason: 'override-pins' });
-    expect(plan.unfixable[0]?.text).toContain('resolutions entry "lib": "1.0.0"');
+    expect(plan.unfixable[0]?.text).toContain('resolutions entry "**/lib": "1.0.0"');
+  });
+
+  it.each([
+    ['yarn', 'parent/**/lib', yarnClassic],
+    ['yarn', 'lib@npm:^1.0.0', yarnBerry],
+    ['pnpm', 'parent@^1>lib', pnpm],
+  ] as const)('are changed by the key the project wrote (%s "%s")', async (manager, key, read) => {
+    const foreign = await import('./foreign-overrides.js');
+    const converted =
+      manager === 'pnpm'
+        ? foreign.fromPnpmOverrides({ [key]: '1.0.0' })
+        : foreign.fromYarnResolutions({ [key]: '1.0.0' });
+    const plan = await assemblePlan(
+      planInput(read(), [libAdvisory], registry, {
+        overrides: converted.overrides,
+        overrideKeys: converted.written,
+      }),
+      { strategies: ['override'] },
+    );
+    expect(plan.patches[0]?.changes[0]).toMatchObject({
+      kind: 'override',
+      action: 'change',
+      manager,
+      key,
+      to: '1.0.1',
+    });
+    const pinned = await assemblePlan(
+      planInput(read(), [libAdvisory], registry, {
+        overrides: converted.overrides,
+        overrideKeys: converted.written,
+      }),
+      { strategies: ['in-place'] },
+    );
+    expect(pinned.unfixable[0]?.text).toContain(`entry "${key}": "1.0.0"`);
   });
 
   it("reach the project's own dependencies in yarn berry (as in pnpm and bun), not in yarn 1", async () => {

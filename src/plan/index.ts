@@ -38,7 +38,7 @@ import {
 } from './evaluate.js';
 import { isGraphFormat, npmLayout } from './layout.js';
 import { createMetadataCache, type MetadataCache, runWithMetadata } from './metadata.js';
-import { parseOverrides } from './overrides.js';
+import { overrideKeyShown, parseOverrides } from './overrides.js';
 import { riskFacts } from './patch.js';
 import { withDeclaredRanges } from './pnpm-ranges.js';
 import { choosePatches, comparePatches } from './rank.js';
@@ -62,6 +62,11 @@ export interface PlanInput {
   readonly now: Date;
   /** The root package.json's npm `overrides`, honoured when resolving. */
   readonly overrides?: unknown;
+  /**
+   * For yarn `resolutions` and pnpm `pnpm.overrides` converted to npm's shape: each entry's key
+   * as written, by `writtenKeyOf` its path (`ForeignOverrides.written`).
+   */
+  readonly overrideKeys?: ReadonlyMap<string, string>;
 }
 
 export const defaultPlanOptions: PlanOptions = {
@@ -215,7 +220,7 @@ export const preparePlanning = (input: PlanInput, partial: Partial<PlanOptions> 
     targeted: new Set(targeted.map(findingKey)),
     weights,
     advisoriesFor: input.advisoriesFor,
-    overrides: parseOverrides(input.overrides, rootSpecs),
+    overrides: parseOverrides(input.overrides, rootSpecs, input.overrideKeys),
     options,
     manager: overrideManagerOf(input.inventory.format),
     // yarn 1 applies resolutions below the project only, as npm does its overrides.
@@ -413,7 +418,8 @@ export const findStaleOverrides = async (
   const { baseline } = planning;
   const out: StaleOverride[] = [];
   for (const rule of baseline.overrides) {
-    if (covering.has(rule.key)) continue;
+    const key = overrideKeyShown(rule, baseline.manager);
+    if (covering.has(key)) continue;
     const name = rule.target.name;
     const removal = await planning.context.evaluate([
       { kind: 'override', path: rule.path, name, value: undefined },
@@ -427,11 +433,11 @@ export const findStaleOverrides = async (
         ? `without it ${moved.map((c) => (c.kind === 'lock' ? `${c.from} → ${c.to}` : '')).join(', ')} installs no version an advisory affects`
         : `the declared ranges keep ${name} where it is without it`;
     out.push({
-      key: rule.key,
+      key,
       path: rule.path,
       value: rule.written,
       name,
-      text: `${overrideField(planning.baseline.manager)} "${rule.key}": "${rule.written}" no longer fixes anything (${what}); remove it unless it is there for another reason`,
+      text: `${overrideField(planning.baseline.manager)} "${key}": "${rule.written}" no longer fixes anything (${what}); remove it unless it is there for another reason`,
     });
   }
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -28,7 +28,28 @@ export interface OverrideRule {
   readonly value: string;
   /** The value as written in package.json. */
   readonly written: string;
+  /**
+   * The entry's key as written in a flat field (yarn `resolutions`, pnpm `pnpm.overrides`):
+   * `c@npm:^3`, or a yarn pattern through `**`. undefined for npm's nested `overrides`.
+   */
+  readonly writtenKey?: string;
 }
+
+/** A key of `parseOverrides`' `writtenKeys`: the entry's path, a trailing `"."` dropped, joined with NUL. */
+export const writtenKeyOf = (path: readonly string[]): string =>
+  path.filter((key) => key !== '.').join('\u0000');
+
+/**
+ * An entry's key as the project's manifest field holds it: npm's path (`a > b`), or the flat key
+ * yarn (`a/b`) and pnpm (`a>b`) write, as the project wrote it when it did.
+ */
+export const overrideKeyShown = (
+  rule: Pick<OverrideRule, 'key' | 'path' | 'writtenKey'>,
+  manager: 'npm' | 'yarn' | 'pnpm',
+): string =>
+  manager === 'npm'
+    ? rule.key
+    : (rule.writtenKey ?? rule.path.filter((k) => k !== '.').join(manager === 'pnpm' ? '>' : '/'));
 
 export const parseSelector = (key: string): Selector => {
   const at = key.indexOf('@', 1);
@@ -42,6 +63,7 @@ export const showSelector = (s: Selector): string =>
 export const parseOverrides = (
   raw: unknown,
   rootSpecs: Readonly<Record<string, string>> = {},
+  writtenKeys?: ReadonlyMap<string, string>,
 ): OverrideRule[] => {
   const rules: OverrideRule[] = [];
   const specOf = (text: string): string | undefined => {
@@ -70,7 +92,11 @@ export const parseOverrides = (
     }
   };
   walk(raw, [], []);
-  return rules;
+  if (writtenKeys === undefined) return rules;
+  return rules.map((rule) => {
+    const writtenKey = writtenKeys.get(writtenKeyOf(rule.path));
+    return writtenKey === undefined ? rule : { ...rule, writtenKey };
+  });
 };
 
 const selectorMatchesSpec = (selector: Selector, spec: string): boolean => {

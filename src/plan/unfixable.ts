@@ -12,6 +12,7 @@ import {
 import { compareVersions } from '../core/version.js';
 import type { BlockedFix, Candidate } from './context.js';
 import { affectedByRecords, type Baseline, findingKey, refOf } from './evaluate.js';
+import { overrideKeyShown } from './overrides.js';
 import type { PeekMetadata } from './patch.js';
 import { effectiveSpec } from './resolve.js';
 import { parseSpec, satisfiesSpec, sortedVersions } from './versions.js';
@@ -207,7 +208,7 @@ export const explainUnfixable = (ctx: UnfixableContext, f: Finding): Unfixable =
     return result(
       f,
       'override-pins',
-      `the project's ${overrideField(baseline.manager)} entry "${rule?.key}": "${rule?.value}" keeps ${name} at an affected version; raise it to ${target} or remove it`,
+      `the project's ${overrideField(baseline.manager)} entry "${rule ? overrideKeyShown(rule, baseline.manager) : ''}": "${rule?.value}" keeps ${name} at an affected version; raise it to ${target} or remove it`,
       [override],
     );
   }
@@ -262,17 +263,18 @@ export const overrideNotes = (
       for (const d of baseline.dependents.get(l) ?? []) {
         const eff = effectiveSpec(baseline, baseline.tree, d.from, d.decl);
         if (!eff.rule) continue;
-        const key = `${eff.rule.key}\u0000${findingKey(f)}`;
+        const shown = overrideKeyShown(eff.rule, baseline.manager);
+        const key = `${shown}\u0000${findingKey(f)}`;
         if (seen.has(key)) continue;
         seen.add(key);
         const allowsFix = fixed.some((v) => satisfiesSpec(v, eff.spec));
         notes.push({
-          key: eff.rule.key,
+          key: shown,
           value: eff.rule.value,
           finding: refOf(f),
           text: allowsFix
-            ? `${overrideField(baseline.manager)} "${eff.rule.key}": "${eff.rule.value}" covers ${f.package.name}@${f.package.version} (${f.id}); it allows a fixed version`
-            : `${overrideField(baseline.manager)} "${eff.rule.key}": "${eff.rule.value}" pins ${f.package.name} to versions affected by ${f.id}`,
+            ? `${overrideField(baseline.manager)} "${shown}": "${eff.rule.value}" covers ${f.package.name}@${f.package.version} (${f.id}); it allows a fixed version`
+            : `${overrideField(baseline.manager)} "${shown}": "${eff.rule.value}" pins ${f.package.name} to versions affected by ${f.id}`,
         });
       }
     }

@@ -167,6 +167,41 @@ describe.each(['yarn', 'yarn-berry', 'pnpm'] as const)('fix on a %s project', (m
   });
 });
 
+describe('fix on a yarn berry project whose resolutions pin an affected version', () => {
+  it('changes the entry under the key the project wrote (`good-lib@npm:^1.0.0`), and proves it', async () => {
+    // In npm's shape the entry is `good-lib@^1.0.0`; package.json holds the descriptor form.
+    const project = await createProject({
+      manager: 'yarn-berry',
+      packages: [{ name: 'good-lib', versions: { '1.0.0': lib('good'), '1.0.1': lib('good') } }],
+      dependencies: { 'good-lib': '^1.0.0' },
+      locked: { 'good-lib': '1.0.0' },
+      manifestFields: { resolutions: { 'good-lib@npm:^1.0.0': '1.0.0' } },
+      files: {
+        'test/app.test.js':
+          "'use strict';\nrequire('node:test')('works', () => require('node:assert').strictEqual(require('good-lib')(), 'good'));\n",
+      },
+      advisories: [{ id: 'GHSA-test-good-0005', name: 'good-lib', fixed: '1.0.1' }],
+    });
+    try {
+      const { result, report } = await project.fix();
+      expect(result.code, `${result.stderr}\n${JSON.stringify(report.changes, null, 1)}`).toBe(0);
+      const change = report.changes.find((c) => c.patch.changes.some((x) => x.kind === 'override'));
+      expect(change?.patch.changes[0]).toMatchObject({ action: 'change', key: 'good-lib@npm:^1.0.0' });
+      expect(change?.status, change?.reason).toBe('proposed');
+      expect(change?.proof).toMatchObject({ proven: true, fixed: ['GHSA-test-good-0005 good-lib@1.0.0'] });
+      const manifest = JSON.parse(git(project.repo, 'show', `${change?.branch}:package.json`)) as {
+        resolutions: Record<string, string>;
+      };
+      expect(manifest.resolutions).toEqual({ 'good-lib@npm:^1.0.0': '1.0.1' });
+      expect(git(project.repo, 'show', `${change?.branch}:yarn.lock`)).toContain(
+        'resolution: "good-lib@npm:1.0.1"',
+      );
+    } finally {
+      await project.close();
+    }
+  }, 300_000);
+});
+
 describe('fix on a bun project', () => {
   it('says it cannot apply changes to that lockfile yet (exit 2), and changes nothing', async () => {
     const dir = tempDir('patchpilot-e2e-bun-');

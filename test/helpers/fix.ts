@@ -72,6 +72,8 @@ export interface Scenario {
   /** Files of the project besides package.json, by path. */
   readonly files?: Record<string, string>;
   readonly scripts?: Record<string, string>;
+  /** More package.json fields (`resolutions`, `pnpm`), written with the ranges. */
+  readonly manifestFields?: Record<string, unknown>;
   readonly advisories: readonly Advisory[];
   /** Options for npm when it locks the project (`--legacy-peer-deps`); not kept in the project. */
   readonly lockArgs?: readonly string[];
@@ -138,6 +140,7 @@ export const createProject = async (scenario: Scenario): Promise<Project> => {
         private: true,
         scripts: scenario.scripts ?? { test: 'node --test test/' },
         dependencies,
+        ...(dependencies === scenario.dependencies ? scenario.manifestFields : {}),
       },
       null,
       2,

@@ -177,7 +177,7 @@ export const planInput = (
   inventory: Inventory,
   advisories: readonly Advisory[],
   registry: RegistrySource,
-  extra: { overrides?: unknown; now?: Date } = {},
+  extra: { overrides?: unknown; overrideKeys?: ReadonlyMap<string, string>; now?: Date } = {},
 ): PlanInput => {
   const map = byName(advisories);
   return {
@@ -187,6 +187,7 @@ export const planInput = (
     registry,
     now: extra.now ?? new Date('2026-01-01T00:00:00Z'),
     overrides: extra.overrides,
+    ...(extra.overrideKeys ? { overrideKeys: extra.overrideKeys } : {}),
   };
 };
 
