@@ -669,6 +669,57 @@ snapshots:
     expect(inventory.packages.get('a@1.0.0')?.scope).toBe('dev');
   });
 
+  it("takes an overridden dependency's range from package.json: pnpm writes the override as its specifier", () => {
+    // As pnpm 10 locks `"lodash": "^4.17.15"` and `"minimist": "^1.2.0"` under
+    // `pnpm.overrides` {"lodash": "4.17.15", "minimist@<1.2.6": "1.2.5"}; `other` is not covered.
+    const lockfile = `lockfileVersion: '9.0'
+overrides:
+  lodash: 4.17.15
+  minimist@<1.2.6: 1.2.5
+importers:
+  .:
+    dependencies:
+      lodash:
+        specifier: 4.17.15
+        version: 4.17.15
+      minimist:
+        specifier: 1.2.5
+        version: 1.2.5
+    devDependencies:
+      other:
+        specifier: 1.2.5
+        version: 1.2.5
+packages:
+  lodash@4.17.15:
+    resolution: {integrity: sha512-l}
+  minimist@1.2.5:
+    resolution: {integrity: sha512-m}
+  other@1.2.5:
+    resolution: {integrity: sha512-o}
+snapshots:
+  lodash@4.17.15: {}
+  minimist@1.2.5: {}
+  other@1.2.5: {}
+`;
+    const manifest = JSON.stringify({
+      dependencies: { lodash: '^4.17.15', minimist: '^1.2.0' },
+      devDependencies: { other: '1.2.5' },
+    });
+    const specs = (inventory: Inventory) =>
+      Object.fromEntries(
+        inventory.edges.filter((e) => e.from === '').map((e) => [e.to.slice(0, e.to.indexOf('@')), e.spec]),
+      );
+    expect(specs(parseText(lockfile, { 'package.json': manifest }))).toEqual({
+      lodash: '^4.17.15',
+      minimist: '^1.2.0',
+      other: '1.2.5',
+    });
+    // Without a package.json, or without overrides, the lockfile's specifier stands.
+    expect(specs(parseText(lockfile)).lodash).toBe('4.17.15');
+    const plain = lockfile.replace(/^overrides:\n(  .*\n)+/m, '');
+    expect(specs(parseText(plain, { 'package.json': manifest })).lodash).toBe('4.17.15');
+  });
+
   it('names importers without a package.json after the link that points at them', () => {
     const inventory = parseText(`lockfileVersion: '9.0'
 importers:

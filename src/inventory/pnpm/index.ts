@@ -101,9 +101,15 @@ export const parsePnpmLockfile = (input: LockfileInput): Inventory => {
   ctx.readPackages(main, false);
   const catalogs = isDict(main.catalogs) ? main.catalogs : undefined;
 
+  // pnpm records an importer's dependency that an override covers with the override's value as
+  // its specifier (`lodash: {specifier: 4.17.15}` for `"lodash": "^4.17.15"` and an override to
+  // 4.17.15): the range the importer declares is its package.json's.
+  const overridden = overrideValues(main.overrides);
   for (const [importerPath, section] of importerSections) {
+    const declared = overridden.size > 0 ? ctx.manifestOf(importerPath)?.specs : undefined;
     for (const dep of declaredDependencies(section, path, importerPath, catalogs)) {
-      ctx.addEdge(importerId(importerPath), importerPath, dep.name, dep.ref, dep.type, dep.spec);
+      const own = overridden.has(dep.spec) ? declared?.get(`${dep.type}\u0000${dep.name}`) : undefined;
+      ctx.addEdge(importerId(importerPath), importerPath, dep.name, dep.ref, dep.type, own ?? dep.spec);
     }
   }
 
@@ -281,7 +287,9 @@ class Context {
   }
 
   /** The manifest of a folder inside the project, never read for a path that leaves it. */
-  manifestOf(folder: string): { name?: string; version?: string; license?: string } | undefined {
+  manifestOf(
+    folder: string,
+  ): { name?: string; version?: string; license?: string; specs: ReadonlyMap<string, string> } | undefined {
     // Every caller checks its path first; a NUL byte must never reach a file name all the same.
     if (folder.includes('\0'))
       throw invalid(this.path, `${JSON.stringify(folder)}: the path holds a NUL byte`);
@@ -297,7 +305,17 @@ class Context {
         hint: 'fix this package.json',
       });
     }
-    return { name: str(doc.name), version: str(doc.version), license: licenseOf(doc.license) };
+    // Declared ranges by `type NUL name`, as the lockfile's sections type them.
+    const specs = new Map<string, string>();
+    for (const [field, type] of dependencyFields) {
+      const deps = doc[field];
+      if (!isDict(deps)) continue;
+      for (const name in deps) {
+        const spec = deps[name];
+        if (typeof spec === 'string') specs.set(`${type}\u0000${name}`, spec);
+      }
+    }
+    return { name: str(doc.name), version: str(doc.version), license: licenseOf(doc.license), specs };
   }
 
   /**
@@ -550,6 +568,17 @@ const declaredDependencies = (
     }
   }
   return out;
+};
+
+/** The values of a lockfile's `overrides` (pnpm copies `pnpm.overrides` there). */
+const overrideValues = (overrides: unknown): ReadonlySet<string> => {
+  const values = new Set<string>();
+  if (isDict(overrides))
+    for (const key in overrides) {
+      const value = overrides[key];
+      if (typeof value === 'string') values.add(value);
+    }
+  return values;
 };
 
 /** A v6/v9 `{ specifier, version }` entry. */
