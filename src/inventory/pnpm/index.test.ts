@@ -716,7 +716,7 @@ snapshots:
     });
     // Without a package.json, or without overrides, the lockfile's specifier stands.
     expect(specs(parseText(lockfile)).lodash).toBe('4.17.15');
-    const plain = lockfile.replace(/^overrides:\n(  .*\n)+/m, '');
+    const plain = lockfile.replace(/^overrides:\n( {2}.*\n)+/m, '');
     expect(specs(parseText(plain, { 'package.json': manifest })).lodash).toBe('4.17.15');
   });
 
