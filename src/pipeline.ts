@@ -106,15 +106,28 @@ const configLoader = async () => await import('./config/load.js');
  * A lockfile older than its manifests (a dependency added to package.json, no install since)
  * installs nothing for what was added: the findings are of what it installs, which is said.
  */
-const warnIfStale = (
+const warnIfStale = async (
   inventory: Inventory,
   options: { readonly cwd: string; readonly onProgress?: (message: string) => void },
-): void => {
-  const drift = inventory.drifted?.[0];
+): Promise<void> => {
+  const drifted = inventory.drifted ?? [];
+  const drift = drifted[0];
   if (drift !== undefined) {
-    const n = inventory.drifted?.length ?? 0;
+    const n = drifted.length;
+    const { default: semver } = await import('semver');
+    // npm ci takes a lockfile whose installed versions are inside package.json's specs.
+    const refused = drifted.find(
+      (d) =>
+        d.installed !== undefined &&
+        semver.validRange(d.spec) !== null &&
+        !semver.satisfies(d.installed, d.spec, { includePrerelease: true }),
+    );
+    const first = (d: typeof drift): string =>
+      d.locked === undefined
+        ? `${d.name} is ${d.spec} there, not recorded in the lockfile, where another package's ${d.name}@${d.installed} is installed`
+        : `${d.name} is ${d.spec} there, ${d.locked} in the lockfile`;
     options.onProgress?.(
-      `warning: ${display(options.cwd, inventory.lockfile)} is out of step with package.json: ${n === 1 ? '1 dependency' : `${n} dependencies`} changed since the last install (first: ${drift.name} is ${drift.spec} there, ${drift.locked} in the lockfile); npm ci refuses it, and changes made to it may not apply: update it with npm install`,
+      `warning: ${display(options.cwd, inventory.lockfile)} is out of step with package.json: ${n === 1 ? '1 dependency' : `${n} dependencies`} changed since the last install (first: ${first(drift)}); ${refused ? `npm ci refuses it (${refused.name}@${refused.installed} is outside ${refused.spec}), and ` : ''}changes made to it may not apply: update it with npm install`,
     );
   }
   const missing = inventory.missing ?? [];
@@ -178,7 +191,7 @@ export const scanProjects = async (store: AdvisoryStore, options: ScanOptions): 
     if (lockfiles.length > 1)
       options.onProgress?.(`[${i + 1}/${lockfiles.length}] ${display(options.cwd, lockfile)}`);
     const inventory = await readInventory(lockfile);
-    warnIfStale(inventory, options);
+    await warnIfStale(inventory, options);
     const own = await readProjectVex(inventory.root, options.cwd);
     // A folder with lockfiles of several package managers shares one VEX document: list it once.
     if (own && !vex.some((d) => d.path === own.path)) vex.push(documentRead(own));
@@ -406,7 +419,7 @@ export const planProjects = async (
     const shown = display(options.cwd, lockfile);
     if (lockfiles.length > 1) options.onProgress?.(`[${i + 1}/${lockfiles.length}] planning ${shown}`);
     const inventory = await readInventory(lockfile);
-    warnIfStale(inventory, options);
+    await warnIfStale(inventory, options);
     const own = await readProjectVex(inventory.root, options.cwd);
     if (own && !vex.some((d) => d.path === own.path)) vex.push(documentRead(own));
     const config = await loadProjectConfigLazily(inventory.root, options.cwd);

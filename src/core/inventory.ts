@@ -75,6 +75,14 @@ export interface MissingDependency {
   readonly spec: string;
 }
 
+/** A dependency package.json declares otherwise than the lockfile recorded (`Inventory.drifted`). */
+export interface Drift extends MissingDependency {
+  /** The spec the lockfile recorded; undefined when it records none (added since). */
+  readonly locked?: string;
+  /** The version installed where the importer would find it, if any. */
+  readonly installed?: string;
+}
+
 export interface Inventory {
   /**
    * Prod and dev dependencies the root or a workspace declares that the lockfile has no package
@@ -85,10 +93,11 @@ export interface Inventory {
   readonly missing?: readonly MissingDependency[];
   /**
    * Dependencies the root's package.json declares with another spec than the lockfile recorded at
-   * its last install (npm lockfileVersion 2 and 3): `npm ci` refuses such a lockfile, and `npm
-   * install` resolves them again. `spec` is package.json's, `locked` the lockfile's.
+   * its last install, or that it does not record at all though a copy is installed at the top
+   * (npm lockfileVersion 2 and 3): `npm install` resolves them again, and `npm ci` refuses the
+   * lockfile when the installed version is outside package.json's spec.
    */
-  readonly drifted?: readonly (MissingDependency & { readonly locked: string })[];
+  readonly drifted?: readonly Drift[];
   /** Absolute folder of the project (the lockfile's folder). */
   readonly root: string;
   /** Absolute path of the lockfile the inventory was read from. */

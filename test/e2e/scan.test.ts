@@ -271,7 +271,48 @@ describe('scan on the bundled example', () => {
     const result = runCli(['scan', '--db', db], { cwd: dir });
     expect(result.code).toBe(0);
     expect(result.stderr).toBe(
-      'warning: package-lock.json is out of step with package.json: 1 dependency changed since the last install (first: minimist is 1.2.8 there, 0.0.8 in the lockfile); npm ci refuses it, and changes made to it may not apply: update it with npm install\n',
+      'warning: package-lock.json is out of step with package.json: 1 dependency changed since the last install (first: minimist is 1.2.8 there, 0.0.8 in the lockfile); npm ci refuses it (minimist@0.0.8 is outside 1.2.8), and changes made to it may not apply: update it with npm install\n',
+    );
+    // A range the locked version still satisfies: npm ci takes it (npm 11), the plan still
+    // works from the lockfile's range. A dependency added since that another package's copy
+    // satisfies is not recorded in the lockfile's root entry at all.
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({
+        name: 'drifted-app',
+        dependencies: { minimist: '>=0.0.8', ms: '^2.1.0' },
+        devDependencies: { ms: '^2.0.0' },
+      }),
+    );
+    const satisfied = runCli(['scan', '--db', db], { cwd: dir });
+    expect(satisfied.stderr).toBe(
+      'warning: package-lock.json is out of step with package.json: 1 dependency changed since the last install (first: minimist is >=0.0.8 there, 0.0.8 in the lockfile); changes made to it may not apply: update it with npm install\n',
+    );
+    writeFileSync(
+      join(dir, 'package-lock.json'),
+      JSON.stringify({
+        lockfileVersion: 3,
+        packages: {
+          '': { name: 'drifted-app', dependencies: { debug: '2.6.9' } },
+          'node_modules/debug': { version: '2.6.9', dependencies: { ms: '2.0.0' } },
+          'node_modules/ms': { version: '2.0.0' },
+        },
+      }),
+    );
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'drifted-app', dependencies: { debug: '2.6.9', ms: '^2.0.0' } }),
+    );
+    const added = runCli(['scan', '--db', db], { cwd: dir });
+    expect(added.stderr).toBe(
+      "warning: package-lock.json is out of step with package.json: 1 dependency changed since the last install (first: ms is ^2.0.0 there, not recorded in the lockfile, where another package's ms@2.0.0 is installed); changes made to it may not apply: update it with npm install\n",
+    );
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'drifted-app', dependencies: { debug: '2.6.9', ms: '^2.1.0' } }),
+    );
+    expect(runCli(['scan', '--db', db], { cwd: dir }).stderr).toContain(
+      'npm ci refuses it (ms@2.0.0 is outside ^2.1.0)',
     );
   });
 

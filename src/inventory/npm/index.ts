@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { PatchPilotError } from '../../core/errors.js';
 import {
+  type Drift,
   type EdgeType,
   type Importer,
   type Inventory,
@@ -347,17 +348,31 @@ const fromPackages = (
   }
   // The lockfile's root entry is npm's copy of package.json from the last install: a dependency
   // added to package.json since is in neither, so package.json itself is read too.
-  const drifted: { from: string; name: string; spec: string; locked: string }[] = [];
+  // One added since, which another package's copy at the top level happens to satisfy, is not
+  // in the root entry (npm ci takes it; scan sees that copy as transitive).
+  const drifted: Drift[] = [];
   if (manifest) {
     const recorded = new Map<string, string>();
     eachDependency(rootEntry, true, (name, spec) => recorded.set(name, spec));
     eachDependency(manifest, true, (name, spec, type) => {
-      if ((type === 'prod' || type === 'dev') && resolveFrom('', name, has) === undefined) {
+      const found = resolveFrom('', name, has);
+      if ((type === 'prod' || type === 'dev') && found === undefined) {
         if (!missing.some((m) => m.from === '' && m.name === name)) missing.push({ from: '', name, spec });
         return;
       }
       const locked = recorded.get(name);
-      if (locked !== undefined && locked !== spec) drifted.push({ from: '', name, spec, locked });
+      const at = found === undefined ? undefined : target(found);
+      const installed = at === undefined ? undefined : packages.get(at)?.version;
+      const added = locked === undefined && own(entries, '') && type !== 'peer' && installed !== undefined;
+      if ((locked !== undefined && locked !== spec) || added) {
+        drifted.push({
+          from: '',
+          name,
+          spec,
+          ...(locked === undefined ? {} : { locked }),
+          ...(installed === undefined ? {} : { installed }),
+        });
+      }
     });
   }
   return {
