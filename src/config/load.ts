@@ -4,13 +4,7 @@ import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { PatchPilotError } from '../core/errors.js';
 import { parseJsonDocument } from '../inventory/json.js';
-import {
-  aliasBombReason,
-  aliasLoopReason,
-  containsItself,
-  isAliasBomb,
-  MAX_YAML_ALIASES,
-} from '../inventory/lazy.js';
+import { MAX_YAML_ALIASES, withBoundedAliases } from '../inventory/lazy.js';
 import { closestName } from '../util/did-you-mean.js';
 import { readConfinedText, readText, realPathOrUndefined, statOrUndefined } from '../util/fs.js';
 import { normalizeConfig, type ProjectConfig } from './normalize.js';
@@ -164,19 +158,14 @@ export const parseConfig = (content: string, shown: string, format: ConfigFormat
     tooDeepForLines = depth > MAX_LOCATED_DEPTH;
   } else {
     located = parseYaml(text, shown);
-    try {
-      value = located.document.toJS({ maxAliasCount: MAX_YAML_ALIASES }) ?? {};
-    } catch (error) {
-      if (!isAliasBomb(error)) throw error;
-      throw new PatchPilotError('CONFIG_INVALID', `${shown}: ${aliasBombReason}`, {
-        hint: 'write the settings out; a configuration needs few aliases, if any',
-      });
-    }
-    if (containsItself(value)) {
-      throw new PatchPilotError('CONFIG_INVALID', `${shown}: ${aliasLoopReason}`, {
-        hint: 'write the settings out; a configuration needs few aliases, if any',
-      });
-    }
+    const { document } = located;
+    value = withBoundedAliases(
+      (): unknown => document.toJS({ maxAliasCount: MAX_YAML_ALIASES }) ?? {},
+      (reason) =>
+        new PatchPilotError('CONFIG_INVALID', `${shown}: ${reason}`, {
+          hint: 'write the settings out; a configuration needs few aliases, if any',
+        }),
+    );
   }
   // YAML's own types (`!!set`, `!!omap`, `!!binary`) are no settings: the schema would see an
   // object with no keys and apply the defaults instead of saying so.

@@ -62,6 +62,22 @@ export const containsItself = (value: unknown): boolean => {
   return false;
 };
 
+/**
+ * The value `convert` makes of a YAML document, refused (with the error `fail` makes of the
+ * reason) when its aliases expand without bound or contain themselves.
+ */
+export const withBoundedAliases = <T>(convert: () => T, fail: (reason: string) => Error): T => {
+  let value: T;
+  try {
+    value = convert();
+  } catch (error) {
+    if (isAliasBomb(error)) throw fail(aliasBombReason);
+    throw error;
+  }
+  if (containsItself(value)) throw fail(aliasLoopReason);
+  return value;
+};
+
 let semverModule: typeof import('semver') | undefined;
 export const semver = (): typeof import('semver') => {
   semverModule ??= require('semver') as typeof import('semver');

@@ -1,12 +1,5 @@
 import { PatchPilotError } from '../../core/errors.js';
-import {
-  aliasBombReason,
-  aliasLoopReason,
-  containsItself,
-  isAliasBomb,
-  MAX_YAML_ALIASES,
-  yaml,
-} from '../lazy.js';
+import { MAX_YAML_ALIASES, withBoundedAliases, yaml } from '../lazy.js';
 
 /**
  * Reads pnpm-lock.yaml into plain values. The `yaml` package is the reference reader, but it takes
@@ -68,21 +61,15 @@ export const readWithYamlPackage = (text: string, path: string): unknown[] => {
     }
   }
   try {
-    const values = list.map((doc) => doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown);
-    if (values.some(containsItself)) {
-      throw new PatchPilotError('LOCKFILE_INVALID_YAML', `${path}: ${aliasLoopReason}`, {
-        hint: 'pnpm does not write such a lockfile; regenerate it with pnpm install',
-      });
-    }
-    return values;
+    return withBoundedAliases(
+      () => list.map((doc) => doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) as unknown),
+      (reason) =>
+        new PatchPilotError('LOCKFILE_INVALID_YAML', `${path}: ${reason}`, {
+          hint: 'pnpm does not write such a lockfile; regenerate it with pnpm install',
+        }),
+    );
   } catch (error) {
-    if (error instanceof PatchPilotError) throw error;
     if (error instanceof RangeError) throw tooDeep(path);
-    if (isAliasBomb(error)) {
-      throw new PatchPilotError('LOCKFILE_INVALID_YAML', `${path}: ${aliasBombReason}`, {
-        hint: 'pnpm does not write such a lockfile; regenerate it with pnpm install',
-      });
-    }
     throw error;
   }
 };

@@ -1,12 +1,5 @@
 import { PatchPilotError } from '../../core/errors.js';
-import {
-  aliasBombReason,
-  aliasLoopReason,
-  containsItself,
-  isAliasBomb,
-  MAX_YAML_ALIASES,
-  yaml,
-} from '../lazy.js';
+import { MAX_YAML_ALIASES, withBoundedAliases, yaml } from '../lazy.js';
 
 /**
  * Reads a yarn berry lockfile as YAML. Yarn writes a small, regular subset of YAML (block mappings
@@ -22,25 +15,20 @@ export const parseLockfileYaml = (content: string, path: string): unknown => {
   const fast = readSubset(content);
   if (fast !== undefined) return fast;
   try {
-    const value: unknown = yaml().parse(content, {
-      logLevel: 'error',
-      prettyErrors: true,
-      uniqueKeys: true,
-      maxAliasCount: MAX_YAML_ALIASES,
-    });
-    if (containsItself(value)) {
-      throw new PatchPilotError('LOCKFILE_INVALID_YAML', `${path}: ${aliasLoopReason}`, {
-        hint: 'yarn does not write such a lockfile; regenerate it with `yarn install`',
-      });
-    }
-    return value;
+    return withBoundedAliases(
+      (): unknown =>
+        yaml().parse(content, {
+          logLevel: 'error',
+          prettyErrors: true,
+          uniqueKeys: true,
+          maxAliasCount: MAX_YAML_ALIASES,
+        }),
+      (reason) =>
+        new PatchPilotError('LOCKFILE_INVALID_YAML', `${path}: ${reason}`, {
+          hint: 'yarn does not write such a lockfile; regenerate it with `yarn install`',
+        }),
+    );
   } catch (cause) {
-    if (cause instanceof PatchPilotError) throw cause;
-    if (isAliasBomb(cause)) {
-      throw new PatchPilotError('LOCKFILE_INVALID_YAML', `${path}: ${aliasBombReason}`, {
-        hint: 'yarn does not write such a lockfile; regenerate it with `yarn install`',
-      });
-    }
     if (!(cause instanceof yaml().YAMLParseError)) throw cause;
     const pos = cause.linePos?.[0];
     const where = pos ? `line ${pos.line}, column ${pos.col}` : 'an unknown position';
