@@ -40,6 +40,7 @@ export type ErrorCode =
   | 'LEDGER_KEY_INVALID'
   | 'LEDGER_CHANGE_UNKNOWN'
   | 'LEDGER_CHANGE_INCOMPLETE'
+  | 'LEDGER_TAMPERED'
   | 'QUARANTINE_NOT_FOUND'
   | 'ROLLBACK_NOT_MERGED'
   | 'ROLLBACK_REFUSED'
@@ -85,6 +86,7 @@ const categories: Record<ErrorCode, ErrorCategory> = {
   LEDGER_KEY_INVALID: 'input',
   LEDGER_CHANGE_UNKNOWN: 'input',
   LEDGER_CHANGE_INCOMPLETE: 'input',
+  LEDGER_TAMPERED: 'input',
   QUARANTINE_NOT_FOUND: 'input',
   ROLLBACK_NOT_MERGED: 'input',
   ROLLBACK_REFUSED: 'input',

@@ -221,6 +221,30 @@ describe('Ledger.verify: tampering', () => {
     }
   });
 
+  it('(a) stored JSON that parses to the hashed values but is not their canonical text: edited', () => {
+    // A repeated key: JSON.parse keeps the last, SQLite's json_extract the first, so readers of
+    // the file would disagree about what the entry says.
+    const repeated = seeded();
+    tamper(repeated, `UPDATE entries SET outcome = '{"n":99,"n":3,"text":"outcome 3"}' WHERE seq = 3`);
+    expect(verify(repeated).problem).toMatchObject({
+      seq: 3,
+      kind: 'edited',
+      text: 'entry 3 was edited: its stored outcome is not the canonical JSON that was hashed',
+    });
+    const spaced = seeded();
+    tamper(spaced, `UPDATE entries SET inputs = ' ' || inputs WHERE seq = 2`);
+    expect(verify(spaced).problem).toMatchObject({ seq: 2, kind: 'edited' });
+  });
+
+  it('(a) a recorded head count that is no number: edited (the meta table)', () => {
+    const path = seeded();
+    tamper(path, `UPDATE meta SET value = 'abc' WHERE key = 'head_count'`);
+    expect(verify(path).problem).toMatchObject({
+      kind: 'edited',
+      text: expect.stringMatching(/head count "abc" is no entry count/),
+    });
+  });
+
   it('(b) an entry deleted: removed, naming the missing seq', () => {
     const path = seeded();
     tamper(path, 'DELETE FROM entries WHERE seq = 3');

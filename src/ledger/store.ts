@@ -350,9 +350,10 @@ export class Ledger {
    * attestations and exports leave the machine.
    */
   verify(): LedgerVerification {
-    const entries = this.guard(
+    const rows = this.guard(
       () => prepare(this.db, `SELECT ${columns} FROM entries ORDER BY seq`).all() as Row[],
-    ).map(toEntry);
+    );
+    const entries = rows.map(toEntry);
     const meta = this.meta();
     const headCount = meta.head_count === undefined ? undefined : Number(meta.head_count);
     const headHash = meta.head_hash;
@@ -361,12 +362,32 @@ export class Ledger {
       entries: entries.length,
       problem: { seq, kind, text },
     });
+    if (headCount !== undefined && !(Number.isSafeInteger(headCount) && headCount >= 0)) {
+      return found(
+        entries.at(-1)?.seq ?? 0,
+        'edited',
+        `the ledger's recorded head count ${JSON.stringify(meta.head_count)} is no entry count: its meta table was edited`,
+      );
+    }
     const lastSeq = entries.at(-1)?.seq ?? 0;
     const highestSeq = Math.max(lastSeq, headCount ?? 0, entries.length);
 
     let previous: LedgerEntry | undefined;
-    for (const entry of entries) {
+    for (const [i, entry] of entries.entries()) {
       const expected = previous === undefined ? 1 : previous.seq + 1;
+      // The hash is of the parsed values; the stored text must be their canonical JSON too, or
+      // what a reader of the file sees (a repeated key, say) is not what was hashed.
+      const row = rows[i] as Row;
+      if (
+        entryHash(entry) === entry.hash &&
+        (row.inputs !== canonicalJson(entry.inputs) || row.outcome !== canonicalJson(entry.outcome))
+      ) {
+        return found(
+          entry.seq,
+          'edited',
+          `entry ${entry.seq} was edited: its stored ${row.inputs !== canonicalJson(entry.inputs) ? 'inputs are' : 'outcome is'} not the canonical JSON that was hashed`,
+        );
+      }
       if (entryHash(entry) !== entry.hash) {
         // Intact content at another seq is a move; content that matches its hash at no seq at all
         // was edited.

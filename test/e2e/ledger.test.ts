@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -343,6 +343,25 @@ describe('ledger export --format in-toto', () => {
     });
     expect(cli(['ledger', 'export', '--format', 'slsa', 'p-1a2b'])).toMatchObject({ code: 2 });
   });
+
+  it('refuses to sign from a ledger that is not intact (exit 2), and writes nothing', () => {
+    const copy = join(home.path, 'export-tampered.db');
+    copyFileSync(ledgerFile, copy);
+    const db = new Database(copy);
+    keep.push(db);
+    db.exec('DROP TRIGGER entries_append_only_update');
+    db.exec(
+      `UPDATE entries SET outcome = replace(outcome, '"durationMs":812', '"durationMs":9') WHERE seq = 4`,
+    );
+    db.close();
+    const out = join(home.path, 'export-tampered.json');
+    const result = cli(['ledger', 'export', 'p-1a2b', '--ledger', copy, '--key', keyFile, '--out', out]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /entry 4 edited: entry 4 was edited: its content does not match its hash; nothing is exported from a ledger that is not intact \[LEDGER_TAMPERED\]/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
 });
 
 describe('quarantine', () => {
@@ -393,6 +412,35 @@ describe('quarantine', () => {
     expect(cli(['quarantine', 'release', 'left-pad', '--reason', 'x'])).toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/QUARANTINE_NOT_FOUND/),
+    });
+  });
+
+  it('refuses an empty version, a named ledger that does not exist, and a release on a ledger that is not intact', () => {
+    expect(cli(['quarantine', 'release', 'left-pad@', '--reason', 'x'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/"left-pad@" names no version/),
+    });
+    const missing = join(home.path, 'no-such-ledger.db');
+    for (const command of [
+      ['quarantine', 'list', '--ledger', missing],
+      ['quarantine', 'release', 'left-pad', '--reason', 'x', '--ledger', missing],
+    ]) {
+      expect(cli(command)).toMatchObject({ code: 2, stderr: expect.stringMatching(/LEDGER_NOT_FOUND/) });
+    }
+    // A quarantine entry forged into an otherwise intact ledger: listed with a warning, never released.
+    const copy = join(home.path, 'quarantine-tampered.db');
+    copyFileSync(ledgerFile, copy);
+    const db = new Database(copy);
+    keep.push(db);
+    db.exec('DROP TRIGGER entries_append_only_update');
+    db.exec(`UPDATE entries SET outcome = replace(outcome, '"1.3.1"', '"1.3.2"') WHERE seq = 6`);
+    db.close();
+    const list = cli(['quarantine', 'list', '--ledger', copy]);
+    expect(list.code).toBe(0);
+    expect(list.stderr).toMatch(/warning: .*quarantine-tampered\.db is not intact \(entry 6 edited/);
+    expect(cli(['quarantine', 'release', 'left-pad', '--reason', 'x', '--ledger', copy])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/nothing is released on a ledger that is not intact \[LEDGER_TAMPERED\]/),
     });
   });
 });

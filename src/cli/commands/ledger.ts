@@ -101,6 +101,20 @@ export const ledgerTarget = (
   return { folder, path: ledgerPath({ flag, env: io.env, cwd: io.cwd, projectRoot: folder }) };
 };
 
+/**
+ * Refuses a ledger whose chain `verify` finds broken: what is signed, released or reverted from
+ * it would rest on entries someone changed.
+ */
+export const requireIntact = (ledger: Ledger, shown: string, what: string): void => {
+  const check = ledger.verify();
+  if (check.ok || !check.problem) return;
+  throw new PatchPilotError(
+    'LEDGER_TAMPERED',
+    `${shown}: entry ${check.problem.seq} ${check.problem.kind}: ${check.problem.text}; ${what}`,
+    { hint: 'see `patchpilot ledger verify`; restore the ledger from a copy you trust' },
+  );
+};
+
 const atMostOne = (command: string, positionals: readonly string[], what: string): string | undefined => {
   if (positionals.length > 1) throw usage(command, `unexpected argument "${positionals[1]}" (give ${what})`);
   return positionals[0];
@@ -245,6 +259,7 @@ const ledgerExport = async (args: readonly string[], io: Io): Promise<Outcome> =
   const ledger = Ledger.open(path, { readonly: true });
   let entries: LedgerEntry[];
   try {
+    requireIntact(ledger, displayPath(io, path), 'nothing is exported from a ledger that is not intact');
     entries = ledger.entries({ change });
   } finally {
     ledger.close();

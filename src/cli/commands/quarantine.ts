@@ -7,11 +7,11 @@ import {
   type QuarantinedVersion,
   quarantinedVersions,
 } from '../../ledger/quarantine.js';
-import { Ledger } from '../../ledger/store.js';
+import { Ledger, ledgerNotFound } from '../../ledger/store.js';
 import { statOrUndefined } from '../../util/fs.js';
 import { dispatchSubcommand, parseCommandArgs, usage } from '../args.js';
 import { displayPath, type Io, type Outcome } from '../io.js';
-import { ledgerTarget } from './ledger.js';
+import { ledgerTarget, requireIntact } from './ledger.js';
 
 const help = `Usage: patchpilot quarantine <command> [options]
 
@@ -69,11 +69,20 @@ export const quarantineCommand = async (args: readonly string[], io: Io): Promis
   );
 };
 
-/** Without a ledger nothing was ever rolled back: nothing is quarantined. */
-const readQuarantine = (path: string): QuarantinedVersion[] => {
-  if (!statOrUndefined(path)) return [];
+/**
+ * Without the project's ledger nothing was ever rolled back: nothing is quarantined. A ledger
+ * named (--ledger, PATCHPILOT_LEDGER) must exist. A ledger that is not intact is read with a warning.
+ */
+const readQuarantine = (path: string, named: boolean, io: Io): QuarantinedVersion[] => {
+  if (!named && !statOrUndefined(path)) return [];
   const ledger = Ledger.open(path, { readonly: true });
   try {
+    const check = ledger.verify();
+    if (check.problem) {
+      io.stderr.write(
+        `warning: ${displayPath(io, path)} is not intact (entry ${check.problem.seq} ${check.problem.kind}: ${check.problem.text}); what it says is quarantined may not be what was recorded\n`,
+      );
+    }
     return quarantinedVersions(ledger);
   } finally {
     ledger.close();
@@ -92,7 +101,7 @@ const quarantineList = async (args: readonly string[], io: Io): Promise<Outcome>
   }
   if (positionals.length > 1) throw usage('quarantine list', `unexpected argument "${positionals[1]}"`);
   const { path } = ledgerTarget('quarantine list', positionals[0], values.ledger, io);
-  const quarantined = readQuarantine(path);
+  const quarantined = readQuarantine(path, values.ledger !== undefined || !!io.env.PATCHPILOT_LEDGER, io);
   const name = displayPath(io, path);
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ schemaVersion: 1, ledger: name, quarantined }, null, 2)}\n`);
@@ -135,14 +144,22 @@ const quarantineRelease = async (args: readonly string[], io: Io): Promise<Outco
   if (!reason)
     throw usage('quarantine release', '--reason TEXT is required: say why the version is safe again');
   const { name, version } = parsePackageSpec(spec.trim());
+  if (version === undefined && spec.trim().endsWith('@'))
+    throw usage(
+      'quarantine release',
+      `"${spec}" names no version: give NAME for every version, or NAME@VERSION`,
+    );
   const { folder, path } = ledgerTarget('quarantine release', dir, values.ledger, io);
   const nothing = () =>
     new PatchPilotError('QUARANTINE_NOT_FOUND', `nothing quarantined matches ${spec}`, {
       hint: 'see what is quarantined with `patchpilot quarantine list`',
     });
-  if (!statOrUndefined(path)) throw nothing();
+  if (!statOrUndefined(path)) {
+    throw values.ledger === undefined && !io.env.PATCHPILOT_LEDGER ? nothing() : ledgerNotFound(path);
+  }
   const ledger = Ledger.open(path, { project: ledgerProject(folder, io.env) });
   try {
+    requireIntact(ledger, displayPath(io, path), 'nothing is released on a ledger that is not intact');
     const matches = matchingQuarantine(quarantinedVersions(ledger), name, version);
     if (matches.length === 0) throw nothing();
     const changes = [...new Set(matches.map((m) => m.change))];
