@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isoTimeMs } from './date.js';
+import { compareTimestamps, isoTimeMs, rfc3339TimeMs } from './date.js';
 
 describe('isoTimeMs', () => {
   it.each([
@@ -42,5 +42,17 @@ describe('isoTimeMs', () => {
     '',
   ])('refuses %j, which Date.parse would take for some day or none', (text) => {
     expect(isoTimeMs(text)).toBeUndefined();
+  });
+});
+
+describe('rfc3339TimeMs and compareTimestamps', () => {
+  it('read RFC 3339 only, and order times to their last fraction digit', () => {
+    expect(rfc3339TimeMs('2024-01-01T10:00:00.5+02:00')).toBe(Date.parse('2024-01-01T08:00:00.500Z'));
+    for (const text of ['March 7, 2024', '1', '2024', '2024-01-01T10:00:00Zjunk', '+275760-09-13T00:00:00Z'])
+      expect(rfc3339TimeMs(text), text).toBeUndefined();
+    expect(compareTimestamps('2024-06-01T00:00:15.693100Z', '2024-06-01T00:00:15.6939Z')).toBeLessThan(0);
+    expect(compareTimestamps('2024-06-01T00:00:15.6939Z', '2024-06-01T00:00:15.693900Z')).toBe(0);
+    expect(compareTimestamps('2024-06-01T02:00:00+02:00', '2024-06-01T00:00:00Z')).toBe(0);
+    expect(compareTimestamps('2024-06-02T00:00:00Z', '2024-06-01T23:59:59.999999Z')).toBeGreaterThan(0);
   });
 });

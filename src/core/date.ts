@@ -23,3 +23,26 @@ export const isoTimeMs = (text: string): number | undefined => {
   const ms = Date.parse(local ? `${text.replace(' ', 'T')}Z` : text);
   return Number.isNaN(ms) ? undefined : ms;
 };
+
+const rfc3339 = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * `isoTimeMs` of an RFC 3339 date-time (a bare date, a missing offset or seconds tolerated);
+ * undefined for any other text, however Date.parse would read it.
+ */
+export const rfc3339TimeMs = (text: string): number | undefined =>
+  rfc3339.test(text) ? isoTimeMs(text) : undefined;
+
+/**
+ * Orders two RFC 3339 date-times by the time they name, to the last digit they give: two times
+ * in the same millisecond are told apart by their further fraction digits (OSV writes
+ * microseconds). Negative, zero or positive, as for sort.
+ */
+export const compareTimestamps = (a: string, b: string): number => {
+  const ms = (rfc3339TimeMs(a) ?? Number.NaN) - (rfc3339TimeMs(b) ?? Number.NaN);
+  if (ms !== 0 && !Number.isNaN(ms)) return ms;
+  const beyondMs = (text: string): string => (/\.(\d+)/.exec(text)?.[1] ?? '').slice(3).padEnd(30, '0');
+  const x = beyondMs(a);
+  const y = beyondMs(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+};

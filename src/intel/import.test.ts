@@ -126,6 +126,19 @@ describe('importAdvisories', () => {
     expect([...store.advisoriesFor(['a', 'b', 'c']).keys()]).toEqual(['b']);
   });
 
+  it('tells apart times in the same millisecond by their further digits, in either order', async () => {
+    const early = write(
+      'early.json',
+      JSON.stringify(record('GHSA-0002', '2024-06-01T00:00:15.693100Z', 'early')),
+    );
+    const late = write('late.json', JSON.stringify(record('GHSA-0002', '2024-06-01T00:00:15.6939Z', 'late')));
+    expect(await run(early)).toMatchObject({ added: 1 });
+    expect(await run(late)).toMatchObject({ updated: 1 });
+    expect(await run(early)).toMatchObject({ unchanged: 1 });
+    expect(await run(late)).toMatchObject({ unchanged: 1 });
+    expect([...store.advisoriesFor(['early', 'late']).keys()]).toEqual(['late']);
+  });
+
   it('reports malformed records with line or id and skips them', async () => {
     const feed = write(
       'feed.jsonl',

@@ -116,6 +116,14 @@ describe('parseOsvRecord', () => {
   it.each([
     [{ ...base, id: '' }, 'id'],
     [{ ...base, modified: 'yesterday' }, 'modified'],
+    // Date.parse reads each of these as some time; none is RFC 3339.
+    [{ ...base, modified: 'March 7, 2024' }, 'modified'],
+    [{ ...base, modified: '1' }, 'modified'],
+    [{ ...base, modified: '12/31/2023' }, 'modified'],
+    [{ ...base, modified: '+275760-09-13T00:00:00Z' }, 'modified'],
+    [{ ...base, modified: '2024-02-30T00:00:00Z' }, 'modified'],
+    [{ ...base, published: 'Tue Jan 02 2024' }, 'published'],
+    [{ ...base, withdrawn: '2024' }, 'withdrawn'],
     [{ ...base, affected: 'npm' }, 'affected'],
     [
       {

@@ -7,6 +7,7 @@ import {
   parseSeverityLabel,
   type RangeEvent,
 } from '../core/advisory.js';
+import { rfc3339TimeMs } from '../core/date.js';
 import { scoreVector } from './cvss.js';
 
 /**
@@ -53,7 +54,9 @@ const affectedSchema = z.object({
   versions: z.array(z.string()).optional(),
 });
 
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not an RFC 3339 date');
+// Strict: Date.parse alone takes "March 7, 2024" (in the machine's time zone), "1" (2001) and
+// 2024-02-30 (1 March), and a store's order of records must not depend on where it was built.
+const isoDate = z.string().refine((s) => rfc3339TimeMs(s) !== undefined, 'not an RFC 3339 date');
 
 const osvRecordSchema = z.object({
   id: z.string().min(1),
@@ -102,7 +105,7 @@ export const parseOsvRecordWithSchema = (raw: unknown): ParseResult => {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const isDate = (value: unknown): boolean => typeof value === 'string' && !Number.isNaN(Date.parse(value));
+const isDate = (value: unknown): boolean => typeof value === 'string' && rfc3339TimeMs(value) !== undefined;
 const isText = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
 const isStringList = (value: unknown): boolean =>
   Array.isArray(value) && value.every((item) => typeof item === 'string');

@@ -1,4 +1,5 @@
 import type { Advisory } from '../core/advisory.js';
+import { rfc3339TimeMs } from '../core/date.js';
 
 /**
  * One advisory as the store writes it: the normalised record already serialised, so that the
@@ -24,7 +25,7 @@ export interface AdvisoryRow {
 export const advisoryRow = (advisory: Advisory, raw: string | Uint8Array): AdvisoryRow => ({
   id: advisory.id,
   modified: advisory.modified,
-  modifiedMs: Date.parse(advisory.modified),
+  modifiedMs: rfc3339TimeMs(advisory.modified) ?? Date.parse(advisory.modified),
   withdrawn: advisory.withdrawn ?? null,
   kind: advisory.kind,
   normalised: Buffer.from(JSON.stringify(advisory)),

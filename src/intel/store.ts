@@ -2,6 +2,7 @@ import { closeSync, linkSync, lstatSync, openSync, readdirSync, rmSync } from 'n
 import { basename, dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Advisory } from '../core/advisory.js';
+import { compareTimestamps } from '../core/date.js';
 import { PatchPilotError } from '../core/errors.js';
 import { message, processRunning, statOrUndefined } from '../util/fs.js';
 import { BetterSqlite3, keepForever, prepare } from '../util/sqlite.js';
@@ -317,10 +318,16 @@ export class AdvisoryStore {
    * a string.
    */
   upsertRow(row: AdvisoryRow, source: string, importedAt: string): UpsertOutcome {
-    const existing = prepare(this.db, 'SELECT modified_ms FROM advisories WHERE id = ?')
-      .pluck()
-      .get(row.id) as number | undefined;
-    if (existing !== undefined && existing >= row.modifiedMs) return 'unchanged';
+    const existing = prepare(this.db, 'SELECT modified_ms, modified FROM advisories WHERE id = ?').get(
+      row.id,
+    ) as { modified_ms: number; modified: string } | undefined;
+    // Within one millisecond, the further digits of the fraction decide (OSV writes microseconds).
+    if (
+      existing !== undefined &&
+      (existing.modified_ms > row.modifiedMs ||
+        (existing.modified_ms === row.modifiedMs && compareTimestamps(existing.modified, row.modified) >= 0))
+    )
+      return 'unchanged';
     this.advisoriesWritten = true;
     const values = [
       row.modified,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isCalendarDate, isoTimeMs } from '../../core/date.js';
+import { isCalendarDate, rfc3339TimeMs } from '../../core/date.js';
 import { PatchPilotError } from '../../core/errors.js';
 import {
   isVexJustification,
@@ -66,12 +66,11 @@ const check = <T>(schema: z.ZodType<T>, value: unknown, path: string, prefix: st
 // read 2025-02-30 as 2 March.
 const timestamp = z
   .string()
-  .regex(
-    /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})?)?$/,
-    'expected an RFC 3339 date-time',
+  .refine(
+    (s) => !/^\d{4}-\d{2}-\d{2}/.test(s) || isCalendarDate(s.slice(0, 10)),
+    'not a date in the calendar',
   )
-  .refine((s) => isCalendarDate(s.slice(0, 10)), 'not a date in the calendar')
-  .refine((s) => isoTimeMs(s) !== undefined, 'expected an RFC 3339 date-time');
+  .refine((s) => rfc3339TimeMs(s) !== undefined, 'expected an RFC 3339 date-time');
 
 const isoOf = (value: string | undefined): string | undefined =>
   value === undefined ? undefined : new Date(value).toISOString();
