@@ -1,8 +1,10 @@
 import {
+  chmodSync,
   closeSync,
   constants,
   type Dirent,
   fstatSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -155,12 +157,51 @@ export const writeFileAtomic = (path: string, text: string): void => {
   ensureParentDir(path);
   const temporary = join(dirname(path), `.${basename(path)}.${crypto().randomBytes(6).toString('hex')}.tmp`);
   try {
-    writeFileSync(temporary, text, { flag: 'wx' });
+    // The file it replaces keeps its permissions (a 0600 report stays private).
+    const mode = lstatOrUndefined(path)?.isFile() ? statSync(path).mode & 0o7777 : undefined;
+    writeFileSync(temporary, text, { flag: 'wx', ...(mode === undefined ? {} : { mode }) });
+    if (mode !== undefined) chmodSync(temporary, mode);
     renameSync(temporary, path);
   } catch (cause) {
     rmSync(temporary, { force: true });
     throw ioError(path, cause);
   }
+};
+
+const lstatOrUndefined = (path: string): Stats | undefined => {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+};
+
+/** Whether two paths name the same file (through links); false when either does not exist. */
+export const sameFile = (a: string, b: string): boolean => {
+  const x = statOrUndefined(a);
+  const y = statOrUndefined(b);
+  return x !== undefined && y !== undefined && x.dev === y.dev && x.ino === y.ino;
+};
+
+/**
+ * Writes a file the user named (`--output`, `--out`, `--report`): through a symbolic link to
+ * the file it points at, which is replaced atomically; straight into what is no regular file (a
+ * pipe, `/dev/stdout`, a terminal), which a rename would replace instead.
+ */
+export const writeOutputFile = (path: string, text: string): void => {
+  const real = realPathOrUndefined(path);
+  const target = real ?? path;
+  const stats = real === undefined ? undefined : statOrUndefined(real);
+  if (stats !== undefined && !stats.isFile()) {
+    if (stats.isDirectory()) throw ioError(path, Object.assign(new Error('is a folder'), { code: 'EISDIR' }));
+    try {
+      writeFileSync(real as string, text);
+    } catch (cause) {
+      throw ioError(path, cause);
+    }
+    return;
+  }
+  writeFileAtomic(target, text);
 };
 
 /**

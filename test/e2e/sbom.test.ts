@@ -1,4 +1,16 @@
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
@@ -324,6 +336,49 @@ describe('sbom details', () => {
     expect(runCli(['sbom', example, '--format', 'spdx', '-o', out]).code).toBe(0);
     expect(readdirSync(dirname(out))).toEqual(['bom.json']);
     expect(JSON.parse(readFileSync(out, 'utf8')).spdxVersion).toBe('SPDX-2.3');
+  });
+
+  it('--output never writes over the lockfile or package.json it reads (exit 2)', () => {
+    const tree = join(trees.path, 'self');
+    cpSync(example, tree, { recursive: true });
+    const lock = readFileSync(join(tree, 'package-lock.json'), 'utf8');
+    for (const name of ['package-lock.json', 'package.json']) {
+      const result = runCli(['sbom', tree, '-o', join(tree, name)]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`which the bill of materials is made from: write it elsewhere`);
+    }
+    // Through a link too.
+    symlinkSync(join(tree, 'package-lock.json'), join(trees.path, 'lock-link.json'));
+    expect(runCli(['sbom', tree, '-o', join(trees.path, 'lock-link.json')]).code).toBe(2);
+    expect(readFileSync(join(tree, 'package-lock.json'), 'utf8')).toBe(lock);
+  });
+
+  it('--output writes through a link to the file it names, and into what is no regular file', async () => {
+    const dir = join(trees.path, 'targets');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'real.json'), 'old');
+    chmodSync(join(dir, 'real.json'), 0o600);
+    symlinkSync('real.json', join(dir, 'link.json'));
+    expect(runCli(['sbom', example, '--reproducible', '-o', join(dir, 'link.json')]).code).toBe(0);
+    expect(lstatSync(join(dir, 'link.json')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'real.json'), 'utf8')).toBe(sbom([example, '--reproducible']));
+    // The file it replaced keeps its permissions.
+    expect(statSync(join(dir, 'real.json')).mode & 0o777).toBe(0o600);
+    // A pipe stays a pipe, and its reader gets the document (a rename would have replaced it
+    // with a file, as it would /dev/stdout).
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const reader = spawn('cat', [fifo]);
+    const read = new Promise<string>((done) => {
+      let text = '';
+      reader.stdout.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      reader.on('close', () => done(text));
+    });
+    expect(runCli(['sbom', example, '--reproducible', '-o', fifo]).code).toBe(0);
+    expect(await read).toBe(sbom([example, '--reproducible']));
+    expect(statSync(fifo).isFIFO()).toBe(true);
   });
 
   it('--output escapes C1 controls and bidi overrides as stdout does: the same JSON', () => {

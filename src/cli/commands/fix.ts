@@ -6,7 +6,7 @@ import { isCalendarDate } from '../../core/date.js';
 import { AdvisoryStore } from '../../intel/store.js';
 import { type FixResult, fixProject } from '../../pipeline.js';
 import type { Registry } from '../../registry/index.js';
-import { statOrUndefined, writeFileAtomic } from '../../util/fs.js';
+import { statOrUndefined, writeOutputFile } from '../../util/fs.js';
 import { advisoryDbPath } from '../../util/home.js';
 import { printableText } from '../../util/printable.js';
 import { parseCommandArgs, usage } from '../args.js';
@@ -252,7 +252,7 @@ export const fixCommand = async (args: readonly string[], io: Io): Promise<Outco
   if (values.report !== undefined) {
     const { renderFixMarkdown } = await import('../render/fix-markdown.js');
     // A report meant for a pull request: control characters escaped, as on stdout.
-    writeFileAtomic(resolve(io.cwd, values.report), printableText(renderFixMarkdown(report)));
+    writeOutputFile(resolve(io.cwd, values.report), printableText(renderFixMarkdown(report)));
   }
   if (format === 'json') io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else if (format === 'markdown')

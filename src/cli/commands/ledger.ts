@@ -5,7 +5,7 @@ import { isLedgerKind, type LedgerEntry, type LedgerKind, ledgerKinds } from '..
 import { canonicalJson } from '../../ledger/canonical.js';
 import { ledgerPath } from '../../ledger/location.js';
 import { Ledger, type LedgerVerification } from '../../ledger/store.js';
-import { readTextIfExists, statOrUndefined, writeFileAtomic } from '../../util/fs.js';
+import { readTextIfExists, statOrUndefined, writeOutputFile } from '../../util/fs.js';
 import { printableText } from '../../util/printable.js';
 import { dispatchSubcommand, parseCommandArgs, usage } from '../args.js';
 import { displayPath, type Io, type Outcome } from '../io.js';
@@ -284,7 +284,7 @@ const ledgerExport = async (args: readonly string[], io: Io): Promise<Outcome> =
     return 'ok';
   }
   const out = resolve(io.cwd, values.out);
-  writeFileAtomic(out, printableText(text));
+  writeOutputFile(out, printableText(text));
   io.stderr.write(
     `wrote ${statements.length} ${keyPem === undefined ? 'statement' : 'signed statement'}${statements.length === 1 ? '' : 's'} of ${change} to ${displayPath(io, out)}\n`,
   );

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { findLockfiles, readInventory } from '../../inventory/index.js';
 import {
   type CycloneDxSpecVersion,
@@ -8,7 +8,7 @@ import {
 } from '../../inventory/sbom/cyclonedx.js';
 import { writeSpdx } from '../../inventory/sbom/spdx.js';
 import type { OmitKind, SbomOptions } from '../../inventory/sbom/write-common.js';
-import { statOrUndefined, writeFileAtomic } from '../../util/fs.js';
+import { sameFile, statOrUndefined, writeOutputFile } from '../../util/fs.js';
 import { printableText } from '../../util/printable.js';
 import { parseCommandArgs, usage } from '../args.js';
 import { displayPath, type Io, type Outcome } from '../io.js';
@@ -114,8 +114,15 @@ export const sbomCommand = async (args: readonly string[], io: Io): Promise<Outc
     return 'ok';
   }
   const output = resolve(io.cwd, values.output);
+  for (const input of [inventory.lockfile, join(inventory.root, 'package.json')]) {
+    if (sameFile(output, input))
+      throw usage(
+        'sbom',
+        `--output ${values.output} is ${displayPath(io, input)}, which the bill of materials is made from: write it elsewhere`,
+      );
+  }
   // As on stdout: C1 controls and bidi overrides escaped, the same characters to a JSON reader.
-  writeFileAtomic(output, printableText(text));
+  writeOutputFile(output, printableText(text));
   const count = 'packages' in document ? document.packages.length - 1 : document.components.length;
   const kind = format === 'spdx' ? 'SPDX 2.3' : `CycloneDX ${specVersion ?? '1.6'}`;
   io.stderr.write(

@@ -13,7 +13,7 @@ import {
   type VexDocumentRead,
 } from '../../pipeline.js';
 import { crypto } from '../../util/crypto.js';
-import { ioError, statOrUndefined, writeFileAtomic } from '../../util/fs.js';
+import { ioError, statOrUndefined, writeOutputFile } from '../../util/fs.js';
 import { advisoryDbPath } from '../../util/home.js';
 import { printableText } from '../../util/printable.js';
 import { parseCommandArgs, usage } from '../args.js';
@@ -211,7 +211,7 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
         `not written: ${shown}: no findings, so no VEX statement to make (an OpenVEX document needs at least one)${earlier ? '; the earlier document there was removed' : read.has(vexOut) ? '; it is a VEX input of this scan and stays' : ''}\n`,
       );
     } else {
-      writeFileAtomic(vexOut, printableText(text.text));
+      writeOutputFile(vexOut, printableText(text.text));
       io.stderr.write(`wrote ${shown}: OpenVEX 0.2.0, ${text.statements} statements\n`);
     }
   }
