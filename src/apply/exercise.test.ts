@@ -79,12 +79,44 @@ describe('readExercise on real V8 coverage', () => {
     const report = readExercise(coverage, project);
     expect(report.processes).toBe(1);
     expect(summary(report)).toEqual({
-      '@scope/pkg': { files: 1, executed: true, aliases: [], executedVersions: ['1.0.0'] },
-      'esm-pkg': { files: 1, executed: true, aliases: [], executedVersions: [] },
-      inner: { files: 1, executed: true, aliases: [], executedVersions: ['1.0.0'] },
-      'pnpm-pkg': { files: 1, executed: true, aliases: [], executedVersions: ['1.0.0'] },
-      'real-name': { files: 1, executed: true, aliases: ['alias-folder'], executedVersions: ['1.0.0'] },
-      used: { files: 2, executed: true, aliases: [], executedVersions: ['1.0.0'] },
+      '@scope/pkg': {
+        files: 1,
+        executed: true,
+        aliases: [],
+        executedVersions: ['1.0.0'],
+        executedFolders: ['node_modules/@scope/pkg'],
+      },
+      'esm-pkg': {
+        files: 1,
+        executed: true,
+        aliases: [],
+        executedVersions: [],
+        executedFolders: ['node_modules/esm-pkg'],
+      },
+      // Each copy by its install folder: npm's layout names copies so.
+      inner: {
+        files: 1,
+        executed: true,
+        aliases: [],
+        executedVersions: ['1.0.0'],
+        executedFolders: ['node_modules/outer/node_modules/inner'],
+      },
+      // The pnpm store is no location of the plan.
+      'pnpm-pkg': { files: 1, executed: true, aliases: [], executedVersions: ['1.0.0'], executedFolders: [] },
+      'real-name': {
+        files: 1,
+        executed: true,
+        aliases: ['alias-folder'],
+        executedVersions: ['1.0.0'],
+        executedFolders: ['node_modules/alias-folder'],
+      },
+      used: {
+        files: 2,
+        executed: true,
+        aliases: [],
+        executedVersions: ['1.0.0'],
+        executedFolders: ['node_modules/used'],
+      },
     });
     expect(
       exercisedPackages(report, [
@@ -224,9 +256,15 @@ describe('readExercise on written coverage files', () => {
     const report = readExercise(coverage, project);
     expect(report.processes).toBe(2);
     expect(summary(report)).toEqual({
-      'compiled-only': { files: 1, executed: false, aliases: [], executedVersions: [] },
-      'no-manifest': { files: 1, executed: false, aliases: [], executedVersions: [] },
-      'ran-later': { files: 1, executed: true, aliases: [], executedVersions: ['1.0.0'] },
+      'compiled-only': { files: 1, executed: false, aliases: [], executedVersions: [], executedFolders: [] },
+      'no-manifest': { files: 1, executed: false, aliases: [], executedVersions: [], executedFolders: [] },
+      'ran-later': {
+        files: 1,
+        executed: true,
+        aliases: [],
+        executedVersions: ['1.0.0'],
+        executedFolders: ['node_modules/ran-later'],
+      },
     });
     expect(exercisedPackages(report, ['compiled-only', 'ran-later', 'no-manifest'])).toEqual(['ran-later']);
   });
@@ -250,9 +288,15 @@ describe('readExercise on written coverage files', () => {
       ],
     });
     expect(summary(readExercise(coverage, project))).toEqual({
-      '@types/node': { files: 1, executed: true, aliases: [], executedVersions: ['20.1.0-beta.2'] },
-      'left-pad': { files: 1, executed: false, aliases: [], executedVersions: [] },
-      lodash: { files: 1, executed: true, aliases: [], executedVersions: ['4.17.21'] },
+      '@types/node': {
+        files: 1,
+        executed: true,
+        aliases: [],
+        executedVersions: ['20.1.0-beta.2'],
+        executedFolders: [],
+      },
+      'left-pad': { files: 1, executed: false, aliases: [], executedVersions: [], executedFolders: [] },
+      lodash: { files: 1, executed: true, aliases: [], executedVersions: ['4.17.21'], executedFolders: [] },
     });
   });
 

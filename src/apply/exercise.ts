@@ -18,6 +18,12 @@ export interface LoadedPackage {
   readonly aliases: readonly string[];
   /** The versions (from the folders' package.json) whose code ran, sorted. */
   readonly executedVersions: readonly string[];
+  /**
+   * The install folders inside the project whose code ran, relative to it with `/`
+   * (`node_modules/a`, `packages/b/node_modules/a`), sorted: npm's layout names each copy by
+   * its folder. Not the pnpm store's or yarn's archives, which name no location of the plan.
+   */
+  readonly executedFolders: readonly string[];
 }
 
 export interface ExerciseReport {
@@ -141,6 +147,15 @@ export const readExercise = (coverageDir: string, projectRoot: string): Exercise
     // A root that is gone still matches the paths recorded while it existed.
   }
   const inside = (file: string): boolean => [...roots].some((root) => file.startsWith(root + sep));
+  const relativeFolder = (folder: string): string | undefined => {
+    const root = [...roots].find((r) => folder.startsWith(r + sep));
+    return root === undefined
+      ? undefined
+      : folder
+          .slice(root.length + 1)
+          .split(sep)
+          .join('/');
+  };
 
   const manifests = new Map<string, { name?: string; version?: string }>();
   const manifestOf = (folder: string): { name?: string; version?: string } => {
@@ -154,7 +169,13 @@ export const readExercise = (coverageDir: string, projectRoot: string): Exercise
 
   const packages = new Map<
     string,
-    { files: Set<string>; executed: boolean; aliases: Set<string>; versions: Set<string> }
+    {
+      files: Set<string>;
+      executed: boolean;
+      aliases: Set<string>;
+      versions: Set<string>;
+      folders: Set<string>;
+    }
   >();
   let processes = 0;
   for (const file of coverageFiles(coverageDir)) {
@@ -180,7 +201,13 @@ export const readExercise = (coverageDir: string, projectRoot: string): Exercise
       const name = manifest.name ?? owner.name;
       let entry = packages.get(name);
       if (entry === undefined) {
-        entry = { files: new Set(), executed: false, aliases: new Set(), versions: new Set() };
+        entry = {
+          files: new Set(),
+          executed: false,
+          aliases: new Set(),
+          versions: new Set(),
+          folders: new Set(),
+        };
         packages.set(name, entry);
       }
       entry.files.add(path);
@@ -189,6 +216,9 @@ export const readExercise = (coverageDir: string, projectRoot: string): Exercise
       if (ran) {
         entry.executed = true;
         if (manifest.version !== undefined) entry.versions.add(manifest.version);
+        const folder = archived ? undefined : relativeFolder(owner.folder);
+        if (folder !== undefined && !folder.includes('/.pnpm/') && !folder.startsWith('node_modules/.pnpm/'))
+          entry.folders.add(folder);
       }
     }
   }
@@ -202,6 +232,7 @@ export const readExercise = (coverageDir: string, projectRoot: string): Exercise
       executed: entry.executed,
       aliases: [...entry.aliases].sort(),
       executedVersions: [...entry.versions].sort(),
+      executedFolders: [...entry.folders].sort(),
     });
   }
   return { loaded, processes };

@@ -4,11 +4,12 @@ import { join, posix } from 'node:path';
 import type { Change, ChangeProof, ChangeStage, ChangeTests, CommandEvidence } from '../core/change.js';
 import { PatchPilotError } from '../core/errors.js';
 import type { Finding } from '../core/finding.js';
-import type { Inventory } from '../core/inventory.js';
+import { type Inventory, resolveFrom } from '../core/inventory.js';
 import type { LedgerKind } from '../core/ledger.js';
 import type { LockChange, Patch, Plan } from '../core/plan.js';
 import type { Level, ProofEvidence, TestEvidence, Verdict } from '../core/verdict.js';
 import { plannedInventory } from '../plan/layout.js';
+import { satisfiesSpec } from '../plan/versions.js';
 import { changedPackages } from '../policy/evidence.js';
 import { judgePlan, type PolicyConfig } from '../policy/index.js';
 import type { PackageMetadata, RegistrySource } from '../registry/types.js';
@@ -516,6 +517,7 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
                   report,
                   applied.map((x) => x.patch),
                   names,
+                  input.inventory.format.startsWith('npm') ? locateIn(input.inventory) : undefined,
                 ),
               ),
             };
@@ -954,27 +956,48 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
  * The changed packages the tests ran in the version the change gave them: the exact version for
  * a lockfile move; for a raised range (the package manager picks the version), any version but
  * the one it had. A test that only runs another copy (the top-level one when the change moved a
- * nested copy) does not count.
+ * nested copy, or a copy of another version) does not count. In npm's layout a copy is its
+ * install folder: a change counts when code ran from a folder it installs the new version in;
+ * elsewhere (pnpm's store, yarn's archives) when code of the new version ran.
  */
 const exercisedChanges = (
   report: ExerciseReport,
   patches: readonly Patch[],
   names: readonly string[],
+  /** npm's layout: where an importer finds a dependency before the change; undefined otherwise. */
+  locate: ((importer: string, dependency: string) => string | undefined) | undefined,
 ): string[] => {
+  const npmLayout = locate !== undefined;
   const ran = new Set(exercisedPackages(report, names));
   return names.filter((name) => {
     if (!ran.has(name)) return false;
-    const versions = report.loaded.get(name)?.executedVersions ?? [];
-    const changes = patches
-      .flatMap((p) => p.changes)
-      .filter((c) => (c.kind === 'lock' || c.kind === 'manifest') && c.name === name);
-    return changes.some((c) =>
-      c.kind === 'lock'
-        ? versions.includes(c.to)
-        : c.kind === 'manifest' && versions.some((v) => v !== c.from),
+    const loaded = report.loaded.get(name);
+    const versions = loaded?.executedVersions ?? [];
+    const folders = new Set(loaded?.executedFolders ?? []);
+    const changes = patches.flatMap((p) => p.changes);
+    const installedAt = changes.flatMap((c) =>
+      (c.kind === 'lock' || c.kind === 'add') && c.name === name ? c.locations : [],
     );
+    const removed = new Set(changes.flatMap((c) => (c.kind === 'remove' ? c.locations : [])));
+    return changes.some((c) => {
+      if ((c.kind !== 'lock' && c.kind !== 'manifest') || c.name !== name) return false;
+      if (npmLayout && (c.kind === 'lock' || installedAt.length > 0))
+        return (c.kind === 'lock' ? c.locations : installedAt).some((l) => folders.has(l));
+      // A range raised in place: the copy the importer had is the one that moved.
+      const at = c.kind === 'manifest' ? locate?.(c.importer, c.dependency) : undefined;
+      if (at !== undefined && !removed.has(at)) return folders.has(at);
+      if (c.kind === 'lock' || npmLayout) return versions.includes(c.to);
+      // yarn and pnpm choose a raised range's version their own way: one in the new range.
+      return versions.some((v) => v !== c.from && satisfiesSpec(v, c.toRange));
+    });
   });
 };
+
+/** Where an importer of an npm inventory finds a dependency: its install folder, node's lookup. */
+const locateIn =
+  (inventory: Inventory) =>
+  (importer: string, dependency: string): string | undefined =>
+    resolveFrom(importer, dependency, (key) => key !== '' && inventory.packages.has(key));
 
 /** The reasons that set the level, as one sentence. */
 const reasonText = (verdict: Verdict): string => {

@@ -788,6 +788,41 @@ describe('fix: exercise evidence is about the copy the change moved', () => {
       await project.close();
     }
   }, 120_000);
+
+  it("a range raised in a workspace is not vouched for by tests that run the root's copy", async () => {
+    // The workspace pins shared 1.0.0 (nested under it); the root's shared 2.0.0 is what the
+    // tests load. Raising the workspace's range installs 1.0.1 in its own folder.
+    const project = await createProject({
+      packages: [{ name: 'shared', versions: { '1.0.0': lib('one'), '2.0.0': lib('two') } }],
+      dependencies: { shared: '^2.0.0' },
+      locked: { shared: '2.0.0' },
+      manifestFields: { workspaces: ['packages/b'] },
+      files: {
+        'packages/b/package.json': JSON.stringify({
+          name: 'b',
+          version: '1.0.0',
+          dependencies: { shared: '1.0.0' },
+        }),
+        'test/app.test.js': testFile(['shared'], "  assert.strictEqual(m0(), 'two');"),
+      },
+      advisories: [{ id: 'GHSA-test-shrd-0008', name: 'shared', introduced: '1.0.0', fixed: '1.0.1' }],
+    });
+    try {
+      project.registry.publish({
+        name: 'shared',
+        versions: { '1.0.0': lib('one'), '1.0.1': lib('one'), '2.0.0': lib('two') },
+      });
+      const { report } = await project.fix(['--strategy', 'relax']);
+      const change = byName(report, 'shared');
+      expect(change.patch.changes).toMatchObject([
+        { kind: 'manifest', importer: 'packages/b', fromRange: '1.0.0', toRange: '1.0.1' },
+      ]);
+      expect(change.tests).toMatchObject({ passed: true, exercised: [], notExercised: ['shared'] });
+      expect(change.status, change.reason).toBe('proposed');
+    } finally {
+      await project.close();
+    }
+  }, 120_000);
 });
 
 describe('fix: a quarantined version the package manager brings back', () => {
