@@ -28,6 +28,19 @@ describe('parseEpssCsv', () => {
     expect(snapshot.rows).toEqual([{ cve: 'CVE-2020-8203', score: 0.01, percentile: 0.5 }]);
   });
 
+  it('reads quoted fields, as a spreadsheet or pandas writes them, and ignores a score_date that is no date', () => {
+    const snapshot = parseEpssCsv(
+      '#model_version:v2023.03.01,score_date:not-a-date\n"cve","epss","percentile"\n"CVE-2021-44906","0.01234","0.85"\n"CVE-2020-1,x",0.1,0.2\n"CVE-2020-2,0.1,0.2\n',
+      'quoted.csv',
+    );
+    expect(snapshot.scoreDate).toBeUndefined();
+    expect(snapshot.rows).toEqual([{ cve: 'CVE-2021-44906', score: 0.01234, percentile: 0.85 }]);
+    expect(snapshot.problems).toEqual([
+      { where: 'quoted.csv:4', reason: '"CVE-2020-1,x" is not a CVE id' },
+      { where: 'quoted.csv:5', reason: 'a quoted field is not closed' },
+    ]);
+  });
+
   it('reports malformed rows with their line and keeps the rest', () => {
     const text = [
       '#model_version:v2023.03.01,score_date:2025-01-01T00:00:00+0000',

@@ -1,3 +1,4 @@
+import { rfc3339TimeMs } from '../../../core/date.js';
 import { PatchPilotError } from '../../../core/errors.js';
 
 /**
@@ -40,6 +41,45 @@ const unit = (text: string): number | undefined => {
   return value >= 0 && value <= 1 ? value : undefined;
 };
 
+/**
+ * The fields of one CSV line (RFC 4180): a field in double quotes may hold commas, and `""` for
+ * a quote. undefined for a quote left open.
+ */
+const csvFields = (line: string): string[] | undefined => {
+  const fields: string[] = [];
+  let i = 0;
+  while (true) {
+    while (line[i] === ' ' || line[i] === '\t') i++;
+    if (line[i] === '"') {
+      let value = '';
+      i++;
+      while (true) {
+        const quote = line.indexOf('"', i);
+        if (quote < 0) return undefined;
+        value += line.slice(i, quote);
+        if (line[quote + 1] === '"') {
+          value += '"';
+          i = quote + 2;
+          continue;
+        }
+        i = quote + 1;
+        break;
+      }
+      const comma = line.indexOf(',', i);
+      const rest = comma < 0 ? line.slice(i) : line.slice(i, comma);
+      if (rest.trim() !== '') return undefined;
+      fields.push(value.trim());
+      if (comma < 0) return fields;
+      i = comma + 1;
+    } else {
+      const comma = line.indexOf(',', i);
+      fields.push((comma < 0 ? line.slice(i) : line.slice(i, comma)).trim());
+      if (comma < 0) return fields;
+      i = comma + 1;
+    }
+  }
+};
+
 export const parseEpssCsv = (content: string, path: string): EpssSnapshot => {
   const text = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
   const lines = text.split(/\r?\n/);
@@ -54,7 +94,7 @@ export const parseEpssCsv = (content: string, path: string): EpssSnapshot => {
       const key = pair.slice(0, colon).trim();
       const value = pair.slice(colon + 1).trim();
       if (key === 'model_version') modelVersion = value;
-      else if (key === 'score_date') scoreDate = value;
+      else if (key === 'score_date') scoreDate = rfc3339TimeMs(value) === undefined ? undefined : value;
     }
     n++;
   }
@@ -62,7 +102,7 @@ export const parseEpssCsv = (content: string, path: string): EpssSnapshot => {
   if (headerLine === undefined || headerLine.trim() === '') {
     throw invalid(`${path}:${n + 1}`, 'no header line (expected "cve,epss,percentile")');
   }
-  const header = headerLine.split(',').map((h) => h.trim().toLowerCase());
+  const header = (csvFields(headerLine) ?? []).map((h) => h.toLowerCase());
   const column = {
     cve: header.indexOf('cve'),
     epss: header.indexOf('epss'),
@@ -78,7 +118,11 @@ export const parseEpssCsv = (content: string, path: string): EpssSnapshot => {
     const line = lines[i] as string;
     if (line.trim() === '') continue;
     const where = `${path}:${i + 1}`;
-    const cells = line.split(',').map((c) => c.trim());
+    const cells = csvFields(line);
+    if (cells === undefined) {
+      problems.push({ where, reason: 'a quoted field is not closed' });
+      continue;
+    }
     if (cells.length !== header.length) {
       problems.push({ where, reason: `expected ${header.length} fields, got ${cells.length}` });
       continue;
