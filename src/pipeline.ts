@@ -172,10 +172,8 @@ export const scanProjects = async (store: AdvisoryStore, options: ScanOptions): 
       );
     }
     const { readSbom } = await import('./inventory/sbom/read.js');
-    const inventory = readSbom(readText(options.target), options.target, (purls) =>
-      options.onProgress?.(
-        `warning: ${purls.length === 1 ? '1 component has' : `${purls.length} components have`} an npm package URL that cannot be read, and ${purls.length === 1 ? 'is' : 'are'} not matched (first: ${purls[0]})`,
-      ),
+    const inventory = readSbom(readText(options.target), options.target, (message) =>
+      options.onProgress?.(`warning: ${message}`),
     );
     return {
       projects: [assessInventory(store, inventory, options, shared, undefined, configFile)],

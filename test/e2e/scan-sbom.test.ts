@@ -79,6 +79,31 @@ describe('scan --sbom', () => {
     expect(result.stderr).toMatch(/--list-packages adds to the JSON report/);
   });
 
+  it('warns on stderr about components it cannot match and bom-refs given twice', () => {
+    const file = join(home.path, 'gaps.cdx.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        bomFormat: 'CycloneDX',
+        specVersion: '1.6',
+        components: [
+          { 'bom-ref': 'x', name: 'minimist', version: '0.0.8' },
+          { 'bom-ref': 'x', name: 'minimist', version: '0.0.8', purl: 'pkg:npm/minimist@0.0.8' },
+        ],
+      }),
+    );
+    const result = runCli(['scan', '--sbom', file, '--json', '--db', db]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(
+      [
+        'warning: 1 component has no package URL, and is not matched (first: minimist@0.0.8)',
+        "warning: 1 component repeats the bom-ref of another (first: x); each is matched, but the document's dependencies name only the first, so the others' paths and scopes may be wrong",
+        '',
+      ].join('\n'),
+    );
+    expect((JSON.parse(result.stdout) as Report).projects[0]?.packages).toBe(1);
+  });
+
   it('refuses a missing file, a non-SBOM, and a folder given with --sbom', () => {
     const missing = runCli(['scan', '--sbom', join(home.path, 'nope.json'), '--db', db]);
     expect(missing.code).toBe(2);

@@ -90,9 +90,9 @@ describe('readSbom: CycloneDX', () => {
     expect([...registryPackageKeys(withRef(undefined, ['', 'x']))].sort()).toEqual(['p0@1.0.0', 'p1@1.0.0']);
   });
 
-  it('says which npm package URLs it cannot read (they are not matched), and nothing when all are read', () => {
-    const told: (readonly string[])[] = [];
-    readSbom(JSON.stringify(cyclonedx), '/sboms/bom.json', (purls) => told.push(purls));
+  it('says which components it cannot match, and which identifiers repeat; nothing when all are read', () => {
+    const told: string[] = [];
+    readSbom(JSON.stringify(cyclonedx), '/sboms/bom.json', (message) => told.push(message));
     expect(told).toEqual([]);
     const broken = {
       ...cyclonedx,
@@ -100,11 +100,23 @@ describe('readSbom: CycloneDX', () => {
         ...cyclonedx.components,
         { 'bom-ref': 'bad', name: 'lodash', version: '4.17.15', purl: 'pkg:npm/lodash@%' },
         { 'bom-ref': 'bad2', name: 'x', version: '1', purl: 'PKG:NPM/' },
+        // A range names no installed version.
+        { 'bom-ref': 'range', name: 'lodash', version: '^4.17.15', purl: 'pkg:npm/lodash@%5E4.17.15' },
+        // No package URL at all, or one that is no string.
+        { 'bom-ref': 'plain', name: 'lodash', version: '4.17.15' },
+        { 'bom-ref': 'number', name: 'minimist', version: '1.2.5', purl: 42 },
+        { 'bom-ref': 'bad', name: 'minimist', version: '1.2.5', purl: 'pkg:npm/minimist@1.2.5' },
       ],
     };
-    const read = readSbom(JSON.stringify(broken), '/sboms/bom.json', (purls) => told.push(purls));
-    expect(told).toEqual([['pkg:npm/lodash@%', 'PKG:NPM/']]);
+    const read = readSbom(JSON.stringify(broken), '/sboms/bom.json', (message) => told.push(message));
+    expect(told).toEqual([
+      '3 components have an npm package URL that cannot be read or names no version, and are not matched (first: pkg:npm/lodash@%)',
+      '2 components have no package URL, and are not matched (first: lodash@4.17.15)',
+      "1 component repeats the bom-ref of another (first: bad); each is matched, but the document's dependencies name only the first, so the others' paths and scopes may be wrong",
+    ]);
     expect(read.packages.get('bad')?.purl).toBeUndefined();
+    expect(read.packages.get('range')?.purl).toBeUndefined();
+    expect(read.packages.get('bad#2')?.purl).toBe('pkg:npm/minimist@1.2.5');
   });
 
   it('never reads a component npm marks private as the registry package of that name', () => {

@@ -10,6 +10,7 @@ import type {
   SourceKind,
 } from '../../core/inventory.js';
 import { npmPurl, parseNpmPurl } from '../../core/purl.js';
+import { isStrictVersion } from '../../core/version.js';
 import { parseJsonDocument } from '../json.js';
 import { computeScopes } from '../scopes.js';
 
@@ -79,6 +80,16 @@ class UniqueIds {
   }
 }
 
+/** What a document leaves unmatched or unclear, said rather than passed over in silence. */
+interface Gaps {
+  /** npm package URLs (`pkg:npm/…`) that cannot be read, or name no version. */
+  readonly unreadable: string[];
+  /** Components with no package URL at all (`name@version`). */
+  readonly unnamed: string[];
+  /** bom-refs or SPDXIDs given to more than one component. */
+  readonly repeated: string[];
+}
+
 interface Draft {
   readonly id: string;
   readonly purl: string | undefined;
@@ -121,7 +132,11 @@ const nameOf = (purlName: string, displayName: string): string =>
 
 const toPackage = (draft: Draft): InventoryPackage => {
   const parsed = npmOf(draft.purl, draft.displayVersion);
-  const npm = parsed && { ...parsed, name: nameOf(parsed.name, draft.displayName) };
+  // A range (`pkg:npm/lodash@%5E4.17.15`) names no installed version to match.
+  const npm =
+    parsed && isStrictVersion(parsed.version)
+      ? { ...parsed, name: nameOf(parsed.name, draft.displayName) }
+      : undefined;
   const registry = draft.statedSource === undefined || draft.statedSource === 'registry';
   return {
     id: draft.id,
@@ -145,7 +160,7 @@ const finish = (
   rootDraft: { id: string; name: string; version: string },
   drafts: readonly Draft[],
   edges: InventoryEdge[],
-  unreadable: string[],
+  gaps: Gaps,
 ): Inventory => {
   const importers: Importer[] = [{ id: rootDraft.id, name: rootDraft.name, path: '' }];
   for (const draft of drafts) {
@@ -190,7 +205,9 @@ const finish = (
       draft.statedSource === undefined &&
       /^pkg:npm\//i.test(draft.purl ?? '')
     ) {
-      unreadable.push(draft.purl as string);
+      gaps.unreadable.push(draft.purl as string);
+    } else if (draft.purl === undefined && draft.statedSource === undefined) {
+      gaps.unnamed.push(`${draft.displayName || '(no name)'}@${draft.displayVersion || '(no version)'}`);
     }
     packages.set(draft.id, { ...pkg, scope: draft.statedScope ?? derived.get(draft.id) ?? 'prod' });
   }
@@ -277,7 +294,7 @@ const cyclonedxDraft = (component: Json, id: string): Draft => {
   };
 };
 
-const readCycloneDx = (doc: Json, path: string, unreadable: string[]): Inventory => {
+const readCycloneDx = (doc: Json, path: string, gaps: Gaps): Inventory => {
   const specVersion = stringOr(doc.specVersion);
   if (specVersion === undefined || !/^1\.\d+$/.test(specVersion)) {
     throw invalid(path, `unsupported CycloneDX specVersion ${JSON.stringify(doc.specVersion ?? null)}`);
@@ -298,6 +315,7 @@ const readCycloneDx = (doc: Json, path: string, unreadable: string[]): Inventory
       ? undefined
       : (doc.components as unknown[]).find((c) => isObject(c) && c['bom-ref'] === rootRef);
   // Depth-first with an explicit stack: nesting depth is the document's to choose, not ours.
+  const found: { component: Json; declared: string | undefined; fallback: string }[] = [];
   const stack: { list: unknown; where: string; depth: number }[] = [
     { list: doc.components, where: 'components', depth: 0 },
   ];
@@ -311,15 +329,19 @@ const readCycloneDx = (doc: Json, path: string, unreadable: string[]): Inventory
       const declared = stringOr(component['bom-ref']);
       // The root listed again among the components is the root, once; any other component with
       // its bom-ref is kept under a suffixed id, as for any repeated bom-ref.
-      if (component !== rootCopy) {
-        // A bom-ref given twice (the spec forbids it) or a component without one still counts:
-        // dropping it would hide its findings. Edges name the first component of a bom-ref.
-        drafts.push(cyclonedxDraft(component, ids.claim(declared ?? `${where}[${index}]`)));
-      }
+      if (component !== rootCopy) found.push({ component, declared, fallback: `${where}[${index}]` });
       stack.push({ list: component.components, where: `${where}[${index}].components`, depth: depth + 1 });
     }
   }
-  drafts.reverse();
+  // In document order: a bom-ref given twice (the spec forbids it) or a component without one
+  // still counts, since dropping it would hide its findings; edges name the first component of a
+  // bom-ref, which keeps it.
+  found.reverse();
+  for (const { component, declared, fallback } of found) {
+    const id = ids.claim(declared ?? fallback);
+    if (declared !== undefined && id !== declared) gaps.repeated.push(declared);
+    drafts.push(cyclonedxDraft(component, id));
+  }
 
   const edges: InventoryEdge[] = [];
   if (doc.dependencies !== undefined && !Array.isArray(doc.dependencies)) {
@@ -337,7 +359,7 @@ const readCycloneDx = (doc: Json, path: string, unreadable: string[]): Inventory
     name: stringOr(rootComponent?.name) || basename(path),
     version: stringOr(rootComponent?.version) ?? '',
   };
-  return finish(path, `cyclonedx-${specVersion}`, root, drafts, edges, unreadable);
+  return finish(path, `cyclonedx-${specVersion}`, root, drafts, edges, gaps);
 };
 
 /**
@@ -388,7 +410,7 @@ const spdxPurl = (pkg: Json): string | undefined =>
     .map((r) => stringOr(r.referenceLocator))
     .find((locator) => npmOf(locator, stringOr(pkg.versionInfo) ?? '') !== undefined);
 
-const readSpdx = (doc: Json, path: string, unreadable: string[]): Inventory => {
+const readSpdx = (doc: Json, path: string, gaps: Gaps): Inventory => {
   const version = stringOr(doc.spdxVersion) as string;
   if (!/^SPDX-2\.\d+$/.test(version)) {
     throw invalid(path, `unsupported spdxVersion ${JSON.stringify(version)} (SPDX 2.x JSON is read)`);
@@ -429,6 +451,7 @@ const readSpdx = (doc: Json, path: string, unreadable: string[]): Inventory => {
       continue;
     }
     const id = ids.claim(declared ?? `packages[${index}]`);
+    if (declared !== undefined && id !== declared) gaps.repeated.push(declared);
     const purl = spdxPurl(pkg);
     const checksums = Array.isArray(pkg.checksums) ? pkg.checksums.filter(isObject) : [];
     const download = stringOr(pkg.downloadLocation);
@@ -468,25 +491,40 @@ const readSpdx = (doc: Json, path: string, unreadable: string[]): Inventory => {
     name: stringOr(rootPkg?.name) || stringOr(doc.name) || basename(path),
     version: stringOr(rootPkg?.versionInfo) ?? '',
   };
-  return finish(path, `spdx-${version.slice('SPDX-'.length)}`, root, drafts, edges, unreadable);
+  return finish(path, `spdx-${version.slice('SPDX-'.length)}`, root, drafts, edges, gaps);
 };
 
 /**
- * Reads a CycloneDX or SPDX JSON document into an Inventory. `onUnreadable` gets the npm package
- * URLs (`pkg:npm/…`) that could not be read: those components are listed but never matched.
+ * Reads a CycloneDX or SPDX JSON document into an Inventory. `onWarning` is told, in a sentence
+ * each, what the document leaves unmatched or unclear: npm package URLs that cannot be read or
+ * name no version, components without a package URL, identifiers given twice (edges name the
+ * first component of one, so the others' paths and scopes may be wrong).
  */
-export const readSbom = (
-  content: string,
-  path: string,
-  onUnreadable?: (purls: readonly string[]) => void,
-): Inventory => {
+export const readSbom = (content: string, path: string, onWarning?: (message: string) => void): Inventory => {
   const doc = parseJsonDocument(content, path, 'SBOM_INVALID');
   if (!isObject(doc)) throw invalid(path, 'not a JSON object');
-  const unreadable: string[] = [];
+  const gaps: Gaps = { unreadable: [], unnamed: [], repeated: [] };
   let inventory: Inventory;
-  if (doc.bomFormat === 'CycloneDX') inventory = readCycloneDx(doc, path, unreadable);
-  else if (typeof doc.spdxVersion === 'string') inventory = readSpdx(doc, path, unreadable);
+  if (doc.bomFormat === 'CycloneDX') inventory = readCycloneDx(doc, path, gaps);
+  else if (typeof doc.spdxVersion === 'string') inventory = readSpdx(doc, path, gaps);
   else throw invalid(path, 'neither CycloneDX (`bomFormat`) nor SPDX (`spdxVersion`) JSON');
-  if (unreadable.length > 0) onUnreadable?.(unreadable);
+  const count = (n: number, one: string, many: string) => (n === 1 ? `1 ${one}` : `${n} ${many}`);
+  const { unreadable, unnamed, repeated } = gaps;
+  if (unreadable.length > 0) {
+    onWarning?.(
+      `${count(unreadable.length, 'component has', 'components have')} an npm package URL that cannot be read or names no version, and ${unreadable.length === 1 ? 'is' : 'are'} not matched (first: ${unreadable[0]})`,
+    );
+  }
+  if (unnamed.length > 0) {
+    onWarning?.(
+      `${count(unnamed.length, 'component has', 'components have')} no package URL, and ${unnamed.length === 1 ? 'is' : 'are'} not matched (first: ${unnamed[0]})`,
+    );
+  }
+  if (repeated.length > 0) {
+    const what = doc.bomFormat === 'CycloneDX' ? 'bom-ref' : 'SPDXID';
+    onWarning?.(
+      `${count(repeated.length, `component repeats the ${what} of another`, `components repeat the ${what} of another`)} (first: ${repeated[0]}); each is matched, but the document's dependencies name only the first, so the others' paths and scopes may be wrong`,
+    );
+  }
   return inventory;
 };
