@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectJsonFormat, formatJson } from './json-format.js';
+import { detectJsonFormat, formatJson, rewriteTopLevelMembers } from './json-format.js';
 
 describe('detectJsonFormat', () => {
   it.each([
@@ -37,5 +37,24 @@ describe('formatJson', () => {
   it('keeps line breaks inside strings escaped with CRLF', () => {
     const text = formatJson({ a: 'x\ny' }, { indent: '  ', newline: '\r\n', finalNewline: false });
     expect(text).toBe('{\r\n  "a": "x\\ny"\r\n}');
+  });
+});
+
+describe('rewriteTopLevelMembers', () => {
+  const format = { indent: '  ', newline: '\n', finalNewline: true } as const;
+  it('writes anew only the members that differ, and declines what it cannot do in place', () => {
+    const text = '{\n  "a": { "x": 1 },\n  "b": [1, 2],\n  "c": "gone"\n}\n';
+    expect(
+      rewriteTopLevelMembers(
+        text,
+        { a: { x: 1 }, b: [1, 2], c: 'gone' },
+        { a: { x: 1 }, b: [1, 2, 3], d: 'new' },
+        format,
+      ),
+    ).toBe('{\n  "a": { "x": 1 },\n  "b": [\n    1,\n    2,\n    3\n  ],\n  "d": "new"\n}\n');
+    // Members reordered, a key given twice, an empty object: the caller writes the whole document.
+    expect(rewriteTopLevelMembers(text, { a: 1, b: 2, c: 3 }, { b: 2, a: 1, c: 3 }, format)).toBeUndefined();
+    expect(rewriteTopLevelMembers('{"a": 1, "a": 2}', { a: 2 }, { a: 3 }, format)).toBeUndefined();
+    expect(rewriteTopLevelMembers('{}', {}, { a: 1 }, format)).toBeUndefined();
   });
 });

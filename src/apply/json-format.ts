@@ -134,3 +134,95 @@ export const replaceJsonStrings = (
   for (const s of spans) out = `${out.slice(0, s.start)}${JSON.stringify(s.value)}${out.slice(s.end)}`;
   return out;
 };
+
+interface Member {
+  readonly key: string;
+  /** Where the member's key starts, and where its value ends. */
+  readonly start: number;
+  readonly valueStart: number;
+  readonly end: number;
+}
+
+/** The members of the top-level object, in order; undefined when the text is not one. */
+const topLevelMembers = (text: string): { members: Member[]; close: number } | undefined => {
+  let at = skipSpace(text, text.charCodeAt(0) === 0xfeff ? 1 : 0);
+  if (text.charCodeAt(at) !== 123) return undefined;
+  at = skipSpace(text, at + 1);
+  const members: Member[] = [];
+  while (text.charCodeAt(at) === 34) {
+    const start = at;
+    const keyEnd = stringEnd(text, at);
+    if (keyEnd < 0) return undefined;
+    const key = JSON.parse(text.slice(at, keyEnd)) as string;
+    at = skipSpace(text, keyEnd);
+    if (text.charCodeAt(at) !== 58) return undefined;
+    const valueStart = skipSpace(text, at + 1);
+    const end = valueEnd(text, valueStart);
+    if (end < 0) return undefined;
+    members.push({ key, start, valueStart, end });
+    at = skipSpace(text, end);
+    if (text.charCodeAt(at) === 44) at = skipSpace(text, at + 1);
+  }
+  return text.charCodeAt(at) === 125 ? { members, close: at } : undefined;
+};
+
+/**
+ * The text with the top-level members that differ between `before` (what the text holds) and
+ * `after` written anew, everything else byte for byte as it was: a member changed in place, one
+ * added at the end, one removed. undefined when that cannot be done (a key given twice, members
+ * reordered, an empty object); the caller writes the whole document then.
+ */
+export const rewriteTopLevelMembers = (
+  text: string,
+  before: Readonly<Record<string, unknown>>,
+  after: Readonly<Record<string, unknown>>,
+  format: JsonFormat,
+): string | undefined => {
+  const parsed = topLevelMembers(text);
+  if (parsed === undefined || parsed.members.length === 0) return undefined;
+  const { members } = parsed;
+  if (new Set(members.map((m) => m.key)).size !== members.length) return undefined;
+  const kept = Object.keys(before).filter((k) => Object.hasOwn(after, k));
+  const added = Object.keys(after).filter((k) => !Object.hasOwn(before, k));
+  // The order after is the order before, less what went, with what came at the end.
+  if (Object.keys(after).join('\u0000') !== [...kept, ...added].join('\u0000')) return undefined;
+  const lineIndent = (at: number): string | undefined => {
+    const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+    const lead = text.slice(lineStart, at);
+    return /^[ \t]*$/.test(lead) ? lead : undefined;
+  };
+  const first = members[0] as Member;
+  const memberIndent = lineIndent(first.start);
+  const serialise = (value: unknown): string =>
+    memberIndent === undefined
+      ? JSON.stringify(value)
+      : JSON.stringify(value, null, format.indent).split('\n').join(`${format.newline}${memberIndent}`);
+  let out = text;
+  // From the end, so that earlier offsets stay true. What is added goes after the last member kept.
+  const lastKept = [...members].reverse().find((m) => Object.hasOwn(after, m.key));
+  if (added.length > 0 && lastKept === undefined) return undefined;
+  const separator = memberIndent === undefined ? ', ' : `,${format.newline}${memberIndent}`;
+  const insertion = added.map((k) => `${separator}${JSON.stringify(k)}: ${serialise(after[k])}`).join('');
+  for (let i = members.length - 1; i >= 0; i--) {
+    const m = members[i] as Member;
+    if (m === lastKept && insertion !== '') out = `${out.slice(0, m.end)}${insertion}${out.slice(m.end)}`;
+    if (!Object.hasOwn(after, m.key)) {
+      // With the comma and space before it, or (the first member) after it.
+      const previous = members[i - 1];
+      const next = members[i + 1];
+      if (previous !== undefined) out = `${out.slice(0, previous.end)}${out.slice(m.end)}`;
+      else if (next !== undefined) out = `${out.slice(0, m.start)}${out.slice(next.start)}`;
+      else return undefined;
+    } else if (JSON.stringify(before[m.key]) !== JSON.stringify(after[m.key])) {
+      out = `${out.slice(0, m.valueStart)}${serialise(after[m.key])}${out.slice(m.end)}`;
+    }
+  }
+  try {
+    return JSON.stringify(JSON.parse(out.charCodeAt(0) === 0xfeff ? out.slice(1) : out)) ===
+      JSON.stringify(after)
+      ? out
+      : undefined;
+  } catch {
+    return undefined;
+  }
+};

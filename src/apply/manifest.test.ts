@@ -417,6 +417,50 @@ describe('editManifest: overrides', () => {
     expect(({} as Record<string, unknown>).toString).toBe(Object.prototype.toString);
   });
 
+  it('rewrites only the top-level member a key is added to or removed from: compact objects elsewhere stay', () => {
+    const compact = json(
+      '{',
+      '  "name": "app",',
+      '  "workspaces": ["packages/*"],',
+      '  "scripts": { "test": "node test.js" },',
+      '  "dependencies": { "minimist": "1.2.5", "tool": "file:tools/d" }',
+      '}',
+    );
+    const added = editManifest(compact, '', [
+      override('add', ['tool', 'node-fetch'], { to: '2.6.7' }),
+      raise('minimist', 'prod', '1.2.5', '1.2.6'),
+    ]);
+    expect(added.problems).toEqual([]);
+    expect(added.content).toBe(
+      json(
+        '{',
+        '  "name": "app",',
+        '  "workspaces": ["packages/*"],',
+        '  "scripts": { "test": "node test.js" },',
+        '  "dependencies": { "minimist": "1.2.6", "tool": "file:tools/d" },',
+        '  "overrides": {',
+        '    "tool": {',
+        '      "node-fetch": "2.6.7"',
+        '    }',
+        '  }',
+        '}',
+      ),
+    );
+    // Removing the last entry removes `overrides` and nothing else.
+    const removed = editManifest(added.content, '', [
+      override('remove', ['tool', 'node-fetch'], { from: '2.6.7' }),
+    ]);
+    expect(removed.problems).toEqual([]);
+    expect(removed.content).toBe(compact.replace('"minimist": "1.2.5"', '"minimist": "1.2.6"'));
+    // A one-line manifest stays on one line.
+    const oneLine = editManifest('{"name":"app","dependencies":{"minimist":"1.2.5"}}', '', [
+      override('add', ['minimist'], { to: '1.2.6' }),
+    ]);
+    expect(oneLine.content).toBe(
+      '{"name":"app","dependencies":{"minimist":"1.2.5"}, "overrides": {"minimist":"1.2.6"}}',
+    );
+  });
+
   it('a range change and an override in one edit', () => {
     const result = editManifest(manifest, '', [
       raise('express', 'prod', '^4.17.0', '^4.18.2'),

@@ -3,7 +3,7 @@ import { PatchPilotError } from '../core/errors.js';
 import type { EdgeType } from '../core/inventory.js';
 import type { ManifestChange, OverrideChange, PackageChange } from '../core/plan.js';
 import { parseJsonDocument } from '../inventory/json.js';
-import { detectJsonFormat, formatJson, replaceJsonStrings } from './json-format.js';
+import { detectJsonFormat, formatJson, replaceJsonStrings, rewriteTopLevelMembers } from './json-format.js';
 
 /**
  * Writes a patch's `manifest` changes (a declared range raised) and npm `overrides` changes into
@@ -96,15 +96,14 @@ export const editManifest = (
   }
   if (!dirty) return { content, problems };
   const bom = content.charCodeAt(0) === 0xfeff ? '\uFEFF' : '';
-  if (!structural) {
-    // Only the changed strings move: a compact object or a hand-made layout stays as it was.
-    const spliced = replaceJsonStrings(content, edits);
-    if (
-      spliced !== undefined &&
-      JSON.stringify(JSON.parse(spliced.slice(bom.length))) === JSON.stringify(doc)
-    ) {
-      return { content: spliced, problems };
-    }
+  // Only the changed strings move: a compact object or a hand-made layout stays as it was.
+  const spliced = replaceJsonStrings(content, edits);
+  if (spliced !== undefined) {
+    const now = JSON.parse(spliced.slice(bom.length)) as Json;
+    if (!structural && JSON.stringify(now) === JSON.stringify(doc)) return { content: spliced, problems };
+    // A key added or removed: only the top-level members it is in are written anew.
+    const rewritten = rewriteTopLevelMembers(spliced, now, doc, detectJsonFormat(content));
+    if (rewritten !== undefined) return { content: rewritten, problems };
   }
   return { content: bom + formatJson(doc, detectJsonFormat(content)), problems };
 };
