@@ -112,6 +112,17 @@ describe('rollback of a merged change, quarantine, release', () => {
     expect(run.stderr).toContain('--reason');
   });
 
+  it("run from another project's folder, says which project's ledger holds the change", async () => {
+    // Without --ledger: the folder `test` is a project of its own, with no ledger.
+    const run = await project.run(['rollback', change, '--reason', 'x'], { cwd: join(project.repo, 'test') });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `has no ledger yet, so it has no entry for change ${change}; its commit changed the project in ..`,
+    );
+    expect(run.stderr).toContain(`run \`patchpilot rollback ${change} ..\``);
+    expect(run.stderr).toContain('[LEDGER_CHANGE_UNKNOWN]');
+  });
+
   it('refuses a change a later commit built on, naming the commit and the file; nothing changes', async () => {
     const path = join(project.repo, 'package-lock.json');
     const merged = readFileSync(path, 'utf8');

@@ -1,7 +1,7 @@
-import { resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import type { Git } from '../../apply/git.js';
 import { PatchPilotError } from '../../core/errors.js';
-import { statOrUndefined } from '../../util/fs.js';
+import { realPathOrUndefined, statOrUndefined } from '../../util/fs.js';
 import { parseCommandArgs, usage } from '../args.js';
 import { displayPath, type Io, type Outcome } from '../io.js';
 import { toolVersion } from '../version.js';
@@ -109,7 +109,26 @@ export const rollbackCommand = async (args: readonly string[], io: Io): Promise<
   const { Ledger, ledgerNotFound } = await import('../../ledger/store.js');
   const { humanActor } = await import('../../ledger/actor.js');
   const path = ledgerPath({ flag: values.ledger, env: io.env, cwd: io.cwd, projectRoot: folder });
-  if (!statOrUndefined(path)) throw ledgerNotFound(path);
+  // A change of another project of the repository is in that project's ledger: say where.
+  const notHere = (id: string, what: string): PatchPilotError | undefined => {
+    if (values.ledger !== undefined || io.env.PATCHPILOT_LEDGER) return undefined;
+    const top = repositoryTop(git);
+    const elsewhere =
+      top === undefined ? undefined : projectOfChange(git, realPathOrUndefined(top) ?? top, folder, id);
+    if (elsewhere === undefined) return undefined;
+    return new PatchPilotError(
+      'LEDGER_CHANGE_UNKNOWN',
+      `${what} has no entry for change ${id}; its commit changed the project in ${elsewhere.shown}`,
+      {
+        hint: `each project of a repository has a ledger of its own: run \`patchpilot rollback ${id} ${elsewhere.shown}\``,
+      },
+    );
+  };
+  if (!statOrUndefined(path)) {
+    throw (
+      notHere(change.trim(), `${displayPath(io, folder)} has no ledger yet, so it`) ?? ledgerNotFound(path)
+    );
+  }
   const level = values['branch-only'] ? 2 : await policyLevel(git, folder);
 
   const { rollbackChange } = await import('../../apply/rollback.js');
@@ -128,10 +147,15 @@ export const rollbackCommand = async (args: readonly string[], io: Io): Promise<
   let report: RollbackReport;
   try {
     const id = change.trim();
+    const entries = ledger.entries({ change: id });
+    if (entries.length === 0) {
+      const elsewhere = notHere(id, `the ledger of ${displayPath(io, folder)}`);
+      if (elsewhere) throw elsewhere;
+    }
     const result = rollbackChange({
       git,
       change: id,
-      entries: ledger.entries({ change: id }),
+      entries,
       ...(values.base === undefined ? {} : { baseBranch: values.base }),
       level,
       reason,
@@ -179,6 +203,47 @@ export const rollbackCommand = async (args: readonly string[], io: Io): Promise<
  * The project's policy cap, default 3: its configuration file as HEAD has it, as `fix` reads it;
  * an edited or untracked file in the working tree does not count.
  */
+/**
+ * The project folder a change's commit (`PatchPilot-Change: <id>`, on any branch) changed, when
+ * that is not `folder`: where its ledger is. The folder of the first lockfile or package.json it
+ * touched, relative to the working folder's repository top.
+ */
+const projectOfChange = (
+  git: Git,
+  top: string,
+  folder: string,
+  id: string,
+): { shown: string } | undefined => {
+  if (!/^p-[0-9a-f]{6,}$/.test(id)) return undefined;
+  const log = git.tryRun(
+    [
+      'log',
+      '--all',
+      '--format=',
+      '--name-only',
+      '--fixed-strings',
+      `--grep=PatchPilot-Change: ${id}`,
+      '-n',
+      '1',
+    ],
+    folder,
+  );
+  if (log.code !== 0) return undefined;
+  const file = log.stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) =>
+      /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|package\.json)$/.test(line),
+    );
+  if (file === undefined) return undefined;
+  const project = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '.';
+  const real = realPathOrUndefined(folder) ?? folder;
+  const here = relative(top, real).split(sep).join('/') || '.';
+  if (project === here) return undefined;
+  const shown = relative(real, join(top, project)) || '.';
+  return { shown };
+};
+
 const policyLevel = async (git: Git, folder: string): Promise<number> => {
   const { loadCommittedConfig } = await import('../../config/load.js');
   const { configFileNames } = await import('../../config/files.js');
