@@ -197,6 +197,7 @@ export type UnfixableReason =
   | 'override-pins'
   | 'would-introduce'
   | 'dependencies-unresolvable'
+  | 'strategy-disabled'
   | 'bundled'
   | 'extraneous'
   | 'conflict'

@@ -777,6 +777,20 @@ describe('override', () => {
     });
   });
 
+  it('leaves a finding in-place would fix as strategy-disabled when in-place is not enabled', async () => {
+    const plan = await assemblePlan(planInput(libProject(), [libAdvisory], libRegistry), {
+      strategies: ['override'],
+    });
+    expect(plan.unfixable.map((u) => ({ reason: u.reason, text: u.text }))).toEqual([
+      {
+        reason: 'strategy-disabled',
+        text: expect.stringMatching(
+          /accepted by every dependent: the in-place strategy \(not enabled\) would move it/,
+        ),
+      },
+    ]);
+  });
+
   it('is not proposed for a finding another strategy fixes', async () => {
     const plan = await assemblePlan(planInput(libProject(), [libAdvisory], libRegistry));
     expect([...plan.patches, ...plan.alternatives].map((p) => p.strategy)).not.toContain('override');

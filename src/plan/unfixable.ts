@@ -218,6 +218,14 @@ export const explainUnfixable = (ctx: UnfixableContext, f: Finding): Unfixable =
     spec: parseSpec(effectiveSpec(baseline, baseline.tree, d.from, d.decl).spec),
   }));
   const accepted = upgrades.filter((v) => specs.every((s) => satisfiesSpec(v, s.spec)));
+  if (accepted.length > 0 && !options.strategies.includes('in-place')) {
+    return result(
+      f,
+      'strategy-disabled',
+      `${name}@${accepted[0]} is accepted by every dependent: the in-place strategy (not enabled) would move it there`,
+      [override],
+    );
+  }
   if (accepted.length > 0) {
     const how = options.dependencies === 'existing' ? 'by the dependencies it has now' : 'by resolving them';
     return result(
