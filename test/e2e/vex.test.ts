@@ -113,6 +113,7 @@ describe('VEX', () => {
       '--json',
     ]);
     expect(added.code, added.stderr).toBe(0);
+    expect(added.stderr).toBe('');
     expect(JSON.parse(added.stdout)).toMatchObject({
       file: 'app/.patchpilot/vex.json',
       replaced: false,
@@ -382,6 +383,50 @@ describe('VEX', () => {
     } finally {
       renameSync(join(app, '.patchpilot-off'), join(app, '.patchpilot'));
     }
+  });
+
+  it('vex add warns when the statement names nothing the lockfile installs: another version, no such package, an alias', () => {
+    const dir = join(home.path, 'aliased');
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, 'package-lock.json'),
+      JSON.stringify({
+        lockfileVersion: 3,
+        packages: {
+          '': { name: 'aliased', dependencies: { 'lodash-old': 'npm:lodash@4.17.11' } },
+          'node_modules/lodash-old': { name: 'lodash', version: '4.17.11' },
+        },
+      }),
+    );
+    const add = (purl: string) =>
+      cli([
+        'vex',
+        'add',
+        'GHSA-jf85-cpcp-j695',
+        '--package',
+        purl,
+        '--status',
+        'not_affected',
+        '--reason',
+        'r',
+        '--dir',
+        'aliased',
+        '--no-ledger',
+        '--author',
+        'Jane Doe <jane@example.org>',
+      ]);
+    const alias = add('pkg:npm/lodash-old@4.17.11');
+    expect(alias.code, alias.stderr).toBe(0);
+    expect(alias.stderr).toBe(
+      'warning: lodash-old is installed as an npm: alias of lodash; scan matches statements by the real name, so this one applies to nothing: record it for pkg:npm/lodash@4.17.11\n',
+    );
+    expect(add('pkg:npm/lodash@4.17.21').stderr).toBe(
+      'warning: the project installs lodash 4.17.11, not 4.17.21: the statement applies to nothing until it does\n',
+    );
+    expect(add('pkg:npm/left-pad').stderr).toBe(
+      "warning: the project's lockfile installs no left-pad: the statement applies to nothing until it does\n",
+    );
+    expect(add('pkg:npm/lodash@4.17.11').stderr).toBe('');
   });
 
   it('refuses an invalid document or statement with one clear line and exit 2', () => {

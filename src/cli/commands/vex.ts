@@ -268,6 +268,8 @@ const vexAdd = async (args: readonly string[], io: Io): Promise<Outcome> => {
     }
   }
 
+  const unmatched = await installedNowhere(folder, pkg.name, pkg.version);
+  if (unmatched !== undefined) io.stderr.write(`warning: ${unmatched}\n`);
   if (values.json) {
     io.stdout.write(
       `${JSON.stringify({ schemaVersion: 1, file: name, replaced, author, statements: check.statements.length, statement }, null, 2)}\n`,
@@ -279,6 +281,39 @@ const vexAdd = async (args: readonly string[], io: Io): Promise<Outcome> => {
     `${replaced ? 'replaced' : 'recorded'} ${id} in ${purl}: ${status}${why ? ` (${why})` : ''}, by ${author}, in ${name}\n`,
   );
   return 'ok';
+};
+
+/**
+ * Why a statement about `name` (at `version`) matches nothing the project's lockfile installs, if
+ * it does not: scan matches statements by a package's real name, so one written for an `npm:`
+ * alias's folder name never applies. undefined when it matches, or there is no lockfile to read.
+ */
+const installedNowhere = async (
+  folder: string,
+  name: string,
+  version: string | undefined,
+): Promise<string | undefined> => {
+  const { findLockfiles, readInventory } = await import('../../inventory/index.js');
+  let packages: import('../../core/inventory.js').InventoryPackage[];
+  try {
+    const lockfile = findLockfiles(folder, false)[0];
+    if (lockfile === undefined) return undefined;
+    packages = [...(await readInventory(lockfile)).packages.values()];
+  } catch {
+    // A lockfile scan cannot read says so when scan reads it.
+    return undefined;
+  }
+  const registry = packages.filter((p) => p.source === 'registry');
+  if (registry.some((p) => p.name === name && (version === undefined || p.version === version)))
+    return undefined;
+  const aliased = registry.find((p) => p.alias === name && (version === undefined || p.version === version));
+  if (aliased !== undefined) {
+    return `${name} is installed as an npm: alias of ${aliased.name}; scan matches statements by the real name, so this one applies to nothing: record it for pkg:npm/${aliased.name}${version === undefined ? '' : `@${version}`}`;
+  }
+  const versions = [...new Set(registry.filter((p) => p.name === name).map((p) => p.version))];
+  return versions.length > 0
+    ? `the project installs ${name} ${versions.join(', ')}, not ${version}: the statement applies to nothing until it does`
+    : `the project's lockfile installs no ${name}: the statement applies to nothing until it does`;
 };
 
 const nonEmpty = (text: string | undefined): string | undefined => {
