@@ -275,6 +275,26 @@ describe('parseVexDocument: CycloneDX', () => {
     expect(doc.statements[4]?.impactStatement).toBe('false positive');
   });
 
+  it('reads a BOM-Link into another BOM whose bom-ref is a package URL (percent-encoded or not)', () => {
+    const doc = parseVexDocument(
+      cycloneDx([
+        {
+          id: 'CVE-1',
+          analysis: { state: 'in_triage' },
+          affects: [
+            { ref: 'urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#pkg:npm/lodash@4.17.15' },
+            { ref: 'urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#pkg%3Anpm%2F%2540s%2Fa%401.0.0' },
+          ],
+        },
+      ]),
+      'vex.json',
+    );
+    expect(doc.statements[0]?.products).toEqual([
+      { purl: 'pkg:npm/lodash@4.17.15', subcomponents: [] },
+      { purl: 'pkg:npm/%40s/a@1.0.0', subcomponents: [] },
+    ]);
+  });
+
   it.each([
     [
       'a ref that names no component',
@@ -295,6 +315,17 @@ describe('parseVexDocument: CycloneDX', () => {
       'an analysis that names nothing',
       cycloneDx([{ id: 'CVE-1', analysis: { state: 'in_triage' } }]),
       'vex.json: vulnerabilities[0].affects: the analysis names no affected component',
+    ],
+    [
+      'a BOM-Link into another BOM by a bom-ref that is no package URL',
+      cycloneDx([
+        {
+          id: 'CVE-1',
+          analysis: { state: 'in_triage' },
+          affects: [{ ref: 'urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#some-ref' }],
+        },
+      ]),
+      'vex.json: vulnerabilities[0].affects: "urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#some-ref" names a component of another BOM by a bom-ref that is no package URL, which cannot be matched: name it by its purl',
     ],
     ['CycloneDX 1.3', cycloneDx([], { specVersion: '1.3' }), 'vex.json: specVersion: expected 1.4 or later'],
   ])('refuses %s', (_name, content, message) => {

@@ -338,22 +338,37 @@ const readCycloneDx = (doc: Record<string, unknown>, path: string): VexDocument 
       throw invalid(path, `${where}.analysis`, 'not_affected needs a justification or a detail');
     }
     const products: VexProduct[] = [];
+    const elsewhere: string[] = [];
     (v.affects ?? []).forEach((affect, k) => {
       const ref = affect.ref;
       if (ref.startsWith('pkg:')) {
         products.push({ purl: ref, subcomponents: [] });
         return;
       }
-      // A BOM-Link (`urn:cdx:<serial>/<version>#<bom-ref>`) may point into this document.
-      const local = ref.startsWith('urn:cdx:') ? ref.slice(ref.indexOf('#') + 1) : ref;
-      if (!purlOfRef.has(local)) {
-        if (ref.startsWith('urn:cdx:')) return; // another BOM: nothing here to match
-        throw invalid(path, `${where}.affects[${k}].ref`, `"${ref}" names no component of this document`);
+      // A BOM-Link (`urn:cdx:<serial>/<version>#<bom-ref>`) may point into this document, or
+      // into another BOM by a bom-ref that is a package URL (PatchPilot's and many tools' are).
+      const link = ref.startsWith('urn:cdx:');
+      let local = link ? ref.slice(ref.indexOf('#') + 1) : ref;
+      if (link) {
+        try {
+          local = decodeURIComponent(local);
+        } catch {
+          // Kept as written.
+        }
       }
-      products.push({ purl: purlOfRef.get(local), subcomponents: [] });
+      if (purlOfRef.has(local)) products.push({ purl: purlOfRef.get(local), subcomponents: [] });
+      else if (link && local.startsWith('pkg:')) products.push({ purl: local, subcomponents: [] });
+      else if (link) elsewhere.push(ref);
+      else throw invalid(path, `${where}.affects[${k}].ref`, `"${ref}" names no component of this document`);
     });
     if (products.length === 0) {
-      throw invalid(path, `${where}.affects`, 'the analysis names no affected component');
+      throw invalid(
+        path,
+        `${where}.affects`,
+        elsewhere.length > 0
+          ? `"${elsewhere[0]}" names a component of another BOM by a bom-ref that is no package URL, which cannot be matched: name it by its purl`
+          : 'the analysis names no affected component',
+      );
     }
     const response = (analysis.response ?? []).join(', ');
     const aliases = [...new Set((v.references ?? []).map((r) => r.id))].filter((id) => id !== v.id);
