@@ -960,7 +960,7 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
  * install folder: a change counts when code ran from a folder it installs the new version in;
  * elsewhere (pnpm's store, yarn's archives) when code of the new version ran.
  */
-const exercisedChanges = (
+export const exercisedChanges = (
   report: ExerciseReport,
   patches: readonly Patch[],
   names: readonly string[],
@@ -975,17 +975,27 @@ const exercisedChanges = (
     const versions = loaded?.executedVersions ?? [];
     const folders = new Set(loaded?.executedFolders ?? []);
     const changes = patches.flatMap((p) => p.changes);
-    const installedAt = changes.flatMap((c) =>
-      (c.kind === 'lock' || c.kind === 'add') && c.name === name ? c.locations : [],
+    // Where each version of the package is written: other copies (an old version kept nested for
+    // another dependent) are not the change's.
+    const writtenAt = (version: string): string[] =>
+      changes.flatMap((c) =>
+        (c.kind === 'lock' || c.kind === 'add') && c.name === name && c.to === version ? c.locations : [],
+      );
+    const touched = new Set(
+      changes.flatMap((c) =>
+        c.kind === 'remove' || ((c.kind === 'lock' || c.kind === 'add') && c.name === name) ? c.locations : [],
+      ),
     );
-    const removed = new Set(changes.flatMap((c) => (c.kind === 'remove' ? c.locations : [])));
     return changes.some((c) => {
       if ((c.kind !== 'lock' && c.kind !== 'manifest') || c.name !== name) return false;
-      if (npmLayout && (c.kind === 'lock' || installedAt.length > 0))
-        return (c.kind === 'lock' ? c.locations : installedAt).some((l) => folders.has(l));
-      // A range raised in place: the copy the importer had is the one that moved.
-      const at = c.kind === 'manifest' ? locate?.(c.importer, c.dependency) : undefined;
-      if (at !== undefined && !removed.has(at)) return folders.has(at);
+      if (npmLayout && c.kind === 'lock') return c.locations.some((l) => folders.has(l));
+      if (npmLayout && c.kind === 'manifest') {
+        // A range raised in place: the folder the importer finds it in, which the plan's lock
+        // changes leave out; else where the new version is written.
+        const at = locate?.(c.importer, c.dependency);
+        const where = [...(at !== undefined && !touched.has(at) ? [at] : []), ...writtenAt(c.to)];
+        if (where.length > 0) return where.some((l) => folders.has(l));
+      }
       if (c.kind === 'lock' || npmLayout) return versions.includes(c.to);
       // yarn and pnpm choose a raised range's version their own way: one in the new range.
       return versions.some((v) => v !== c.from && satisfiesSpec(v, c.toRange));
@@ -994,7 +1004,7 @@ const exercisedChanges = (
 };
 
 /** Where an importer of an npm inventory finds a dependency: its install folder, node's lookup. */
-const locateIn =
+export const locateIn =
   (inventory: Inventory) =>
   (importer: string, dependency: string): string | undefined =>
     resolveFrom(importer, dependency, (key) => key !== '' && inventory.packages.has(key));
