@@ -20,6 +20,12 @@ export type Outcome = 'ok' | 'failed' | 'usage';
 
 export type Command = (args: readonly string[], io: Io) => Promise<Outcome>;
 
+/** The command's stdout and stderr, for `writeOutputFile`: `-o /dev/stdout` writes to them. */
+export const ownStreams = (io: Io): { fd: number; write: (text: string) => void }[] => [
+  { fd: 1, write: (text) => io.stdout.write(text) },
+  { fd: 2, write: (text) => io.stderr.write(text) },
+];
+
 /** A path as the user would write it: relative to the current folder when it is below it. */
 export const displayPath = (io: Io, path: string): string => {
   const rel = relative(io.cwd, path);

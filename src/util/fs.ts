@@ -9,6 +9,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   realpathSync,
   renameSync,
   rmSync,
@@ -16,7 +17,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { PatchPilotError } from '../core/errors.js';
 import { crypto } from './crypto.js';
 
@@ -168,7 +169,7 @@ export const writeFileAtomic = (path: string, text: string): void => {
   }
 };
 
-const lstatOrUndefined = (path: string): Stats | undefined => {
+export const lstatOrUndefined = (path: string): Stats | undefined => {
   try {
     return lstatSync(path);
   } catch {
@@ -183,25 +184,63 @@ export const sameFile = (a: string, b: string): boolean => {
   return x !== undefined && y !== undefined && x.dev === y.dev && x.ino === y.ino;
 };
 
+/** A stream of the process's own, by its file descriptor (1, 2), and how to write to it. */
+export interface OwnStream {
+  readonly fd: number;
+  readonly write: (text: string) => void;
+}
+
+const fstatOrUndefined = (fd: number): Stats | undefined => {
+  try {
+    return fstatSync(fd);
+  } catch {
+    return undefined;
+  }
+};
+
 /**
- * Writes a file the user named (`--output`, `--out`, `--report`): through a symbolic link to
- * the file it points at, which is replaced atomically; straight into what is no regular file (a
- * pipe, `/dev/stdout`, a terminal), which a rename would replace instead.
+ * Writes a file the user named (`--output`, `--out`, `--report`). What the path names decides,
+ * through symbolic links (and `/dev/stdout`'s): the process's own stdout or stderr, however
+ * redirected, is written to as the stream it is (never reopened, which would truncate a file
+ * appended to); a pipe, device or other special file is written into; a regular file, or none
+ * yet, is replaced atomically, at the place a link names (a dangling link's target is created).
  */
-export const writeOutputFile = (path: string, text: string): void => {
-  const real = realPathOrUndefined(path);
-  const target = real ?? path;
-  const stats = real === undefined ? undefined : statOrUndefined(real);
-  if (stats !== undefined && !stats.isFile()) {
+export const writeOutputFile = (path: string, text: string, own: readonly OwnStream[] = []): void => {
+  const stats = statOrUndefined(path);
+  if (stats !== undefined) {
+    const stream = own.find((o) => {
+      const s = fstatOrUndefined(o.fd);
+      return s !== undefined && s.dev === stats.dev && s.ino === stats.ino;
+    });
+    if (stream !== undefined) {
+      stream.write(text);
+      return;
+    }
     if (stats.isDirectory()) throw ioError(path, Object.assign(new Error('is a folder'), { code: 'EISDIR' }));
+    if (!stats.isFile()) {
+      try {
+        writeFileSync(path, text);
+      } catch (cause) {
+        throw ioError(path, cause);
+      }
+      return;
+    }
+  }
+  writeFileAtomic(linkTarget(path), text);
+};
+
+/** The path a chain of symbolic links ends at (the path itself when it is none), existing or not. */
+const linkTarget = (path: string): string => {
+  let at = path;
+  for (let hops = 0; hops < 40; hops++) {
+    if (!lstatOrUndefined(at)?.isSymbolicLink()) return at;
     try {
-      writeFileSync(real as string, text);
+      at = resolve(dirname(at), readlinkSync(at));
     } catch (cause) {
       throw ioError(path, cause);
     }
-    return;
   }
-  writeFileAtomic(target, text);
+  throw ioError(path, Object.assign(new Error('too many levels of symbolic links'), { code: 'ELOOP' }));
 };
 
 /**

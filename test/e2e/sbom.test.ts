@@ -1,10 +1,12 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  closeSync,
   cpSync,
   existsSync,
   lstatSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
   statSync,
@@ -379,6 +381,33 @@ describe('sbom details', () => {
     expect(runCli(['sbom', example, '--reproducible', '-o', fifo]).code).toBe(0);
     expect(await read).toBe(sbom([example, '--reproducible']));
     expect(statSync(fifo).isFIFO()).toBe(true);
+    // A dangling link: the file it names is created, the link stays.
+    symlinkSync('later.json', join(dir, 'dangling.json'));
+    expect(runCli(['sbom', example, '--reproducible', '-o', join(dir, 'dangling.json')]).code).toBe(0);
+    expect(lstatSync(join(dir, 'dangling.json')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'later.json'), 'utf8')).toBe(sbom([example, '--reproducible']));
+  });
+
+  it('-o /dev/stdout writes to stdout as it is: a pipe, or a file appended to', () => {
+    const piped = runCli(['sbom', example, '--reproducible', '-o', '/dev/stdout']);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stdout).toBe(sbom([example, '--reproducible']));
+    const log = join(trees.path, 'appended.log');
+    writeFileSync(log, 'before\n');
+    const fd = openSync(log, 'a');
+    try {
+      const run = spawnSync(
+        process.execPath,
+        [join(projectRoot, 'bin/patchpilot.js'), 'sbom', example, '--reproducible', '-o', '/dev/stdout'],
+        {
+          stdio: ['ignore', fd, 'pipe'],
+        },
+      );
+      expect(run.status, run.stderr.toString()).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+    expect(readFileSync(log, 'utf8')).toBe(`before\n${sbom([example, '--reproducible'])}`);
   });
 
   it('--output escapes C1 controls and bidi overrides as stdout does: the same JSON', () => {

@@ -10,7 +10,7 @@ import { statOrUndefined, writeOutputFile } from '../../util/fs.js';
 import { advisoryDbPath } from '../../util/home.js';
 import { printableText } from '../../util/printable.js';
 import { parseCommandArgs, usage } from '../args.js';
-import type { Io, Outcome } from '../io.js';
+import { type Io, type Outcome, ownStreams } from '../io.js';
 import { toolVersion } from '../version.js';
 import { plannerFlags, planOptionsFrom } from './plan.js';
 
@@ -252,7 +252,7 @@ export const fixCommand = async (args: readonly string[], io: Io): Promise<Outco
   if (values.report !== undefined) {
     const { renderFixMarkdown } = await import('../render/fix-markdown.js');
     // A report meant for a pull request: control characters escaped, as on stdout.
-    writeOutputFile(resolve(io.cwd, values.report), printableText(renderFixMarkdown(report)));
+    writeOutputFile(resolve(io.cwd, values.report), printableText(renderFixMarkdown(report)), ownStreams(io));
   }
   if (format === 'json') io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else if (format === 'markdown')

@@ -8,7 +8,7 @@ import { Ledger, type LedgerVerification } from '../../ledger/store.js';
 import { readTextIfExists, statOrUndefined, writeOutputFile } from '../../util/fs.js';
 import { printableText } from '../../util/printable.js';
 import { dispatchSubcommand, parseCommandArgs, usage } from '../args.js';
-import { displayPath, type Io, type Outcome } from '../io.js';
+import { displayPath, type Io, type Outcome, ownStreams } from '../io.js';
 import { toolVersion } from '../version.js';
 
 const help = `Usage: patchpilot ledger <command> [options]
@@ -284,7 +284,7 @@ const ledgerExport = async (args: readonly string[], io: Io): Promise<Outcome> =
     return 'ok';
   }
   const out = resolve(io.cwd, values.out);
-  writeOutputFile(out, printableText(text));
+  writeOutputFile(out, printableText(text), ownStreams(io));
   io.stderr.write(
     `wrote ${statements.length} ${keyPem === undefined ? 'statement' : 'signed statement'}${statements.length === 1 ? '' : 's'} of ${change} to ${displayPath(io, out)}\n`,
   );

@@ -11,7 +11,7 @@ import type { OmitKind, SbomOptions } from '../../inventory/sbom/write-common.js
 import { sameFile, statOrUndefined, writeOutputFile } from '../../util/fs.js';
 import { printableText } from '../../util/printable.js';
 import { parseCommandArgs, usage } from '../args.js';
-import { displayPath, type Io, type Outcome } from '../io.js';
+import { displayPath, type Io, type Outcome, ownStreams } from '../io.js';
 import { toolVersion } from '../version.js';
 
 const help = `Usage: patchpilot sbom [DIR|LOCKFILE] [options]
@@ -122,7 +122,7 @@ export const sbomCommand = async (args: readonly string[], io: Io): Promise<Outc
       );
   }
   // As on stdout: C1 controls and bidi overrides escaped, the same characters to a JSON reader.
-  writeOutputFile(output, printableText(text));
+  writeOutputFile(output, printableText(text), ownStreams(io));
   const count = 'packages' in document ? document.packages.length - 1 : document.components.length;
   const kind = format === 'spdx' ? 'SPDX 2.3' : `CycloneDX ${specVersion ?? '1.6'}`;
   io.stderr.write(

@@ -13,11 +13,11 @@ import {
   type VexDocumentRead,
 } from '../../pipeline.js';
 import { crypto } from '../../util/crypto.js';
-import { ioError, statOrUndefined, writeOutputFile } from '../../util/fs.js';
+import { ioError, lstatOrUndefined, statOrUndefined, writeOutputFile } from '../../util/fs.js';
 import { advisoryDbPath } from '../../util/home.js';
 import { printableText } from '../../util/printable.js';
 import { parseCommandArgs, usage } from '../args.js';
-import { displayPath, type Io, type Outcome } from '../io.js';
+import { displayPath, type Io, type Outcome, ownStreams } from '../io.js';
 import { toolVersion } from '../version.js';
 
 const help = `Usage: patchpilot scan [DIR] [options]
@@ -199,7 +199,8 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
         ...result.vex.map((d) => resolve(io.cwd, d.path)),
         ...result.projects.flatMap((p) => (p.vex === undefined ? [] : [resolve(io.cwd, p.vex)])),
       ]);
-      const earlier = statOrUndefined(vexOut)?.isFile() === true && !read.has(vexOut);
+      // Only a regular file (not a link, not a stream such as /dev/stdout) is an earlier document.
+      const earlier = lstatOrUndefined(vexOut)?.isFile() === true && !read.has(vexOut);
       if (earlier) {
         try {
           rmSync(vexOut, { force: true });
@@ -211,7 +212,7 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
         `not written: ${shown}: no findings, so no VEX statement to make (an OpenVEX document needs at least one)${earlier ? '; the earlier document there was removed' : read.has(vexOut) ? '; it is a VEX input of this scan and stays' : ''}\n`,
       );
     } else {
-      writeOutputFile(vexOut, printableText(text.text));
+      writeOutputFile(vexOut, printableText(text.text), ownStreams(io));
       io.stderr.write(`wrote ${shown}: OpenVEX 0.2.0, ${text.statements} statements\n`);
     }
   }
