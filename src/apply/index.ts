@@ -983,7 +983,9 @@ export const exercisedChanges = (
       );
     const touched = new Set(
       changes.flatMap((c) =>
-        c.kind === 'remove' || ((c.kind === 'lock' || c.kind === 'add') && c.name === name) ? c.locations : [],
+        c.kind === 'remove' || ((c.kind === 'lock' || c.kind === 'add') && c.name === name)
+          ? c.locations
+          : [],
       ),
     );
     return changes.some((c) => {

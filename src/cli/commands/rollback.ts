@@ -200,15 +200,11 @@ export const rollbackCommand = async (args: readonly string[], io: Io): Promise<
 };
 
 /**
- * The project's policy cap, default 3: its configuration file as HEAD has it, as `fix` reads it;
- * an edited or untracked file in the working tree does not count.
- */
-/**
  * The project folder a change's commit (`PatchPilot-Change: <id>`, on any branch) changed, when
- * that is not `folder`: where its ledger is. The folder of the first lockfile or package.json it
- * touched, relative to the working folder's repository top.
+ * that is not `folder`: where its ledger is. The folder of the lockfile it touched (else of the
+ * first package.json), relative to the working folder's repository top.
  */
-const projectOfChange = (
+export const projectOfChange = (
   git: Git,
   top: string,
   folder: string,
@@ -229,12 +225,12 @@ const projectOfChange = (
     folder,
   );
   if (log.code !== 0) return undefined;
-  const file = log.stdout
-    .split('\n')
-    .map((line) => line.trim())
-    .find((line) =>
-      /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|package\.json)$/.test(line),
-    );
+  const files = log.stdout.split('\n').map((line) => line.trim());
+  // The lockfile's folder is the project (a workspace's package.json may sort before it).
+  const file =
+    files.find((line) =>
+      /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml)$/.test(line),
+    ) ?? files.find((line) => /(^|\/)package\.json$/.test(line));
   if (file === undefined) return undefined;
   const project = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '.';
   const real = realPathOrUndefined(folder) ?? folder;
@@ -244,6 +240,10 @@ const projectOfChange = (
   return { shown };
 };
 
+/**
+ * The project's policy cap, default 3: its configuration file as HEAD has it, as `fix` reads it;
+ * an edited or untracked file in the working tree does not count.
+ */
 const policyLevel = async (git: Git, folder: string): Promise<number> => {
   const { loadCommittedConfig } = await import('../../config/load.js');
   const { configFileNames } = await import('../../config/files.js');
