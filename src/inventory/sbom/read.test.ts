@@ -116,6 +116,27 @@ describe('readSbom: CycloneDX', () => {
     ]);
     expect(read.packages.get('bad')?.purl).toBeUndefined();
     expect(read.packages.get('range')?.purl).toBeUndefined();
+    // SPDX: a package of another ecosystem has a package URL, which is no npm one to match.
+    const spdxTold: string[] = [];
+    readSbom(
+      JSON.stringify({
+        spdxVersion: 'SPDX-2.3',
+        packages: [
+          {
+            SPDXID: 'SPDXRef-py',
+            name: 'requests',
+            versionInfo: '2.31.0',
+            externalRefs: [purlRef('pkg:pypi/requests@2.31.0')],
+          },
+          { SPDXID: 'SPDXRef-np', name: 'lodash', externalRefs: [purlRef('pkg:npm/lodash')] },
+        ],
+      }),
+      'mixed.spdx.json',
+      (message) => spdxTold.push(message),
+    );
+    expect(spdxTold).toEqual([
+      '1 component has an npm package URL that cannot be read or names no version, and is not matched (first: pkg:npm/lodash)',
+    ]);
     expect(read.packages.get('bad#2')?.purl).toBe('pkg:npm/minimist@1.2.5');
   });
 
@@ -327,6 +348,37 @@ describe('readSbom: documents other tools write, and hostile ones', () => {
       'dup.spdx.json',
     );
     expect([...registryPackageKeys(spdx)].sort()).toEqual(['lodash@4.17.20', 'minimist@1.2.0']);
+    // The first in document order keeps the bom-ref, however deep a later one is nested (and
+    // whether it comes before or after in the walk of the tree).
+    const nested = readSbom(
+      cdx([
+        { 'bom-ref': 'x', name: 'a', version: '1.0.0', purl: 'pkg:npm/a@1.0.0' },
+        {
+          'bom-ref': 'b',
+          name: 'b',
+          version: '1.0.0',
+          purl: 'pkg:npm/b@1.0.0',
+          components: [{ 'bom-ref': 'x', name: 'nested', version: '2.0.0', purl: 'pkg:npm/nested@2.0.0' }],
+        },
+      ]),
+      'nested.json',
+    );
+    expect(nested.packages.get('x')?.name).toBe('a');
+    expect(nested.packages.get('x#2')?.name).toBe('nested');
+    const deepFirst = readSbom(
+      cdx([
+        {
+          'bom-ref': 'b',
+          name: 'b',
+          version: '1.0.0',
+          purl: 'pkg:npm/b@1.0.0',
+          components: [{ 'bom-ref': 'x', name: 'nested', version: '2.0.0', purl: 'pkg:npm/nested@2.0.0' }],
+        },
+        { 'bom-ref': 'x', name: 'a', version: '1.0.0', purl: 'pkg:npm/a@1.0.0' },
+      ]),
+      'nested.json',
+    );
+    expect(deepFirst.packages.get('x')?.name).toBe('nested');
   });
 
   it('reads npm purls in any case, without a version (taking the version field), and with qualifiers', () => {

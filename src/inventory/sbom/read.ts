@@ -314,33 +314,30 @@ const readCycloneDx = (doc: Json, path: string, gaps: Gaps): Inventory => {
     rootRef === '' || !Array.isArray(doc.components)
       ? undefined
       : (doc.components as unknown[]).find((c) => isObject(c) && c['bom-ref'] === rootRef);
-  // Depth-first with an explicit stack: nesting depth is the document's to choose, not ours.
-  const found: { component: Json; declared: string | undefined; fallback: string }[] = [];
-  const stack: { list: unknown; where: string; depth: number }[] = [
-    { list: doc.components, where: 'components', depth: 0 },
-  ];
-  while (stack.length > 0) {
-    const { list, where, depth } = stack.pop() as (typeof stack)[number];
-    if (!Array.isArray(list)) continue;
+  // Depth-first in document order (each component before its children, which come before its
+  // next sibling), with an explicit stack: nesting depth is the document's to choose, not ours.
+  // A bom-ref given twice (the spec forbids it) or a component without one still counts, since
+  // dropping it would hide its findings; edges name the first component of a bom-ref, which keeps it.
+  const stack: { item: unknown; where: string; depth: number }[] = [];
+  const pushList = (list: unknown, where: string, depth: number): void => {
+    if (!Array.isArray(list)) return;
     if (depth > maxNesting) throw invalid(path, `${where}: components nested more than ${maxNesting} deep`);
-    for (let index = list.length - 1; index >= 0; index--) {
-      const component: unknown = list[index];
-      if (!isObject(component)) throw invalid(path, `${where}[${index}] is not an object`);
+    for (let index = list.length - 1; index >= 0; index--)
+      stack.push({ item: list[index], where: `${where}[${index}]`, depth });
+  };
+  pushList(doc.components, 'components', 0);
+  while (stack.length > 0) {
+    const { item: component, where, depth } = stack.pop() as (typeof stack)[number];
+    if (!isObject(component)) throw invalid(path, `${where} is not an object`);
+    // The root listed again among the components is the root, once; any other component with
+    // its bom-ref is kept under a suffixed id, as for any repeated bom-ref.
+    if (component !== rootCopy) {
       const declared = stringOr(component['bom-ref']);
-      // The root listed again among the components is the root, once; any other component with
-      // its bom-ref is kept under a suffixed id, as for any repeated bom-ref.
-      if (component !== rootCopy) found.push({ component, declared, fallback: `${where}[${index}]` });
-      stack.push({ list: component.components, where: `${where}[${index}].components`, depth: depth + 1 });
+      const id = ids.claim(declared ?? where);
+      if (declared !== undefined && id !== declared) gaps.repeated.push(declared);
+      drafts.push(cyclonedxDraft(component, id));
     }
-  }
-  // In document order: a bom-ref given twice (the spec forbids it) or a component without one
-  // still counts, since dropping it would hide its findings; edges name the first component of a
-  // bom-ref, which keeps it.
-  found.reverse();
-  for (const { component, declared, fallback } of found) {
-    const id = ids.claim(declared ?? fallback);
-    if (declared !== undefined && id !== declared) gaps.repeated.push(declared);
-    drafts.push(cyclonedxDraft(component, id));
+    pushList(component.components, `${where}.components`, depth + 1);
   }
 
   const edges: InventoryEdge[] = [];
@@ -404,11 +401,16 @@ const spdxEdge = (type: string): { reverse: boolean; edge: EdgeType } | undefine
 };
 
 /** A package's first readable `pkg:npm/` purl among its external references. */
-const spdxPurl = (pkg: Json): string | undefined =>
-  (Array.isArray(pkg.externalRefs) ? pkg.externalRefs.filter(isObject) : [])
+/** The package's purl: the first an npm package can be read from, else the first given (of any type). */
+const spdxPurl = (pkg: Json): string | undefined => {
+  const locators = (Array.isArray(pkg.externalRefs) ? pkg.externalRefs.filter(isObject) : [])
     .filter((r) => r.referenceType === 'purl')
     .map((r) => stringOr(r.referenceLocator))
-    .find((locator) => npmOf(locator, stringOr(pkg.versionInfo) ?? '') !== undefined);
+    .filter((locator): locator is string => locator !== undefined);
+  return (
+    locators.find((locator) => npmOf(locator, stringOr(pkg.versionInfo) ?? '') !== undefined) ?? locators[0]
+  );
+};
 
 const readSpdx = (doc: Json, path: string, gaps: Gaps): Inventory => {
   const version = stringOr(doc.spdxVersion) as string;
