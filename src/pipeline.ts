@@ -115,12 +115,13 @@ const warnIfStale = async (
   if (drift !== undefined) {
     const n = drifted.length;
     const { default: semver } = await import('semver');
-    // npm ci takes a lockfile whose installed versions are inside package.json's specs.
+    // npm ci takes a lockfile whose installed versions are inside package.json's specs (as npm
+    // reads them: loosely, a prerelease only within its own version's range).
     const refused = drifted.find(
       (d) =>
         d.installed !== undefined &&
         semver.validRange(d.spec) !== null &&
-        !semver.satisfies(d.installed, d.spec, { includePrerelease: true }),
+        !semver.satisfies(d.installed, d.spec, true),
     );
     const first = (d: typeof drift): string =>
       d.locked === undefined

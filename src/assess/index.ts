@@ -1,4 +1,5 @@
 import { type Advisory, effectiveSeverity, primaryCvss, severityRank } from '../core/advisory.js';
+import { isoTimeMs } from '../core/date.js';
 import type { Finding } from '../core/finding.js';
 import { type Inventory, type InventoryPackage, widestScope } from '../core/inventory.js';
 import { compareVersions } from '../core/version.js';
@@ -175,8 +176,8 @@ const earliestPublished = (advisories: readonly Advisory[]): string | undefined 
   let earliest: string | undefined;
   let earliestMs = Number.POSITIVE_INFINITY;
   for (const { published } of advisories) {
-    const ms = published === undefined ? Number.NaN : Date.parse(published);
-    if (!Number.isNaN(ms) && ms < earliestMs) {
+    const ms = published === undefined ? undefined : isoTimeMs(published);
+    if (ms !== undefined && ms < earliestMs) {
       earliest = published;
       earliestMs = ms;
     }

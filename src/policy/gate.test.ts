@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultGate, type GateConfig } from '../config/normalize.js';
 import type { Finding, FindingException } from '../core/finding.js';
-import { addDays, daysBetween, evaluateGate, type ReleaseDate, releaseQueries } from './gate.js';
+import { addDays, dayOf, daysBetween, evaluateGate, type ReleaseDate, releaseQueries } from './gate.js';
 
 const finding = (over: Partial<Finding> = {}): Finding => ({
   id: 'GHSA-aaaa-bbbb-cccc',
@@ -261,5 +261,20 @@ describe('releaseQueries', () => {
       { name: 'exc', version: '1.0.1' },
       { name: 'undated', version: '1.0.1' },
     ]);
+  });
+});
+
+describe('dayOf', () => {
+  it('reads a time without an offset as UTC, whatever the time zone', () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      expect(dayOf('2025-01-31T23:30:00')).toBe('2025-01-31');
+      expect(dayOf('2025-01-31T23:30:00-02:00')).toBe('2025-02-01');
+      expect(dayOf('March 7, 2025')).toBeUndefined();
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 });

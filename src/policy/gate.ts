@@ -1,5 +1,6 @@
 import { isExcepted, namesFinding } from '../assess/exceptions.js';
 import type { ConfigException, GateConfig } from '../config/normalize.js';
+import { isoTimeMs } from '../core/date.js';
 import type { Finding, FindingException } from '../core/finding.js';
 import { compareVersions } from '../core/version.js';
 
@@ -89,8 +90,9 @@ export interface GateEvaluation {
 /** `YYYY-MM-DD` (UTC) of an ISO 8601 time; undefined when it does not parse. */
 export const dayOf = (iso: string | undefined): string | undefined => {
   if (iso === undefined) return undefined;
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString().slice(0, 10);
+  // A time without an offset is UTC, as OSV means it, not the machine's local time.
+  const ms = isoTimeMs(iso);
+  return ms === undefined ? undefined : new Date(ms).toISOString().slice(0, 10);
 };
 
 const dayMs = 86_400_000;

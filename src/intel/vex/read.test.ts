@@ -23,6 +23,36 @@ const errorOf = (content: string, path = 'vex.json'): PatchPilotError => {
   throw new Error('expected a VEX_INVALID error');
 };
 
+describe('parseVexDocument: timestamps', () => {
+  it('reads a timestamp without an offset as UTC, whatever the time zone', () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      const doc = parseVexDocument(
+        JSON.stringify({
+          '@context': 'https://openvex.dev/ns/v0.2.0',
+          '@id': 'urn:x',
+          author: 'a',
+          timestamp: '2025-01-02T03:04:05',
+          version: 1,
+          statements: [
+            {
+              vulnerability: { name: 'CVE-2021-1' },
+              products: [{ '@id': 'pkg:npm/a@1.0.0' }],
+              status: 'fixed',
+            },
+          ],
+        }),
+        'vex.json',
+      );
+      expect(doc.statements[0]?.timestamp).toBe('2025-01-02T03:04:05.000Z');
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+});
+
 describe('parseVexDocument: OpenVEX', () => {
   it('reads names, aliases, products, subcomponents, status fields, timestamps and the author', () => {
     const doc = parseVexDocument(

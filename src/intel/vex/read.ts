@@ -72,8 +72,9 @@ const timestamp = z
   )
   .refine((s) => rfc3339TimeMs(s) !== undefined, 'expected an RFC 3339 date-time');
 
+/** A checked timestamp as ISO UTC; one without an offset is UTC, whatever the machine's time zone. */
 const isoOf = (value: string | undefined): string | undefined =>
-  value === undefined ? undefined : new Date(value).toISOString();
+  value === undefined ? undefined : new Date(rfc3339TimeMs(value) as number).toISOString();
 
 export const parseVexDocument = (content: string, path: string): VexDocument => {
   const doc = parseJsonDocument(content, path, 'VEX_INVALID');

@@ -108,7 +108,9 @@ export const parsePnpmLockfile = (input: LockfileInput): Inventory => {
   for (const [importerPath, section] of importerSections) {
     const declared = overridden.size > 0 ? ctx.manifestOf(importerPath)?.specs : undefined;
     for (const dep of declaredDependencies(section, path, importerPath, catalogs)) {
-      const own = overridden.has(dep.spec) ? declared?.get(`${dep.type}\u0000${dep.name}`) : undefined;
+      const own = overridden.get(dep.name)?.has(dep.spec)
+        ? declared?.get(`${dep.type}\u0000${dep.name}`)
+        : undefined;
       ctx.addEdge(importerId(importerPath), importerPath, dep.name, dep.ref, dep.type, own ?? dep.spec);
     }
   }
@@ -570,13 +572,21 @@ const declaredDependencies = (
   return out;
 };
 
-/** The values of a lockfile's `overrides` (pnpm copies `pnpm.overrides` there). */
-const overrideValues = (overrides: unknown): ReadonlySet<string> => {
-  const values = new Set<string>();
+/**
+ * The values of a lockfile's `overrides` (pnpm copies `pnpm.overrides` there) that can reach an
+ * importer's own dependency, by package name: entries without a parent (`lodash`, `lodash@<4`).
+ */
+const overrideValues = (overrides: unknown): ReadonlyMap<string, ReadonlySet<string>> => {
+  const values = new Map<string, Set<string>>();
   if (isDict(overrides))
     for (const key in overrides) {
       const value = overrides[key];
-      if (typeof value === 'string') values.add(value);
+      if (typeof value !== 'string' || key.includes('>')) continue;
+      const at = key.indexOf('@', 1);
+      const name = at === -1 ? key : key.slice(0, at);
+      const set = values.get(name) ?? new Set<string>();
+      set.add(value);
+      values.set(name, set);
     }
   return values;
 };
