@@ -1,6 +1,6 @@
 import type { SeverityLabel } from './advisory.js';
 import type { Scope } from './inventory.js';
-import type { FindingRef, RiskFacts } from './plan.js';
+import type { FindingRef, RiskFacts, SemverStep } from './plan.js';
 
 /**
  * The policy's nouns: `Evidence` is what is known about one planned change (or one finding that
@@ -64,6 +64,14 @@ export interface FindingFacts extends FindingRef {
  * it changes and where they are installed, the findings it fixes, and the evidence `fix` adds
  * later (tests, proof). For a finding nothing fixes: the finding alone (`risk` absent).
  */
+export interface PackageMove {
+  readonly name: string;
+  readonly step: SemverStep;
+  readonly downgrade: boolean;
+  readonly scopes: readonly Scope[];
+  readonly override: boolean;
+}
+
 export interface Evidence {
   /** The planner's risk facts; absent for a finding that cannot be fixed. */
   readonly risk?: RiskFacts;
@@ -75,6 +83,11 @@ export interface Evidence {
   readonly packages: readonly string[];
   /** Where those packages are installed (their scopes before the change), sorted. */
   readonly scopes: readonly Scope[];
+  /**
+   * Each moved package on its own: its largest step, whether it goes down, its scopes, whether an
+   * override entry sets it. A cap that names packages judges its facts and scopes by these.
+   */
+  readonly moves?: readonly PackageMove[];
   readonly findings: readonly FindingFacts[];
   /** Absent until `fix` has run the project's tests on the change. */
   readonly tests?: TestEvidence;

@@ -1,7 +1,14 @@
 import type { Finding } from '../core/finding.js';
 import { type EdgeType, type Inventory, type Scope, scopeOrder } from '../core/inventory.js';
-import { type FindingRef, findingRefKey, type Patch, type Plan, type Unfixable } from '../core/plan.js';
-import type { Evidence, FindingFacts, ProofEvidence, TestEvidence } from '../core/verdict.js';
+import {
+  type FindingRef,
+  findingRefKey,
+  type Patch,
+  type Plan,
+  type SemverStep,
+  type Unfixable,
+} from '../core/plan.js';
+import type { Evidence, FindingFacts, PackageMove, ProofEvidence, TestEvidence } from '../core/verdict.js';
 
 /**
  * Plan × what is known about its findings → `Evidence` per subject. Pure. At plan time the
@@ -79,6 +86,7 @@ export const gatherEvidence = (plan: Plan, context: EvidenceContext): Map<string
       override: usesOverride(patch),
       packages: changedPackages(patch),
       scopes: changedScopes(patch, context.inventory, findings),
+      moves: packageMoves(patch, context.inventory),
       findings,
       ...(tests ? { tests } : {}),
       ...(proof ? { proof } : {}),
@@ -100,6 +108,40 @@ export const changedPackages = (patch: Patch): string[] => {
     }
   }
   return [...names].sort();
+};
+
+const stepOrder: readonly SemverStep[] = ['none', 'patch', 'minor', 'major'];
+
+/** Each package the patch moves, on its own (`Evidence.moves`), by name. */
+const packageMoves = (patch: Patch, inventory: Inventory | undefined): PackageMove[] => {
+  const moves = new Map<
+    string,
+    { step: SemverStep; downgrade: boolean; scopes: Scope[]; override: boolean }
+  >();
+  const of = (name: string) => {
+    let move = moves.get(name);
+    if (!move) {
+      move = { step: 'none', downgrade: false, scopes: [], override: false };
+      moves.set(name, move);
+    }
+    return move;
+  };
+  for (const c of patch.changes) {
+    if (c.kind === 'override' && c.action !== 'remove') of(c.name).override = true;
+    if (c.kind !== 'lock' && c.kind !== 'manifest') continue;
+    const move = of(c.name);
+    if (stepOrder.indexOf(c.step) > stepOrder.indexOf(move.step)) move.step = c.step;
+    if (c.downgrade) move.downgrade = true;
+    if (c.kind === 'manifest') move.scopes.push(edgeScope[c.type]);
+    else
+      for (const location of c.locations) {
+        const scope = inventory?.packages.get(location)?.scope;
+        if (scope) move.scopes.push(scope);
+      }
+  }
+  return [...moves.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, m]) => ({ name, ...m, scopes: sortScopes(m.scopes) }));
 };
 
 /**

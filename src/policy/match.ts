@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { configScopes, configSeverities, type RiskFact, riskFacts } from '../config/schema.js';
 import type { PackageChange, Patch } from '../core/plan.js';
-import type { Evidence, Level } from '../core/verdict.js';
+import type { Evidence, Level, PackageMove } from '../core/verdict.js';
 import { levelText } from '../core/verdict.js';
 
 /** What the rules share: level options, package patterns, the facts a cap can name, change texts. */
@@ -123,15 +123,23 @@ export const capMatch = (
   minReleaseAgeDays: number,
 ): string[] | undefined => {
   const phrases: string[] = [];
+  // A cap that names packages judges scopes and per-package facts by those packages' own moves
+  // (a major of another package in the same patch is not theirs).
+  let named: readonly string[] | undefined;
   if (cap.packages) {
     const hits = evidence.packages.filter((name) => cap.packages?.some((p) => matchesPattern(p, name)));
     if (hits.length === 0) return undefined;
     phrases.push(`package ${hits.join(', ')} matches ${cap.packages.join(', ')}`);
+    named = hits;
   }
+  const moves = named === undefined ? undefined : evidence.moves?.filter((m) => named?.includes(m.name));
   if (cap.scopes) {
-    const hits = evidence.scopes.filter((s) => cap.scopes?.includes(s));
+    const scopes = moves === undefined ? evidence.scopes : [...new Set(moves.flatMap((m) => m.scopes))];
+    const hits = scopes.filter((s) => cap.scopes?.includes(s));
     if (hits.length === 0) return undefined;
-    phrases.push(`installed in scope ${hits.join(', ')}`);
+    phrases.push(
+      `${moves === undefined ? '' : `${named?.join(', ')} `}installed in scope ${hits.join(', ')}`,
+    );
   }
   if (cap.severities) {
     const hits = [...new Set(evidence.findings.map((f) => f.severity))].filter((s) =>
@@ -141,12 +149,38 @@ export const capMatch = (
     phrases.push(`fixes a ${hits.join(', ')} finding`);
   }
   if (cap.facts) {
-    const facts = factsOf(evidence, minReleaseAgeDays);
+    const facts =
+      moves === undefined
+        ? factsOf(evidence, minReleaseAgeDays)
+        : factsOfMoves(evidence, minReleaseAgeDays, moves);
     const hits = cap.facts.filter((f) => facts.has(f));
     if (hits.length === 0) return undefined;
-    phrases.push(`has ${hits.join(', ')}`);
+    phrases.push(`${moves === undefined ? '' : `${named?.join(', ')} `}has ${hits.join(', ')}`);
   }
   return phrases;
+};
+
+/**
+ * The facts of some of a patch's packages: their own steps, downgrades, override entries and test
+ * evidence; the facts of the patch as a whole (in-range, release age, install scripts,
+ * deprecation, what still affects it) as they are.
+ */
+const factsOfMoves = (
+  evidence: Evidence,
+  minReleaseAgeDays: number,
+  moves: readonly PackageMove[],
+): ReadonlySet<RiskFact> => {
+  const facts = new Set(factsOf(evidence, minReleaseAgeDays));
+  for (const own of ['major', 'minor', 'patch', 'downgrade', 'override'] as const) facts.delete(own);
+  for (const m of moves) {
+    if (m.step !== 'none') facts.add(m.step);
+    if (m.downgrade) facts.add('downgrade');
+    if (m.override) facts.add('override');
+  }
+  const untested = untestedPackages(evidence);
+  if (untested !== undefined && untested.length > 0 && !moves.some((m) => untested.includes(m.name)))
+    facts.delete('untested');
+  return facts;
 };
 
 /** The cap rules' shared check: one `cap` reason per configured cap that matches. */
