@@ -176,6 +176,13 @@ describe('parseConfig', () => {
       /^\.patchpilot\.yml: invalid YAML at line \d+, column \d+: /,
     );
     expect(yamlError('a: 1\na: 2\n').message).toContain('invalid YAML at line 2');
+    // In the reader's words: one document per file; nesting too deep to read.
+    expect(yamlError('gate:\n  kev: true\n---\ngate:\n  kev: false\n').message).toBe(
+      '.patchpilot.yml: invalid YAML at line 3, column 1: a second YAML document (after ---): a configuration file holds one',
+    );
+    expect(yamlError(`gate: ${'['.repeat(1500)}${']'.repeat(1500)}\n`).message).toMatch(
+      /invalid YAML at line 1, column \d+: collections nest too deep to read$/,
+    );
     const json = errorOf(() =>
       parseConfig('{\n  "gate": {\n    "sla": { "hihg": 3 }\n  }\n}\n', 'c.json', 'json'),
     );
@@ -277,6 +284,10 @@ describe('loadProjectConfig and loadConfigFile', () => {
     const missing = errorOf(() => loadConfigFile(join(work.path, 'nope.yml'), work.path));
     expect(missing.code).toBe('CONFIG_NOT_FOUND');
     expect(missing.message).toBe('nope.yml: no such file');
+    mkdirSync(join(work.path, 'configs'));
+    expect(errorOf(() => loadConfigFile(join(work.path, 'configs'), work.path)).message).toBe(
+      'configs: a folder, not a file',
+    );
   });
 });
 

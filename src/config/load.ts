@@ -128,8 +128,15 @@ export const loadCommittedConfig = (
 /** A configuration file the user named (`--config FILE`): read wherever it is. */
 export const loadConfigFile = (file: string, cwd: string): LoadedConfig => {
   const shown = display(cwd, file);
-  if (!statOrUndefined(file)?.isFile()) {
-    throw new PatchPilotError('CONFIG_NOT_FOUND', `${shown}: no such file`, {
+  const stat = statOrUndefined(file);
+  if (!stat?.isFile()) {
+    const what =
+      stat === undefined
+        ? 'no such file'
+        : stat.isDirectory()
+          ? 'a folder, not a file'
+          : 'not a regular file';
+    throw new PatchPilotError('CONFIG_NOT_FOUND', `${shown}: ${what}`, {
       hint: 'pass the path of a .patchpilot.yml or .patchpilot.json file',
     });
   }
@@ -223,7 +230,14 @@ const parseYaml = (text: string, shown: string): Located => {
   const error = document.errors[0];
   if (error) {
     const [line, column] = error.linePos ? [error.linePos[0].line, error.linePos[0].col] : [1, 1];
-    const reason = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
+    const said = (error.message.split('\n')[0] ?? error.message).replace(/ at line \d+, column \d+:?$/, '');
+    // In the reader's words, not the library's advice to its callers.
+    const reason =
+      error.code === 'MULTIPLE_DOCS'
+        ? 'a second YAML document (after ---): a configuration file holds one'
+        : /call stack/i.test(said)
+          ? `collections nest too deep to read`
+          : said;
     throw new PatchPilotError(
       'CONFIG_INVALID',
       `${shown}: invalid YAML at line ${line}, column ${column}: ${reason}`,
