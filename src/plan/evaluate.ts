@@ -23,6 +23,7 @@ import {
   installDependencies,
   type NeedsMetadata,
   nodeFor,
+  type OverridesReach,
   type ResolveContext,
   setPackage,
 } from './resolve.js';
@@ -115,8 +116,8 @@ export interface Baseline {
   /** Who depends on each reached location, and with which declaration. */
   readonly dependents: ReadonlyMap<string, readonly Dependent[]>;
   readonly overrides: readonly OverrideRule[];
-  /** Whether the overrides reach the importers' own dependencies (yarn, pnpm, bun). */
-  readonly overridesReachImporters: boolean;
+  /** Whether the overrides reach the importers' own dependencies (`ResolveContext`). */
+  readonly overridesReachImporters: OverridesReach;
   readonly options: PlanOptions;
   advisoriesFor(name: string): readonly Advisory[];
   /** Whether a version is affected by one advisory (memoised). */
@@ -155,8 +156,8 @@ export interface BaselineInput {
   readonly options: PlanOptions;
   /** Whose override field the project's overrides and the planned ones are written in. */
   readonly manager?: OverrideManager;
-  /** Whether the overrides reach the importers' own dependencies (yarn, pnpm, bun). */
-  readonly overridesReachImporters?: boolean;
+  /** Whether the overrides reach the importers' own dependencies (`ResolveContext`). */
+  readonly overridesReachImporters?: OverridesReach;
 }
 
 export const createBaseline = (input: BaselineInput): Baseline => {
@@ -183,6 +184,7 @@ export const createBaseline = (input: BaselineInput): Baseline => {
   const advisoryCache = new Map<string, readonly Advisory[]>();
   const affectCache = new Map<string, boolean>();
   const ancestorCache = new Map<string, Set<string>>();
+  const reachWorkspaces = input.overridesReachImporters === 'workspaces';
   const baseline: Baseline = {
     manager: input.manager ?? 'npm',
     overridesReachImporters: input.overridesReachImporters ?? false,
@@ -228,7 +230,8 @@ export const createBaseline = (input: BaselineInput): Baseline => {
         for (let i = 0; i < queue.length; i++) {
           const at = queue[i] as string;
           const node = tree.nodes.get(at) ?? current.nodes.get(at);
-          if (node && !node.importer) names.add(node.name);
+          // npm scopes an entry by a workspace's name too (`"w": { "lib": … }`), never the root's.
+          if (node && (!node.importer || (reachWorkspaces && node.location !== ''))) names.add(node.name);
           for (const d of dependents.get(at) ?? []) {
             if (!seen.has(d.from)) {
               seen.add(d.from);

@@ -898,6 +898,44 @@ describe('npm workspaces', () => {
     expect(plan.remaining).toEqual([]);
   });
 
+  it("reaches a workspace's own pinned dependency with an override, as npm applies root overrides to workspaces", async () => {
+    // The workspace pins lib at the affected 1.0.0; npm applies the root's overrides to a
+    // workspace's own dependencies (not to the root's), scoped by the workspace's name too.
+    const inventory = npmInventory({
+      '': { workspaces: ['packages/*'] },
+      'packages/w': { name: 'w', version: '1.0.0', dependencies: { lib: '1.0.0' } },
+      'node_modules/w': { resolved: 'packages/w', link: true },
+      'node_modules/lib': { version: '1.0.0' },
+    });
+    const registry = universe(`
+      lib
+        1.0.0
+        1.0.1
+    `);
+    const lib = advisory('GHSA-lib', 'lib', { fixed: '1.0.1' });
+    const plan = await assemblePlan(planInput(inventory, [lib], registry), { strategies: ['override'] });
+    expect(plan.patches[0]?.changes).toMatchObject([
+      { kind: 'override', action: 'add', path: ['w', 'lib'], to: '1.0.1' },
+      { kind: 'lock', name: 'lib', from: '1.0.0', to: '1.0.1' },
+    ]);
+    // An entry the project has is honoured there: in-place cannot move past it.
+    const pinned = await assemblePlan(
+      planInput(inventory, [lib], registry, { overrides: { lib: '1.0.0' } }),
+      {
+        strategies: ['in-place'],
+      },
+    );
+    expect(pinned.unfixable[0]).toMatchObject({ reason: 'override-pins' });
+    // The root's own dependency: never (npm refuses an override that contradicts it).
+    const root = npmInventory({
+      '': { dependencies: { lib: '1.0.0' } },
+      'node_modules/lib': { version: '1.0.0' },
+    });
+    expect(
+      (await assemblePlan(planInput(root, [lib], registry), { strategies: ['override'] })).patches,
+    ).toEqual([]);
+  });
+
   it('installs a registry copy where a linked workspace is not in the range asked for', async () => {
     // tool 2.0.0 asks for a ^9 of the workspace `a` (1.0.0 here): npm installs a@9 from the registry.
     const inventory = npmInventory({

@@ -223,8 +223,12 @@ export const preparePlanning = (input: PlanInput, partial: Partial<PlanOptions> 
     overrides: parseOverrides(input.overrides, rootSpecs, input.overrideKeys),
     options,
     manager: overrideManagerOf(input.inventory.format),
-    // yarn 1 applies resolutions below the project only, as npm does its overrides.
-    overridesReachImporters: /^(yarn-berry|pnpm|bun)/.test(input.inventory.format),
+    // yarn 1 applies resolutions below the project only; npm its overrides to workspaces too.
+    overridesReachImporters: /^(yarn-berry|pnpm|bun)/.test(input.inventory.format)
+      ? true
+      : input.inventory.format.startsWith('npm')
+        ? 'workspaces'
+        : false,
   });
   const cache = createMetadataCache(input.registry);
   const memo = new Map<string, Promise<Evaluation>>();

@@ -56,11 +56,12 @@ export interface ResolveContext {
   readonly meta: MetadataLookup;
   readonly overrides: readonly OverrideRule[];
   /**
-   * Whether the overrides apply to the importers' own dependencies too, as yarn's resolutions and
-   * pnpm's and bun's overrides do; npm applies them only below (a direct dependency's own spec
-   * must then be the override's).
+   * Whether the overrides apply to the importers' own dependencies too: `true` as yarn berry's
+   * resolutions and pnpm's and bun's overrides do (an unscoped entry); `'workspaces'` as npm's do,
+   * to the workspaces' own dependencies like any package's but never to the root's (a root
+   * dependency's own spec must then be the override's); false (yarn 1) only below the importers.
    */
-  readonly overridesReachImporters?: boolean | undefined;
+  readonly overridesReachImporters?: OverridesReach | undefined;
   /** Names above a location, itself included (for scoped overrides). */
   readonly ancestors: (tree: Tree, location: string) => ReadonlySet<string>;
   /** The tree may not grow past this many packages. */
@@ -78,10 +79,13 @@ export interface ResolveProblem {
   readonly message: string;
 }
 
+/** Where a project's overrides reach (`ResolveContext.overridesReachImporters`). */
+export type OverridesReach = boolean | 'workspaces';
+
 /**
  * A dependency's spec after the project's overrides. An importer's own dependencies are
  * overridden only by an unscoped entry, and only where the package manager does that (yarn
- * berry, pnpm, bun; not npm or yarn 1).
+ * berry, pnpm, bun; not yarn 1); npm's reach a workspace's as any package's, never the root's.
  */
 export const effectiveSpec = (
   ctx: Pick<ResolveContext, 'overrides' | 'ancestors' | 'overridesReachImporters'>,
@@ -91,20 +95,23 @@ export const effectiveSpec = (
 ): { spec: string; rule: OverrideRule | undefined } => {
   if (ctx.overrides.length === 0) return { spec: decl.spec, rule: undefined };
   const node = tree.nodes.get(from);
-  if (!node || (node.importer && ctx.overridesReachImporters !== true))
-    return { spec: decl.spec, rule: undefined };
+  const reach = ctx.overridesReachImporters;
+  if (!node) return { spec: decl.spec, rule: undefined };
+  const asPackage = node.importer && reach === 'workspaces' && node.location !== '';
+  if (node.importer && reach !== true && !asPackage) return { spec: decl.spec, rule: undefined };
   const parsed = parseSpec(decl.spec);
   const name = parsed.name ?? decl.key;
   // On the project's own dependency: an unscoped entry, not a `$name` reference to that very
   // declaration (which moves with it), and a range selector only for a range spec.
-  const rules = node.importer
-    ? ctx.overrides.filter(
-        (r) =>
-          r.parents.length === 0 &&
-          !r.written.startsWith('$') &&
-          (r.target.range === undefined || parsed.kind === 'range'),
-      )
-    : ctx.overrides;
+  const rules =
+    node.importer && !asPackage
+      ? ctx.overrides.filter(
+          (r) =>
+            r.parents.length === 0 &&
+            !r.written.startsWith('$') &&
+            (r.target.range === undefined || parsed.kind === 'range'),
+        )
+      : ctx.overrides;
   const rule = matchOverride(rules, name, decl.spec, () => ctx.ancestors(tree, from));
   return rule ? { spec: rule.value, rule } : { spec: decl.spec, rule: undefined };
 };

@@ -79,8 +79,13 @@ const planGroup = async (
   // A package the project depends on itself: npm refuses an override that contradicts it; yarn
   // berry, pnpm and bun apply one to it, and there only an entry the project already has (which
   // pins it) is changed: for a new one, relax raising the range is the plain fix.
-  const fromImporter = dependents.some((d) => baseline.tree.nodes.get(d.from)?.importer);
-  if (fromImporter && !baseline.overridesReachImporters) return [];
+  // npm's reach a workspace's own dependency as any package's (`OverridesReach`).
+  const reach = baseline.overridesReachImporters;
+  const fromImporter = dependents.some((d) => {
+    const node = baseline.tree.nodes.get(d.from);
+    return node?.importer === true && !(reach === 'workspaces' && node.location !== '');
+  });
+  if (fromImporter && reach !== true) return [];
 
   // The project's own entry that holds the package, if one does.
   let existing: OverrideRule | undefined;
@@ -99,9 +104,12 @@ const planGroup = async (
       // version (npm compares the key's range with the declared one), so other copies of the
       // package, other majors, keep their own versions.
       path = [`${name}@${version}`];
-      // npm refuses an entry that contradicts an importer's own dependency (EOVERRIDE).
-      const direct = baseline.tree.importers.some((id) =>
-        baseline.tree.nodes.get(id)?.deps.some((d) => d.key === name && satisfiesSpec(version, d.spec)),
+      // npm refuses an entry that contradicts the root's own dependency (EOVERRIDE); the
+      // package managers that apply one to an importer change only an entry it already has.
+      const direct = baseline.tree.importers.some(
+        (id) =>
+          (reach !== 'workspaces' || id === '') &&
+          baseline.tree.nodes.get(id)?.deps.some((d) => d.key === name && satisfiesSpec(version, d.spec)),
       );
       if (direct) return [];
     }
