@@ -936,6 +936,44 @@ describe('npm workspaces', () => {
     ).toEqual([]);
   });
 
+  it("raises the range that pins the affected copy and moves the other workspace's copy in place, in one patch", async () => {
+    // web pins lib at 1.0.0; a's ^1.0.0 keeps its own nested 1.0.0; b's ~1.0.2 has the top copy.
+    // Neither a raised range nor an in-place move alone removes lib@1.0.0; both together do.
+    const inventory = npmInventory({
+      '': { workspaces: ['packages/*'] },
+      'packages/a': { name: 'a', version: '1.0.0', dependencies: { lib: '^1.0.0' } },
+      'packages/b': { name: 'b', version: '1.0.0', dependencies: { lib: '~1.0.2' } },
+      'packages/web': { name: 'web', version: '1.0.0', dependencies: { lib: '1.0.0' } },
+      'node_modules/a': { resolved: 'packages/a', link: true },
+      'node_modules/b': { resolved: 'packages/b', link: true },
+      'node_modules/web': { resolved: 'packages/web', link: true },
+      'node_modules/lib': { version: '1.0.2' },
+      'packages/a/node_modules/lib': { version: '1.0.0' },
+      'packages/web/node_modules/lib': { version: '1.0.0' },
+    });
+    const registry = universe(`
+      lib
+        1.0.0
+        1.0.1
+        1.0.2
+        1.1.0
+    `);
+    const lib = advisory('GHSA-lib', 'lib', { fixed: '1.0.1' });
+    const plan = await assemblePlan(planInput(inventory, [lib], registry), {
+      strategies: ['in-place', 'relax'],
+    });
+    expect(plan.unfixable).toEqual([]);
+    expect(plan.remaining).toEqual([]);
+    expect(plan.patches).toHaveLength(1);
+    expect(plan.patches[0]?.strategy).toBe('relax');
+    expect(plan.patches[0]?.changes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'manifest', importer: 'packages/web', fromRange: '1.0.0' }),
+        expect.objectContaining({ kind: 'lock', name: 'lib', locations: ['packages/a/node_modules/lib'] }),
+      ]),
+    );
+  });
+
   it('installs a registry copy where a linked workspace is not in the range asked for', async () => {
     // tool 2.0.0 asks for a ^9 of the workspace `a` (1.0.0 here): npm installs a@9 from the registry.
     const inventory = npmInventory({

@@ -23,10 +23,12 @@ import {
   pickVersion,
   rangeText,
   satisfiesRange,
+  satisfiesSpec,
   sortedVersions,
   stepBetween,
   withRange,
 } from '../versions.js';
+import { dependentSpecs } from './in-place.js';
 
 /**
  * relax: raise a direct dependency's declared range above its current upper bound, so that the
@@ -127,7 +129,11 @@ export const relax: Strategy = async (ctx) => {
   for (const f of ctx.targeted) {
     const key = findingKey(f);
     const deps = constraining.get(key);
-    if (fixedSomehow.has(key) || !deps || deps.size < 2) continue;
+    if (fixedSomehow.has(key) || !deps || deps.size === 0) continue;
+    // The copies no constraining dependency holds, whose dependents' ranges already accept a
+    // fixed version (another workspace's nested copy): moved in place in the same patch.
+    const rest = restInPlace(ctx, f, deps);
+    if (deps.size < 2 && rest === undefined) continue;
     const intents: Intent[] = [];
     for (const id of [...deps].sort()) {
       const search = searchOf.get(id);
@@ -143,7 +149,8 @@ export const relax: Strategy = async (ctx) => {
       }
       intents.push(manifestIntent(search.direct, pick.step.range));
     }
-    if (intents.length < 2) continue;
+    if (intents.length === 0 || (intents.length < 2 && rest === undefined)) continue;
+    if (rest !== undefined) intents.push(rest);
     const id = intentKey(intents);
     if (tried.has(id)) continue;
     tried.add(id);
@@ -154,6 +161,37 @@ export const relax: Strategy = async (ctx) => {
     for (const x of evaluation.fixes) fixedSomehow.add(findingKey(x));
   }
   return { candidates, blocked };
+};
+
+/**
+ * A lock intent for the copies of a finding's package that the constraining dependencies do not
+ * hold: those whose every dependent's range (after overrides) accepts a version the finding's
+ * vulnerabilities do not affect, moved to the lowest such. undefined when there are none, or when
+ * every copy is held.
+ */
+const restInPlace = (ctx: StrategyContext, f: Finding, deps: ReadonlySet<string>): Intent | undefined => {
+  const { baseline } = ctx;
+  const meta = ctx.cache.peek(f.package.name);
+  if (!meta || deps.size === 0) return undefined;
+  const level = upgradeLevelOf(ctx.options.upgradeConfig, f.package.name);
+  const fixes = sortedVersions(meta).filter(
+    (v) =>
+      compareVersions(v, f.package.version) > 0 &&
+      !affectedByRecords(baseline, f.package.name, v, f.advisories) &&
+      levelAllows(level, stepBetween(f.package.version, v)),
+  );
+  const locations = f.locations.filter((at) => baseline.reached.has(at));
+  const specsOf = (at: string) => dependentSpecs(baseline, [at]).map((spec) => parseSpec(spec));
+  // A copy is free when every dependent's range accepts some fixed version.
+  const free = locations.filter((at) => {
+    const specs = specsOf(at);
+    return specs.length > 0 && fixes.some((v) => specs.every((spec) => satisfiesSpec(v, spec)));
+  });
+  if (free.length === 0 || free.length === locations.length) return undefined;
+  const specs = free.flatMap(specsOf);
+  const to = fixes.find((v) => specs.every((spec) => satisfiesSpec(v, spec)));
+  if (to === undefined) return undefined;
+  return { kind: 'lock', name: f.package.name, from: f.package.version, to, locations: [...free].sort() };
 };
 
 export const manifestIntent = (d: DirectDependency, range: string): Intent => ({
