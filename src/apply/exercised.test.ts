@@ -66,6 +66,24 @@ describe('exercisedChanges in npm layout: the copy the change moved, by its fold
     ).toEqual(['x']);
   });
 
+  it('does not count the folder the importer found it in when the new version is written elsewhere', () => {
+    // packages/b raises x ^1 to ^2: 2.0.0 is added under it; the root's copy stays 1.0.0.
+    const elsewhere = patch(raise('packages/b', '1.0.0', '2.0.0'), {
+      kind: 'add',
+      name: 'x',
+      to: '2.0.0',
+      locations: ['packages/b/node_modules/x'],
+    });
+    const locateRoot = (importer: string, dependency: string): string | undefined =>
+      importer === 'packages/b' || importer === '' ? `node_modules/${dependency}` : undefined;
+    expect(exercisedChanges(ran('x', ['node_modules/x'], ['1.0.0']), [elsewhere], ['x'], locateRoot)).toEqual(
+      [],
+    );
+    expect(
+      exercisedChanges(ran('x', ['packages/b/node_modules/x'], ['2.0.0']), [elsewhere], ['x'], locateRoot),
+    ).toEqual(['x']);
+  });
+
   it('counts a lock change only by its own folders', () => {
     const nested = patch({
       kind: 'lock',

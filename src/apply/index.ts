@@ -992,10 +992,12 @@ export const exercisedChanges = (
       if ((c.kind !== 'lock' && c.kind !== 'manifest') || c.name !== name) return false;
       if (npmLayout && c.kind === 'lock') return c.locations.some((l) => folders.has(l));
       if (npmLayout && c.kind === 'manifest') {
-        // A range raised in place: the folder the importer finds it in, which the plan's lock
-        // changes leave out; else where the new version is written.
+        // Where the new version is written; for a range raised in place (which the plan's lock
+        // changes leave out), the folder the importer finds it in. When the new version is
+        // written elsewhere, the folder it was found in keeps the old one.
         const at = locate?.(c.importer, c.dependency);
-        const where = [...(at !== undefined && !touched.has(at) ? [at] : []), ...writtenAt(c.to)];
+        const written = writtenAt(c.to);
+        const where = written.length > 0 ? written : at !== undefined && !touched.has(at) ? [at] : [];
         if (where.length > 0) return where.some((l) => folders.has(l));
       }
       if (c.kind === 'lock' || npmLayout) return versions.includes(c.to);

@@ -226,16 +226,29 @@ export const writeOutputFile = (path: string, text: string, own: readonly OwnStr
       return;
     }
   }
-  writeFileAtomic(linkTarget(path), text);
+  const target = linkTarget(path);
+  // A link's target is written where the link says, as a shell's `>` would: its folder is never
+  // made (only that of a path named outright is).
+  if (target !== path && !statOrUndefined(dirname(target))?.isDirectory()) {
+    throw ioError(path, new Error(`the link leads to ${target}, whose folder does not exist`));
+  }
+  writeFileAtomic(target, text);
 };
 
-/** The path a chain of symbolic links ends at (the path itself when it is none), existing or not. */
-const linkTarget = (path: string): string => {
+/**
+ * The file a path names through symbolic links (the path itself when it is none), existing or
+ * not: the real path of one that exists; for a dangling link, its target, read from the folder
+ * the link really is in (a link's `..` is the real parent's).
+ */
+export const linkTarget = (path: string): string => {
+  const real = realPathOrUndefined(path);
+  if (real !== undefined) return real;
   let at = path;
   for (let hops = 0; hops < 40; hops++) {
     if (!lstatOrUndefined(at)?.isSymbolicLink()) return at;
     try {
-      at = resolve(dirname(at), readlinkSync(at));
+      const folder = dirname(at);
+      at = resolve(realPathOrUndefined(folder) ?? folder, readlinkSync(at));
     } catch (cause) {
       throw ioError(path, cause);
     }

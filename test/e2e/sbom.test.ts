@@ -386,6 +386,23 @@ describe('sbom details', () => {
     expect(runCli(['sbom', example, '--reproducible', '-o', join(dir, 'dangling.json')]).code).toBe(0);
     expect(lstatSync(join(dir, 'dangling.json')).isSymbolicLink()).toBe(true);
     expect(readFileSync(join(dir, 'later.json'), 'utf8')).toBe(sbom([example, '--reproducible']));
+    // A link's `..` is its real folder's parent, also when it is reached through a linked folder.
+    mkdirSync(join(dir, 'real/sub'), { recursive: true });
+    writeFileSync(join(dir, 'real/target.json'), 'old');
+    symlinkSync('real/sub', join(dir, 'alias'));
+    symlinkSync('../target.json', join(dir, 'real/sub/out.json'));
+    symlinkSync('../later-too.json', join(dir, 'real/sub/dangling.json'));
+    expect(runCli(['sbom', example, '--reproducible', '-o', join(dir, 'alias/out.json')]).code).toBe(0);
+    expect(readFileSync(join(dir, 'real/target.json'), 'utf8')).toBe(sbom([example, '--reproducible']));
+    expect(runCli(['sbom', example, '--reproducible', '-o', join(dir, 'alias/dangling.json')]).code).toBe(0);
+    expect(existsSync(join(dir, 'real/later-too.json'))).toBe(true);
+    expect(existsSync(join(dir, 'later-too.json'))).toBe(false);
+    // A dangling link into a folder that does not exist: refused, as a shell's `>` would, no folder made.
+    symlinkSync(join(dir, 'made/deep/x.json'), join(dir, 'nowhere.json'));
+    const nowhere = runCli(['sbom', example, '-o', join(dir, 'nowhere.json')]);
+    expect(nowhere.code).toBe(3);
+    expect(nowhere.stderr).toContain('whose folder does not exist');
+    expect(existsSync(join(dir, 'made'))).toBe(false);
   });
 
   it('-o /dev/stdout writes to stdout as it is: a pipe, or a file appended to', () => {

@@ -229,7 +229,7 @@ export const projectOfChange = (
   // The lockfile's folder is the project (a workspace's package.json may sort before it).
   const file =
     files.find((line) =>
-      /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml)$/.test(line),
+      /(^|\/)(package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb?)$/.test(line),
     ) ?? files.find((line) => /(^|\/)package\.json$/.test(line));
   if (file === undefined) return undefined;
   const project = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '.';

@@ -13,7 +13,7 @@ import {
   type VexDocumentRead,
 } from '../../pipeline.js';
 import { crypto } from '../../util/crypto.js';
-import { ioError, lstatOrUndefined, statOrUndefined, writeOutputFile } from '../../util/fs.js';
+import { ioError, linkTarget, lstatOrUndefined, statOrUndefined, writeOutputFile } from '../../util/fs.js';
 import { advisoryDbPath } from '../../util/home.js';
 import { printableText } from '../../util/printable.js';
 import { parseCommandArgs, usage } from '../args.js';
@@ -199,11 +199,13 @@ export const scanCommand = async (args: readonly string[], io: Io): Promise<Outc
         ...result.vex.map((d) => resolve(io.cwd, d.path)),
         ...result.projects.flatMap((p) => (p.vex === undefined ? [] : [resolve(io.cwd, p.vex)])),
       ]);
-      // Only a regular file (not a link, not a stream such as /dev/stdout) is an earlier document.
-      const earlier = lstatOrUndefined(vexOut)?.isFile() === true && !read.has(vexOut);
+      // The earlier document is the regular file the path names (through a link, as a write
+      // would go), never a stream such as /dev/stdout.
+      const target = linkTarget(vexOut);
+      const earlier = lstatOrUndefined(target)?.isFile() === true && !read.has(vexOut) && !read.has(target);
       if (earlier) {
         try {
-          rmSync(vexOut, { force: true });
+          rmSync(target, { force: true });
         } catch (cause) {
           throw ioError(vexOut, cause);
         }

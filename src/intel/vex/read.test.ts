@@ -305,6 +305,21 @@ describe('parseVexDocument: CycloneDX', () => {
     expect(doc.statements[4]?.impactStatement).toBe('false positive');
   });
 
+  it("takes a BOM-Link with the document's own serial as a reference into it, a literal % included", () => {
+    const serial = '3e671687-395b-41f5-a30f-a58921a69b79';
+    const doc = (ref: string) =>
+      cycloneDx([{ id: 'CVE-1', analysis: { state: 'in_triage' }, affects: [{ ref }] }], {
+        serialNumber: `urn:uuid:${serial}`,
+        components: [{ 'bom-ref': 'comp%201', name: 'a', purl: 'pkg:npm/a@1.0.0' }],
+      });
+    expect(parseVexDocument(doc(`urn:cdx:${serial}/1#comp%201`), 'vex.json').statements[0]?.products).toEqual(
+      [{ purl: 'pkg:npm/a@1.0.0', subcomponents: [] }],
+    );
+    expect(errorOf(doc(`urn:cdx:${serial}/1#missing`)).message).toContain(
+      `"urn:cdx:${serial}/1#missing" names no component of this document`,
+    );
+  });
+
   it('reads a BOM-Link into another BOM whose bom-ref is a package URL (percent-encoded or not)', () => {
     const doc = parseVexDocument(
       cycloneDx([

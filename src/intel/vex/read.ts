@@ -317,6 +317,7 @@ const readCycloneDx = (doc: Record<string, unknown>, path: string): VexDocument 
   const head = check(cycloneDxDocumentSchema, doc, path, '');
   const author = authorOf(head.metadata);
   const purlOfRef = componentPurls([head.metadata?.component, ...(head.components ?? [])]);
+  const serialNumber = doc.serialNumber;
   const statements: VexStatement[] = [];
   (head.vulnerabilities ?? []).forEach((raw, i) => {
     const where = `vulnerabilities[${i}]`;
@@ -349,17 +350,22 @@ const readCycloneDx = (doc: Record<string, unknown>, path: string): VexDocument 
       // A BOM-Link (`urn:cdx:<serial>/<version>#<bom-ref>`) may point into this document, or
       // into another BOM by a bom-ref that is a package URL (PatchPilot's and many tools' are).
       const link = ref.startsWith('urn:cdx:');
-      let local = link ? ref.slice(ref.indexOf('#') + 1) : ref;
+      const raw = link ? ref.slice(ref.indexOf('#') + 1) : ref;
+      let decoded = raw;
       if (link) {
         try {
-          local = decodeURIComponent(local);
+          decoded = decodeURIComponent(raw);
         } catch {
           // Kept as written.
         }
       }
+      // The link's serial (`urn:cdx:<uuid>/<version>`) is this document's own, or another BOM's.
+      const serial = link ? ref.slice('urn:cdx:'.length).split(/[/#]/)[0] : undefined;
+      const own = !link || (typeof serialNumber === 'string' && serialNumber === `urn:uuid:${serial}`);
+      const local = purlOfRef.has(raw) ? raw : decoded;
       if (purlOfRef.has(local)) products.push({ purl: purlOfRef.get(local), subcomponents: [] });
-      else if (link && local.startsWith('pkg:')) products.push({ purl: local, subcomponents: [] });
-      else if (link) elsewhere.push(ref);
+      else if (!own && decoded.startsWith('pkg:')) products.push({ purl: decoded, subcomponents: [] });
+      else if (!own) elsewhere.push(ref);
       else throw invalid(path, `${where}.affects[${k}].ref`, `"${ref}" names no component of this document`);
     });
     if (products.length === 0) {

@@ -400,7 +400,6 @@ const spdxEdge = (type: string): { reverse: boolean; edge: EdgeType } | undefine
   }
 };
 
-/** A package's first readable `pkg:npm/` purl among its external references. */
 /** The package's purl: the first an npm package can be read from, else the first given (of any type). */
 const spdxPurl = (pkg: Json): string | undefined => {
   const locators = (Array.isArray(pkg.externalRefs) ? pkg.externalRefs.filter(isObject) : [])
