@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -277,6 +278,13 @@ describe('VEX', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('; the earlier document there was removed');
     expect(existsSync(join(home.path, 'clean.openvex.json'))).toBe(false);
+    // Through a link: the document it names goes, as a write would have gone there; the link stays.
+    writeFileSync(join(home.path, 'linked.openvex.json'), 'earlier');
+    symlinkSync('linked.openvex.json', join(home.path, 'vex-link.json'));
+    const linked = cli(['scan', 'clean', '--db', db, '--vex-out', 'vex-link.json', '--json']);
+    expect(linked.stderr).toContain('; the earlier document there was removed');
+    expect(existsSync(join(home.path, 'linked.openvex.json'))).toBe(false);
+    expect(lstatSync(join(home.path, 'vex-link.json')).isSymbolicLink()).toBe(true);
     // A document the scan read its statements from is never removed.
     const triage = `${JSON.stringify({
       '@context': 'https://openvex.dev/ns/v0.2.0',
