@@ -118,6 +118,8 @@ export interface Baseline {
   readonly overrides: readonly OverrideRule[];
   /** Whether the overrides reach the importers' own dependencies (`ResolveContext`). */
   readonly overridesReachImporters: OverridesReach;
+  /** Whether unchanged dependencies keep their versions, as yarn 1 does (`ResolveContext`). */
+  readonly keepResolved: boolean;
   readonly options: PlanOptions;
   advisoriesFor(name: string): readonly Advisory[];
   /** Whether a version is affected by one advisory (memoised). */
@@ -158,6 +160,8 @@ export interface BaselineInput {
   readonly manager?: OverrideManager;
   /** Whether the overrides reach the importers' own dependencies (`ResolveContext`). */
   readonly overridesReachImporters?: OverridesReach;
+  /** Whether unchanged dependencies keep their versions, as yarn 1 does (`ResolveContext`). */
+  readonly keepResolved?: boolean;
 }
 
 export const createBaseline = (input: BaselineInput): Baseline => {
@@ -188,6 +192,7 @@ export const createBaseline = (input: BaselineInput): Baseline => {
   const baseline: Baseline = {
     manager: input.manager ?? 'npm',
     overridesReachImporters: input.overridesReachImporters ?? false,
+    keepResolved: input.keepResolved ?? false,
     tree,
     reached,
     counts: packageCounts(tree, reached),
@@ -310,6 +315,7 @@ export function* evaluateIntents(
     meta,
     overrides,
     overridesReachImporters: baseline.overridesReachImporters,
+    keepResolved: baseline.keepResolved,
     ancestors: baseline.ancestors,
     maxNodes: options.maxNodes ?? Math.max(20_000, baseline.tree.nodes.size * 4),
     keep,

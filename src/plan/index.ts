@@ -229,6 +229,8 @@ export const preparePlanning = (input: PlanInput, partial: Partial<PlanOptions> 
       : input.inventory.format.startsWith('npm')
         ? 'workspaces'
         : false,
+    // yarn 1 keeps every lockfile entry whose pattern is still declared.
+    keepResolved: input.inventory.format === 'yarn-v1',
   });
   const cache = createMetadataCache(input.registry);
   const memo = new Map<string, Promise<Evaluation>>();

@@ -70,6 +70,13 @@ export interface ResolveContext {
   readonly keep?: ReadonlySet<string>;
   /** The Node.js version versions are chosen for (`engines.node`); undefined: any. */
   readonly nodeVersion?: string | undefined;
+  /**
+   * Whether a dependency that does not change keeps the version it resolves to, as yarn 1 keeps
+   * every lockfile entry whose pattern (`name@range`) is still declared: a new version is never
+   * put where another package's copy is taken away or shadowed, and copies are deduplicated only
+   * onto the same version. npm instead replaces a copy every user accepts.
+   */
+  readonly keepResolved?: boolean | undefined;
 }
 
 export interface ResolveProblem {
@@ -375,17 +382,25 @@ const place = (
       if (existing.importer || existing.source !== 'registry') continue;
       if (existing.name === meta.name && existing.version === version) return true;
       // Above the dependent's own folder, npm replaces a copy only with a version at least as
-      // high, and only when every package using it accepts the new one.
+      // high, and only when every package using it accepts the new one (yarn 1: uses none).
       if (!last && compareVersions(version, existing.version) < 0) continue;
       const rejecting = dependentsOf(tree, target, decl.key).filter(
-        (d) => d.location !== from && !accepts(d.location, d.decl),
+        (d) => d.location !== from && (ctx.keepResolved === true || !accepts(d.location, d.decl)),
       );
       if (rejecting.length > 0 && !last) continue;
       setPackage(tree, nodeFor(target, meta, version), existing);
       dropRejectedCopies(tree, target, ctx, ctx.keep, existing);
       dedupeBelow(tree, target, ctx);
       queue.add(target);
-      if (rejecting.length > 0) {
+      if (rejecting.length > 0 && ctx.keepResolved && existing.name === meta.name) {
+        // yarn 1: each keeps the version its pattern resolved to, in a folder of its own.
+        for (const d of rejecting) {
+          const own = folderAt(d.location, decl.key);
+          if (tree.nodes.has(own) || tree.links.has(own)) continue;
+          setPackage(tree, nodeFor(own, meta, existing.version), undefined);
+          queue.add(own);
+        }
+      } else if (rejecting.length > 0) {
         // npm gives the packages that rejected the new version a copy of their own.
         if (existing.name === meta.name) prefer.set(meta.name, existing.version);
         for (const d of rejecting) {
@@ -397,7 +412,18 @@ const place = (
       }
       return true;
     }
-    if (level !== '' && !canPlaceBelow(tree, level, decl.key, accepts)) continue;
+    // A package below that resolves elsewhere now would find the new copy instead: it must take
+    // it (yarn 1: only when it is the version it has).
+    const takes = ctx.keepResolved
+      ? (location: string, d: DepDecl): boolean => {
+          const now = resolveDep(tree, location, d);
+          const current = now === undefined ? undefined : tree.nodes.get(now);
+          return current === undefined
+            ? accepts(location, d)
+            : current.name === meta.name && current.version === version;
+        }
+      : accepts;
+    if ((level !== '' || ctx.keepResolved) && !canPlaceBelow(tree, level, decl.key, takes)) continue;
     setPackage(tree, nodeFor(target, meta, version), undefined);
     dedupeBelow(tree, target, ctx);
     queue.add(target);
@@ -555,7 +581,7 @@ const usedOnlyBy = (
 const dedupeBelow = (
   tree: Tree,
   placed: string,
-  ctx: Pick<ResolveContext, 'overrides' | 'ancestors' | 'keep'>,
+  ctx: Pick<ResolveContext, 'overrides' | 'ancestors' | 'keep' | 'keepResolved'>,
 ): void => {
   const keep = ctx.keep ?? new Set<string>();
   const key = keyOf(placed);
@@ -572,7 +598,7 @@ const dedupeBelow = (
       const other = otherAt === undefined ? undefined : tree.nodes.get(otherAt);
       if (!other || !removable(other) || other.name !== node.name) continue;
       if (other.version !== node.version) {
-        if (compareVersions(other.version, node.version) < 0) continue;
+        if (ctx.keepResolved || compareVersions(other.version, node.version) < 0) continue;
         const accepted = users.every((d) => {
           const spec = parseSpec(effectiveSpec(ctx, tree, d.location, d.decl).spec);
           return (spec.name ?? d.decl.key) === other.name && satisfiesSpec(other.version, spec);
