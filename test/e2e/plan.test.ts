@@ -318,6 +318,16 @@ describe('plan errors', () => {
     expect(offline.code).toBe(3);
     expect(offline.stderr).toContain('[REGISTRY_OFFLINE_MISS]');
   });
+
+  it('fix --timeout beyond a day, or below a millisecond, is a usage error (a timer could not wait it)', () => {
+    for (const value of ['99999999999', '86401', '0.0001']) {
+      const run = runCli(['fix', app, '--timeout', value, '--db', db]);
+      expect(run.code, value).toBe(2);
+      expect(run.stderr).toContain(
+        `--timeout takes from 0.001 to 86400 seconds (a day), got "${value}" [USAGE]`,
+      );
+    }
+  });
 });
 
 interface PlanVerdictsJson {

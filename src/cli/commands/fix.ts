@@ -69,8 +69,8 @@ Options:
                            (regenerating the lockfile never does)
       --no-tests           run no install, build or test command (a repository of lockfiles only);
                            the evidence says no tests ran, so nothing earns level 3
-      --timeout SECONDS    limit for each install, build and test command (default: the config's
-                           commands.timeoutSeconds, else 600)
+      --timeout SECONDS    limit for each install, build and test command, at most 86400 (default:
+                           the config's commands.timeoutSeconds, else 600)
       --in-place           outside a git repository: fix a private copy the same way, then write
                            the files of the changes that earn level 3 back into DIR, atomically
       --json               print the report as JSON
@@ -170,6 +170,11 @@ export const fixCommand = async (args: readonly string[], io: Io): Promise<Outco
     const seconds = Number(values.timeout);
     if (values.timeout.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
       throw usage('fix', `--timeout takes a number of seconds, got "${values.timeout}"`);
+    }
+    // As the configuration's commands.timeoutSeconds: at most a day (a timer cannot wait much
+    // longer, and would fire at once), at least a millisecond.
+    if (seconds > 86_400 || seconds < 0.001) {
+      throw usage('fix', `--timeout takes from 0.001 to 86400 seconds (a day), got "${values.timeout}"`);
     }
     timeoutMs = Math.round(seconds * 1000);
   }
