@@ -318,6 +318,31 @@ other@^1.0.0:
         lib@^1.0.0
   `);
 
+  it("still nests a new version in the dependent's own folder when the top holds another", async () => {
+    // other@2 needs lib@^1.0.1: it goes under other, the root keeps lib 1.0.0 for its pin.
+    const bumped = universe(`
+      lib
+        1.0.0
+        1.0.1
+      other
+        1.0.0
+          lib@^1.0.0
+        1.1.0
+          lib@^1.0.1
+    `);
+    const advisoryOther = advisory('GHSA-other', 'other', { fixed: '1.1.0' });
+    const plan = await assemblePlan(planInput(project(), [advisoryOther], bumped), {
+      strategies: ['in-place'],
+    });
+    expect(plan.unfixable).toEqual([]);
+    expect(plan.patches[0]?.changes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'lock', name: 'other', to: '1.1.0' }),
+        expect.objectContaining({ kind: 'add', name: 'lib', to: '1.0.1' }),
+      ]),
+    );
+  });
+
   it('so a raised pin does not claim the copy another pattern keeps', async () => {
     const plan = await assemblePlan(planInput(project(), [libAdvisory], versions), { strategies: ['relax'] });
     const relaxed = [...plan.patches, ...plan.alternatives].find((p) =>

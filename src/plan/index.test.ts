@@ -974,6 +974,33 @@ describe('npm workspaces', () => {
     );
   });
 
+  it('never moves a bundled copy with the rest: it ships inside its parent', async () => {
+    const inventory = npmInventory({
+      '': { workspaces: ['packages/*'] },
+      'packages/web': { name: 'web', version: '1.0.0', dependencies: { lib: '1.0.0', t: '^1.0.0' } },
+      'node_modules/web': { resolved: 'packages/web', link: true },
+      'packages/web/node_modules/lib': { version: '1.0.0' },
+      'node_modules/t': { version: '1.0.0', dependencies: { lib: '^1.0.0' }, bundleDependencies: ['lib'] },
+      'node_modules/t/node_modules/lib': { version: '1.0.0', inBundle: true },
+    });
+    const registry = universe(`
+      lib
+        1.0.0
+        1.0.1
+      t
+        1.0.0
+          lib@^1.0.0
+    `);
+    const plan = await assemblePlan(
+      planInput(inventory, [advisory('GHSA-lib', 'lib', { fixed: '1.0.1' })], registry),
+      {
+        strategies: ['in-place', 'relax'],
+      },
+    );
+    expect(plan.patches.flatMap((p) => p.changes).filter((c) => c.kind === 'lock')).toEqual([]);
+    expect(plan.remaining).toEqual([{ id: 'GHSA-lib', name: 'lib', version: '1.0.0' }]);
+  });
+
   it('installs a registry copy where a linked workspace is not in the range asked for', async () => {
     // tool 2.0.0 asks for a ^9 of the workspace `a` (1.0.0 here): npm installs a@9 from the registry.
     const inventory = npmInventory({

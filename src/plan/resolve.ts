@@ -416,6 +416,8 @@ const place = (
     // it (yarn 1: only when it is the version it has).
     const takes = ctx.keepResolved
       ? (location: string, d: DepDecl): boolean => {
+          // The dependent being resolved takes what it accepts.
+          if (location === from && d.key === decl.key) return accepts(location, d);
           const now = resolveDep(tree, location, d);
           const current = now === undefined ? undefined : tree.nodes.get(now);
           return current === undefined
@@ -423,8 +425,20 @@ const place = (
             : current.name === meta.name && current.version === version;
         }
       : accepts;
-    if ((level !== '' || ctx.keepResolved) && !canPlaceBelow(tree, level, decl.key, takes)) continue;
+    // yarn 1, in the dependent's own folder: placed anyway, and each package below that would
+    // lose the version it has keeps it in a folder of its own.
+    let shadowed: { location: string; node: TreeNode }[] = [];
+    if ((level !== '' || ctx.keepResolved) && !canPlaceBelow(tree, level, decl.key, takes)) {
+      if (!(ctx.keepResolved && last)) continue;
+      shadowed = shadowedBelow(tree, level, decl.key, from, version);
+    }
     setPackage(tree, nodeFor(target, meta, version), undefined);
+    for (const { location, node } of shadowed) {
+      const own = folderAt(location, decl.key);
+      if (tree.nodes.has(own) || tree.links.has(own) || node.name !== meta.name) continue;
+      setPackage(tree, nodeFor(own, meta, node.version), undefined);
+      queue.add(own);
+    }
     dedupeBelow(tree, target, ctx);
     queue.add(target);
     return true;
@@ -631,6 +645,33 @@ const canPlaceBelow = (
     }
   }
   return true;
+};
+
+/**
+ * The packages below `level` other than `from` that declare `key`, resolve it now to a copy
+ * outside their own folders, of another version than `version`: a new copy at
+ * `level/node_modules/key` would take their version away. With the node they resolve to.
+ */
+const shadowedBelow = (
+  tree: Tree,
+  level: string,
+  key: string,
+  from: string,
+  version: string,
+): { location: string; node: TreeNode }[] => {
+  const out: { location: string; node: TreeNode }[] = [];
+  for (const location of declarersOf(tree, key)) {
+    const declarer = tree.nodes.get(location);
+    if (!declarer || location === from || !isWithin(location, level)) continue;
+    for (const decl of installedDeps(declarer)) {
+      if (decl.key !== key || decl.target !== undefined) continue;
+      const now = resolveDep(tree, location, decl);
+      const node = now === undefined ? undefined : tree.nodes.get(now);
+      if (now === undefined || node === undefined || isWithin(now, level)) continue;
+      if (node.version !== version) out.push({ location, node });
+    }
+  }
+  return out;
 };
 
 /** A manifest's dependencies as npm declares them for an importer. */

@@ -180,10 +180,16 @@ const restInPlace = (ctx: StrategyContext, f: Finding, deps: ReadonlySet<string>
       !affectedByRecords(baseline, f.package.name, v, f.advisories) &&
       levelAllows(level, stepBetween(f.package.version, v)),
   );
+  // Only registry copies move (a bundled one ships in its parent's tarball): any other holds.
   const locations = f.locations.filter((at) => baseline.reached.has(at));
+  const movable = (at: string): boolean => {
+    const node = baseline.tree.nodes.get(at);
+    return node?.source === 'registry' && !node.bundled;
+  };
   const specsOf = (at: string) => dependentSpecs(baseline, [at]).map((spec) => parseSpec(spec));
   // A copy is free when every dependent's range accepts some fixed version.
   const free = locations.filter((at) => {
+    if (!movable(at)) return false;
     const specs = specsOf(at);
     return specs.length > 0 && fixes.some((v) => specs.every((spec) => satisfiesSpec(v, spec)));
   });
