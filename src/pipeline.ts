@@ -992,11 +992,56 @@ const fixInPlace = async (
     git.run(['init', '--quiet', '-b', 'in-place']);
     git.run(['add', '-A']);
     git.run(['commit', '--quiet', '--no-verify', '-m', 'project as read'], undefined, identity);
+    // A change merges in the private copy, but is merged into the project only once its files are
+    // written there: its `merged` entry waits for that, and becomes a failure when they are not.
+    const merged: FixEvent[] = [];
+    const record = options.record;
+    const shownFolder = display(options.cwd, folder);
+    try {
+      const done = await fixInPrivateCopy(store, options, copy, lockfileName, folder, git, (event) => {
+        if (event.kind === 'merged') merged.push(event);
+        else record?.(event);
+      });
+      for (const event of merged) {
+        const { merged: _private, branch: _branch, commit: _commit, ...outcome } = event.outcome;
+        record?.({ ...event, outcome: { ...outcome, writtenInto: shownFolder } });
+      }
+      return done;
+    } catch (error) {
+      for (const event of merged) {
+        record?.({
+          ...event,
+          kind: 'failed',
+          outcome: {
+            status: 'not-written',
+            reason: `tested and proven in a private copy, but not written into ${shownFolder}: ${error instanceof Error ? error.message : String(error)}`,
+          },
+        });
+      }
+      throw error;
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+};
+
+/** `fixInPlace`'s work in the private copy, then the write-back of what merged there. */
+const fixInPrivateCopy = async (
+  store: AdvisoryStore,
+  options: FixProjectOptions,
+  copy: string,
+  lockfileName: string | undefined,
+  folder: string,
+  git: import('./apply/git.js').Git,
+  record: (event: FixEvent) => void,
+): Promise<FixResult> => {
+  {
     const result = await fixProject(store, {
       ...options,
       inPlace: false,
       target: lockfileName ? join(copy, lockfileName) : copy,
       cwd: options.cwd,
+      record,
     });
     const written: string[] = [];
     if (result.headAfter && result.headAfter !== result.baseCommit) {
@@ -1043,11 +1088,14 @@ const fixInPlace = async (
       baseBranch: undefined,
       // Branches lived in the private copy, which is gone.
       changes: result.changes.map((c) => {
-        if (c.status === 'merged')
+        if (c.status === 'merged') {
+          // Its branch and commits were in the private copy, which is gone.
+          const { branch: _branch, merged: _merged, commit: _commit, ...rest } = c;
           return {
-            ...c,
+            ...rest,
             reason: `written into ${display(options.cwd, folder)} (level 3, tested and proven in a private copy)`,
           };
+        }
         if (c.status !== 'proposed') return c;
         const { branch: _branch, ...rest } = c;
         return {
@@ -1057,7 +1105,5 @@ const fixInPlace = async (
       }),
       written,
     };
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
   }
 };

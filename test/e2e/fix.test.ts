@@ -910,10 +910,45 @@ describe('fix outside a git repository', () => {
       expect(refused.stderr).toContain('not inside a git repository');
       expect(refused.stderr).toContain('--in-place');
       const manifest = readFileSync(join(project.repo, 'package.json'), 'utf8');
+      // A lockfile that changes while fix runs (here the tests edit it): nothing is written, and
+      // the ledger records the change as not written, never as merged.
+      const lockPath = join(project.repo, 'package-lock.json');
+      const lockBefore = readFileSync(lockPath, 'utf8');
+      writeFileSync(
+        join(project.repo, 'test/touch.test.js'),
+        `require('node:fs').writeFileSync(${JSON.stringify(lockPath)}, ${JSON.stringify(lockBefore.replace('"fix-e2e-app"', '"edited-meanwhile"'))});\n`,
+      );
+      const clash = await project.run(['fix', '--in-place', '--db', project.db, '--ledger', project.ledger]);
+      expect(clash.code).toBe(3);
+      expect(clash.stderr).toContain('changed while fix ran; nothing was written');
+      const entries = JSON.parse(
+        (await project.run(['ledger', 'show', '--ledger', project.ledger, '--json'])).stdout,
+      ) as {
+        kind: string;
+        outcome: { status?: string; reason?: string };
+      }[];
+      expect(entries.filter((e) => e.kind === 'merged')).toEqual([]);
+      expect(
+        entries.find((e) => e.kind === 'failed' && e.outcome.status === 'not-written')?.outcome.reason,
+      ).toContain('tested and proven in a private copy, but not written into .:');
+      rmSync(join(project.repo, 'test/touch.test.js'));
+      writeFileSync(lockPath, lockBefore);
       const { result, report } = await project.fix(['--in-place']);
       expect(result.code, result.stderr).toBe(0);
-      expect(byName(report, 'good-lib').status).toBe('merged');
+      const change = byName(report, 'good-lib');
+      expect(change.status).toBe('merged');
+      // Its branch and commits were in the private copy, which is gone.
+      expect(change.branch).toBeUndefined();
+      expect(change.merged).toBeUndefined();
       expect(report.written).toEqual(['package-lock.json']);
+      const merged = (
+        JSON.parse(
+          (await project.run(['ledger', 'show', '--ledger', project.ledger, '--kind', 'merged', '--json']))
+            .stdout,
+        ) as { outcome: Record<string, unknown> }[]
+      )[0];
+      expect(merged?.outcome).toMatchObject({ status: 'merged', writtenInto: '.' });
+      expect(merged?.outcome.merged).toBeUndefined();
       expect(lockVersion(readFileSync(join(project.repo, 'package-lock.json'), 'utf8'), 'good-lib')).toBe(
         '1.0.1',
       );
