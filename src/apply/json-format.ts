@@ -92,24 +92,11 @@ const valueEnd = (text: string, i: number): number => {
 export const jsonValueSpan = (text: string, path: readonly string[]): [number, number] | undefined => {
   let at = skipSpace(text, text.charCodeAt(0) === 0xfeff ? 1 : 0);
   for (const key of path) {
-    if (text.charCodeAt(at) !== 123) return undefined;
-    at = skipSpace(text, at + 1);
-    let found: number | undefined;
-    while (text.charCodeAt(at) === 34) {
-      const keyEnd = stringEnd(text, at);
-      if (keyEnd < 0) return undefined;
-      const name = JSON.parse(text.slice(at, keyEnd)) as string;
-      at = skipSpace(text, keyEnd);
-      if (text.charCodeAt(at) !== 58) return undefined;
-      const start = skipSpace(text, at + 1);
-      const end = valueEnd(text, start);
-      if (end < 0) return undefined;
-      if (name === key) found = start;
-      at = skipSpace(text, end);
-      if (text.charCodeAt(at) === 44) at = skipSpace(text, at + 1);
-    }
+    const found = objectMembers(text, at)
+      ?.members.filter((m) => m.key === key)
+      .at(-1);
     if (found === undefined) return undefined;
-    at = found;
+    at = found.valueStart;
   }
   const end = valueEnd(text, at);
   return end < 0 ? undefined : [at, end];
@@ -143,14 +130,13 @@ interface Member {
   readonly end: number;
 }
 
-/** The members of the top-level object, in order; undefined when the text is not one. */
-const topLevelMembers = (text: string): { members: Member[]; close: number } | undefined => {
-  let at = skipSpace(text, text.charCodeAt(0) === 0xfeff ? 1 : 0);
-  if (text.charCodeAt(at) !== 123) return undefined;
-  at = skipSpace(text, at + 1);
+/** The members of the object that starts at `at`, in order; undefined when there is none. */
+const objectMembers = (text: string, start: number): { members: Member[]; close: number } | undefined => {
+  if (text.charCodeAt(start) !== 123) return undefined;
+  let at = skipSpace(text, start + 1);
   const members: Member[] = [];
   while (text.charCodeAt(at) === 34) {
-    const start = at;
+    const keyStart = at;
     const keyEnd = stringEnd(text, at);
     if (keyEnd < 0) return undefined;
     const key = JSON.parse(text.slice(at, keyEnd)) as string;
@@ -159,12 +145,16 @@ const topLevelMembers = (text: string): { members: Member[]; close: number } | u
     const valueStart = skipSpace(text, at + 1);
     const end = valueEnd(text, valueStart);
     if (end < 0) return undefined;
-    members.push({ key, start, valueStart, end });
+    members.push({ key, start: keyStart, valueStart, end });
     at = skipSpace(text, end);
     if (text.charCodeAt(at) === 44) at = skipSpace(text, at + 1);
   }
   return text.charCodeAt(at) === 125 ? { members, close: at } : undefined;
 };
+
+/** The members of the top-level object, in order; undefined when the text is not one. */
+const topLevelMembers = (text: string): { members: Member[]; close: number } | undefined =>
+  objectMembers(text, skipSpace(text, text.charCodeAt(0) === 0xfeff ? 1 : 0));
 
 /**
  * The text with the top-level members that differ between `before` (what the text holds) and
