@@ -1035,75 +1035,73 @@ const fixInPrivateCopy = async (
   git: import('./apply/git.js').Git,
   record: (event: FixEvent) => void,
 ): Promise<FixResult> => {
-  {
-    const result = await fixProject(store, {
-      ...options,
-      inPlace: false,
-      target: lockfileName ? join(copy, lockfileName) : copy,
-      cwd: options.cwd,
-      record,
-    });
-    const written: string[] = [];
-    if (result.headAfter && result.headAfter !== result.baseCommit) {
-      const files = git
-        .run(['diff', '--name-only', '-z', result.baseCommit, result.headAfter])
-        .split('\0')
-        .filter((f) => f !== '');
-      // Every file is checked before any is written: a project changed meanwhile gets nothing.
-      for (const file of files) {
-        const original = git.run(['show', `${result.baseCommit}:${file}`]);
-        const current = statOrUndefined(join(folder, file)) ? readText(join(folder, file)) : undefined;
-        if (current === undefined || current.trimEnd() !== original.trimEnd()) {
-          throw new PatchPilotError(
-            'IO_FAILED',
-            `${display(options.cwd, join(folder, file))} changed while fix ran; nothing was written`,
-            {
-              hint: 'run fix --in-place again',
-            },
-          );
-        }
-      }
-      // Every new text is read before any is written: a failed read writes nothing.
-      const texts = files.map((file) => {
-        const shown = git.tryRun(['show', `${result.headAfter}:${file}`]);
-        if (shown.code !== 0) {
-          throw new PatchPilotError(
-            'GIT_FAILED',
-            `git show ${file} failed: ${shown.stderr.trim()}; nothing was written`,
-          );
-        }
-        return { file, text: shown.stdout };
-      });
-      for (const { file, text } of texts) {
-        writeFileAtomic(join(folder, file), text);
-        written.push(display(options.cwd, join(folder, file)));
+  const result = await fixProject(store, {
+    ...options,
+    inPlace: false,
+    target: lockfileName ? join(copy, lockfileName) : copy,
+    cwd: options.cwd,
+    record,
+  });
+  const written: string[] = [];
+  if (result.headAfter && result.headAfter !== result.baseCommit) {
+    const files = git
+      .run(['diff', '--name-only', '-z', result.baseCommit, result.headAfter])
+      .split('\0')
+      .filter((f) => f !== '');
+    // Every file is checked before any is written: a project changed meanwhile gets nothing.
+    for (const file of files) {
+      const original = git.run(['show', `${result.baseCommit}:${file}`]);
+      const current = statOrUndefined(join(folder, file)) ? readText(join(folder, file)) : undefined;
+      if (current === undefined || current.trimEnd() !== original.trimEnd()) {
+        throw new PatchPilotError(
+          'IO_FAILED',
+          `${display(options.cwd, join(folder, file))} changed while fix ran; nothing was written`,
+          {
+            hint: 'run fix --in-place again',
+          },
+        );
       }
     }
-    const lockfile = lockfileName ?? basename(result.lockfile);
-    return {
-      ...result,
-      path: display(options.cwd, folder),
-      lockfile: display(options.cwd, join(folder, lockfile)),
-      repository: folder,
-      baseBranch: undefined,
-      // Branches lived in the private copy, which is gone.
-      changes: result.changes.map((c) => {
-        if (c.status === 'merged') {
-          // Its branch and commits were in the private copy, which is gone.
-          const { branch: _branch, merged: _merged, commit: _commit, ...rest } = c;
-          return {
-            ...rest,
-            reason: `written into ${display(options.cwd, folder)} (level 3, tested and proven in a private copy)`,
-          };
-        }
-        if (c.status !== 'proposed') return c;
-        const { branch: _branch, ...rest } = c;
+    // Every new text is read before any is written: a failed read writes nothing.
+    const texts = files.map((file) => {
+      const shown = git.tryRun(['show', `${result.headAfter}:${file}`]);
+      if (shown.code !== 0) {
+        throw new PatchPilotError(
+          'GIT_FAILED',
+          `git show ${file} failed: ${shown.stderr.trim()}; nothing was written`,
+        );
+      }
+      return { file, text: shown.stdout };
+    });
+    for (const { file, text } of texts) {
+      writeFileAtomic(join(folder, file), text);
+      written.push(display(options.cwd, join(folder, file)));
+    }
+  }
+  const lockfile = lockfileName ?? basename(result.lockfile);
+  return {
+    ...result,
+    path: display(options.cwd, folder),
+    lockfile: display(options.cwd, join(folder, lockfile)),
+    repository: folder,
+    baseBranch: undefined,
+    // Branches lived in the private copy, which is gone.
+    changes: result.changes.map((c) => {
+      if (c.status === 'merged') {
+        // Its branch and commits were in the private copy, which is gone.
+        const { branch: _branch, merged: _merged, commit: _commit, ...rest } = c;
         return {
           ...rest,
-          reason: `${c.reason}; outside git there is no branch to keep it on: apply it by hand or let policy allow level 3`,
+          reason: `written into ${display(options.cwd, folder)} (level 3, tested and proven in a private copy)`,
         };
-      }),
-      written,
-    };
-  }
+      }
+      if (c.status !== 'proposed') return c;
+      const { branch: _branch, ...rest } = c;
+      return {
+        ...rest,
+        reason: `${c.reason}; outside git there is no branch to keep it on: apply it by hand or let policy allow level 3`,
+      };
+    }),
+    written,
+  };
 };
