@@ -172,7 +172,8 @@ export const relax: Strategy = async (ctx) => {
 const restInPlace = (ctx: StrategyContext, f: Finding, deps: ReadonlySet<string>): Intent | undefined => {
   const { baseline } = ctx;
   const meta = ctx.cache.peek(f.package.name);
-  if (!meta || deps.size === 0) return undefined;
+  // yarn 1 moves a version's lockfile entry for every pattern it serves, never some copies of it.
+  if (!meta || deps.size === 0 || baseline.keepResolved) return undefined;
   const level = upgradeLevelOf(ctx.options.upgradeConfig, f.package.name);
   const fixes = sortedVersions(meta).filter(
     (v) =>
