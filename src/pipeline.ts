@@ -661,6 +661,8 @@ export const fixProject = async (store: AdvisoryStore, options: FixProjectOption
     './apply/git.js'
   );
   const { putBackUnsettled, removeStaleWorktrees, WorktreeRegistry } = await import('./apply/worktree.js');
+  const { removeStaleCoverage } = await import('./apply/exercise.js');
+  const { tmpdir } = await import('node:os');
   const { detectManager } = await import('./apply/package-manager.js');
   const { applyPlan } = await import('./apply/index.js');
   const stat = statOrUndefined(options.target);
@@ -702,6 +704,8 @@ export const fixProject = async (store: AdvisoryStore, options: FixProjectOption
   const [staleWorktrees, staleBranches] = (() => {
     try {
       // A dry run branches nothing, and so puts nothing back either.
+      // Coverage folders of runs killed outright go too (they name their process).
+      removeStaleCoverage(tmpdir());
       return [removeStaleWorktrees(git), options.apply.dryRun ? [] : putBackUnsettled(git)];
     } catch (error) {
       lock.release();

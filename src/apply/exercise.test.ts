@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ExerciseReport, exercisedPackages, packageFolderOf, readExercise } from './exercise.js';
+import {
+  type ExerciseReport,
+  exercisedPackages,
+  makeCoverageFolder,
+  packageFolderOf,
+  readExercise,
+  removeStaleCoverage,
+} from './exercise.js';
 import { runProjectCommands } from './run-commands.js';
 
 const vitestFolder = fileURLToPath(new URL('../../node_modules/vitest', import.meta.url));
@@ -324,5 +331,24 @@ describe('packageFolderOf', () => {
     ['/p/src/a.js', undefined],
   ])('%s', (file, expected) => {
     expect(packageFolderOf(file)).toEqual(expected);
+  });
+});
+
+describe('coverage folders', () => {
+  it("are named for their process; a run killed outright leaves one, which the next removes, never a live run's", () => {
+    const parent = mkdtempSync(join(tmpdir(), 'patchpilot-coverage-parent-'));
+    try {
+      const mine = makeCoverageFolder(parent);
+      expect(mine.slice(parent.length + 1)).toMatch(new RegExp(`^patchpilot-coverage-${process.pid}-`));
+      // A pid no process has (above Linux's pid_max); another name that only looks alike.
+      mkdirSync(join(parent, 'patchpilot-coverage-99999999-abc'));
+      mkdirSync(join(parent, 'patchpilot-coverage-abc'));
+      expect(removeStaleCoverage(parent)).toEqual(['patchpilot-coverage-99999999-abc']);
+      expect(readdirSync(parent).sort()).toEqual(
+        ['patchpilot-coverage-abc', mine.slice(parent.length + 1)].sort(),
+      );
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 });

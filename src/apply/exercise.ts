@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processRunning } from '../util/fs.js';
 
 /**
  * Which installed packages the project's tests loaded and executed, from the V8 coverage every
@@ -241,3 +242,35 @@ export const readExercise = (coverageDir: string, projectRoot: string): Exercise
 /** The names among `names` that the tests loaded and executed, sorted and without duplicates. */
 export const exercisedPackages = (report: ExerciseReport, names: readonly string[]): string[] =>
   [...new Set(names)].filter((name) => report.loaded.get(name)?.executed === true).sort();
+
+const coveragePrefix = 'patchpilot-coverage-';
+
+/** A folder for one test run's coverage in `parent`, named for this process (`<prefix><pid>-…`). */
+export const makeCoverageFolder = (parent: string): string =>
+  mkdtempSync(join(parent, `${coveragePrefix}${process.pid}-`));
+
+/**
+ * Removes the coverage folders in `parent` whose process is gone (a run killed with SIGKILL
+ * leaves its folder behind); the folders of running processes, and of other users', stay.
+ * Returns the names removed.
+ */
+export const removeStaleCoverage = (parent: string): string[] => {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = /^patchpilot-coverage-(\d+)-/.exec(name)?.[1];
+    if (pid === undefined || Number(pid) === process.pid || processRunning(Number(pid))) continue;
+    try {
+      rmSync(join(parent, name), { recursive: true, force: true });
+      removed.push(name);
+    } catch {
+      // Another user's, or gone already: left as it is.
+    }
+  }
+  return removed;
+};

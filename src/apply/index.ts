@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import type { Change, ChangeProof, ChangeStage, ChangeTests, CommandEvidence } from '../core/change.js';
@@ -17,7 +17,7 @@ import { message, readText, readTextIfExists, statOrUndefined, writeFileAtomic }
 import type { Env } from '../util/home.js';
 import { type CommandRun, runProcessAsync, runShellCommand } from '../util/process.js';
 import { commitMessage } from './commit-message.js';
-import { type ExerciseReport, exercisedPackages, readExercise } from './exercise.js';
+import { type ExerciseReport, exercisedPackages, makeCoverageFolder, readExercise } from './exercise.js';
 import { branchCommit, branchIsOurs, commitIdentity, type Git } from './git.js';
 import { editManifest } from './manifest.js';
 import { type MergeResult, mergeInto as mergeBranch } from './merge.js';
@@ -495,7 +495,7 @@ export const applyPlan = async (input: ApplyInput): Promise<Change[]> => {
           };
         } else {
           checkInterrupted();
-          const coverage = mkdtempSync(join(tmpdir(), 'patchpilot-coverage-'));
+          const coverage = makeCoverageFolder(tmpdir());
           try {
             progress(`  testing: ${[toRun.build, toRun.test].filter(Boolean).join(' && ')}`);
             const result = await runProjectCommands(toRun, {
