@@ -309,6 +309,7 @@ other@^1.0.0:
 `,
       }),
     );
+  // other@1.1.0 needs lib@^1.0.1.
   const versions = universe(`
     lib
       1.0.0
@@ -316,22 +317,14 @@ other@^1.0.0:
     other
       1.0.0
         lib@^1.0.0
+      1.1.0
+        lib@^1.0.1
   `);
 
   it("still nests a new version in the dependent's own folder when the top holds another", async () => {
-    // other@2 needs lib@^1.0.1: it goes under other, the root keeps lib 1.0.0 for its pin.
-    const bumped = universe(`
-      lib
-        1.0.0
-        1.0.1
-      other
-        1.0.0
-          lib@^1.0.0
-        1.1.0
-          lib@^1.0.1
-    `);
+    // other@1.1.0 needs lib@^1.0.1: it goes under other, the root keeps lib 1.0.0 for its pin.
     const advisoryOther = advisory('GHSA-other', 'other', { fixed: '1.1.0' });
-    const plan = await assemblePlan(planInput(project(), [advisoryOther], bumped), {
+    const plan = await assemblePlan(planInput(project(), [advisoryOther], versions), {
       strategies: ['in-place'],
     });
     expect(plan.unfixable).toEqual([]);
